@@ -1,0 +1,73 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "gitfleet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gitfleet", targets: ["gitfleet"]),
+        .library(name: "FleetModel", targets: ["FleetModel"]),
+        .library(name: "FleetGit", targets: ["FleetGit"]),
+        .library(name: "FleetPlanner", targets: ["FleetPlanner"]),
+        .library(name: "FleetRegistry", targets: ["FleetRegistry"]),
+        .library(name: "FleetRuntime", targets: ["FleetRuntime"]),
+        .library(name: "FleetController", targets: ["FleetController"]),
+        .library(name: "GitFleetCLI", targets: ["GitFleetCLI"]),
+        .library(name: "GitFleetTesting", targets: ["GitFleetTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // The only C dependency: libgit2, found through pkg-config (Debian: libgit2-dev).
+        .systemLibrary(
+            name: "CLibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(
+            name: "FleetModel",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "FleetGit", dependencies: ["CLibgit2", "FleetModel"]),
+        .target(name: "FleetPlanner", dependencies: ["FleetModel"]),
+        .target(
+            name: "FleetRegistry",
+            dependencies: ["FleetModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(name: "FleetRuntime", dependencies: ["FleetModel"]),
+        .target(
+            name: "FleetController",
+            dependencies: ["FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime"]
+        ),
+        .target(
+            name: "GitFleetCLI",
+            dependencies: [
+                "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime", "FleetController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "gitfleet", dependencies: ["GitFleetCLI"]),
+        // The demo service: a tiny HTTP server that reports its version, for the demo fleet and the tests.
+        .executableTarget(name: "gitfleet-demo"),
+        .target(name: "GitFleetTesting", dependencies: ["FleetModel", "FleetGit", "FleetRegistry", "FleetRuntime"]),
+        .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "GitFleetTesting"]),
+        .testTarget(name: "FleetGitTests", dependencies: ["FleetGit", "GitFleetTesting"]),
+        .testTarget(name: "FleetPlannerTests", dependencies: ["FleetPlanner", "GitFleetTesting"]),
+        .testTarget(name: "FleetRegistryTests", dependencies: ["FleetRegistry", "GitFleetTesting"]),
+        .testTarget(name: "FleetRuntimeTests", dependencies: ["FleetRuntime", "GitFleetTesting", "gitfleet-demo"]),
+        .testTarget(
+            name: "FleetControllerTests", dependencies: ["FleetController", "GitFleetTesting", "gitfleet-demo"]),
+        .testTarget(
+            name: "GitFleetCLITests",
+            dependencies: ["GitFleetCLI", "FleetController", "GitFleetTesting", "gitfleet"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,195 @@
+/// The desired state of one service, as decoded and validated from a manifest with defaults applied.
+///
+/// Only some fields shape an instance (see ``SpecHash``); `replicas`, `rollout`, `drain`, `maxAge`,
+/// `labels` and `dependsOn` say how many instances run and how they are replaced, not what they are.
+public struct ServiceSpec: Hashable, Sendable {
+    public var name: String
+    public var labels: [String: String]
+    public var image: ImageReference
+    public var replicas: Int
+    /// argv; `$(NAME)` expands to the instance's env and allocated ports at start. Empty: the image's entrypoint.
+    public var command: [String]
+    public var env: [String: String]
+    /// Named ports; 0 asks the runtime to allocate one.
+    public var ports: [String: Int]
+    public var health: HealthCheck?
+    public var resources: Resources
+    public var rollout: RolloutPolicy
+    public var drain: DrainPolicy
+    /// Replace instances older than this ("phoenix" rotation). nil: never for age alone.
+    public var maxAge: Duration?
+    public var dependsOn: [String]
+
+    public init(
+        name: String,
+        labels: [String: String] = [:],
+        image: ImageReference,
+        replicas: Int = 1,
+        command: [String] = [],
+        env: [String: String] = [:],
+        ports: [String: Int] = [:],
+        health: HealthCheck? = nil,
+        resources: Resources = Resources(),
+        rollout: RolloutPolicy = RolloutPolicy(),
+        drain: DrainPolicy = DrainPolicy(),
+        maxAge: Duration? = nil,
+        dependsOn: [String] = []
+    ) {
+        self.name = name
+        self.labels = labels
+        self.image = image
+        self.replicas = replicas
+        self.command = command
+        self.env = env
+        self.ports = ports
+        self.health = health
+        self.resources = resources
+        self.rollout = rollout
+        self.drain = drain
+        self.maxAge = maxAge
+        self.dependsOn = dependsOn
+    }
+}
+
+/// How the controller decides that an instance is healthy.
+public struct HealthCheck: Hashable, Sendable {
+    public enum Probe: Hashable, Sendable {
+        /// GET `path` on the named port; 2xx and 3xx are healthy.
+        case http(path: String, port: String)
+        /// A TCP connection to the named port is accepted.
+        case tcp(port: String)
+        /// argv run in the instance's environment exits 0.
+        case exec(command: [String])
+    }
+
+    public var probe: Probe
+    public var interval: Duration
+    public var timeout: Duration
+    /// Consecutive successes before an instance counts as healthy.
+    public var healthyThreshold: Int
+    /// Consecutive failures before a healthy instance counts as unhealthy.
+    public var unhealthyThreshold: Int
+    /// How long a new instance may take to become healthy before it has failed.
+    public var startTimeout: Duration
+
+    public init(
+        probe: Probe,
+        interval: Duration = .seconds(1),
+        timeout: Duration = .seconds(1),
+        healthyThreshold: Int = 1,
+        unhealthyThreshold: Int = 3,
+        startTimeout: Duration = .seconds(60)
+    ) {
+        self.probe = probe
+        self.interval = interval
+        self.timeout = timeout
+        self.healthyThreshold = healthyThreshold
+        self.unhealthyThreshold = unhealthyThreshold
+        self.startTimeout = startTimeout
+    }
+}
+
+/// Limits and identity an instance runs with. Part of the spec hash.
+public struct Resources: Hashable, Sendable {
+    /// CPU limit in cores (0.5 = half a core).
+    public var cpu: Double?
+    /// Memory limit in bytes.
+    public var memory: Int64?
+    /// User (name or uid[:gid]) the instance runs as.
+    public var user: String?
+    public var readOnlyRootFilesystem: Bool
+
+    public init(cpu: Double? = nil, memory: Int64? = nil, user: String? = nil, readOnlyRootFilesystem: Bool = false) {
+        self.cpu = cpu
+        self.memory = memory
+        self.user = user
+        self.readOnlyRootFilesystem = readOnlyRootFilesystem
+    }
+}
+
+/// A whole count of instances or a percentage of `replicas` (`1`, `25%`), as Kubernetes writes maxSurge.
+public enum InstanceCount: Hashable, Sendable, CustomStringConvertible {
+    case count(Int)
+    case percent(Int)
+
+    /// Resolves against `replicas`; a surge rounds up, an unavailability rounds down (as Kubernetes does).
+    public func resolved(replicas: Int, roundingUp: Bool) -> Int {
+        switch self {
+        case .count(let count): return count
+        case .percent(let percent):
+            let scaled = replicas * percent
+            return roundingUp ? (scaled + 99) / 100 : scaled / 100
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .count(let count): return "\(count)"
+        case .percent(let percent): return "\(percent)%"
+        }
+    }
+}
+
+/// How a changed spec replaces the running instances.
+public struct RolloutPolicy: Hashable, Sendable {
+    public enum Strategy: String, Hashable, Sendable, CaseIterable {
+        case rolling
+        case blueGreen
+        case canary
+    }
+
+    /// One canary step: run `weight` percent of the instances (and traffic) on the new spec, then wait.
+    public struct CanaryStep: Hashable, Sendable {
+        public var weight: Int
+        public var pause: Duration
+
+        public init(weight: Int, pause: Duration) {
+            self.weight = weight
+            self.pause = pause
+        }
+    }
+
+    public var strategy: Strategy
+    public var maxSurge: InstanceCount
+    public var maxUnavailable: InstanceCount
+    /// How long a new instance stays healthy before it counts as available.
+    public var minReady: Duration
+    /// A rollout that makes no progress for this long has failed.
+    public var progressDeadline: Duration
+    public var autoRollback: Bool
+    /// blueGreen: how long the old set is kept after the switch, ready to switch back.
+    public var scaleDownDelay: Duration
+    /// canary: the steps, in order; an empty list means a single step to 100%.
+    public var steps: [CanaryStep]
+
+    public init(
+        strategy: Strategy = .rolling,
+        maxSurge: InstanceCount = .count(1),
+        maxUnavailable: InstanceCount = .count(0),
+        minReady: Duration = .zero,
+        progressDeadline: Duration = .seconds(600),
+        autoRollback: Bool = true,
+        scaleDownDelay: Duration = .seconds(30),
+        steps: [CanaryStep] = []
+    ) {
+        self.strategy = strategy
+        self.maxSurge = maxSurge
+        self.maxUnavailable = maxUnavailable
+        self.minReady = minReady
+        self.progressDeadline = progressDeadline
+        self.autoRollback = autoRollback
+        self.scaleDownDelay = scaleDownDelay
+        self.steps = steps
+    }
+}
+
+/// How an instance leaves service: deregister, wait `delay`, SIGTERM, wait `gracePeriod`, SIGKILL.
+public struct DrainPolicy: Hashable, Sendable {
+    public var delay: Duration
+    public var gracePeriod: Duration
+
+    public init(delay: Duration = .seconds(5), gracePeriod: Duration = .seconds(30)) {
+        self.delay = delay
+        self.gracePeriod = gracePeriod
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+
+/// `gitfleet`: the command-line front of the controller.
+public struct GitFleetCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gitfleet",
+        abstract: "A GitOps controller that converges a fleet by replacing instances.",
+        subcommands: []
+    )
+
+    public init() {}
+
+    /// Parses `arguments`, runs the command and exits the process with its status.
+    ///
+    /// Usage errors exit 64 (EX_USAGE) with a one-line hint instead of the whole usage text, so
+    /// that CI logs stay readable; everything else follows ArgumentParser's conventions.
+    public static func main(arguments: [String]) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+                FileHandle.standardError.write(Data("error: \(message) (see 'gitfleet --help')\n".utf8))
+                Foundation.exit(code.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}
