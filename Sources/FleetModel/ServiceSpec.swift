@@ -2,7 +2,7 @@
 ///
 /// Only some fields shape an instance (see ``SpecHash``); `replicas`, `rollout`, `drain`, `maxAge`,
 /// `labels` and `dependsOn` say how many instances run and how they are replaced, not what they are.
-public struct ServiceSpec: Hashable, Sendable {
+public struct ServiceSpec: Hashable, Sendable, Codable {
     public var name: String
     public var labels: [String: String]
     public var image: ImageReference
@@ -52,8 +52,8 @@ public struct ServiceSpec: Hashable, Sendable {
 }
 
 /// How the controller decides that an instance is healthy.
-public struct HealthCheck: Hashable, Sendable {
-    public enum Probe: Hashable, Sendable {
+public struct HealthCheck: Hashable, Sendable, Codable {
+    public enum Probe: Hashable, Sendable, Codable {
         /// GET `path` on the named port; 2xx and 3xx are healthy.
         case http(path: String, port: String)
         /// A TCP connection to the named port is accepted.
@@ -90,7 +90,7 @@ public struct HealthCheck: Hashable, Sendable {
 }
 
 /// Limits and identity an instance runs with. Part of the spec hash.
-public struct Resources: Hashable, Sendable {
+public struct Resources: Hashable, Sendable, Codable {
     /// CPU limit in cores (0.5 = half a core).
     public var cpu: Double?
     /// Memory limit in bytes.
@@ -108,7 +108,7 @@ public struct Resources: Hashable, Sendable {
 }
 
 /// A whole count of instances or a percentage of `replicas` (`1`, `25%`), as Kubernetes writes maxSurge.
-public enum InstanceCount: Hashable, Sendable, CustomStringConvertible {
+public enum InstanceCount: Hashable, Sendable, Codable, CustomStringConvertible {
     case count(Int)
     case percent(Int)
 
@@ -131,15 +131,15 @@ public enum InstanceCount: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// How a changed spec replaces the running instances.
-public struct RolloutPolicy: Hashable, Sendable {
-    public enum Strategy: String, Hashable, Sendable, CaseIterable {
+public struct RolloutPolicy: Hashable, Sendable, Codable {
+    public enum Strategy: String, Hashable, Sendable, Codable, CaseIterable {
         case rolling
         case blueGreen
         case canary
     }
 
     /// One canary step: run `weight` percent of the instances (and traffic) on the new spec, then wait.
-    public struct CanaryStep: Hashable, Sendable {
+    public struct CanaryStep: Hashable, Sendable, Codable {
         public var weight: Int
         public var pause: Duration
 
@@ -184,7 +184,7 @@ public struct RolloutPolicy: Hashable, Sendable {
 }
 
 /// How an instance leaves service: deregister, wait `delay`, SIGTERM, wait `gracePeriod`, SIGKILL.
-public struct DrainPolicy: Hashable, Sendable {
+public struct DrainPolicy: Hashable, Sendable, Codable {
     public var delay: Duration
     public var gracePeriod: Duration
 
