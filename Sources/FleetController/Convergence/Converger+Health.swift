@@ -1,0 +1,98 @@
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+
+extension Converger {
+    /// Probes the target's instances that are due, promotes those healthy for `minReady` to
+    /// serving, and fails those that did not become healthy in time or stopped being healthy.
+    /// Returns whether an instance started serving.
+    func advanceHealth(of target: ServiceSpec, hash: SpecHash, world: inout ObservedWorld, now: Date) async throws
+        -> Bool
+    {
+        let candidates = world.records(of: target.name).filter {
+            $0.specHash == hash && [.starting, .ready, .serving].contains($0.state)
+                && world.inventory[$0.id]?.status.isRunning == true
+        }
+        let clock = ContinuousClock.now
+        let interval = target.health?.interval ?? .seconds(1)
+        let due = candidates.filter { record in
+            guard let last = health[record.id]?.lastProbe else { return true }
+            return clock >= last.advanced(by: interval)
+        }
+        let results = await probe(due.compactMap { world.inventory[$0.id] }, check: target.health)
+        for (id, result) in results {
+            var streak = health[id] ?? HealthStreak()
+            streak.lastProbe = clock
+            streak.lastDetail = result.detail
+            if result.healthy {
+                streak.successes += 1
+                streak.failures = 0
+            } else {
+                streak.failures += 1
+                streak.successes = 0
+            }
+            health[id] = streak
+        }
+
+        var promoted = false
+        let check = target.health
+        for record in candidates {
+            guard var streak = health[record.id] else { continue }
+            switch record.state {
+            case .starting, .ready:
+                if streak.successes >= (check?.healthyThreshold ?? 1) {
+                    let since = streak.healthySince ?? now
+                    streak.healthySince = since
+                    health[record.id] = streak
+                    let minReady = TimeInterval(target.rollout.minReady.milliseconds) / 1000
+                    if now.timeIntervalSince(since) >= minReady {
+                        var serving = record
+                        serving.state = .serving
+                        serving.reason = nil
+                        serving.updatedAt = now
+                        try await put(serving, in: &world)
+                        CrashPoint.pass("instance recorded serving")
+                        promoted = true
+                    }
+                } else {
+                    streak.healthySince = nil
+                    health[record.id] = streak
+                    let startTimeout = TimeInterval((check?.startTimeout ?? .seconds(60)).milliseconds) / 1000
+                    if now.timeIntervalSince(record.createdAt) > startTimeout {
+                        let reason =
+                            "not healthy within startTimeout \((check?.startTimeout ?? .seconds(60)).manifestDescription)"
+                            + (streak.lastDetail.isEmpty ? "" : ": \(streak.lastDetail)") + (await logTail(record.id))
+                        try await fail(record, reason: reason, in: &world, now: now)
+                    }
+                }
+            case .serving:
+                if streak.failures >= (check?.unhealthyThreshold ?? 3) {
+                    let reason = "unhealthy: \(streak.lastDetail)" + (await logTail(record.id))
+                    try await fail(record, reason: reason, in: &world, now: now)
+                }
+            default:
+                break
+            }
+        }
+        return promoted
+    }
+
+    /// Probes instances concurrently. Without a health check an instance is healthy while it runs.
+    func probe(_ instances: [RuntimeInstance], check: HealthCheck?) async -> [(String, ProbeResult)] {
+        guard let check else {
+            return instances.map { ($0.instanceID, ProbeResult(healthy: $0.status.isRunning, detail: "running")) }
+        }
+        let runtime = self.runtime
+        return await withTaskGroup(of: (String, ProbeResult).self) { group in
+            for instance in instances {
+                group.addTask {
+                    (instance.instanceID, await HealthProber.probe(check, instance: instance, runtime: runtime))
+                }
+            }
+            var results: [(String, ProbeResult)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import FleetModel
+import FleetPlanner
+import FleetRegistry
+import FleetRuntime
+import Foundation
+
+extension Converger {
+    /// One pass over one desired service: choose the target (the desired spec, or the last good one
+    /// when the desired spec has failed before), advance health, apply the rolling decision, finish
+    /// drains, and judge progress against the deadline.
+    func reconcile(service desired: ServiceSpec, world: inout ObservedWorld, now: Date) async throws
+        -> ServiceConvergence
+    {
+        let desiredHash = SpecHash(desired)
+        var state = world.rollouts[desired.name] ?? RolloutState(service: desired.name)
+        let stateBefore = state
+
+        var target: ServiceSpec? = desired
+        if state.failedSpecHashes.contains(desiredHash) {
+            target = state.lastGoodSpec.map { good in
+                // Counts and pacing always follow Git; only what runs falls back.
+                var restored = good
+                restored.replicas = desired.replicas
+                restored.rollout = desired.rollout
+                restored.drain = desired.drain
+                return restored
+            }
+        } else if state.targetSpecHash != desiredHash {
+            state.targetSpecHash = desiredHash
+            state.targetSpec = desired
+            state.targetRevision = world.revision
+            state.phase = .progressing
+            state.startedAt = now
+            state.lastProgressAt = now
+            state.message = nil
+        }
+
+        let targetHash = target.map(SpecHash.init)
+        var progressed = false
+        if let target, let targetHash {
+            progressed = try await advanceHealth(of: target, hash: targetHash, world: &world, now: now)
+            let records = world.records(of: desired.name)
+            let snapshot = RolloutSnapshot(
+                records: agedOut(records, target: target, hash: targetHash, now: now), target: targetHash,
+                replicas: target.replicas, rollout: target.rollout)
+            let decision = RollingUpdate.decide(snapshot)
+            for id in decision.retire {
+                try await retire(id, in: &world, now: now)
+                progressed = true
+            }
+            let mayCreate = now >= (backoff[desired.name]?.notBefore ?? .distantPast)
+            for _ in 0..<(mayCreate ? decision.create : 0) {
+                try await create(target, specHash: targetHash, revision: world.revision, in: &world, now: now)
+            }
+        } else {
+            for record in world.records(of: desired.name) where record.state.isLive {
+                try await retire(record.id, in: &world, now: now)
+            }
+        }
+        let drained = try await finishDraining(
+            world.records(of: desired.name), drain: desired.drain, in: &world, now: now)
+        if drained > 0 || progressed { state.lastProgressAt = now }
+
+        let records = world.records(of: desired.name)
+        let phase = try await judge(
+            &state, desired: desired, desiredHash: desiredHash, target: target, records: records, world: &world,
+            now: now)
+        if state != stateBefore {
+            try await registry.commit([.putRollout(state)])
+            CrashPoint.pass("rollout state recorded")
+            world.rollouts[desired.name] = state
+        }
+        return summary(of: desired.name, target: target, world: world, phase: phase)
+    }
+
+    /// Decides the phase, records convergence, and fails a rollout that missed its progress deadline.
+    private func judge(
+        _ state: inout RolloutState, desired: ServiceSpec, desiredHash: SpecHash, target: ServiceSpec?,
+        records: [InstanceRecord], world: inout ObservedWorld, now: Date
+    ) async throws -> ServiceConvergence.Phase {
+        let live = records.filter { $0.state.isLive }
+        guard let target else {
+            let reason = state.message ?? "spec \(desiredHash.short) failed"
+            return .failed(reason: reason)
+        }
+        let targetHash = SpecHash(target)
+        let converged =
+            live.count == target.replicas
+            && live.allSatisfy { $0.specHash == targetHash && $0.state == .serving }
+
+        if state.failedSpecHashes.contains(desiredHash) {
+            let reason = state.message ?? "spec \(desiredHash.short) failed"
+            if converged {
+                if state.phase != .rolledBack { state.phase = .rolledBack }
+                return .rolledBack(reason: reason)
+            }
+            return .rollingBack(reason: reason)
+        }
+        if converged {
+            if state.phase != .converged || state.lastGoodSpecHash != targetHash {
+                state.phase = .converged
+                state.lastGoodSpecHash = targetHash
+                state.lastGoodSpec = target
+                state.lastGoodRevision = state.targetRevision ?? world.revision
+                state.message = nil
+            }
+            backoff[desired.name] = nil
+            return .converged
+        }
+        let deadline = TimeInterval(desired.rollout.progressDeadline.milliseconds) / 1000
+        if state.phase == .progressing, let lastProgress = state.lastProgressAt,
+            now.timeIntervalSince(lastProgress) > deadline
+        {
+            let reason =
+                "no progress within progressDeadline \(desired.rollout.progressDeadline.manifestDescription)"
+                + (lastFailure(of: desired.name, hash: desiredHash, world: world).map { ": \($0)" } ?? "")
+            log("\(desired.name): rollout of \(desiredHash.short) failed: \(reason)")
+            state.failedSpecHashes.insert(desiredHash)
+            state.message = reason
+            state.phase = state.lastGoodSpec == nil ? .failed : .rollingBack
+            // New instances that never served are evidence; serving ones are replaced create-before-destroy.
+            for record in live where record.specHash == desiredHash && record.state != .serving {
+                try await fail(record, reason: "rollout failed: \(reason)", in: &world, now: now)
+            }
+            return state.lastGoodSpec == nil ? .failed(reason: reason) : .rollingBack(reason: reason)
+        }
+        return .progressing
+    }
+
+    /// The most recent failure reason among this spec's instances.
+    func lastFailure(of service: String, hash: SpecHash, world: ObservedWorld) -> String? {
+        world.records(of: service)
+            .filter { $0.specHash == hash && ($0.state == .quarantined || $0.state == .failed) }
+            .max { $0.updatedAt < $1.updatedAt }?.reason
+    }
+
+    /// Phoenix rotation: once the service is otherwise settled, the oldest instance past `maxAge`
+    /// counts as old, so the rolling strategy replaces it within the usual bounds, one at a time.
+    func agedOut(_ records: [InstanceRecord], target: ServiceSpec, hash: SpecHash, now: Date) -> [InstanceRecord] {
+        guard let maxAge = target.maxAge else { return records }
+        let live = records.filter { $0.state.isLive }
+        guard live.count == target.replicas, live.allSatisfy({ $0.specHash == hash && $0.state == .serving }),
+            let oldest = live.min(by: { $0.createdAt < $1.createdAt }),
+            now.timeIntervalSince(oldest.createdAt) > TimeInterval(maxAge.milliseconds) / 1000
+        else { return records }
+        return records.map { record in
+            guard record.id == oldest.id else { return record }
+            var aged = record
+            aged.specHash = SpecHash(rawValue: "aged-out")
+            return aged
+        }
+    }
+
+    /// Drains every instance of a service that is no longer in Git.
+    func remove(service: String, world: inout ObservedWorld, now: Date) async throws -> ServiceConvergence {
+        for record in world.records(of: service) where record.state.isLive && record.state != .draining {
+            try await retire(record.id, in: &world, now: now)
+        }
+        let drain = world.rollouts[service]?.lastGoodSpec?.drain ?? DrainPolicy()
+        _ = try await finishDraining(world.records(of: service), drain: drain, in: &world, now: now)
+        return summary(of: service, target: nil, world: world, phase: .removing)
+    }
+
+    func summary(of service: String, target: ServiceSpec?, world: ObservedWorld, phase: ServiceConvergence.Phase)
+        -> ServiceConvergence
+    {
+        let records = world.records(of: service).filter { $0.state.isLive }
+        let hash = target.map(SpecHash.init)
+        var summary = ServiceConvergence(service: service, phase: phase, replicas: target?.replicas ?? 0)
+        summary.targetSpecHash = hash
+        summary.toImage = target?.image.description
+        for record in records {
+            if record.state == .draining {
+                summary.draining += 1
+            } else if record.specHash == hash {
+                if record.state == .serving { summary.ready += 1 } else { summary.starting += 1 }
+            } else {
+                summary.old += 1
+                summary.fromImage = summary.fromImage ?? record.image
+            }
+        }
+        return summary
+    }
+}

@@ -1,0 +1,158 @@
+import FleetModel
+import FleetPlanner
+import FleetRegistry
+import FleetRuntime
+import Foundation
+
+/// Moves the live fleet toward a desired fleet by replacing instances, one level-triggered pass at a
+/// time.
+///
+/// Every pass recomputes what to do from what the registry records and what the runtime runs; the
+/// only memory kept between passes is soft (health probe streaks, creation back-off), so a
+/// converger made after a crash continues where the last one stopped. Each change is journaled in
+/// the registry before the runtime is touched:
+///
+/// - create: record `pending` → start in the runtime → record `starting`;
+/// - serve: record `serving` once healthy for `minReady`;
+/// - retire: record `draining` → wait the drain delay → stop → destroy → delete the record;
+/// - fail: record `failed` with the reason → stop, keep the logs → record `quarantined`.
+///
+/// A crash between any two of these leaves a record that says what was intended, and the next pass
+/// finishes or undoes it: a `pending` record is started (starting is idempotent by instance id), a
+/// `draining` one is stopped, and a runtime instance with no record at all is drift and is removed.
+public actor Converger {
+    public struct Options: Sendable {
+        /// Pause between passes while something is in flight.
+        public var tick: Duration
+        /// How long quarantined instances are kept, stopped, with their logs.
+        public var quarantineRetention: Duration
+        /// How many quarantined instances are kept per service at most.
+        public var quarantineLimit: Int
+        /// Log lines quoted in a failure reason.
+        public var logLines: Int
+
+        public init(
+            tick: Duration = .milliseconds(200),
+            quarantineRetention: Duration = .seconds(3600),
+            quarantineLimit: Int = 3,
+            logLines: Int = 10
+        ) {
+            self.tick = tick
+            self.quarantineRetention = quarantineRetention
+            self.quarantineLimit = quarantineLimit
+            self.logLines = logLines
+        }
+    }
+
+    let registry: any Registry
+    let runtime: any Runtime
+    let options: Options
+    /// Where events go (drift found, failures, rollbacks), one line each.
+    let log: @Sendable (String) -> Void
+
+    var health: [String: HealthStreak] = [:]
+    var counters: [String: (created: Int, destroyed: Int)] = [:]
+    var backoff: [String: CreationBackoff] = [:]
+
+    public init(
+        registry: any Registry,
+        runtime: any Runtime,
+        options: Options = Options(),
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.registry = registry
+        self.runtime = runtime
+        self.options = options
+        self.log = log
+    }
+
+    /// Runs passes until every service has settled (converged, rolled back or failed) or `timeout`
+    /// passes. `progress` is called after every pass.
+    public func converge(
+        _ fleet: Fleet,
+        timeout: Duration,
+        progress: @Sendable ([ServiceConvergence]) -> Void = { _ in }
+    ) async throws -> [ServiceConvergence] {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            let report = try await reconcile(fleet)
+            progress(report)
+            if report.allSatisfy(\.phase.isSettled) { return report }
+            if ContinuousClock.now >= deadline { return report }
+            try await Task.sleep(for: options.tick)
+        }
+    }
+
+    /// One pass over the whole fleet. `fleet` must carry images pinned to digests.
+    public func reconcile(_ fleet: Fleet) async throws -> [ServiceConvergence] {
+        let now = Date()
+        var world = try await observe()
+        world.revision = fleet.revision
+        try await healDrift(&world, now: now)
+
+        var report: [ServiceConvergence] = []
+        var settled = Set<String>()
+        for service in DependencyOrder.sorted(fleet.services) {
+            let waitingOn = service.dependsOn.filter { !settled.contains($0) }.sorted()
+            var convergence: ServiceConvergence
+            if waitingOn.isEmpty {
+                convergence = try await reconcile(service: service, world: &world, now: now)
+            } else {
+                convergence = summary(of: service.name, target: service, world: world, phase: .waiting(on: waitingOn))
+            }
+            if convergence.phase == .converged { settled.insert(service.name) }
+            convergence.created = counters[service.name]?.created ?? 0
+            convergence.destroyed = counters[service.name]?.destroyed ?? 0
+            report.append(convergence)
+        }
+
+        let desired = Set(fleet.services.map(\.name))
+        let removed = Set(world.records.values.filter { $0.state.isLive }.map(\.service)).subtracting(desired)
+        for service in removed.sorted() {
+            var convergence = try await remove(service: service, world: &world, now: now)
+            convergence.created = counters[service]?.created ?? 0
+            convergence.destroyed = counters[service]?.destroyed ?? 0
+            report.append(convergence)
+        }
+        for state in world.rollouts.values where !desired.contains(state.service) && !removed.contains(state.service) {
+            try await registry.commit([.deleteRollout(service: state.service)])
+        }
+        try await pruneQuarantine(&world, now: now)
+        return report
+    }
+}
+
+/// What one pass sees: the registry's records and rollout states, and the runtime's inventory.
+struct ObservedWorld {
+    var records: [String: InstanceRecord]
+    var rollouts: [String: RolloutState]
+    var inventory: [String: RuntimeInstance]
+    /// The commit the desired fleet was read from; new instances and rollouts record it.
+    var revision: String? = nil
+
+    func records(of service: String) -> [InstanceRecord] {
+        records.values.filter { $0.service == service }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+}
+
+/// Consecutive probe results of one instance. Soft state: lost on restart, rebuilt by probing again.
+struct HealthStreak {
+    var successes = 0
+    var failures = 0
+    var lastProbe: ContinuousClock.Instant?
+    var healthySince: Date?
+    var lastDetail = ""
+}
+
+/// Exponential back-off on creating instances for a service whose new instances keep failing, so a
+/// crash-looping spec does not churn the machine.
+struct CreationBackoff {
+    var failures = 0
+    var notBefore = Date.distantPast
+
+    mutating func recordFailure(now: Date) {
+        failures += 1
+        let seconds = min(300.0, pow(2.0, Double(min(failures, 9))))
+        notBefore = now.addingTimeInterval(seconds)
+    }
+}

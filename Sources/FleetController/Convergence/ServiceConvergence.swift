@@ -1,0 +1,67 @@
+import FleetModel
+
+/// Where one service stands after a reconcile pass, as the executor, the CLI's progress display and
+/// the status annotations see it.
+public struct ServiceConvergence: Hashable, Sendable {
+    public enum Phase: Hashable, Sendable {
+        /// Every instance runs the target spec and serves; nothing left to do.
+        case converged
+        /// Instances are being created, health-checked or retired.
+        case progressing
+        /// Waiting for the services it depends on to converge.
+        case waiting(on: [String])
+        /// The target failed; the last good spec is being restored (or already serves).
+        case rollingBack(reason: String)
+        /// The target failed and the last good spec is back at full capacity.
+        case rolledBack(reason: String)
+        /// The target failed and there is no last good spec to return to.
+        case failed(reason: String)
+        /// No longer in Git: its instances are being drained.
+        case removing
+
+        /// Settled phases end an `apply`: nothing more will happen until something changes.
+        public var isSettled: Bool {
+            switch self {
+            case .converged, .rolledBack, .failed: return true
+            case .progressing, .waiting, .rollingBack, .removing: return false
+            }
+        }
+
+        public var failureReason: String? {
+            switch self {
+            case .rollingBack(let reason), .rolledBack(let reason), .failed(let reason): return reason
+            default: return nil
+            }
+        }
+    }
+
+    public var service: String
+    public var phase: Phase
+    /// Desired replicas of the target spec.
+    public var replicas: Int
+    /// Instances of the target spec that serve.
+    public var ready: Int
+    /// Instances of the target spec that are starting or not yet serving.
+    public var starting: Int
+    /// Instances of other specs still live (serving or draining).
+    public var old: Int
+    public var draining: Int
+    /// Instances created and destroyed for this service since the converger was made.
+    public var created: Int
+    public var destroyed: Int
+    public var fromImage: String?
+    public var toImage: String?
+    public var targetSpecHash: SpecHash?
+
+    public init(service: String, phase: Phase, replicas: Int) {
+        self.service = service
+        self.phase = phase
+        self.replicas = replicas
+        ready = 0
+        starting = 0
+        old = 0
+        draining = 0
+        created = 0
+        destroyed = 0
+    }
+}
