@@ -1,0 +1,60 @@
+import FleetModel
+import Foundation
+
+/// Services and instances for planner tests, built directly as values.
+enum Fixture {
+    static let epoch = Date(timeIntervalSince1970: 1_795_000_000)
+
+    static func image(_ text: String) -> ImageReference {
+        var problem: String? = nil
+        guard let image = ImageReference(parsing: text, problem: &problem) else {
+            fatalError("bad fixture image \(text): \(problem ?? "?")")
+        }
+        return image
+    }
+
+    static func spec(
+        _ name: String, image: String = "demo/app:1.0.0", replicas: Int = 1, env: [String: String] = [:],
+        dependsOn: [String] = []
+    ) -> ServiceSpec {
+        ServiceSpec(
+            name: name, image: Fixture.image(image), replicas: replicas, command: ["/app/\(name)"], env: env,
+            ports: ["http": 0], dependsOn: dependsOn)
+    }
+
+    /// `count` instances of `spec` named `<service>-<prefix><n>`, running its image unless told otherwise.
+    static func instances(
+        _ count: Int, of spec: ServiceSpec, state: InstanceState = .serving, image: String? = nil,
+        prefix: String = ""
+    ) -> [InstanceRecord] {
+        (0..<count).map { index in
+            InstanceRecord(
+                id: "\(spec.name)-\(prefix)\(index)", service: spec.name, specHash: SpecHash(spec),
+                revision: "0123456789abcdef0123456789abcdef01234567", image: image ?? spec.image.description,
+                state: state, address: "127.0.0.1", ports: ["http": 8000 + index], runtimeHandle: "pid:\(4000 + index)",
+                createdAt: epoch.addingTimeInterval(Double(index)))
+        }
+    }
+
+    static func fleet(_ services: [ServiceSpec], revision: String? = "0123456789abcdef0123456789abcdef01234567")
+        -> Fleet
+    {
+        Fleet(name: "production", services: services, revision: revision)
+    }
+}
+
+/// A seeded generator so that "shuffled" inputs are the same on every run (a failure reproduces).
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        // SplitMix64.
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
