@@ -50,7 +50,8 @@ extension SQLiteRegistry {
                     state.service, state.targetSpecHash.rawValue, state.targetRevision,
                     state.lastGoodSpecHash?.rawValue, state.lastGoodRevision,
                     try json(state.failedSpecHashes.map(\.rawValue).sorted()), state.phase.rawValue, state.step,
-                    RegistryTimestamp.milliseconds(state.startedAt), RegistryTimestamp.milliseconds(state.lastProgressAt),
+                    RegistryTimestamp.milliseconds(state.startedAt),
+                    RegistryTimestamp.milliseconds(state.lastProgressAt),
                     state.message, revision,
                 ])
         case .deleteRolloutState(let service, _):
