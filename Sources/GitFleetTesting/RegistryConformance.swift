@@ -31,6 +31,7 @@ public struct RegistryConformance: Sendable {
         case oneCommitSharesOneRevision
         case racingWritersExactlyOneWins
         case concurrentIncrementsLoseNothing
+        case readersSeeWholeCommits
         case snapshotRoundTripsThroughJSON
         case closedRegistryIsUnavailable
 
@@ -77,6 +78,7 @@ public struct RegistryConformance: Sendable {
         case .oneCommitSharesOneRevision: try await oneCommitSharesOneRevision(registry)
         case .racingWritersExactlyOneWins: try await racingWritersExactlyOneWins(registry)
         case .concurrentIncrementsLoseNothing: try await concurrentIncrementsLoseNothing(registry)
+        case .readersSeeWholeCommits: try await readersSeeWholeCommits(registry)
         case .snapshotRoundTripsThroughJSON: try await snapshotRoundTripsThroughJSON(registry)
         case .closedRegistryIsUnavailable: try await closedRegistryIsUnavailable(registry)
         }
@@ -389,6 +391,69 @@ public struct RegistryConformance: Sendable {
             try await group.waitForAll()
         }
         #expect(try await registry.rolloutState(service: "web")?.record.step == writers * increments)
+    }
+
+    private func readersSeeWholeCommits(_ registry: any Registry) async throws {
+        // Each commit swaps the pair of instances for the next pair; a reader must see one whole pair.
+        let rounds = 40
+        var previous = try await registry.commit(RegistryConformance.pairSwap(round: 0, previousVersion: nil))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for _ in 0..<rounds {
+                    let ids = try await registry.instances(service: "web").map(\.record.id)
+                    let round = ids.first.map { String($0.dropFirst(2)) } ?? "?"
+                    #expect(ids == ["a-\(round)", "b-\(round)"], "a reader saw part of a commit: \(ids)")
+                    let snapshot = try await registry.snapshot()
+                    #expect(Set(snapshot.instances.map(\.version)) == [snapshot.rolloutStates.first?.version])
+                }
+            }
+            for round in 1...rounds {
+                previous = try await registry.commit(
+                    RegistryConformance.pairSwap(round: round, previousVersion: previous))
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await registry.instances(service: "web").map(\.record.id) == ["a-\(rounds)", "b-\(rounds)"])
+    }
+
+    /// One commit of a writer that keeps exactly one pair of instances (`a-<round>`, `b-<round>`) and a rollout
+    /// state whose `step` names the pair: it creates the new pair, deletes the previous one and advances the
+    /// step, each change compare-and-swapped against `previousVersion` (the last commit's revision).
+    /// Whoever reads the registry, at any moment or after a crash, must find one whole pair matching the step.
+    public static func pairSwap(round: Int, previousVersion: Int64?) -> [RegistryChange] {
+        let createdAt = date(1_000 + Int64(round))
+        var state = rollout("web")
+        state.step = round
+        var changes: [RegistryChange] = [
+            .putInstance(instance("a-\(round)", createdAt: createdAt), expecting: .absent),
+            .putInstance(instance("b-\(round)", createdAt: createdAt), expecting: .absent),
+        ]
+        if let previousVersion {
+            changes += [
+                .deleteInstance(id: "a-\(round - 1)", expecting: .version(previousVersion)),
+                .deleteInstance(id: "b-\(round - 1)", expecting: .version(previousVersion)),
+                .putRolloutState(state, expecting: .version(previousVersion)),
+            ]
+        } else {
+            changes.append(.putRolloutState(state, expecting: .absent))
+        }
+        return changes
+    }
+
+    /// Checks what ``pairSwap(round:previousVersion:)`` promises; returns the round found (nil when empty).
+    @discardableResult
+    public static func expectWholePair(
+        in snapshot: RegistrySnapshot, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) -> Int? {
+        guard let state = snapshot.rolloutStates.first else {
+            #expect(snapshot.instances.isEmpty, "instances without their rollout state", sourceLocation: sourceLocation)
+            return nil
+        }
+        let round = state.record.step
+        #expect(
+            snapshot.instances.map(\.record.id) == ["a-\(round)", "b-\(round)"], sourceLocation: sourceLocation)
+        #expect(snapshot.instances.allSatisfy { $0.version == state.version }, sourceLocation: sourceLocation)
+        return round
     }
 
     private func snapshotRoundTripsThroughJSON(_ registry: any Registry) async throws {
