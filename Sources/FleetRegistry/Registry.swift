@@ -24,8 +24,11 @@ import FleetModel
 /// ``RegistryChange/maximumPerCommit`` changes and names each record at most once (etcd refuses a
 /// transaction that touches a key twice); otherwise it throws `.invalid` and applies nothing. An
 /// implementation that fences writers (etcd, by the leader key's revision) throws `.fenced` when this
-/// process may no longer write; nothing is applied then either. After `commit` returns, the change is
-/// durable: it survives the process being killed and the registry being reopened.
+/// process may no longer write; nothing is applied then either. Deleting a record that does not exist,
+/// without an expectation, is not an error. After `commit` returns, the change is durable: it survives the
+/// process being killed and the registry being reopened. On etcd a commit is one txn: each expectation a
+/// compare (`.absent` as `create_revision == 0`, `.version(v)` as `mod_revision == v`), each change a put or
+/// delete of the record's JSON (dates as integer milliseconds), plus the leader fence.
 ///
 /// **Reads.** Reads see only whole commits, never part of one. ``instances(service:)`` is ordered by
 /// `createdAt`, then `id`; ``rolloutStates()`` by `service`. ``snapshot()`` reads everything at one
