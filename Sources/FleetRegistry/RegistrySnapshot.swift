@@ -1,0 +1,55 @@
+import FleetModel
+import Foundation
+
+/// Every record of a registry at one revision: what `gitfleet status --json` prints and what a backup holds.
+public struct RegistrySnapshot: Hashable, Sendable, Codable {
+    /// The revision the records were read at.
+    public var revision: Int64
+    /// Ordered by `createdAt`, then `id`.
+    public var instances: [Versioned<InstanceRecord>]
+    /// Ordered by service.
+    public var rolloutStates: [Versioned<RolloutState>]
+
+    public init(revision: Int64, instances: [Versioned<InstanceRecord>], rolloutStates: [Versioned<RolloutState>]) {
+        self.revision = revision
+        self.instances = instances
+        self.rolloutStates = rolloutStates
+    }
+
+    /// The snapshot as JSON: sorted keys, dates as whole milliseconds since 1970 (as the registry keeps them),
+    /// so that the same snapshot always gives the same bytes.
+    public func jsonData(prettyPrinted: Bool = false) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = prettyPrinted ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RegistryTimestamp.milliseconds(date))
+        }
+        return try encoder.encode(self)
+    }
+
+    /// Reads a snapshot written by ``jsonData(prettyPrinted:)``.
+    public init(jsonData: Data) throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            RegistryTimestamp.date(milliseconds: try decoder.singleValueContainer().decode(Int64.self))
+        }
+        do {
+            self = try decoder.decode(RegistrySnapshot.self, from: jsonData)
+        } catch {
+            throw RegistryError(.corrupt, "The data is not a registry snapshot.", underlying: error)
+        }
+    }
+
+    /// Puts that recreate every record of the snapshot in an empty registry, in commits of at most
+    /// ``RegistryChange/maximumPerCommit`` changes. Each put expects the record to be absent, so restoring
+    /// over a registry that already holds one of them fails instead of overwriting it.
+    public var restoringCommits: [[RegistryChange]] {
+        let changes =
+            rolloutStates.map { RegistryChange.putRolloutState($0.record, expecting: .absent) }
+            + instances.map { RegistryChange.putInstance($0.record, expecting: .absent) }
+        return stride(from: 0, to: changes.count, by: RegistryChange.maximumPerCommit).map {
+            Array(changes[$0..<min($0 + RegistryChange.maximumPerCommit, changes.count)])
+        }
+    }
+}

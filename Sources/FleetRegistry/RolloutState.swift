@@ -1,0 +1,90 @@
+import FleetModel
+import Foundation
+
+/// Where one service's rollout stands: what it is moving to, what last worked, and what must not be retried.
+///
+/// The controller keeps this in the registry, never only in memory, so that a restarted controller resumes
+/// a rollout (or its rollback) at the step it had reached.
+public struct RolloutState: Hashable, Sendable, Codable {
+    public var service: String
+    /// The spec the service is being moved to (the desired state at ``targetRevision``).
+    public var targetSpecHash: SpecHash
+    /// The commit the target came from.
+    public var targetRevision: String?
+    /// The last spec that ran at full capacity and healthy; what a rollback restores.
+    public var lastGoodSpecHash: SpecHash?
+    public var lastGoodRevision: String?
+    /// Specs that failed to roll out; not retried until the spec changes or a retry is asked for.
+    public var failedSpecHashes: Set<SpecHash>
+    public var phase: RolloutPhase
+    /// The strategy's step (a canary weight step, a blue-green stage); 0 for a rolling update.
+    public var step: Int
+    /// When the rollout to the current target began.
+    public var startedAt: Date
+    /// When the rollout last made progress; the progress deadline counts from here.
+    public var lastProgressAt: Date
+    /// What a person should know about the phase (why it failed, what it waits for).
+    public var message: String?
+
+    public init(
+        service: String,
+        targetSpecHash: SpecHash,
+        targetRevision: String? = nil,
+        lastGoodSpecHash: SpecHash? = nil,
+        lastGoodRevision: String? = nil,
+        failedSpecHashes: Set<SpecHash> = [],
+        phase: RolloutPhase,
+        step: Int = 0,
+        startedAt: Date,
+        lastProgressAt: Date? = nil,
+        message: String? = nil
+    ) {
+        self.service = service
+        self.targetSpecHash = targetSpecHash
+        self.targetRevision = targetRevision
+        self.lastGoodSpecHash = lastGoodSpecHash
+        self.lastGoodRevision = lastGoodRevision
+        self.failedSpecHashes = failedSpecHashes
+        self.phase = phase
+        self.step = step
+        self.startedAt = startedAt
+        self.lastProgressAt = lastProgressAt ?? startedAt
+        self.message = message
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case service, targetSpecHash, targetRevision, lastGoodSpecHash, lastGoodRevision, failedSpecHashes
+        case phase, step, startedAt, lastProgressAt, message
+    }
+
+    // Written by hand only to sort the failed hashes: a set has no order, and the same state must always
+    // encode to the same bytes (snapshots are diffed; etcd values are compared).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(service, forKey: .service)
+        try container.encode(targetSpecHash, forKey: .targetSpecHash)
+        try container.encodeIfPresent(targetRevision, forKey: .targetRevision)
+        try container.encodeIfPresent(lastGoodSpecHash, forKey: .lastGoodSpecHash)
+        try container.encodeIfPresent(lastGoodRevision, forKey: .lastGoodRevision)
+        try container.encode(failedSpecHashes.sorted(), forKey: .failedSpecHashes)
+        try container.encode(phase, forKey: .phase)
+        try container.encode(step, forKey: .step)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(lastProgressAt, forKey: .lastProgressAt)
+        try container.encodeIfPresent(message, forKey: .message)
+    }
+}
+
+/// The phase of a service's rollout.
+public enum RolloutPhase: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Converged on the target; nothing to do.
+    case idle
+    /// Replacing instances to reach the target.
+    case progressing
+    /// The target failed; restoring the last good spec.
+    case rollingBack
+    /// The last good spec is restored at full capacity; the failed target is remembered.
+    case rolledBack
+    /// The target failed and there is no good spec to restore (or rollback is off).
+    case failed
+}

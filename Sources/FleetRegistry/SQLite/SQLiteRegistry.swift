@@ -1,0 +1,179 @@
+import FleetModel
+import Foundation
+import GRDB
+
+/// The embedded registry: one SQLite database file in WAL mode, for a controller on a single host.
+///
+/// Every commit is one SQLite transaction, so it is applied whole or not at all, also when the process is
+/// killed in the middle of it; `synchronous = FULL` makes a returned commit survive a power cut too.
+/// Readers run concurrently with the writer and see only whole commits. Other processes (a
+/// `gitfleet status` next to a running controller) may open the same file; they wait up to
+/// ``busyTimeout`` for a lock before failing with `.unavailable`.
+///
+/// The schema is versioned by migrations (see `SQLiteRegistry+Schema.swift`). Opening a file that a newer
+/// gitfleet migrated further fails with `.incompatible` instead of guessing at columns it does not know.
+public actor SQLiteRegistry: Registry {
+    /// The database file's name inside the controller's state directory.
+    public static let fileName = "registry.sqlite"
+    /// How long a write waits for another process's lock.
+    public static let busyTimeout: TimeInterval = 10
+
+    /// The database file.
+    public nonisolated let path: String
+    private let pool: DatabasePool
+    private var isClosed = false
+
+    /// Opens (creating it if needed) the registry file at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.label = "gitfleet.registry"
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.prepareDatabase { db in
+            // WAL's default (NORMAL) may lose the last commits on power loss; the controller has already
+            // acted on them by then, so a commit must be on disk before it returns.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw RegistryError(translating: error, "Cannot open the registry at \(path).")
+        }
+        try Self.migrate(pool, path: path)
+    }
+
+    /// Opens `<stateDirectory>/registry.sqlite`, creating the directory if needed.
+    public init(stateDirectory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw RegistryError(.io, "Cannot create the state directory \(stateDirectory.path).", underlying: error)
+        }
+        try self.init(path: stateDirectory.appendingPathComponent(Self.fileName).path)
+    }
+
+    public func instances(service: String?) async throws -> [Versioned<InstanceRecord>] {
+        try await read("list instances") { db in try Self.fetchInstances(db, service: service) }
+    }
+
+    public func instance(id: String) async throws -> Versioned<InstanceRecord>? {
+        try await read("read instance '\(id)'") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM instance WHERE id = ?", arguments: [id])
+                .map(Self.instance(from:))
+        }
+    }
+
+    public func rolloutStates() async throws -> [Versioned<RolloutState>] {
+        try await read("list rollout states") { db in try Self.fetchRolloutStates(db) }
+    }
+
+    public func rolloutState(service: String) async throws -> Versioned<RolloutState>? {
+        try await read("read the rollout state of '\(service)'") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM rollout_state WHERE service = ?", arguments: [service])
+                .map(Self.rolloutState(from:))
+        }
+    }
+
+    public func snapshot() async throws -> RegistrySnapshot {
+        try await read("take a snapshot") { db in
+            RegistrySnapshot(
+                revision: try Self.currentRevision(db),
+                instances: try Self.fetchInstances(db, service: nil),
+                rolloutStates: try Self.fetchRolloutStates(db))
+        }
+    }
+
+    @discardableResult
+    public func commit(_ changes: [RegistryChange]) async throws -> Int64 {
+        try RegistryChange.validate(changes)
+        try checkOpen()
+        do {
+            return try await pool.write { db in
+                let current = try Self.currentRevision(db)
+                if changes.isEmpty { return current }
+                let revision = current + 1
+                for change in changes {
+                    let stored = try Self.storedVersion(db, change.key)
+                    guard change.expectation.isMet(byStoredVersion: stored) else {
+                        throw RegistryError.conflict(change.key, expected: change.expectation, stored: stored)
+                    }
+                    try Self.apply(change, at: revision, db)
+                }
+                try db.execute(sql: "UPDATE registry_revision SET revision = ?", arguments: [revision])
+                return revision
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw RegistryError(translating: error, "Cannot commit \(changes.count) changes to \(path).")
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await read("ping") { db in try Self.currentRevision(db) }
+    }
+
+    public func close() async throws {
+        if isClosed { return }
+        isClosed = true
+        do {
+            try pool.close()
+        } catch {
+            throw RegistryError(translating: error, "Cannot close the registry at \(path).")
+        }
+    }
+
+    /// The SQLite journal mode in force (`wal` when all is well), for diagnostics and tests.
+    public func journalMode() async throws -> String {
+        try await read("read the journal mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    private func checkOpen() throws {
+        if isClosed { throw RegistryError(.unavailable, "The registry at \(path) is closed.") }
+    }
+
+    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws
+        -> T
+    {
+        try checkOpen()
+        do {
+            return try await pool.read(body)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw RegistryError(translating: error, "Cannot \(what) in \(path).")
+        }
+    }
+}
+
+extension RegistryError {
+    /// `error` as a registry error: registry errors and cancellation pass through, SQLite result codes map to
+    /// the code a caller can act on.
+    init(translating error: any Error, _ message: String) {
+        if let error = error as? RegistryError {
+            self = error
+            return
+        }
+        guard let error = error as? DatabaseError else {
+            self.init(.io, message, underlying: error)
+            return
+        }
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_MISUSE: self.init(.unavailable, message, underlying: error)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_FORMAT: self.init(.corrupt, message, underlying: error)
+        default: self.init(.io, message, underlying: error)
+        }
+    }
+
+    static func conflict(_ key: RegistryRecordKey, expected: RecordExpectation, stored: Int64?) -> RegistryError {
+        let found = stored.map { "it is at version \($0)" } ?? "it does not exist"
+        let wanted: String
+        switch expected {
+        case .any: wanted = "anything"
+        case .absent: wanted = "no record"
+        case .version(let version): wanted = "version \(version)"
+        }
+        return RegistryError(
+            .conflict, "The commit expected \(wanted) for \(key), but \(found); nothing was applied.", record: key)
+    }
+}
