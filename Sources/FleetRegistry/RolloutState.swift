@@ -14,6 +14,9 @@ public struct RolloutState: Hashable, Sendable, Codable {
     /// The last spec that ran at full capacity and healthy; what a rollback restores.
     public var lastGoodSpecHash: SpecHash?
     public var lastGoodRevision: String?
+    /// The last good spec itself, pinned to its image digest, so a rollback restores exactly what ran
+    /// even if a tag has moved since or the commit is no longer reachable.
+    public var lastGoodSpec: ServiceSpec?
     /// Specs that failed to roll out; not retried until the spec changes or a retry is asked for.
     public var failedSpecHashes: Set<SpecHash>
     public var phase: RolloutPhase
@@ -32,6 +35,7 @@ public struct RolloutState: Hashable, Sendable, Codable {
         targetRevision: String? = nil,
         lastGoodSpecHash: SpecHash? = nil,
         lastGoodRevision: String? = nil,
+        lastGoodSpec: ServiceSpec? = nil,
         failedSpecHashes: Set<SpecHash> = [],
         phase: RolloutPhase,
         step: Int = 0,
@@ -44,6 +48,7 @@ public struct RolloutState: Hashable, Sendable, Codable {
         self.targetRevision = targetRevision
         self.lastGoodSpecHash = lastGoodSpecHash
         self.lastGoodRevision = lastGoodRevision
+        self.lastGoodSpec = lastGoodSpec
         self.failedSpecHashes = failedSpecHashes
         self.phase = phase
         self.step = step
@@ -53,7 +58,7 @@ public struct RolloutState: Hashable, Sendable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case service, targetSpecHash, targetRevision, lastGoodSpecHash, lastGoodRevision, failedSpecHashes
+        case service, targetSpecHash, targetRevision, lastGoodSpecHash, lastGoodRevision, lastGoodSpec, failedSpecHashes
         case phase, step, startedAt, lastProgressAt, message
     }
 
@@ -66,6 +71,7 @@ public struct RolloutState: Hashable, Sendable, Codable {
         try container.encodeIfPresent(targetRevision, forKey: .targetRevision)
         try container.encodeIfPresent(lastGoodSpecHash, forKey: .lastGoodSpecHash)
         try container.encodeIfPresent(lastGoodRevision, forKey: .lastGoodRevision)
+        try container.encodeIfPresent(lastGoodSpec, forKey: .lastGoodSpec)
         try container.encode(failedSpecHashes.sorted(), forKey: .failedSpecHashes)
         try container.encode(phase, forKey: .phase)
         try container.encode(step, forKey: .step)

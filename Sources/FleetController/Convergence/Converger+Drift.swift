@@ -9,8 +9,10 @@ extension Converger {
         async let rollouts = registry.rolloutStates()
         async let inventory = runtime.inventory()
         return ObservedWorld(
-            records: Dictionary(try await records.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last }),
-            rollouts: Dictionary(try await rollouts.map { ($0.service, $0) }, uniquingKeysWith: { _, last in last }),
+            records: Dictionary(
+                try await records.map { ($0.record.id, $0.record) }, uniquingKeysWith: { _, last in last }),
+            rollouts: Dictionary(
+                try await rollouts.map { ($0.record.service, $0.record) }, uniquingKeysWith: { _, last in last }),
             inventory: Dictionary(
                 try await inventory.map { ($0.instanceID, $0) }, uniquingKeysWith: { _, last in last })
         )

@@ -25,7 +25,7 @@ extension Converger {
             var streak = health[id] ?? HealthStreak()
             streak.lastProbe = clock
             streak.lastDetail = result.detail
-            if result.healthy {
+            if result.success {
                 streak.successes += 1
                 streak.failures = 0
             } else {
@@ -81,13 +81,13 @@ extension Converger {
     /// Probes instances concurrently. Without a health check an instance is healthy while it runs.
     func probe(_ instances: [RuntimeInstance], check: HealthCheck?) async -> [(String, ProbeResult)] {
         guard let check else {
-            return instances.map { ($0.instanceID, ProbeResult(healthy: $0.status.isRunning, detail: "running")) }
+            return instances.map { ($0.instanceID, ProbeResult(success: $0.status.isRunning, detail: "running")) }
         }
-        let runtime = self.runtime
+        let prober = Prober(runtime: runtime)
         return await withTaskGroup(of: (String, ProbeResult).self) { group in
             for instance in instances {
                 group.addTask {
-                    (instance.instanceID, await HealthProber.probe(check, instance: instance, runtime: runtime))
+                    (instance.instanceID, await prober.probe(check.probe, instance: instance, timeout: check.timeout))
                 }
             }
             var results: [(String, ProbeResult)] = []

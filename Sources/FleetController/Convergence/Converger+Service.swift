@@ -12,8 +12,9 @@ extension Converger {
         -> ServiceConvergence
     {
         let desiredHash = SpecHash(desired)
-        var state = world.rollouts[desired.name] ?? RolloutState(service: desired.name)
-        let stateBefore = state
+        let recorded = world.rollouts[desired.name]
+        var state =
+            recorded ?? RolloutState(service: desired.name, targetSpecHash: desiredHash, phase: .idle, startedAt: now)
 
         var target: ServiceSpec? = desired
         if state.failedSpecHashes.contains(desiredHash) {
@@ -25,9 +26,8 @@ extension Converger {
                 restored.drain = desired.drain
                 return restored
             }
-        } else if state.targetSpecHash != desiredHash {
+        } else if recorded == nil || state.targetSpecHash != desiredHash {
             state.targetSpecHash = desiredHash
-            state.targetSpec = desired
             state.targetRevision = world.revision
             state.phase = .progressing
             state.startedAt = now
@@ -65,8 +65,8 @@ extension Converger {
         let phase = try await judge(
             &state, desired: desired, desiredHash: desiredHash, target: target, records: records, world: &world,
             now: now)
-        if state != stateBefore {
-            try await registry.commit([.putRollout(state)])
+        if state != recorded {
+            try await registry.commit([.putRolloutState(state)])
             CrashPoint.pass("rollout state recorded")
             world.rollouts[desired.name] = state
         }
@@ -97,8 +97,8 @@ extension Converger {
             return .rollingBack(reason: reason)
         }
         if converged {
-            if state.phase != .converged || state.lastGoodSpecHash != targetHash {
-                state.phase = .converged
+            if state.phase != .idle || state.lastGoodSpecHash != targetHash {
+                state.phase = .idle
                 state.lastGoodSpecHash = targetHash
                 state.lastGoodSpec = target
                 state.lastGoodRevision = state.targetRevision ?? world.revision
@@ -108,9 +108,7 @@ extension Converger {
             return .converged
         }
         let deadline = TimeInterval(desired.rollout.progressDeadline.milliseconds) / 1000
-        if state.phase == .progressing, let lastProgress = state.lastProgressAt,
-            now.timeIntervalSince(lastProgress) > deadline
-        {
+        if state.phase == .progressing, now.timeIntervalSince(state.lastProgressAt) > deadline {
             let reason =
                 "no progress within progressDeadline \(desired.rollout.progressDeadline.manifestDescription)"
                 + (lastFailure(of: desired.name, hash: desiredHash, world: world).map { ": \($0)" } ?? "")

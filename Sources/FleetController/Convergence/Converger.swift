@@ -115,7 +115,7 @@ public actor Converger {
             report.append(convergence)
         }
         for state in world.rollouts.values where !desired.contains(state.service) && !removed.contains(state.service) {
-            try await registry.commit([.deleteRollout(service: state.service)])
+            try await registry.commit([.deleteRolloutState(service: state.service)])
         }
         try await pruneQuarantine(&world, now: now)
         return report

@@ -42,13 +42,13 @@ extension SQLiteRegistry {
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO rollout_state (service, target_spec_hash, target_revision,
-                        last_good_spec_hash, last_good_revision, failed_spec_hashes, phase, step, started_at,
-                        last_progress_at, message, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        last_good_spec_hash, last_good_revision, last_good_spec, failed_spec_hashes, phase, step,
+                        started_at, last_progress_at, message, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     state.service, state.targetSpecHash.rawValue, state.targetRevision,
-                    state.lastGoodSpecHash?.rawValue, state.lastGoodRevision,
+                    state.lastGoodSpecHash?.rawValue, state.lastGoodRevision, try state.lastGoodSpec.map { try json($0) },
                     try json(state.failedSpecHashes.map(\.rawValue).sorted()), state.phase.rawValue, state.step,
                     RegistryTimestamp.milliseconds(state.startedAt),
                     RegistryTimestamp.milliseconds(state.lastProgressAt),
@@ -116,6 +116,9 @@ extension SQLiteRegistry {
                 targetRevision: try row.decode(String?.self, forColumn: "target_revision"),
                 lastGoodSpecHash: try row.decode(String?.self, forColumn: "last_good_spec_hash").map(SpecHash.init),
                 lastGoodRevision: try row.decode(String?.self, forColumn: "last_good_revision"),
+                lastGoodSpec: try row.decode(String?.self, forColumn: "last_good_spec").map {
+                    try decodeJSON(ServiceSpec.self, $0)
+                },
                 failedSpecHashes: Set(failed.map(SpecHash.init)),
                 phase: phase,
                 step: try row.decode(Int.self, forColumn: "step"),

@@ -51,6 +51,9 @@ extension SQLiteRegistry {
                     );
                     """)
         }
+        migrator.registerMigration("v2: last good spec") { db in
+            try db.execute(sql: "ALTER TABLE rollout_state ADD COLUMN last_good_spec TEXT")
+        }
         return migrator
     }()
 
