@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Facts about a process read from the OS, used to tell an instance's process from whatever later got its pid.
 enum ProcessIdentity {

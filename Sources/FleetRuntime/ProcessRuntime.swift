@@ -1,10 +1,11 @@
+import FleetModel
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import FleetModel
-import Foundation
 
 /// The embedded runtime: instances are local processes, images are directories in a local store.
 ///
@@ -70,6 +71,13 @@ public struct ProcessRuntime: Runtime {
         let recordPath = "\(directory)/instance.json"
         if FileManager.default.fileExists(atPath: recordPath) {
             let record = try ProcessInstanceFile.read(from: recordPath)
+            guard record.service == launch.service && record.specHash == launch.specHash else {
+                throw RuntimeError(
+                    .invalidLaunch,
+                    "instance id \(launch.instanceID) is already used by \(record.service) with spec \(record.specHash.short); "
+                        + "an instance is never changed in place, give the new one a new id"
+                )
+            }
             if record.pid != nil { return observe(record) }
             // A start interrupted between writing the intent and recording the pid: nothing was recorded as
             // running, so start over rather than report a process we cannot find.

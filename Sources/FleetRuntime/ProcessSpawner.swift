@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Starts processes with `posix_spawn`: argv only (never a shell), in a session of their own, with output sent
 /// to files and no descriptor of ours leaking in.
@@ -102,9 +103,10 @@ enum ProcessSpawner {
 /// glibc's posix_spawn extensions, declared only under `_GNU_SOURCE`, which Swift's Glibc module is not built
 /// with; looked up by name so the declarations need no C shim target.
 private enum GNUSpawn {
-    typealias AddChangeDirectory = @convention(c) (
-        UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
-    ) -> Int32
+    typealias AddChangeDirectory =
+        @convention(c) (
+            UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
+        ) -> Int32
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
     /// `POSIX_SPAWN_SETSID` from glibc's spawn.h (and macOS's).
