@@ -119,6 +119,12 @@ public struct RuntimeConformance: Sendable {
             #expect(
                 error?.message.contains("demo/absent") == true,
                 "the message names the image: \(String(describing: error))")
+            let pinnedMissing = missing.pinned(to: "sha256:" + String(repeating: "0", count: 64))
+            let startError = await #expect(throws: RuntimeError.self) {
+                try await runtime.start(launch("web-missing", image: pinnedMissing))
+            }
+            #expect(startError?.code == .imageNotFound, "\(String(describing: startError))")
+            #expect(try await runtime.inventory().isEmpty, "a failed start leaves nothing behind")
 
         case .startedInstanceIsInInventoryAndServes:
             let pinned = try await runtime.resolve(try fixture.installDemoImage("2.1", [:]))
@@ -185,9 +191,12 @@ public struct RuntimeConformance: Sendable {
             #expect(!left.contains("web-gone") && !left.contains("web-running"), "\(left)")
             try await runtime.destroy(instanceID: "web-gone", keepLogs: false)
             let port = try #require(running.ports["http"])
-            await #expect(throws: (any Error).self, "a destroyed running instance no longer serves") {
-                try await LoopbackHTTP.get(port: port, path: "/healthz", timeout: .seconds(2))
-            }
+            // The freed port may already serve another test's instance; what must be gone is this one.
+            let answer = try? await LoopbackHTTP.get(port: port, path: "/", timeout: .seconds(2))
+            #expect(
+                answer?.body.contains("\"instance\": \"web-running\"") != true,
+                "a destroyed running instance no longer serves"
+            )
 
         case .logsAreCapturedAndCapped:
             let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))

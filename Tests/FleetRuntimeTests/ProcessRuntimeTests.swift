@@ -99,6 +99,42 @@ struct ProcessRuntimeTests {
         }
     }
 
+    /// After a controller restart the instance is no longer a child of the controller; it must still be seen
+    /// running (via /proc, not waitpid) and be stoppable. A grandchild (reparented when its shell exits)
+    /// stands in for such a process.
+    @Test func adoptsAndStopsAProcessThatIsNotItsChild() async throws {
+        try await withRuntime { runtime, image in
+            _ = try await runtime.start(
+                InstanceLaunch(
+                    instanceID: "orphan-1",
+                    service: "web",
+                    specHash: Self.specHash,
+                    image: image,
+                    command: ["/bin/sh", "-c", "sleep 120 & echo $! > orphan.pid"]
+                )
+            )
+            #expect(try await Self.waitForExit(runtime, "orphan-1") == .exited(.exited(code: 0)))
+            let directory = "\(runtime.stateDirectory)/instances/orphan-1"
+            let text = try String(contentsOfFile: "\(directory)/root/orphan.pid", encoding: .utf8)
+            let orphan = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            var record = try ProcessInstanceFile.read(from: "\(directory)/instance.json")
+            record.pid = orphan
+            record.processStartTicks = ProcessIdentity.snapshot(of: orphan)?.startTicks
+            try record.write(to: "\(directory)/instance.json")
+            try FileManager.default.removeItem(atPath: "\(directory)/exit.json")
+
+            let restarted = ProcessRuntime(stateDirectory: runtime.stateDirectory)
+            let adopted = try #require(try await restarted.inventory().first { $0.instanceID == "orphan-1" })
+            #expect(adopted.status == .running && adopted.handle == String(orphan))
+            let status = try await restarted.stop(instanceID: "orphan-1", gracePeriod: .seconds(30))
+            #expect(status == nil, "the exit status of a process that is not our child cannot be known")
+            #expect(try await restarted.inventory().first?.status == .exited(nil))
+            // Its new parent (init) reaps it in its own time; until then it is a zombie, which is not running.
+            let left = ProcessIdentity.snapshot(of: orphan)
+            #expect(left == nil || left?.startTicks != record.processStartTicks || left?.state == "Z", "it is gone")
+        }
+    }
+
     @Test func exitedChildIsReapedAndItsStatusKept() async throws {
         try await withRuntime { runtime, image in
             let started = try await runtime.start(
