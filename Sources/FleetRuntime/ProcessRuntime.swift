@@ -33,6 +33,11 @@ import Foundation
 /// records the status in `exit.json`, so no zombie outlives the next reconcile. After a controller restart the
 /// processes are no longer children (init reaps them) and an exit is reported as `.exited(nil)`.
 ///
+/// **Known window.** The record is written before the spawn and again with the pid after it. A controller
+/// killed between those two writes leaves a record without a pid (inventory: `.unknown`); a retried start
+/// then starts the instance again, and the first process, which carries `GITFLEET_INSTANCE_ID`, is not found.
+/// The window is microseconds; closing it would mean scanning `/proc/*/environ`.
+///
 /// **Not enforced.** `resources` (CPU, memory, user, read-only root) are recorded but not applied: that needs
 /// cgroups or privileges the embedded runtime does not assume. Use a container runtime for isolation.
 public struct ProcessRuntime: Runtime {
@@ -143,13 +148,20 @@ public struct ProcessRuntime: Runtime {
             startedAt: Date()
         )
         try record.write(to: recordPath)
-        let pid = try ProcessSpawner.spawn(
-            argv: argv,
-            environment: environment,
-            workingDirectory: workingDirectory,
-            stdoutPath: "\(directory)/stdout.log",
-            stderrPath: "\(directory)/stderr.log"
-        )
+        let pid: Int32
+        do {
+            pid = try ProcessSpawner.spawn(
+                argv: argv,
+                environment: environment,
+                workingDirectory: workingDirectory,
+                stdoutPath: "\(directory)/stdout.log",
+                stderrPath: "\(directory)/stderr.log"
+            )
+        } catch {
+            // Nothing runs, so nothing is left to find: a record here would be a phantom in the inventory.
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
         record.pid = pid
         record.processStartTicks = ProcessIdentity.snapshot(of: pid)?.startTicks
         try record.write(to: recordPath)

@@ -125,6 +125,15 @@ public struct RuntimeConformance: Sendable {
             }
             #expect(startError?.code == .imageNotFound, "\(String(describing: startError))")
             #expect(try await runtime.inventory().isEmpty, "a failed start leaves nothing behind")
+            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            var unrunnable = launch("web-unrunnable", image: pinned)
+            unrunnable.command = ["/nonexistent/program"]
+            let spawnError = await #expect(throws: RuntimeError.self) { try await runtime.start(unrunnable) }
+            #expect(spawnError?.code == .startFailed, "\(String(describing: spawnError))")
+            #expect(
+                try await runtime.inventory().filter(\.status.isRunning).isEmpty,
+                "a start that failed leaves nothing running"
+            )
 
         case .startedInstanceIsInInventoryAndServes:
             let pinned = try await runtime.resolve(try fixture.installDemoImage("2.1", [:]))
