@@ -1,1 +1,218 @@
-print("gitfleet-demo")
+// The demo service: a small HTTP/1.1 server for the demo fleet and the tests, with no dependencies.
+//
+// Listens on 127.0.0.1:$PORT. `GET /` answers JSON naming its service, version, instance and spec hash;
+// `GET /healthz` answers 200 "ok", or 500 when DEMO_FAIL_HEALTH=1 or the file named by DEMO_FAIL_HEALTH_FILE
+// exists. DEMO_START_DELAY (`2s`, `500ms`, or seconds) delays listening; DEMO_LOG_LINES=n prints n numbered
+// lines at start (to exercise log caps); DEMO_IGNORE_SIGTERM=1 makes it ignore SIGTERM (to exercise SIGKILL
+// after a grace period). On SIGTERM it stops accepting, finishes requests in flight and exits 0.
+// A thread per connection; one request per connection (`Connection: close`).
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
+nonisolated(unsafe) var inFlight = 0
+nonisolated(unsafe) var inFlightLock = pthread_mutex_t()
+
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
+}
+
+func log(_ text: String) {
+    let line = text + "\n"
+    _ = line.withCString { write(1, $0, strlen($0)) }
+}
+
+/// `2s`, `500ms`, `1m` or a number of seconds, in microseconds.
+func parseDelay(_ text: String) -> UInt32? {
+    let units: [(String, Double)] = [("ms", 1_000), ("s", 1_000_000), ("m", 60_000_000)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+        guard let value = Double(text.dropLast(suffix.count)) else { return nil }
+        return UInt32(value * scale)
+    }
+    return Double(text).map { UInt32($0 * 1_000_000) }
+}
+
+func jsonString(_ text: String) -> String {
+    var escaped = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": escaped += "\\\""
+        case "\\": escaped += "\\\\"
+        case "\n": escaped += "\\n"
+        default:
+            if scalar.value < 0x20 {
+                escaped += "\\u00" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            } else {
+                escaped.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return escaped + "\""
+}
+
+func healthFails() -> Bool {
+    if environment("DEMO_FAIL_HEALTH") == "1" { return true }
+    if let path = environment("DEMO_FAIL_HEALTH_FILE"), !path.isEmpty, access(path, F_OK) == 0 { return true }
+    return false
+}
+
+func respond(to path: String) -> (Int, String, String) {
+    switch path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path {
+    case "/":
+        let body =
+            "{\"service\": \(jsonString(environment("GITFLEET_SERVICE") ?? "")), "
+            + "\"version\": \(jsonString(environment("VERSION") ?? "")), "
+            + "\"instance\": \(jsonString(environment("GITFLEET_INSTANCE_ID") ?? "")), "
+            + "\"specHash\": \(jsonString(environment("GITFLEET_SPEC_HASH") ?? ""))}\n"
+        return (200, "application/json", body)
+    case "/healthz":
+        return healthFails() ? (500, "text/plain", "failing\n") : (200, "text/plain", "ok\n")
+    default:
+        return (404, "text/plain", "not found\n")
+    }
+}
+
+func reason(_ status: Int) -> String {
+    switch status {
+    case 200: return "OK"
+    case 404: return "Not Found"
+    case 500: return "Internal Server Error"
+    default: return "Bad Request"
+    }
+}
+
+func serve(_ fd: Int32) {
+    defer {
+        close(fd)
+        pthread_mutex_lock(&inFlightLock)
+        inFlight -= 1
+        pthread_mutex_unlock(&inFlightLock)
+    }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var request: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while request.count < 65_536 {
+        let count = read(fd, &buffer, buffer.count)
+        if count <= 0 { return }
+        request.append(contentsOf: buffer[0..<count])
+        if request.count >= 4, String(decoding: request, as: UTF8.self).contains("\r\n\r\n") { break }
+    }
+    let firstLine = String(decoding: request, as: UTF8.self).split(separator: "\r\n").first ?? ""
+    let parts = firstLine.split(separator: " ")
+    let (status, type, body): (Int, String, String)
+    if parts.count >= 2, parts[0] == "GET" || parts[0] == "HEAD" {
+        (status, type, body) = respond(to: String(parts[1]))
+    } else {
+        (status, type, body) = (400, "text/plain", "bad request\n")
+    }
+    let head =
+        "HTTP/1.1 \(status) \(reason(status))\r\nContent-Type: \(type)\r\n"
+        + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+    let response = Array((parts.first == "HEAD" ? head : head + body).utf8)
+    var sent = 0
+    while sent < response.count {
+        let count = response[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if count <= 0 { return }
+        sent += count
+    }
+}
+
+// Entry points called from C (signal handlers, new threads) are plain functions: a closure written in
+// top-level code would be main-actor isolated, and the runtime traps when another thread runs it.
+func requestTermination(_: Int32) {
+    terminationRequested = 1
+}
+
+func connectionThread(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    serve(Int32(Int(bitPattern: context) - 1))
+    return nil
+}
+
+func listenSocket(port: UInt16) -> Int32 {
+    #if os(Linux)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard fd >= 0 else { fatal("socket: \(String(cString: strerror(errno)))") }
+    var reuse: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { fatal("bind 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
+    guard listen(fd, 128) == 0 else { fatal("listen: \(String(cString: strerror(errno)))") }
+    return fd
+}
+
+func fatal(_ message: String) -> Never {
+    let line = "gitfleet-demo: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(1)
+}
+
+// MARK: - main
+
+signal(SIGPIPE, SIG_IGN)
+if environment("DEMO_IGNORE_SIGTERM") == "1" {
+    signal(SIGTERM, SIG_IGN)
+} else {
+    signal(SIGTERM, requestTermination)
+}
+signal(SIGINT, requestTermination)
+pthread_mutex_init(&inFlightLock, nil)
+
+guard let portText = environment("PORT"), let port = UInt16(portText) else { fatal("set PORT to a port number") }
+if let count = environment("DEMO_LOG_LINES").flatMap(Int.init) {
+    for number in 1...max(count, 1) { log("log line \(number) of \(count)") }
+}
+if let delay = environment("DEMO_START_DELAY") {
+    guard let microseconds = parseDelay(delay) else { fatal("DEMO_START_DELAY '\(delay)' is not a duration") }
+    var remaining = microseconds
+    while remaining > 0 && terminationRequested == 0 {
+        let step = min(remaining, 50_000)
+        usleep(step)
+        remaining -= step
+    }
+}
+let listener = listenSocket(port: port)
+log("gitfleet-demo \(environment("VERSION") ?? "") listening on 127.0.0.1:\(port)")
+
+while terminationRequested == 0 {
+    var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+    // A short timeout so a SIGTERM that arrives between the check and poll is noticed promptly.
+    guard poll(&poller, 1, 100) > 0 else { continue }
+    let connection = accept(listener, nil, nil)
+    guard connection >= 0 else { continue }
+    pthread_mutex_lock(&inFlightLock)
+    inFlight += 1
+    pthread_mutex_unlock(&inFlightLock)
+    var thread = pthread_t()
+    let context = UnsafeMutableRawPointer(bitPattern: Int(connection) + 1)
+    let created = pthread_create(&thread, nil, connectionThread, context)
+    if created == 0 {
+        pthread_detach(thread)
+    } else {
+        serve(connection)
+    }
+}
+close(listener)
+log("gitfleet-demo: terminating, finishing requests in flight")
+while true {
+    pthread_mutex_lock(&inFlightLock)
+    let remaining = inFlight
+    pthread_mutex_unlock(&inFlightLock)
+    if remaining == 0 { break }
+    usleep(10_000)
+}
+log("gitfleet-demo: stopped")
+exit(0)

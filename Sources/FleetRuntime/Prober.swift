@@ -1,0 +1,76 @@
+import FleetModel
+import Foundation
+
+/// The outcome of one health probe: whether it passed, and in words what was seen (status code, error,
+/// exit code and output tail), so a failed instance's `reason` says why.
+public struct ProbeResult: Hashable, Sendable, CustomStringConvertible {
+    public var success: Bool
+    public var detail: String
+
+    public init(success: Bool, detail: String) {
+        self.success = success
+        self.detail = detail
+    }
+
+    public var description: String { "\(success ? "healthy" : "unhealthy"): \(detail)" }
+}
+
+/// Runs a service's health probe against one instance.
+///
+/// - http: GET `path` on the instance's address and named port; 2xx and 3xx pass.
+/// - tcp: a connection to the named port is accepted.
+/// - exec: the runtime runs argv next to the instance with its environment; exit 0 passes; killed at the timeout.
+///
+/// Every probe finishes within its timeout (plus scheduling slack) and never throws: a failure is a result.
+public struct Prober: Sendable {
+    public let runtime: any Runtime
+
+    public init(runtime: any Runtime) {
+        self.runtime = runtime
+    }
+
+    public func probe(_ probe: HealthCheck.Probe, instance: RuntimeInstance, timeout: Duration) async -> ProbeResult {
+        switch probe {
+        case .http(let path, let portName):
+            guard let port = instance.ports[portName] else {
+                return ProbeResult(success: false, detail: "instance has no port named '\(portName)'")
+            }
+            do {
+                let response = try await LoopbackHTTP.get(
+                    host: instance.address,
+                    port: port,
+                    path: path,
+                    timeout: timeout
+                )
+                let passed = (200..<400).contains(response.status)
+                return ProbeResult(success: passed, detail: "GET \(path) on port \(port): HTTP \(response.status)")
+            } catch {
+                return ProbeResult(success: false, detail: "GET \(path) on port \(port): \(error)")
+            }
+        case .tcp(let portName):
+            guard let port = instance.ports[portName] else {
+                return ProbeResult(success: false, detail: "instance has no port named '\(portName)'")
+            }
+            do {
+                try await LoopbackHTTP.connect(host: instance.address, port: port, timeout: timeout)
+                return ProbeResult(success: true, detail: "tcp port \(port) accepted a connection")
+            } catch {
+                return ProbeResult(success: false, detail: "tcp port \(port): \(error)")
+            }
+        case .exec(let command):
+            do {
+                let result = try await runtime.exec(instanceID: instance.instanceID, command: command, timeout: timeout)
+                let tail = result.output.suffix(512).trimmingCharacters(in: .whitespacesAndNewlines)
+                let output = tail.isEmpty ? "" : ": \(tail)"
+                if result.timedOut {
+                    return ProbeResult(
+                        success: false, detail: "exec timed out after \(timeout.manifestDescription)\(output)")
+                }
+                let passed = result.status?.isSuccess ?? false
+                return ProbeResult(success: passed, detail: "exec \(result.status.map { "\($0)" } ?? "ended")\(output)")
+            } catch {
+                return ProbeResult(success: false, detail: "exec failed: \(error)")
+            }
+        }
+    }
+}

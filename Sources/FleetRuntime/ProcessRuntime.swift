@@ -1,0 +1,372 @@
+import FleetModel
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The embedded runtime: instances are local processes, images are directories in a local store.
+///
+/// Layout under `stateDirectory`:
+/// - `images/<repository>/<tag>/` — an image (see ``ImageStore``).
+/// - `instances/<id>/instance.json` — the launch, pid and process start time (see the contract of ``Runtime``:
+///   this file, not memory, is how a restarted controller finds the instance).
+/// - `instances/<id>/root/` — the instance's own copy of its image; the process runs from here.
+/// - `instances/<id>/stdout.log`, `stderr.log` (+ `.1`) — its output, capped (see ``LogFile``).
+/// - `instances/<id>/exit.json` — how it exited, once this process has reaped it.
+///
+/// **Pinned content.** At start the image directory is *copied* into `root/` and the copy's digest is checked
+/// against the pinned digest before anything runs. Checking the store and then running from it would leave a
+/// window in which the tag's files change under a running or starting instance, and hard links would share
+/// inodes that an in-place edit of the store changes; a verified private copy is the only form in which an
+/// instance can never run content other than its digest. Images here are small (a binary and some files).
+///
+/// **Surviving the controller.** Processes are spawned in their own session and write their output to files,
+/// so they neither get the controller's signals nor block on a pipe nobody reads. A process is recognised as
+/// the instance only when its pid is alive *and* its start time matches the one recorded at spawn, so a
+/// recycled pid is never signalled or reported as running.
+///
+/// **Exit status and zombies.** A process started by this OS process is its child: every look at an instance
+/// (``inventory()``, ``stop(instanceID:gracePeriod:)``, ``start(_:)``) reaps it with `waitpid` when it has exited and
+/// records the status in `exit.json`, so no zombie outlives the next reconcile. After a controller restart the
+/// processes are no longer children (init reaps them) and an exit is reported as `.exited(nil)`.
+///
+/// **Known window.** The record is written before the spawn and again with the pid after it. A controller
+/// killed between those two writes leaves a record without a pid (inventory: `.unknown`); a retried start
+/// then starts the instance again, and the first process, which carries `GITFLEET_INSTANCE_ID`, is not found.
+/// The window is microseconds; closing it would mean scanning `/proc/*/environ`.
+///
+/// **Not enforced.** `resources` (CPU, memory, user, read-only root) are recorded but not applied: that needs
+/// cgroups or privileges the embedded runtime does not assume. Use a container runtime for isolation.
+public struct ProcessRuntime: Runtime {
+    public let stateDirectory: String
+    public let images: ImageStore
+    /// Used for exec probes and output that needs a time limit.
+    static let pollInterval: Duration = .milliseconds(25)
+
+    public init(stateDirectory: String) {
+        self.stateDirectory = stateDirectory
+        self.images = ImageStore(root: "\(stateDirectory)/images")
+    }
+
+    var instancesDirectory: String { "\(stateDirectory)/instances" }
+
+    func directory(of instanceID: String) -> String { "\(instancesDirectory)/\(instanceID)" }
+
+    // MARK: - Runtime
+
+    public func resolve(_ image: ImageReference) async throws -> ImageReference {
+        let located = try images.locate(image)
+        return image.pinned(to: located.digest)
+    }
+
+    public func start(_ launch: InstanceLaunch) async throws -> RuntimeInstance {
+        guard InstanceLaunch.isValidInstanceID(launch.instanceID) else {
+            throw RuntimeError(
+                .invalidLaunch,
+                "instance id '\(launch.instanceID)' must be 1-128 letters, digits, '.', '_' or '-', not starting with '.'"
+            )
+        }
+        guard let digest = launch.image.digest else {
+            throw RuntimeError(.invalidLaunch, "image \(launch.image) is not pinned: resolve it to a digest first")
+        }
+        let directory = directory(of: launch.instanceID)
+        let recordPath = "\(directory)/instance.json"
+        if FileManager.default.fileExists(atPath: recordPath) {
+            let record = try ProcessInstanceFile.read(from: recordPath)
+            guard record.service == launch.service && record.specHash == launch.specHash else {
+                throw RuntimeError(
+                    .invalidLaunch,
+                    "instance id \(launch.instanceID) is already used by \(record.service) with spec \(record.specHash.short); "
+                        + "an instance is never changed in place, give the new one a new id"
+                )
+            }
+            if record.pid != nil { return observe(record) }
+            // A start interrupted between writing the intent and recording the pid: nothing was recorded as
+            // running, so start over rather than report a process we cannot find.
+            try? FileManager.default.removeItem(atPath: "\(directory)/root")
+        }
+
+        let source = try images.locate(launch.image)
+        let root = "\(directory)/root"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: root)
+            try FileManager.default.copyItem(atPath: source.directory, toPath: root)
+        } catch {
+            throw RuntimeError(.io, "cannot copy image \(launch.image) into \(root)", cause: error)
+        }
+        let copied = try ImageStore.digest(ofDirectory: root)
+        guard copied == digest else {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw RuntimeError(
+                .imageChanged,
+                "image \(launch.image) changed while it was being copied (now \(copied)); resolve it again"
+            )
+        }
+        let manifest = try ImageStore.manifest(inDirectory: root)
+
+        var ports = launch.ports
+        for (name, port) in ports where port == 0 {
+            ports[name] = try PortAllocator.freeLoopbackPort()
+        }
+        var environment = manifest.env.merging(launch.env) { _, spec in spec }
+        if let primary = ports["http"] ?? ports.min(by: { $0.key < $1.key })?.value {
+            environment["PORT"] = String(primary)
+        }
+        for (name, port) in ports {
+            environment["PORT_\(Self.environmentName(name))"] = String(port)
+        }
+        environment["GITFLEET_INSTANCE_ID"] = launch.instanceID
+        environment["GITFLEET_SERVICE"] = launch.service
+        environment["GITFLEET_SPEC_HASH"] = launch.specHash.rawValue
+        if environment["PATH"] == nil { environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+
+        var argv = (launch.command.isEmpty ? manifest.entrypoint : launch.command).map {
+            ArgumentExpansion.expand($0, environment: environment)
+        }
+        guard let program = argv.first else {
+            throw RuntimeError(.invalidImage, "image \(launch.image) has no entrypoint and the launch gives no command")
+        }
+        argv[0] = try Self.executablePath(program, root: root, environment: environment)
+        let workingDirectory = manifest.workingDir.map { $0.hasPrefix("/") ? $0 : "\(root)/\($0)" } ?? root
+
+        var record = ProcessInstanceFile(
+            instanceID: launch.instanceID,
+            service: launch.service,
+            specHash: launch.specHash,
+            image: launch.image,
+            argv: argv,
+            environment: environment,
+            workingDirectory: workingDirectory,
+            ports: ports,
+            logLimit: launch.logLimit,
+            pid: nil,
+            processStartTicks: nil,
+            startedAt: Date()
+        )
+        try record.write(to: recordPath)
+        let pid: Int32
+        do {
+            pid = try ProcessSpawner.spawn(
+                argv: argv,
+                environment: environment,
+                workingDirectory: workingDirectory,
+                stdoutPath: "\(directory)/stdout.log",
+                stderrPath: "\(directory)/stderr.log"
+            )
+        } catch {
+            // Nothing runs, so nothing is left to find: a record here would be a phantom in the inventory.
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+        record.pid = pid
+        record.processStartTicks = ProcessIdentity.snapshot(of: pid)?.startTicks
+        try record.write(to: recordPath)
+        return observe(record)
+    }
+
+    public func stop(instanceID: String, gracePeriod: Duration) async throws -> ExitStatus? {
+        guard let record = try record(of: instanceID), let pid = record.pid else { return nil }
+        if case .exited(let status) = observe(record).status { return status }
+
+        signalGroup(pid, SIGTERM)
+        let clock = ContinuousClock()
+        let graceDeadline = clock.now + gracePeriod
+        while clock.now < graceDeadline {
+            if case .exited(let status) = observe(record).status {
+                signalGroup(pid, SIGKILL)  // leftovers of the group the instance forked
+                return status
+            }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+        signalGroup(pid, SIGKILL)
+        // SIGKILL cannot be caught; the wait only covers the kernel tearing the process down on a loaded host.
+        let killDeadline = clock.now + .seconds(30)
+        while clock.now < killDeadline {
+            if case .exited(let status) = observe(record).status { return status }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+        throw RuntimeError(.io, "instance \(instanceID) (pid \(pid)) did not exit 30s after SIGKILL")
+    }
+
+    public func destroy(instanceID: String, keepLogs: Bool) async throws {
+        let directory = directory(of: instanceID)
+        guard FileManager.default.fileExists(atPath: directory) else { return }
+        _ = try await stop(instanceID: instanceID, gracePeriod: .zero)
+        do {
+            if keepLogs {
+                // The record goes last: an interrupted destroy leaves an exited instance that is destroyed again.
+                for name in ["root", "exit.json", "instance.json"] {
+                    let path = "\(directory)/\(name)"
+                    if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+                }
+            } else {
+                try FileManager.default.removeItem(atPath: directory)
+            }
+        } catch {
+            throw RuntimeError(.io, "cannot remove instance \(instanceID) from \(directory)", cause: error)
+        }
+    }
+
+    public func inventory() async throws -> [RuntimeInstance] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: instancesDirectory)) ?? []
+        var found: [RuntimeInstance] = []
+        for name in names.sorted() {
+            // A record that vanished between listing and reading was destroyed meanwhile; not an error.
+            guard let record = try? record(of: name) else { continue }
+            enforceLogLimit(record)
+            found.append(observe(record))
+        }
+        return found
+    }
+
+    public func logs(instanceID: String, tail lines: Int) async throws -> String {
+        let directory = directory(of: instanceID)
+        guard FileManager.default.fileExists(atPath: directory) else {
+            throw RuntimeError(.notFound, "no instance \(instanceID) in \(instancesDirectory)")
+        }
+        if let record = try? record(of: instanceID) { enforceLogLimit(record) }
+        return LogFile.tail(path: "\(directory)/stdout.log", lines: lines)
+            + LogFile.tail(path: "\(directory)/stderr.log", lines: lines)
+    }
+
+    public func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult {
+        guard let record = try record(of: instanceID) else {
+            throw RuntimeError(.notFound, "no instance \(instanceID) in \(instancesDirectory)")
+        }
+        guard let program = command.first else { throw RuntimeError(.invalidLaunch, "empty exec command") }
+        var argv = command.map { ArgumentExpansion.expand($0, environment: record.environment) }
+        argv[0] = try Self.executablePath(
+            program,
+            root: "\(directory(of: instanceID))/root",
+            environment: record.environment
+        )
+        let outputPath = "\(directory(of: instanceID))/exec-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let pid = try ProcessSpawner.spawn(
+            argv: argv,
+            environment: record.environment,
+            workingDirectory: record.workingDirectory,
+            stdoutPath: outputPath,
+            stderrPath: outputPath
+        )
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var status: ExitStatus? = nil
+        var timedOut = false
+        while true {
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid {
+                status = ProcessIdentity.exitStatus(fromWaitStatus: raw)
+                break
+            }
+            if clock.now >= deadline {
+                timedOut = true
+                kill(-pid, SIGKILL)
+                _ = waitpid(pid, &raw, 0)
+                break
+            }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+        let output = (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data()
+        return CommandResult(
+            status: status,
+            timedOut: timedOut,
+            output: String(decoding: output.suffix(4096), as: UTF8.self)
+        )
+    }
+
+    // MARK: - Observation
+
+    func record(of instanceID: String) throws -> ProcessInstanceFile? {
+        guard InstanceLaunch.isValidInstanceID(instanceID) else { return nil }
+        let path = "\(directory(of: instanceID))/instance.json"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try ProcessInstanceFile.read(from: path)
+    }
+
+    /// The instance as the OS shows it now; reaps it when it is an exited child of this process.
+    func observe(_ record: ProcessInstanceFile) -> RuntimeInstance {
+        RuntimeInstance(
+            instanceID: record.instanceID,
+            service: record.service,
+            specHash: record.specHash,
+            image: record.image,
+            handle: record.pid.map { String($0) } ?? "",
+            address: "127.0.0.1",
+            ports: record.ports,
+            status: status(of: record),
+            startedAt: record.startedAt
+        )
+    }
+
+    func status(of record: ProcessInstanceFile) -> RuntimeInstance.Status {
+        guard let pid = record.pid else { return .unknown }
+        let exitPath = "\(directory(of: record.instanceID))/exit.json"
+        // One reaper at a time in this OS process, so a status taken by one caller's waitpid is on disk
+        // before another caller, finding the child gone (ECHILD), looks for it.
+        return Self.reaping.withLock {
+            if let data = FileManager.default.contents(atPath: exitPath),
+                let status = try? JSONDecoder().decode(ExitStatus.self, from: data)
+            {
+                return .exited(status)
+            }
+            guard let snapshot = ProcessIdentity.snapshot(of: pid),
+                record.processStartTicks == nil || snapshot.startTicks == record.processStartTicks
+            else {
+                return .exited(nil)  // gone, or the pid now belongs to another process
+            }
+            var raw: Int32 = 0
+            let waited = waitpid(pid, &raw, WNOHANG)
+            if waited == pid {
+                let status = ProcessIdentity.exitStatus(fromWaitStatus: raw)
+                if let data = try? JSONEncoder().encode(status) {
+                    try? ProcessInstanceFile.writeAtomically(data, to: exitPath)
+                }
+                return .exited(status)
+            }
+            if waited == 0 { return .running }
+            // Not our child (the controller restarted): alive unless it is a zombie awaiting its own parent.
+            return snapshot.state == "Z" ? .exited(nil) : .running
+        }
+    }
+
+    static let reaping = NSLock()
+
+    func enforceLogLimit(_ record: ProcessInstanceFile) {
+        let directory = directory(of: record.instanceID)
+        LogFile.enforce(limit: record.logLimit, path: "\(directory)/stdout.log")
+        LogFile.enforce(limit: record.logLimit, path: "\(directory)/stderr.log")
+    }
+
+    /// Signals the instance's process group (its pid: it leads its own session), or the process alone when
+    /// the group is gone.
+    func signalGroup(_ pid: Int32, _ signal: Int32) {
+        if kill(-pid, signal) != 0 { kill(pid, signal) }
+    }
+
+    // MARK: - Launch details
+
+    /// `PORT_<NAME>`: the port name upper-cased, anything but letters and digits as `_`.
+    static func environmentName(_ portName: String) -> String {
+        String(
+            portName.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }
+        )
+    }
+
+    /// argv[0] as a path: absolute as written; with a slash, inside the instance's root; a bare name from
+    /// the root when the image has it there, else from `PATH`.
+    static func executablePath(_ program: String, root: String, environment: [String: String]) throws -> String {
+        if program.hasPrefix("/") { return program }
+        if program.contains("/") || FileManager.default.isExecutableFile(atPath: "\(root)/\(program)") {
+            return "\(root)/\(program)"
+        }
+        guard let found = ProcessSpawner.search(program, path: environment["PATH"]) else {
+            throw RuntimeError(.startFailed, "cannot find '\(program)' in the image or on PATH")
+        }
+        return found
+    }
+}

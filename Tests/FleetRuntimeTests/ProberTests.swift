@@ -1,0 +1,163 @@
+import FleetModel
+import Foundation
+import GitFleetTesting
+import Testing
+
+@testable import FleetRuntime
+
+/// Probes against the real demo service and against ports nobody serves.
+@Suite("Health probes")
+struct ProberTests {
+    static let specHash = SpecHash(rawValue: String(repeating: "ef", count: 32))
+
+    /// Starts the demo with `env` and runs `body` once it listens; stops and destroys everything after.
+    func withDemo(
+        env: [String: String] = [:],
+        _ body: (ProcessRuntime, RuntimeInstance) async throws -> Void
+    ) async throws {
+        let fixture = try RuntimeFixtures.processRuntimeFixture()
+        var failure: (any Error)? = nil
+        do {
+            let runtime = try #require(try fixture.makeRuntime() as? ProcessRuntime)
+            let image = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let instance = try await runtime.start(
+                InstanceLaunch(
+                    instanceID: "probe-1", service: "web", specHash: Self.specHash, image: image, env: env,
+                    ports: ["http": 0])
+            )
+            let conformance = RuntimeConformance(makeFixture: { fixture })
+            _ = try await conformance.waitForHTTP(instance, path: "/")
+            try await body(runtime, instance)
+        } catch {
+            failure = error
+        }
+        await RuntimeConformance.cleanUp(fixture)
+        if let failure { throw failure }
+    }
+
+    @Test func httpProbePassesOn200AndFailsOn500() async throws {
+        let failFile = try RuntimeFixtures.temporaryDirectory("gitfleet-probe") + "/fail"
+        defer { try? FileManager.default.removeItem(atPath: (failFile as NSString).deletingLastPathComponent) }
+        try await withDemo(env: ["DEMO_FAIL_HEALTH_FILE": failFile]) { runtime, instance in
+            let prober = Prober(runtime: runtime)
+            let probe = HealthCheck.Probe.http(path: "/healthz", port: "http")
+            let healthy = await prober.probe(probe, instance: instance, timeout: .seconds(5))
+            #expect(healthy.success, "\(healthy)")
+            #expect(healthy.detail.contains("HTTP 200"))
+            _ = FileManager.default.createFile(atPath: failFile, contents: Data())
+            let failing = await prober.probe(probe, instance: instance, timeout: .seconds(5))
+            #expect(!failing.success)
+            #expect(failing.detail.contains("HTTP 500"), "\(failing)")
+            let missingPort = await prober.probe(
+                .http(path: "/", port: "admin"), instance: instance, timeout: .seconds(1))
+            #expect(!missingPort.success && missingPort.detail.contains("no port named 'admin'"))
+        }
+    }
+
+    @Test func httpProbeFailsAgainstAClosedPort() async throws {
+        let port = try PortAllocator.freeLoopbackPort()
+        let instance = Self.instance(ports: ["http": port])
+        let result = await Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
+            .probe(.http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
+        #expect(!result.success)
+        #expect(result.detail.contains("refused"), "\(result)")
+    }
+
+    @Test func httpProbeTimesOutWhenNothingAnswers() async throws {
+        // A listener that accepts (via the backlog) but never answers: the probe must give up at its timeout.
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let instance = Self.instance(ports: ["http": listener.port])
+        let clock = ContinuousClock()
+        let begun = clock.now
+        let result = await Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
+            .probe(.http(path: "/healthz", port: "http"), instance: instance, timeout: .milliseconds(500))
+        #expect(!result.success)
+        #expect(result.detail.contains("timed out"), "\(result)")
+        #expect(clock.now - begun < .seconds(20), "bounded by the timeout, not hanging")
+    }
+
+    @Test func tcpProbe() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let prober = Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
+        let open = await prober.probe(
+            .tcp(port: "p"), instance: Self.instance(ports: ["p": listener.port]), timeout: .seconds(5))
+        #expect(open.success, "\(open)")
+        let closedPort = try PortAllocator.freeLoopbackPort()
+        let closed = await prober.probe(
+            .tcp(port: "p"), instance: Self.instance(ports: ["p": closedPort]), timeout: .seconds(5))
+        #expect(!closed.success)
+    }
+
+    @Test func execProbeUsesTheInstanceEnvironment() async throws {
+        try await withDemo { runtime, instance in
+            let prober = Prober(runtime: runtime)
+            let passing = await prober.probe(
+                .exec(command: [
+                    "/bin/sh", "-c", "test \"$GITFLEET_INSTANCE_ID\" = probe-1 && test -x bin/gitfleet-demo",
+                ]),
+                instance: instance,
+                timeout: .seconds(10)
+            )
+            #expect(passing.success, "\(passing)")
+            let failing = await prober.probe(
+                .exec(command: ["/bin/sh", "-c", "echo broken-$(PORT); exit 4"]),
+                instance: instance,
+                timeout: .seconds(10)
+            )
+            #expect(!failing.success)
+            #expect(failing.detail.contains("exit code 4"), "\(failing)")
+            #expect(failing.detail.contains("broken-\(instance.ports["http"]!)"), "output tail and $(PORT) expansion")
+            let slow = await prober.probe(
+                .exec(command: ["/bin/sh", "-c", "sleep 30"]),
+                instance: instance,
+                timeout: .milliseconds(300)
+            )
+            #expect(!slow.success && slow.detail.contains("timed out"), "\(slow)")
+        }
+    }
+
+    static func instance(ports: [String: Int]) -> RuntimeInstance {
+        RuntimeInstance(
+            instanceID: "none",
+            service: "web",
+            specHash: specHash,
+            image: ImageReference(repository: "demo/web", tag: "1.0"),
+            handle: "",
+            address: "127.0.0.1",
+            ports: ports,
+            status: .running,
+            startedAt: Date()
+        )
+    }
+}
+
+/// A loopback listener that never accepts or answers: connections complete through the backlog and then hang.
+final class SilentListener: Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else { throw FixtureError("cannot listen on loopback") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        _ = Glibc.close(fd)
+    }
+}
