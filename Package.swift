@@ -41,7 +41,10 @@ let package = Package(
             name: "FleetRegistry",
             dependencies: ["FleetModel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "FleetRuntime", dependencies: ["FleetModel"]),
+        .target(
+            name: "FleetRuntime",
+            dependencies: ["FleetModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "FleetController",
             dependencies: ["FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime"]
@@ -60,7 +63,10 @@ let package = Package(
         .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "GitFleetTesting"]),
         .testTarget(name: "FleetGitTests", dependencies: ["FleetGit", "GitFleetTesting"]),
         .testTarget(name: "FleetPlannerTests", dependencies: ["FleetPlanner", "GitFleetTesting"]),
-        .testTarget(name: "FleetRegistryTests", dependencies: ["FleetRegistry", "GitFleetTesting"]),
+        .testTarget(
+            name: "FleetRegistryTests",
+            dependencies: ["FleetRegistry", "GitFleetTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "FleetRuntimeTests", dependencies: ["FleetRuntime", "GitFleetTesting", "gitfleet-demo"]),
         .testTarget(
             name: "FleetControllerTests", dependencies: ["FleetController", "GitFleetTesting", "gitfleet-demo"]),

@@ -269,7 +269,8 @@ public struct RegistryConformance: Sendable {
             lastGoodRevision: "bead",
             lastGoodSpec: ServiceSpec(
                 name: "web",
-                image: ImageReference(repository: "demo/web", tag: "1.0.0", digest: "sha256:" + String(repeating: "ab", count: 32)),
+                image: ImageReference(
+                    repository: "demo/web", tag: "1.0.0", digest: "sha256:" + String(repeating: "ab", count: 32)),
                 replicas: 3, command: ["bin/web", "--port", "$(PORT)"], env: ["LOG_LEVEL": "info"], ports: ["http": 0],
                 health: HealthCheck(probe: .http(path: "/healthz", port: "http"), startTimeout: .seconds(30)),
                 rollout: RolloutPolicy(maxSurge: .percent(25), progressDeadline: .seconds(90)),

@@ -48,7 +48,8 @@ extension SQLiteRegistry {
                     """,
                 arguments: [
                     state.service, state.targetSpecHash.rawValue, state.targetRevision,
-                    state.lastGoodSpecHash?.rawValue, state.lastGoodRevision, try state.lastGoodSpec.map { try json($0) },
+                    state.lastGoodSpecHash?.rawValue, state.lastGoodRevision,
+                    try state.lastGoodSpec.map { try json($0) },
                     try json(state.failedSpecHashes.map(\.rawValue).sorted()), state.phase.rawValue, state.step,
                     RegistryTimestamp.milliseconds(state.startedAt),
                     RegistryTimestamp.milliseconds(state.lastProgressAt),
