@@ -1,0 +1,106 @@
+import FleetController
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import Testing
+
+/// Polls every serving instance over HTTP while a rollout runs and remembers the worst moment.
+actor ServingProbe {
+    private(set) var rounds = 0
+    private(set) var fewestAnswering = Int.max
+    private(set) var mismatches: [String] = []
+    private var running = true
+
+    func stop() { running = false }
+
+    func run(registry: any Registry, service: String) async {
+        while running {
+            let serving = ((try? await registry.instances(service: service)) ?? []).map(\.record)
+                .filter { $0.state == .serving }
+            var answering = 0
+            for record in serving {
+                guard let port = record.ports["http"],
+                    let response = try? await LoopbackHTTP.get(port: port, path: "/", timeout: .seconds(2)),
+                    response.status == 200
+                else { continue }
+                answering += 1
+                if !response.body.contains(record.specHash.rawValue) {
+                    mismatches.append("\(record.id) answered \(response.body)")
+                }
+            }
+            rounds += 1
+            fewestAnswering = min(fewestAnswering, answering)
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+@Suite("Rolling replacement on the process runtime", .serialized)
+struct RollingReplacementTests {
+    @Test("v1 → v2 replaces every instance with three serving at every moment; a v3 that never gets healthy rolls back")
+    func rollingReplacementAndFailure() async throws {
+        let fixture = try ConvergenceFixture()
+        do {
+            let converger = fixture.converger()
+            let v1 = fixture.webService(image: try await fixture.image("1.0.0"))
+            let first = try await converger.converge(Fleet(name: "test", services: [v1]), timeout: .seconds(60))
+            #expect(first.map(\.phase) == [.converged])
+            let v1Records = try await fixture.records()
+            #expect(v1Records.count == 3 && v1Records.allSatisfy { $0.state == .serving })
+
+            let probe = ServingProbe()
+            let polling = Task { await probe.run(registry: fixture.registry, service: "web") }
+            let v2 = fixture.webService(image: try await fixture.image("2.0.0"))
+            let second = try await converger.converge(Fleet(name: "test", services: [v2]), timeout: .seconds(90))
+            await probe.stop()
+            await polling.value
+
+            #expect(second.map(\.phase) == [.converged])
+            #expect(second.first?.created == 6 && second.first?.destroyed == 3)
+            let v2Records = try await fixture.records()
+            #expect(v2Records.count == 3)
+            #expect(v2Records.allSatisfy { $0.state == .serving && $0.specHash == SpecHash(v2) })
+            #expect(await probe.rounds > 10, "the probe barely ran")
+            #expect(await probe.fewestAnswering >= 3, "fewer than 3 instances answered during the rollout")
+            let mismatches = await probe.mismatches
+            #expect(mismatches.isEmpty, "\(mismatches)")
+            let inventory = try await fixture.runtime.inventory()
+            #expect(Set(inventory.map(\.instanceID)) == Set(v2Records.map(\.id)), "an old process was left behind")
+
+            // v3 never becomes healthy: it must fail within its progress deadline and leave v2 serving.
+            var v3 = fixture.webService(
+                image: try await fixture.image("3.0.0", env: ["DEMO_FAIL_HEALTH": "1"]), progressDeadline: .seconds(4),
+                startTimeout: .seconds(2))
+            v3.rollout.progressDeadline = .seconds(4)
+            let third = try await converger.converge(Fleet(name: "test", services: [v3]), timeout: .seconds(60))
+            let phase = try #require(third.first?.phase)
+            guard case .rolledBack(let reason) = phase else {
+                Issue.record("expected a rollback, got \(phase)")
+                return await fixture.tearDown()
+            }
+            #expect(reason.contains("progressDeadline"), "\(reason)")
+            #expect(
+                reason.contains("500") || reason.contains("not healthy"), "the reason should name the probe: \(reason)")
+
+            let after = try await fixture.records()
+            let serving = after.filter { $0.state == .serving }
+            #expect(serving.count == 3 && serving.allSatisfy { $0.specHash == SpecHash(v2) })
+            let quarantined = after.filter { $0.state == .quarantined }
+            #expect(!quarantined.isEmpty && quarantined.allSatisfy { $0.specHash == SpecHash(v3) })
+            for record in quarantined {
+                let logs = try await fixture.runtime.logs(instanceID: record.id, tail: 20)
+                #expect(!logs.isEmpty, "quarantined \(record.id) kept no logs")
+            }
+
+            // The failed spec is not retried: another pass creates nothing.
+            let before = try await fixture.records().count
+            _ = try await converger.reconcile(Fleet(name: "test", services: [v3]))
+            #expect(try await fixture.records().count == before)
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
+    }
+}
