@@ -6,7 +6,9 @@ public struct GitFleetCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gitfleet",
         abstract: "A GitOps controller that converges a fleet by replacing instances.",
-        subcommands: []
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, DemoImagesCommand.self,
+        ]
     )
 
     public init() {}
@@ -24,6 +26,8 @@ public struct GitFleetCommand: AsyncParsableCommand {
                 try command.run()
             }
             Foundation.exit(0)
+        } catch let failure as CommandFailure {
+            Foundation.exit(failure.code)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

@@ -1,0 +1,62 @@
+import ArgumentParser
+import FleetController
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+
+/// `gitfleet apply`: converges the fleet to a revision once, on the embedded default (SQLite
+/// registry, process runtime), and exits 0 when converged, 1 when it failed or timed out.
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Converge the fleet to a revision by replacing instances; exit 0 when converged."
+    )
+
+    @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var state: StateOptions
+
+    @Option(name: .long, help: "Give up after this long (a duration such as 90s or 15m).")
+    var timeout: String = "15m"
+
+    func validate() throws {
+        guard Duration.manifest(timeout) != nil else {
+            throw ValidationError("--timeout takes a duration such as 90s or 15m, not '\(timeout)'")
+        }
+    }
+
+    func run() async throws {
+        let fleet = try DesiredStateLoading.load(repository)
+        let stateDirectory = state.directory(default: repository.defaultStateDirectory)
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
+        let pinned: Fleet
+        do {
+            pinned = try await ImagePinning.pin(fleet, with: runtime)
+        } catch {
+            Terminal.error("error: images cannot be pinned; nothing was changed:\n\(error)")
+            throw CommandFailure()
+        }
+
+        let registry = try StateOptions.openRegistry(in: stateDirectory)
+        let display = ProgressDisplay(interactive: Terminal.isInteractive)
+        let converger = Converger(registry: registry, runtime: runtime, log: { Terminal.error("gitfleet: \($0)") })
+        let report = try await converger.converge(
+            pinned, timeout: Duration.manifest(timeout)!, progress: { display.update($0) })
+        try await registry.close()
+
+        var failed = false
+        for service in report {
+            if let reason = service.phase.failureReason {
+                Terminal.error("\(service.service): \(ProgressDisplay.describe(service.phase)): \(reason)")
+                failed = true
+            } else if !service.phase.isSettled {
+                Terminal.error("\(service.service): not converged within \(timeout)")
+                failed = true
+            }
+        }
+        let revision = fleet.revision.map { String($0.prefix(12)) } ?? "?"
+        if failed { throw CommandFailure() }
+        Terminal.out("fleet '\(fleet.name)' converged at \(revision)")
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import FleetRegistry
+import FleetRuntime
+import Foundation
+
+/// Where the embedded controller keeps its state: the registry file, the image store and the
+/// instances' working directories, all under one folder.
+struct StateOptions: ParsableArguments {
+    @Option(name: .long, help: "The state directory (default: .gitfleet/ in the fleet repository).")
+    var stateDir: String?
+
+    func directory(default fallback: String) -> String { stateDir ?? fallback }
+
+    static func registryExists(in directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/registry.sqlite")
+    }
+
+    static func openRegistry(in directory: String) throws -> SQLiteRegistry {
+        try SQLiteRegistry(stateDirectory: URL(fileURLWithPath: directory))
+    }
+}

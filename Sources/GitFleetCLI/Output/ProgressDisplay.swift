@@ -1,0 +1,53 @@
+import FleetController
+import Foundation
+
+/// The live progress of an `apply`: on a terminal, one line per service redrawn in place; otherwise
+/// a plain log line whenever a service's line changes, so CI logs show each step once.
+final class ProgressDisplay: @unchecked Sendable {
+    private let interactive: Bool
+    private let lock = NSLock()
+    private var lastLines: [String: String] = [:]
+    private var drawnLines = 0
+
+    init(interactive: Bool) {
+        self.interactive = interactive
+    }
+
+    func update(_ report: [ServiceConvergence]) {
+        lock.lock()
+        defer { lock.unlock() }
+        let lines = report.map { ($0.service, ProgressDisplay.line(for: $0)) }
+        if interactive {
+            var text = drawnLines > 0 ? "\u{1B}[\(drawnLines)A" : ""
+            for (_, line) in lines { text += "\u{1B}[2K\(line)\n" }
+            drawnLines = lines.count
+            FileHandle.standardOutput.write(Data(text.utf8))
+        } else {
+            for (service, line) in lines where lastLines[service] != line {
+                Terminal.out(line)
+                lastLines[service] = line
+            }
+        }
+    }
+
+    /// `web  3/3 new ready, 0 old, 0 draining: converged`
+    static func line(for service: ServiceConvergence) -> String {
+        let counts =
+            "\(service.ready)/\(service.replicas) new ready, \(service.starting) starting, \(service.old) old, "
+            + "\(service.draining) draining"
+        return "\(service.service.padding(toLength: max(12, service.service.count), withPad: " ", startingAt: 0)) "
+            + "\(counts): \(describe(service.phase))"
+    }
+
+    static func describe(_ phase: ServiceConvergence.Phase) -> String {
+        switch phase {
+        case .converged: return "converged"
+        case .progressing: return "progressing"
+        case .waiting(let dependencies): return "waiting for \(dependencies.joined(separator: ", "))"
+        case .rollingBack: return "rolling back"
+        case .rolledBack: return "rolled back"
+        case .failed: return "failed"
+        case .removing: return "removing"
+        }
+    }
+}
