@@ -114,7 +114,7 @@ private let cases: [RejectedManifest] = [
                 """
             )
         ],
-        expected: "services/a.yaml:5:36: the document expands to more than 100000 YAML nodes"),
+        expected: "services/a.yaml:4:36: the document expands to more than 10000 YAML nodes"),
     RejectedManifest(
         label: "empty file", services: [("services/a.yaml", "# nothing here\n")],
         expected: "services/a.yaml:1:1: the file is empty (expected at least one Service document)"),

@@ -32,7 +32,7 @@ public struct ManifestLimits: Hashable, Sendable {
     public init(
         maxFileSize: Int = 1 << 20,
         maxDocumentsPerFile: Int = 1_000,
-        maxNodesPerDocument: Int = 100_000,
+        maxNodesPerDocument: Int = 10_000,
         maxDepth: Int = 64,
         maxReplicas: Int = 10_000
     ) {
