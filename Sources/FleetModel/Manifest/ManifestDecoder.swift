@@ -9,8 +9,8 @@
 ///    cached by path and blob id for as long as the defaults stay the same (same values at the same
 ///    positions), so reloading 10,000 files of which one changed parses and decodes that one file.
 ///
-/// The decoder is a value: the caches live in it and each load keeps only the entries it used, so a
-/// long-running controller does not accumulate files that left the repository.
+/// The decoder is a value: the caches live in it. Entries for files that left the repository are dropped
+/// once they make up half the cache, so a long-running controller holds at most about twice its repository.
 public struct ManifestDecoder: Sendable {
     public var limits: ManifestLimits
     /// What the last load did, for callers that report or measure it.
@@ -65,23 +65,10 @@ public struct ManifestDecoder: Sendable {
     ) -> Result<Fleet, ManifestError> {
         lastLoad = LoadStatistics()
         var issues: [ManifestIssue] = []
-        let previousParsed = parsedCache
-        parsedCache = [:]
-        // Keep what the previous load parsed available while this load re-populates the cache.
-        func parsed(_ file: ManifestFile, role: ManifestFileRole) -> ParsedManifest {
-            if let blobID = file.blobID,
-                let cached = previousParsed[FileKey(path: file.path, blobID: blobID, role: role)]
-            {
-                parsedCache[FileKey(path: file.path, blobID: blobID, role: role)] = cached
-                return cached
-            }
-            return parse(file, role: role)
-        }
-
         var fleetName = ManifestDecoder.defaultFleetName
         var defaults: YAMLNode? = nil
         if let fleetFile {
-            let fleet = parsed(fleetFile, role: .fleet)
+            let fleet = parse(fleetFile, role: .fleet)
             issues += fleet.issues
             if let name = fleet.fleet?.name { fleetName = name }
             defaults = fleet.fleet?.defaults
@@ -93,9 +80,10 @@ public struct ManifestDecoder: Sendable {
         }
         var fingerprint = fleetFile?.path ?? ""
         defaults?.fingerprint(into: &fingerprint)
-        let previousDecoded = fingerprint == decodedDefaultsFingerprint ? decodedCache : [:]
-        decodedCache = [:]
-        decodedDefaultsFingerprint = fingerprint
+        if fingerprint != decodedDefaultsFingerprint {
+            decodedCache = [:]
+            decodedDefaultsFingerprint = fingerprint
+        }
 
         var specs: [ServiceSpec] = []
         specs.reserveCapacity(serviceFiles.count)
@@ -104,13 +92,14 @@ public struct ManifestDecoder: Sendable {
         for file in serviceFiles.sorted(by: { $0.path < $1.path }) {
             let key = file.blobID.map { FileKey(path: file.path, blobID: $0, role: .services) }
             let decoded: DecodedFile
-            if let key, let cached = previousDecoded[key] {
+            if let key, let cached = decodedCache[key] {
                 decoded = cached
-                // The parse stays cached too: new defaults would need it to decode the file again.
-                parsedCache[key] = previousParsed[key]
                 lastLoad.reusedFiles += 1
             } else {
-                decoded = decode(parsed(file, role: .services), defaults: defaults, defaultsFile: fleetFile?.path)
+                // Two statements: parsing mutates the caches, and decoding must not hold a copy of them meanwhile.
+                let parsed = parse(file, role: .services)
+                decoded = ManifestDecoder.decode(
+                    parsed, defaults: defaults, defaultsFile: fleetFile?.path, limits: limits)
                 lastLoad.decodedFiles += 1
             }
             if let key { decodedCache[key] = decoded }
@@ -123,6 +112,7 @@ public struct ManifestDecoder: Sendable {
                 }
             }
         }
+        evictUnused(fleetFile: fleetFile, serviceFiles: serviceFiles)
         issues += DependencyCheck.issues(for: services)
         guard issues.isEmpty else {
             // Issues in the defaults show up once per service that inherits them; report each once.
@@ -132,7 +122,25 @@ public struct ManifestDecoder: Sendable {
         return .success(Fleet(name: fleetName, services: specs, revision: revision))
     }
 
-    private func decode(_ parsed: ParsedManifest, defaults: YAMLNode?, defaultsFile: String?) -> DecodedFile {
+    /// Drops cache entries for files that were not part of this load, once they make up half the cache:
+    /// the caches stay within twice the repository's size without being rebuilt on every load.
+    private mutating func evictUnused(fleetFile: ManifestFile?, serviceFiles: [ManifestFile]) {
+        let used = serviceFiles.count + (fleetFile == nil ? 0 : 1)
+        guard parsedCache.count > 2 * used || decodedCache.count > 2 * used else { return }
+        var keys: Set<FileKey> = []
+        if let fleetFile, let blobID = fleetFile.blobID {
+            keys.insert(FileKey(path: fleetFile.path, blobID: blobID, role: .fleet))
+        }
+        for file in serviceFiles {
+            if let blobID = file.blobID { keys.insert(FileKey(path: file.path, blobID: blobID, role: .services)) }
+        }
+        parsedCache = parsedCache.filter { keys.contains($0.key) }
+        decodedCache = decodedCache.filter { keys.contains($0.key) }
+    }
+
+    private static func decode(
+        _ parsed: ParsedManifest, defaults: YAMLNode?, defaultsFile: String?, limits: ManifestLimits
+    ) -> DecodedFile {
         var reader = NodeReader(file: parsed.path, defaultsFile: defaultsFile, limits: limits)
         var services: [DecodedFile.Service] = []
         for document in parsed.services {
