@@ -1,0 +1,180 @@
+/// Turns the manifest files of a fleet repository into a validated ``Fleet``, or into every problem
+/// found in them at once (``ManifestError``), each with file:line:column and field path.
+///
+/// Decoding happens in two steps so that a reload costs only what changed:
+/// 1. ``parse(_:role:)`` parses one file and checks each document by itself. The result depends only on
+///    the path and the bytes, so it is cached by path and blob id.
+/// 2. ``fleet(fleetFile:serviceFiles:revision:)`` merges the fleet defaults into each service, decodes the
+///    specs, and runs the checks that span files (duplicate names, `dependsOn`). Decoded services are
+///    cached by path and blob id for as long as the defaults stay the same (same values at the same
+///    positions), so reloading 10,000 files of which one changed parses and decodes that one file.
+///
+/// The decoder is a value: the caches live in it. Entries for files that left the repository are dropped
+/// once they make up half the cache, so a long-running controller holds at most about twice its repository.
+public struct ManifestDecoder: Sendable {
+    public var limits: ManifestLimits
+    /// What the last load did, for callers that report or measure it.
+    public private(set) var lastLoad = LoadStatistics()
+
+    private var parsedCache: [FileKey: ParsedManifest] = [:]
+    private var decodedCache: [FileKey: DecodedFile] = [:]
+    /// The defaults that `decodedCache` was decoded with.
+    private var decodedDefaultsFingerprint: String? = nil
+
+    public struct LoadStatistics: Hashable, Sendable {
+        /// Files parsed from their bytes (not found in the cache).
+        public var parsedFiles = 0
+        /// Service files whose specs were decoded (not found in the cache).
+        public var decodedFiles = 0
+        /// Service files taken whole from the cache.
+        public var reusedFiles = 0
+    }
+
+    /// The fleet name used when there is no `fleet.yaml` or it names none.
+    public static let defaultFleetName = "default"
+
+    public init(limits: ManifestLimits = ManifestLimits()) {
+        self.limits = limits
+    }
+
+    /// Parses one file and checks its documents by themselves (step 1). Cached by path and blob id.
+    public mutating func parse(_ file: ManifestFile, role: ManifestFileRole = .services) -> ParsedManifest {
+        guard let blobID = file.blobID else { return ParsedManifest(file: file, role: role, limits: limits) }
+        let key = FileKey(path: file.path, blobID: blobID, role: role)
+        if let cached = parsedCache[key] { return cached }
+        let parsed = ParsedManifest(file: file, role: role, limits: limits)
+        lastLoad.parsedFiles += 1
+        parsedCache[key] = parsed
+        return parsed
+    }
+
+    /// The fleet's name: `metadata.name` of `fleet.yaml`, or ``defaultFleetName``.
+    public mutating func fleetName(fleetFile: ManifestFile?) -> String {
+        guard let fleetFile else { return ManifestDecoder.defaultFleetName }
+        return parse(fleetFile, role: .fleet).fleet?.name ?? ManifestDecoder.defaultFleetName
+    }
+
+    /// Decodes and validates the whole fleet (step 2), reporting every issue in every file.
+    ///
+    /// - Parameters:
+    ///   - fleetFile: `fleet.yaml`, if the repository has one.
+    ///   - serviceFiles: every `*.yaml` / `*.yml` file under the services directory.
+    ///   - revision: the commit the files were read from, recorded in the fleet.
+    public mutating func fleet(
+        fleetFile: ManifestFile?, serviceFiles: [ManifestFile], revision: String? = nil
+    ) -> Result<Fleet, ManifestError> {
+        lastLoad = LoadStatistics()
+        var issues: [ManifestIssue] = []
+        var fleetName = ManifestDecoder.defaultFleetName
+        var defaults: YAMLNode? = nil
+        if let fleetFile {
+            let fleet = parse(fleetFile, role: .fleet)
+            issues += fleet.issues
+            if let name = fleet.fleet?.name { fleetName = name }
+            defaults = fleet.fleet?.defaults
+            if let defaults {
+                var reader = NodeReader(file: fleetFile.path, defaultsFile: nil, limits: limits)
+                _ = reader.serviceSpec(defaults, name: "defaults", labels: [:], forDefaults: true)
+                issues += reader.issues
+            }
+        }
+        var fingerprint = fleetFile?.path ?? ""
+        defaults?.fingerprint(into: &fingerprint)
+        if fingerprint != decodedDefaultsFingerprint {
+            decodedCache = [:]
+            decodedDefaultsFingerprint = fingerprint
+        }
+
+        var specs: [ServiceSpec] = []
+        specs.reserveCapacity(serviceFiles.count)
+        var services: [DependencyCheck.Service] = []
+        services.reserveCapacity(serviceFiles.count)
+        for file in serviceFiles.sorted(by: { $0.path < $1.path }) {
+            let key = file.blobID.map { FileKey(path: file.path, blobID: $0, role: .services) }
+            let decoded: DecodedFile
+            if let key, let cached = decodedCache[key] {
+                decoded = cached
+                lastLoad.reusedFiles += 1
+            } else {
+                // Two statements: parsing mutates the caches, and decoding must not hold a copy of them meanwhile.
+                let parsed = parse(file, role: .services)
+                decoded = ManifestDecoder.decode(
+                    parsed, defaults: defaults, defaultsFile: fleetFile?.path, limits: limits)
+                lastLoad.decodedFiles += 1
+            }
+            if let key { decodedCache[key] = decoded }
+            issues += decoded.issues
+            for service in decoded.services {
+                if let spec = service.spec { specs.append(spec) }
+                if let name = service.name {
+                    services.append(
+                        DependencyCheck.Service(name: name, location: service.location, dependsOn: service.dependsOn))
+                }
+            }
+        }
+        evictUnused(fleetFile: fleetFile, serviceFiles: serviceFiles)
+        issues += DependencyCheck.issues(for: services)
+        guard issues.isEmpty else {
+            // Issues in the defaults show up once per service that inherits them; report each once.
+            var seen: Set<ManifestIssue> = []
+            return .failure(ManifestError(issues: issues.filter { seen.insert($0).inserted }))
+        }
+        return .success(Fleet(name: fleetName, services: specs, revision: revision))
+    }
+
+    /// Drops cache entries for files that were not part of this load, once they make up half the cache:
+    /// the caches stay within twice the repository's size without being rebuilt on every load.
+    private mutating func evictUnused(fleetFile: ManifestFile?, serviceFiles: [ManifestFile]) {
+        let used = serviceFiles.count + (fleetFile == nil ? 0 : 1)
+        guard parsedCache.count > 2 * used || decodedCache.count > 2 * used else { return }
+        var keys: Set<FileKey> = []
+        if let fleetFile, let blobID = fleetFile.blobID {
+            keys.insert(FileKey(path: fleetFile.path, blobID: blobID, role: .fleet))
+        }
+        for file in serviceFiles {
+            if let blobID = file.blobID { keys.insert(FileKey(path: file.path, blobID: blobID, role: .services)) }
+        }
+        parsedCache = parsedCache.filter { keys.contains($0.key) }
+        decodedCache = decodedCache.filter { keys.contains($0.key) }
+    }
+
+    private static func decode(
+        _ parsed: ParsedManifest, defaults: YAMLNode?, defaultsFile: String?, limits: ManifestLimits
+    ) -> DecodedFile {
+        var reader = NodeReader(file: parsed.path, defaultsFile: defaultsFile, limits: limits)
+        var services: [DecodedFile.Service] = []
+        for document in parsed.services {
+            var service = DecodedFile.Service(name: document.name, location: document.nameLocation)
+            if let spec = document.spec {
+                let merged = defaults.map { DefaultsMerge.merge(defaults: $0, over: spec) } ?? spec
+                let result = reader.serviceSpec(merged, name: document.name ?? "", labels: document.labels)
+                // A document whose header failed was reported in step 1 and yields no spec.
+                service.spec = document.name == nil ? nil : result.spec
+                service.dependsOn = result.dependsOn.map { ($0.name, reader.location($0.node)) }
+            }
+            services.append(service)
+        }
+        return DecodedFile(services: services, issues: parsed.issues + reader.issues)
+    }
+}
+
+extension ManifestDecoder {
+    struct FileKey: Hashable, Sendable {
+        var path: String
+        var blobID: String
+        var role: ManifestFileRole
+    }
+
+    /// A service file after step 2, ready for the checks that span files.
+    struct DecodedFile: Sendable {
+        struct Service: Sendable {
+            var name: String?
+            var location: SourceLocation
+            var spec: ServiceSpec? = nil
+            var dependsOn: [(name: String, location: SourceLocation)] = []
+        }
+
+        var services: [Service]
+        var issues: [ManifestIssue]
+    }
+}
