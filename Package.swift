@@ -18,7 +18,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
@@ -28,12 +27,15 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // libyaml's event parser, so that manifests are composed by our own bounded code (Debian: libyaml-dev).
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
         .target(
             name: "FleetModel",
-            dependencies: [
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["CLibYAML", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "FleetGit", dependencies: ["CLibgit2", "FleetModel"]),
         .target(name: "FleetPlanner", dependencies: ["FleetModel"]),

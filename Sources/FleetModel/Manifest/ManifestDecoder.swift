@@ -49,6 +49,13 @@ public struct ManifestDecoder: Sendable {
     }
 
     /// The fleet's name: `metadata.name` of `fleet.yaml`, or ``defaultFleetName``.
+    /// Whether the decoder already holds the file at `path` with `blobID`, so that a caller may pass it
+    /// again without reading its contents: the cached parse is used and the contents are not looked at.
+    public func holds(path: String, blobID: String) -> Bool {
+        parsedCache[FileKey(path: path, blobID: blobID, role: .services)] != nil
+            || parsedCache[FileKey(path: path, blobID: blobID, role: .fleet)] != nil
+    }
+
     public mutating func fleetName(fleetFile: ManifestFile?) -> String {
         guard let fleetFile else { return ManifestDecoder.defaultFleetName }
         return parse(fleetFile, role: .fleet).fleet?.name ?? ManifestDecoder.defaultFleetName

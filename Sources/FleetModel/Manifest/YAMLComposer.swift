@@ -1,4 +1,4 @@
-import CYaml
+import CLibYAML
 
 /// A YAML document as composed: its root (nil for an empty document) and where it starts.
 struct YAMLDocument: Sendable {
@@ -14,7 +14,7 @@ struct YAMLCompositionFailure: Error, Sendable {
     var expected: String?
 }
 
-/// Composes YAML documents from libyaml's event stream (the libyaml that Yams vendors).
+/// Composes YAML documents from libyaml's event stream (Debian's libyaml, through the CLibYAML system target).
 ///
 /// Yams' own composer is not used because it cannot be bounded: it hashes every mapping key
 /// recursively to find duplicates, so a key built from aliases costs exponential time before any
