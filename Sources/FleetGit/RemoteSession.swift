@@ -41,7 +41,11 @@ final class RemoteSession {
     /// The error for a failed libgit2 call on this connection: the callback's own reason when it refused,
     /// otherwise libgit2's.
     func error(for result: Int32, operation: String) -> GitError {
-        let underlying = GitError.libgit2(result, operation: operation)
+        var underlying = GitError.libgit2(result, operation: operation)
+        // libgit2 reports a refused or dropped connection as an OS error; on a remote it is a network failure.
+        if underlying.code == .other && underlying.libgit2Class == Int32(GIT_ERROR_OS.rawValue) {
+            underlying.code = .network
+        }
         guard var failure else { return underlying }
         failure.operation = operation
         failure.libgit2Class = underlying.libgit2Class
