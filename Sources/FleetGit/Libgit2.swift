@@ -1,0 +1,61 @@
+import CLibgit2
+
+/// Process-wide libgit2 state.
+///
+/// libgit2 must be initialised once before any other call; a lazily initialised global is run exactly once by
+/// the Swift runtime (thread-safe), and is never shut down because cached repositories live until exit.
+enum Libgit2 {
+    private static let initialization: Int32 = git_libgit2_init()
+
+    /// Initialises libgit2 if this is the first call in the process.
+    static func ensureInitialized() {
+        _ = initialization
+    }
+
+    /// Which optional transports this libgit2 build was compiled with.
+    static var supportsSSH: Bool {
+        ensureInitialized()
+        return git_libgit2_features() & Int32(GIT_FEATURE_SSH.rawValue) != 0
+    }
+
+    static var supportsHTTPS: Bool {
+        ensureInitialized()
+        return git_libgit2_features() & Int32(GIT_FEATURE_HTTPS.rawValue) != 0
+    }
+}
+
+/// Throws a `GitError` describing libgit2's last error when `result` is negative.
+@inline(__always)
+func check(_ result: Int32, _ operation: @autoclosure () -> String) throws {
+    if result < 0 {
+        throw GitError.libgit2(result, operation: operation())
+    }
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+extension git_oid {
+    /// The 40 lower-case hex digits, built without a round trip through C strings (called per tree entry).
+    var hex: String {
+        var oid = self
+        return withUnsafeBytes(of: &oid.id) { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+                var index = 0
+                for byte in bytes {
+                    buffer[index] = hexDigits[Int(byte >> 4)]
+                    buffer[index + 1] = hexDigits[Int(byte & 0x0f)]
+                    index += 2
+                }
+                return index
+            }
+        }
+    }
+
+    /// Parses exactly 40 hex digits.
+    init?(hex: String) {
+        guard hex.utf8.count == 40 else { return nil }
+        var oid = git_oid()
+        guard git_oid_fromstrn(&oid, hex, 40) == 0 else { return nil }
+        self = oid
+    }
+}
