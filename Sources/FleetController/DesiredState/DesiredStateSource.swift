@@ -13,8 +13,9 @@ public final class DesiredStateSource {
     public let layout: FleetLayout
     private var decoder: ManifestDecoder
 
-    public init(repository: GitRepository, layout: FleetLayout = FleetLayout(), limits: ManifestLimits = ManifestLimits())
-    {
+    public init(
+        repository: GitRepository, layout: FleetLayout = FleetLayout(), limits: ManifestLimits = ManifestLimits()
+    ) {
         self.repository = repository
         self.layout = layout
         self.decoder = ManifestDecoder(limits: limits)

@@ -23,7 +23,8 @@ struct DemoImagesCommand: ParsableCommand {
     func run() throws {
         let binary = binary ?? Self.siblingBinary()
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            Terminal.error("error: no gitfleet-demo binary at \(binary) (build it with 'swift build', or pass --binary)")
+            Terminal.error(
+                "error: no gitfleet-demo binary at \(binary) (build it with 'swift build', or pass --binary)")
             throw CommandFailure()
         }
         let store = ImageStore(root: "\(stateDir)/images")
