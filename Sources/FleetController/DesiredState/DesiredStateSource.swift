@@ -36,7 +36,7 @@ public final class DesiredStateSource {
                 ManifestIssue(
                     location: SourceLocation(file: layout.servicesPath.isEmpty ? "." : layout.servicesPath),
                     fieldPath: "", message: "no such folder at commit \(commit.short)",
-                    expected: "a folder of service manifests (see --path)")
+                    expected: "a folder of service manifests; see --path")
             ])
         }
         var fleetEntry: TreeFile? = nil

@@ -7,9 +7,9 @@ import Foundation
 struct DemoImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo-images",
-        abstract: "Install images of the demo service (demo/web) into the image store.",
+        abstract: "Install images of the demo service (demo/web, demo/api) into the image store.",
         discussion: """
-            Installs demo/web:1.0.0, 1.1.0 and 2.0.0, and demo/web:broken, whose health check always fails \
+            Installs demo/web and demo/api at 1.0.0, 1.1.0 and 2.0.0, and demo/web:broken, whose health check always fails \
             (for trying a rollback). Each image holds a copy of the gitfleet-demo binary and VERSION=<tag>.
             """
     )
@@ -28,9 +28,11 @@ struct DemoImagesCommand: ParsableCommand {
             throw CommandFailure()
         }
         let store = ImageStore(root: "\(stateDir)/images")
-        for tag in ["1.0.0", "1.1.0", "2.0.0"] {
-            let image = try DemoImage.install(into: store, tag: tag, binary: binary)
-            Terminal.out("installed \(image)")
+        for repository in ["demo/web", "demo/api"] {
+            for tag in ["1.0.0", "1.1.0", "2.0.0"] {
+                let image = try DemoImage.install(into: store, repository: repository, tag: tag, binary: binary)
+                Terminal.out("installed \(image)")
+            }
         }
         let broken = try DemoImage.install(
             into: store, tag: "broken", binary: binary, env: ["VERSION": "broken", "DEMO_FAIL_HEALTH": "1"])
