@@ -220,7 +220,7 @@ public struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Drains a pipe on a background thread so the reader never blocks the writer.
-private final class FileHandleReader: @unchecked Sendable {
+final class FileHandleReader: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var data = Data()
 
