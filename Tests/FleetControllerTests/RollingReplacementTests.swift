@@ -3,38 +3,8 @@ import FleetModel
 import FleetRegistry
 import FleetRuntime
 import Foundation
+import GitFleetTesting
 import Testing
-
-/// Polls every serving instance over HTTP while a rollout runs and remembers the worst moment.
-actor ServingProbe {
-    private(set) var rounds = 0
-    private(set) var fewestAnswering = Int.max
-    private(set) var mismatches: [String] = []
-    private var running = true
-
-    func stop() { running = false }
-
-    func run(registry: any Registry, service: String) async {
-        while running {
-            let serving = ((try? await registry.instances(service: service)) ?? []).map(\.record)
-                .filter { $0.state == .serving }
-            var answering = 0
-            for record in serving {
-                guard let port = record.ports["http"],
-                    let response = try? await LoopbackHTTP.get(port: port, path: "/", timeout: .seconds(2)),
-                    response.status == 200
-                else { continue }
-                answering += 1
-                if !response.body.contains(record.specHash.rawValue) {
-                    mismatches.append("\(record.id) answered \(response.body)")
-                }
-            }
-            rounds += 1
-            fewestAnswering = min(fewestAnswering, answering)
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-    }
-}
 
 @Suite("Rolling replacement on the process runtime", .serialized)
 struct RollingReplacementTests {

@@ -15,7 +15,8 @@ struct FleetRepository {
 
     /// A service manifest for the demo image, small enough to read in a test.
     static func service(
-        _ name: String, image: String, replicas: Int = 3, extra: String = ""
+        _ name: String, image: String, replicas: Int = 3, progressDeadline: String = "30s",
+        startTimeout: String = "10s"
     ) -> String {
         """
         apiVersion: gitfleet/v1
@@ -32,10 +33,9 @@ struct FleetRepository {
             timeout: 1s
             healthyThreshold: 1
             unhealthyThreshold: 2
-            startTimeout: 10s
-          rollout: {maxSurge: 1, maxUnavailable: 0, progressDeadline: 30s}
+            startTimeout: \(startTimeout)
+          rollout: {maxSurge: 1, maxUnavailable: 0, progressDeadline: \(progressDeadline)}
           drain: {delay: 200ms, gracePeriod: 5s}
-        \(extra)
         """
     }
 

@@ -28,24 +28,28 @@ public final class DesiredStateSource {
     /// ``GitError`` when the repository itself cannot be read.
     public func fleet(at commit: CommitID) throws -> Fleet {
         var issues: [ManifestIssue] = []
-        let serviceEntries: [TreeFile]
-        do {
-            serviceEntries = try repository.files(at: commit, under: layout.servicesPath)
-        } catch let error as GitError where error.code == .notFound {
-            throw ManifestError(issues: [
-                ManifestIssue(
-                    location: SourceLocation(file: layout.servicesPath.isEmpty ? "." : layout.servicesPath),
-                    fieldPath: "", message: "no such folder at commit \(commit.short)",
-                    expected: "a folder of service manifests; see --path")
-            ])
-        }
         var fleetEntry: TreeFile? = nil
         do {
             fleetEntry = try repository.files(at: commit, under: layout.fleetFilePath).first
         } catch let error as GitError where error.code == .notFound {
             fleetEntry = nil
         }
-
+        var serviceEntries: [TreeFile] = []
+        do {
+            serviceEntries = try repository.files(at: commit, under: layout.servicesPath)
+        } catch let error as GitError where error.code == .notFound {
+            // Git keeps no empty folders: with a fleet file, no services folder is an empty fleet. Without
+            // one it is far more likely a wrong --path, which must never read as "remove everything".
+            guard fleetEntry != nil else {
+                throw ManifestError(issues: [
+                    ManifestIssue(
+                        location: SourceLocation(file: layout.servicesPath.isEmpty ? "." : layout.servicesPath),
+                        fieldPath: "",
+                        message: "no such folder at commit \(commit.short), and no \(layout.fleetFilePath)",
+                        expected: "a folder of service manifests; see --path")
+                ])
+            }
+        }
         let fleetFile = fleetEntry.flatMap { read($0, issues: &issues) }
         var serviceFiles: [ManifestFile] = []
         serviceFiles.reserveCapacity(serviceEntries.count)

@@ -30,10 +30,10 @@ final class ProgressDisplay: @unchecked Sendable {
         }
     }
 
-    /// `web  3/3 new ready, 0 old, 0 draining: converged`
+    /// `web  3/3 ready, 0 starting, 0 old, 0 draining: converged`
     static func line(for service: ServiceConvergence) -> String {
         let counts =
-            "\(service.ready)/\(service.replicas) new ready, \(service.starting) starting, \(service.old) old, "
+            "\(service.ready)/\(service.replicas) ready, \(service.starting) starting, \(service.old) old, "
             + "\(service.draining) draining"
         return "\(service.service.padding(toLength: max(12, service.service.count), withPad: " ", startingAt: 0)) "
             + "\(counts): \(describe(service.phase))"

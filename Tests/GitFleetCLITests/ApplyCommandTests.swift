@@ -1,0 +1,81 @@
+import FleetModel
+import FleetRegistry
+import Foundation
+import GitFleetTesting
+import Testing
+
+@Suite("gitfleet apply on the embedded default", .serialized)
+struct ApplyCommandTests {
+    @Test("v1 → v2 replaces all 3 with 3 serving at every moment; a v3 that never gets healthy fails and v2 stays")
+    func deployReplaceAndFail() async throws {
+        let fleet = try EmbeddedFleet()
+        do {
+            try await deployReplaceAndFail(fleet)
+        } catch {
+            await fleet.tearDown()
+            throw error
+        }
+        await fleet.tearDown()
+    }
+
+    private func deployReplaceAndFail(_ fleet: EmbeddedFleet) async throws {
+        try fleet.commitWeb("demo/web:1.0.0")
+        let first = try fleet.apply()
+        #expect(first.status == 0, "\(first)")
+        #expect(first.standardOutput.contains("converged"), "\(first)")
+
+        let v2Commit = try fleet.commitWeb("demo/web:1.1.0")
+        let registry = try fleet.registry()
+        let probe = ServingProbe()
+        let polling = Task { await probe.run(registry: registry, service: "web") }
+        let apply = try fleet.startApply()
+        while apply.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        await probe.stop()
+        await polling.value
+        #expect(apply.terminationStatus == 0)
+
+        let v2 = try await fleet.records()
+        #expect(v2.count == 3, "\(v2)")
+        #expect(
+            v2.allSatisfy {
+                $0.state == .serving && $0.revision == v2Commit && $0.image.hasPrefix("demo/web:1.1.0@sha256:")
+            })
+        #expect(Set(v2.map(\.specHash)).count == 1)
+        #expect(await probe.rounds > 10, "the probe barely ran")
+        #expect(await probe.fewestAnswering >= 3, "fewer than 3 instances answered at some moment")
+        let mismatches = await probe.mismatches
+        #expect(mismatches.isEmpty, "answers from a process with another spec hash: \(mismatches)")
+        #expect(Set(try await fleet.inventory().map(\.instanceID)) == Set(v2.map(\.id)), "an old process was left")
+
+        // v3: the broken image never passes its health check.
+        try fleet.commitWeb("demo/web:broken", progressDeadline: "10s", startTimeout: "3s")
+        let third = try fleet.apply()
+        #expect(third.status == 1, "\(third)")
+        #expect(third.standardError.contains("web: rolled back"), "\(third)")
+        #expect(third.standardError.contains("progressDeadline 10s"), "\(third)")
+        #expect(third.standardError.contains("HTTP 500") || third.standardError.contains("500"), "\(third)")
+
+        let after = try await fleet.records()
+        let serving = after.filter { $0.state == .serving }
+        #expect(serving.count == 3 && serving.allSatisfy { $0.revision == v2Commit }, "\(after)")
+        let quarantined = after.filter { $0.state == .quarantined }
+        #expect(!quarantined.isEmpty && quarantined.allSatisfy { $0.image.hasPrefix("demo/web:broken") })
+        #expect(
+            quarantined.allSatisfy {
+                ($0.reason ?? "").contains("not healthy") || ($0.reason ?? "").contains("rollout failed")
+            })
+
+        // status shows the live registry, human and JSON.
+        let status = try BuiltProducts.gitfleet(["status", "--state-dir", fleet.stateDirectory])
+        #expect(status.status == 0, "\(status)")
+        #expect(status.standardOutput.contains("quarantined") && status.standardOutput.contains("serving"), "\(status)")
+        let json = try BuiltProducts.gitfleet(["status", "web", "--json", "--state-dir", fleet.stateDirectory])
+        let snapshot = try RegistrySnapshot(jsonData: Data(json.standardOutput.utf8))
+        #expect(snapshot.instances.count == after.count)
+
+        // The failed spec is not retried by a later apply of the same commit.
+        let again = try fleet.apply()
+        #expect(again.status == 1, "\(again)")
+        #expect(try await fleet.records().count == after.count, "a failed spec was tried again")
+    }
+}

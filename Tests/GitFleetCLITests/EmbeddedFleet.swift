@@ -1,0 +1,74 @@
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import GitFleetTesting
+
+/// A fleet repository plus a state directory with the demo images installed, driven through the
+/// `gitfleet` binary. `tearDown()` stops every process the runtime holds.
+struct EmbeddedFleet {
+    let repository: FleetRepository
+    let stateDirectory: String
+
+    init() throws {
+        repository = try FleetRepository()
+        stateDirectory = repository.directory.appending("state")
+        let installed = try BuiltProducts.gitfleet([
+            "demo-images", "--state-dir", stateDirectory, "--binary", try RuntimeFixtures.demoBinary(),
+        ])
+        guard installed.status == 0 else { throw FixtureError("demo-images failed: \(installed)") }
+    }
+
+    /// Commits `services/web.yaml` for `image` and returns the commit.
+    @discardableResult
+    func commitWeb(_ image: String, replicas: Int = 3, progressDeadline: String = "30s", startTimeout: String = "10s")
+        throws -> String
+    {
+        try repository.git.write(
+            "services/web.yaml",
+            FleetRepository.service(
+                "web", image: image, replicas: replicas, progressDeadline: progressDeadline, startTimeout: startTimeout)
+        )
+        return try repository.git.commit("web \(image)")
+    }
+
+    func apply(_ extra: [String] = [], environment: [String: String] = [:]) throws -> BuiltProducts.Outcome {
+        try BuiltProducts.gitfleet(
+            ["apply", "--repo", repository.path, "--state-dir", stateDirectory, "--timeout", "90s"] + extra,
+            environment: environment)
+    }
+
+    /// Starts `apply` without waiting for it.
+    func startApply() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuiltProducts.path(of: "gitfleet"))
+        process.arguments = ["apply", "--repo", repository.path, "--state-dir", stateDirectory, "--timeout", "90s"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    func registry() throws -> SQLiteRegistry {
+        try SQLiteRegistry(stateDirectory: URL(fileURLWithPath: stateDirectory))
+    }
+
+    func records() async throws -> [InstanceRecord] {
+        let registry = try registry()
+        defer { Task { try? await registry.close() } }
+        return try await registry.instances(service: nil).map(\.record)
+    }
+
+    func inventory() async throws -> [RuntimeInstance] {
+        try await ProcessRuntime(stateDirectory: stateDirectory).inventory()
+    }
+
+    func tearDown() async {
+        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
+        for instance in (try? await runtime.inventory()) ?? [] {
+            _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(2))
+            try? await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)
+        }
+        repository.remove()
+    }
+}
