@@ -79,3 +79,39 @@ struct ApplyCommandTests {
         #expect(try await fleet.records().count == after.count, "a failed spec was tried again")
     }
 }
+
+@Suite("gitfleet apply: scaling and removal", .serialized)
+struct ApplyScalingTests {
+    @Test("Scaling adds and removes instances without touching the others; a service removed from Git is drained")
+    func scaleAndRemove() async throws {
+        let fleet = try EmbeddedFleet()
+        do {
+            try fleet.repository.git.write("fleet.yaml", "apiVersion: gitfleet/v1\nkind: Fleet\nmetadata: {name: test}\n")
+            try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+            #expect(try fleet.apply().status == 0)
+            let before = Set(try await fleet.records().map(\.id))
+
+            try fleet.commitWeb("demo/web:1.0.0", replicas: 4)
+            #expect(try fleet.apply().status == 0)
+            let scaledUp = try await fleet.records()
+            #expect(scaledUp.count == 4 && before.isSubset(of: Set(scaledUp.map(\.id))), "scale-up replaced instances")
+
+            try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+            #expect(try fleet.apply().status == 0)
+            let scaledDown = try await fleet.records()
+            #expect(scaledDown.count == 1 && Set(scaledUp.map(\.id)).isSuperset(of: scaledDown.map(\.id)))
+            #expect(try await fleet.inventory().count == 1)
+
+            try fleet.repository.git.remove("services/web.yaml")
+            _ = try fleet.repository.git.commit("retire web")
+            let removal = try fleet.apply()
+            #expect(removal.status == 0, "\(removal)")
+            #expect(try await fleet.records().isEmpty)
+            #expect(try await fleet.inventory().isEmpty, "a process of the removed service is still there")
+        } catch {
+            await fleet.tearDown()
+            throw error
+        }
+        await fleet.tearDown()
+    }
+}
