@@ -86,7 +86,8 @@ struct ApplyScalingTests {
     func scaleAndRemove() async throws {
         let fleet = try EmbeddedFleet()
         do {
-            try fleet.repository.git.write("fleet.yaml", "apiVersion: gitfleet/v1\nkind: Fleet\nmetadata: {name: test}\n")
+            try fleet.repository.git.write(
+                "fleet.yaml", "apiVersion: gitfleet/v1\nkind: Fleet\nmetadata: {name: test}\n")
             try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
             #expect(try fleet.apply().status == 0)
             let before = Set(try await fleet.records().map(\.id))

@@ -56,7 +56,8 @@ enum StatusTable {
         var lines = table([header] + rows)
         if rows.isEmpty { lines.append("(no instances)") }
         for state in snapshot.rolloutStates.map(\.record) {
-            var line = "\(state.service): \(state.phase.rawValue), target \(state.targetSpecHash.short)"
+            let phase = state.phase == .idle ? "converged" : state.phase.rawValue
+            var line = "\(state.service): \(phase), target \(state.targetSpecHash.short)"
             if let good = state.lastGoodSpecHash { line += ", last good \(good.short)" }
             if !state.failedSpecHashes.isEmpty {
                 line += ", failed \(state.failedSpecHashes.map(\.short).sorted().joined(separator: " "))"
