@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "FleetRegistry", targets: ["FleetRegistry"]),
         .library(name: "FleetRuntime", targets: ["FleetRuntime"]),
         .library(name: "FleetController", targets: ["FleetController"]),
+        .library(name: "FleetServer", targets: ["FleetServer"]),
         .library(name: "GitFleetCLI", targets: ["GitFleetCLI"]),
         .library(name: "GitFleetTesting", targets: ["GitFleetTesting"]),
     ],
@@ -19,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The only C dependency: libgit2, found through pkg-config (Debian: libgit2-dev).
@@ -49,12 +53,27 @@ let package = Package(
         ),
         .target(
             name: "FleetController",
-            dependencies: ["FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime"]
+            dependencies: [
+                "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // HTTP: health, readiness, metrics, webhooks and the JSON API, on Hummingbird.
+        .target(
+            name: "FleetServer",
+            dependencies: [
+                "FleetController", "FleetModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "GitFleetCLI",
             dependencies: [
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime", "FleetController",
+                "FleetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +91,13 @@ let package = Package(
         .testTarget(name: "FleetRuntimeTests", dependencies: ["FleetRuntime", "GitFleetTesting", "gitfleet-demo"]),
         .testTarget(
             name: "FleetControllerTests", dependencies: ["FleetController", "GitFleetTesting", "gitfleet-demo"]),
+        .testTarget(
+            name: "FleetServerTests",
+            dependencies: [
+                "FleetServer", "GitFleetTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "GitFleetCLITests",
             dependencies: ["GitFleetCLI", "FleetController", "GitFleetTesting", "gitfleet"]
