@@ -84,7 +84,8 @@ public final class GitRepository {
                 branchRef = revision == "HEAD" ? "HEAD" : "refs/heads/\(revision)"
             }
             let branch = try peeledCommit(ofReference: branchRef, operation: operation)
-            let tag = revision == "HEAD" ? nil : try peeledCommit(ofReference: "refs/tags/\(revision)", operation: operation)
+            let tag =
+                revision == "HEAD" ? nil : try peeledCommit(ofReference: "refs/tags/\(revision)", operation: operation)
             if let branch, let tag, branch != tag {
                 throw GitError(
                     .ambiguous, operation: operation,

@@ -68,7 +68,8 @@ final class RemoteSession {
     }
 
     private func acquireCredential(
-        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, usernameFromURL: String?, allowedTypes: UInt32
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, usernameFromURL: String?,
+        allowedTypes: UInt32
     ) -> Int32 {
         let allows = { (type: git_credential_t) in allowedTypes & type.rawValue != 0 }
         let maxAttempts = credentials.maxAttempts
@@ -79,7 +80,8 @@ final class RemoteSession {
 
         case .httpsToken(let username, let source):
             guard allows(GIT_CREDENTIAL_USERPASS_PLAINTEXT) else {
-                return refuse(.auth, "\(url) does not accept a token (it asked for another method)", returning: GIT_EAUTH)
+                return refuse(
+                    .auth, "\(url) does not accept a token (it asked for another method)", returning: GIT_EAUTH)
             }
             credentialAttempts += 1
             guard credentialAttempts <= maxAttempts else {
@@ -163,7 +165,8 @@ final class RemoteSession {
             return 0
         case .unknown:
             return refuse(
-                .certificate, "the SSH host key of \(shown) is not in \(sshKey.knownHostsPath); add it to trust the host",
+                .certificate,
+                "the SSH host key of \(shown) is not in \(sshKey.knownHostsPath); add it to trust the host",
                 returning: GIT_ECERTIFICATE)
         case .mismatch:
             return refuse(

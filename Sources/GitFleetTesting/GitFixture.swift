@@ -153,7 +153,9 @@ public final class GitFixture: Sendable {
             "GIT_AUTHOR_NAME": authorName, "GIT_AUTHOR_EMAIL": authorEmail, "GIT_AUTHOR_DATE": date,
             "GIT_COMMITTER_NAME": authorName, "GIT_COMMITTER_EMAIL": authorEmail, "GIT_COMMITTER_DATE": date,
         ]
-        let configuration = ["-c", "protocol.file.allow=always", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
+        let configuration = [
+            "-c", "protocol.file.allow=always", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false",
+        ]
         return try GitFixture.run(
             ["git", "-C", path] + configuration + arguments, environment: environment)
     }
@@ -211,6 +213,12 @@ public struct CommandFailure: Error, CustomStringConvertible {
     public var command: [String]
     public var status: Int32
     public var standardError: String
+
+    public init(command: [String], status: Int32, standardError: String) {
+        self.command = command
+        self.status = status
+        self.standardError = standardError
+    }
 
     public var description: String {
         "`\(command.joined(separator: " "))` exited with \(status): \(standardError)"

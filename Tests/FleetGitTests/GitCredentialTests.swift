@@ -75,7 +75,8 @@ private struct RejectingHTTPServer {
         let server = try RejectingHTTPServer(directory: directory)
         defer { server.child.stop() }
         let error = try #require(throws: GitError.self) {
-            try GitRemoteHead.lookup(url: "http://127.0.0.1:\(server.port)/fleet.git", branch: "main", credentials: .none)
+            try GitRemoteHead.lookup(
+                url: "http://127.0.0.1:\(server.port)/fleet.git", branch: "main", credentials: .none)
         }
         #expect(error.code == .auth)
         #expect(error.message.contains("no credentials"))

@@ -27,7 +27,8 @@ struct RemoteSetup {
 @Suite struct GitRemoteTests {
     @Test func clonesBareIntoTheCacheAndFetchSeesNewCommits() throws {
         let setup = try RemoteSetup()
-        let cache = try GitRepository.openOrClone(url: setup.remote.fileURL, cacheRoot: setup.cacheRoot, credentials: .none)
+        let cache = try GitRepository.openOrClone(
+            url: setup.remote.fileURL, cacheRoot: setup.cacheRoot, credentials: .none)
         #expect(cache.isBare)
         #expect(cache.gitDirectory.hasPrefix(setup.cacheRoot))
         #expect(try cache.resolve("main").hex == setup.first)
@@ -56,9 +57,10 @@ struct RemoteSetup {
         _ = try GitRepository.openOrClone(url: url, cacheRoot: setup.cacheRoot, credentials: .none)
         let again = try GitRepository.openOrClone(url: url, cacheRoot: setup.cacheRoot, credentials: .none)
         #expect(again.gitDirectory.hasPrefix(directory))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: setup.cacheRoot) == [
-            (directory as NSString).lastPathComponent
-        ])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: setup.cacheRoot) == [
+                (directory as NSString).lastPathComponent
+            ])
     }
 
     @Test func aFailedCloneLeavesNothingBehind() throws {
@@ -113,7 +115,8 @@ struct RemoteSetup {
         let setup = try RemoteSetup()
         let cache = try GitRepository.openOrClone(
             url: setup.remote.fileURL, cacheRoot: setup.cacheRoot, credentials: .none)
-        #expect(try GitRemoteHead.lookup(url: setup.remote.fileURL, branch: "main", credentials: .none)?.hex == setup.first)
+        #expect(
+            try GitRemoteHead.lookup(url: setup.remote.fileURL, branch: "main", credentials: .none)?.hex == setup.first)
 
         try setup.work.write("services/web.yaml", "image: shop/web:3.0\n")
         let second = try #require(CommitID(hex: try setup.work.commit("Web 3.0")))
