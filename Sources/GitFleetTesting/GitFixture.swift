@@ -2,8 +2,9 @@ import Foundation
 
 /// A real Git repository in a directory, built with the git CLI, for tests that need genuine history.
 ///
-/// Every commit gets a fixed author, committer and a date that advances one minute per commit from a fixed
-/// epoch, so ids are reproducible and ordered. Global and system git configuration are ignored, so a
+/// Every commit gets a fixed author and committer, and a date that advances one minute per git command run
+/// through the fixture from a fixed epoch, so the same sequence of calls always yields the same ids and
+/// commit times are strictly ordered. Global and system git configuration are ignored, so a
 /// developer's settings (signing, hooks, default branch) cannot change what a test sees.
 ///
 /// ```swift
@@ -22,7 +23,7 @@ public final class GitFixture: Sendable {
     /// The name and email on every commit and annotated tag.
     public let authorName = "Fleet Tester"
     public let authorEmail = "tester@gitfleet.invalid"
-    /// The first commit's time; later commits add a minute each.
+    /// The time base of commit dates; each git command run through the fixture adds a minute.
     public static let epoch = 1_700_000_000
     private let clock = Clock()
 
@@ -213,6 +214,12 @@ public struct CommandFailure: Error, CustomStringConvertible {
     public var command: [String]
     public var status: Int32
     public var standardError: String
+
+    public init(command: [String], status: Int32, standardError: String) {
+        self.command = command
+        self.status = status
+        self.standardError = standardError
+    }
 
     public var description: String {
         "`\(command.joined(separator: " "))` exited with \(status): \(standardError)"

@@ -1,25 +1,63 @@
 import Foundation
 
-/// A helper process started by a test (an HTTP server, sshd) that is terminated when the test is done.
-final class ChildProcess {
-    let process = Process()
-    private let output = Pipe()
+#if canImport(Glibc)
+    import Glibc
+#endif
 
-    /// Starts `command`; its standard output can be read line by line with `readLine()`.
+/// A helper process started by a test (an HTTP server, sshd) that is killed when the test is done.
+///
+/// Spawned with posix_spawn rather than Foundation's `Process`: Foundation detects a child's exit when an
+/// inherited socket closes, so a daemon that closes its descriptors (sshd) looks exited and stalls Foundation's
+/// single reaper thread in a blocking wait, hanging every later `Process`. The child also gets a clean signal
+/// mask, because the test runner blocks SIGTERM and children would otherwise inherit that.
+final class ChildProcess {
+    let pid: pid_t
+    private let output: FileHandle
+
+    /// Starts `command` (looked up on PATH); its standard output can be read line by line with `readLine()`.
     init(_ command: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let arguments = command.map { strdup($0) } + [nil]
+        defer {
+            for argument in arguments { free(argument) }
+        }
+        var child: pid_t = 0
+        let result = posix_spawnp(&child, command[0], &actions, &attributes, arguments, environ)
+        close(pipeEnds[1])
+        guard result == 0 else {
+            close(pipeEnds[0])
+            throw POSIXError(.init(rawValue: result) ?? .EIO)
+        }
+        pid = child
+        output = FileHandle(fileDescriptor: pipeEnds[0], closeOnDealloc: true)
     }
 
     /// The next line the process writes to standard output, or nil at end of output.
     func readLine() -> String? {
         var line = Data()
         while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            let byte = output.readData(ofLength: 1)
             if byte.isEmpty { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
             if byte.first == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
             line.append(byte)
@@ -30,11 +68,14 @@ final class ChildProcess {
         stop()
     }
 
+    private var stopped = false
+
+    /// Kills the process and reaps it. Safe to call more than once.
     func stop() {
-        // SIGKILL, not terminate(): children inherit the test runner's blocked signal mask, which includes SIGTERM.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        guard !stopped else { return }
+        stopped = true
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
     }
 }
