@@ -21,6 +21,8 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
         case invalidInput
         /// An object is larger than the caller allowed.
         case tooLarge
+        /// The remote refused a push (it moved meanwhile, or a hook declined it) and the retries ran out.
+        case rejected
         /// Anything else libgit2 reported.
         case other
     }

@@ -13,6 +13,9 @@ final class RemoteSession {
     private var usernameAttempts = 0
     /// The reason a callback refused to continue, if one did.
     var failure: GitError?
+    /// The refs a push could not update, with the remote's reason. libgit2 reports a ref the remote refused
+    /// (a hook, or a ref that moved during the push) only through a callback, not as an error return.
+    private(set) var rejectedReferences: [String: String] = [:]
 
     init(url: String, credentials: GitCredentials) {
         self.url = url
@@ -31,6 +34,13 @@ final class RemoteSession {
         callbacks.certificate_check = { certificate, valid, host, payload in
             let session = Unmanaged<RemoteSession>.fromOpaque(payload!).takeUnretainedValue()
             return session.checkCertificate(certificate, valid: valid != 0, host: host.map { String(cString: $0) })
+        }
+        callbacks.push_update_reference = { reference, status, payload in
+            let session = Unmanaged<RemoteSession>.fromOpaque(payload!).takeUnretainedValue()
+            if let reference, let status {
+                session.rejectedReferences[String(cString: reference)] = String(cString: status)
+            }
+            return 0
         }
         let unmanaged = Unmanaged.passRetained(self)
         defer { unmanaged.release() }
