@@ -75,6 +75,8 @@ let package = Package(
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime", "FleetController",
                 "FleetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "gitfleet", dependencies: ["GitFleetCLI"]),

@@ -127,7 +127,8 @@ extension ControllerConfiguration {
             }
         }
         if configuration.repository.isEmpty {
-            problems.append(Problem(source: "repo", message: "no repository to watch; set --repo, GITFLEET_REPO or repo:"))
+            problems.append(
+                Problem(source: "repo", message: "no repository to watch; set --repo, GITFLEET_REPO or repo:"))
         }
         if configuration.requireSignedCommits && configuration.allowedSignersFile == nil
             && configuration.gpgHome == nil
@@ -148,7 +149,8 @@ extension ControllerConfiguration {
 
     /// Every setting, in the order docs/configuration.md lists them.
     public static let settings: [ControllerSetting] = [
-        .text("repo", "The fleet repository to watch: a URL (file://, https://, ssh://) or a local path.", \.repository),
+        .text(
+            "repo", "The fleet repository to watch: a URL (file://, https://, ssh://) or a local path.", \.repository),
         .text("branch", "The branch to deploy.", \.branch),
         .text("path", "The fleet's folder inside the repository.", \.fleetPath),
         .text("services", "The folder of service manifests, relative to path.", \.servicesDirectory),
@@ -157,7 +159,8 @@ extension ControllerConfiguration {
         .optionalText("sshKey", "A private SSH key for the remote.", \.sshKey),
         .optionalText("knownHosts", "The known_hosts file the remote's host key must be in.", \.knownHosts),
         .duration("pollInterval", "How often the remote head is checked (jittered by up to 10%).", \.pollInterval),
-        .duration("resyncInterval", "How often the fleet is reconciled with no new commit, to heal drift.", \.resyncInterval),
+        .duration(
+            "resyncInterval", "How often the fleet is reconciled with no new commit, to heal drift.", \.resyncInterval),
         .optionalText("stateDir", "The state directory (registry, image store, instances).", \.stateDirectory),
         .text("controllerId", "This controller's name in status annotations.", \.controllerID),
         .text("notesRef", "The notes ref status annotations are written under.", \.notesRef),
@@ -166,17 +169,23 @@ extension ControllerConfiguration {
         .integer("listenPort", "The HTTP port (0 picks a free one).", \.listenPort, range: 0...65535),
         .optionalText("githubSecretFile", "The GitHub webhook secret; enables /webhooks/github.", \.githubSecretFile),
         .optionalText("gitlabSecretFile", "The GitLab webhook token; enables /webhooks/gitlab.", \.gitlabSecretFile),
-        .optionalText("giteaSecretFile", "The Gitea/Forgejo webhook secret; enables /webhooks/gitea.", \.giteaSecretFile),
-        .optionalText("genericSecretFile", "The generic HMAC webhook secret; enables /webhooks/generic.", \.genericSecretFile),
+        .optionalText(
+            "giteaSecretFile", "The Gitea/Forgejo webhook secret; enables /webhooks/gitea.", \.giteaSecretFile),
+        .optionalText(
+            "genericSecretFile", "The generic HMAC webhook secret; enables /webhooks/generic.", \.genericSecretFile),
         .bool("requireSignedCommits", "Deploy only commits signed by an allowed signer.", \.requireSignedCommits),
         .optionalText("allowedSignersFile", "SSH allowed_signers for signed commits.", \.allowedSignersFile),
         .optionalText("gpgHome", "A GnuPG home holding the keys trusted to sign commits.", \.gpgHome),
-        .bool("refuseHistoryRewrite", "Refuse a new head that does not descend from the last deployed commit.", \.refuseHistoryRewrite),
+        .bool(
+            "refuseHistoryRewrite", "Refuse a new head that does not descend from the last deployed commit.",
+            \.refuseHistoryRewrite),
     ]
 }
 
 extension ControllerSetting {
-    static func text(_ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, String> & Sendable)
+    static func text(
+        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, String> & Sendable
+    )
         -> ControllerSetting
     {
         ControllerSetting(key: key, summary: summary) { configuration, value in
@@ -206,7 +215,9 @@ extension ControllerSetting {
         }
     }
 
-    static func bool(_ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, Bool> & Sendable)
+    static func bool(
+        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, Bool> & Sendable
+    )
         -> ControllerSetting
     {
         ControllerSetting(key: key, summary: summary) { configuration, value in

@@ -34,7 +34,8 @@ public struct SettingsFile: Sendable {
     }
 
     private static func flatten(
-        _ node: YAMLNode, prefix: String, file: String, into values: inout [String: Value], issues: inout [ManifestIssue]
+        _ node: YAMLNode, prefix: String, file: String, into values: inout [String: Value],
+        issues: inout [ManifestIssue]
     ) {
         let location = node.mark.location(file: file, defaultsFile: nil)
         switch node {

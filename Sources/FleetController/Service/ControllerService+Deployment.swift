@@ -1,0 +1,188 @@
+import FleetGit
+import FleetModel
+import Foundation
+
+/// One commit being rolled out: what the fleet ran before, when it started, and what has settled.
+struct Deployment: Sendable {
+    var commit: CommitID
+    var startedAt: Date
+    var fleet: Fleet
+    /// The image each service ran when the deployment began.
+    var from: [String: String]
+    /// The converger's created/destroyed counters when the deployment began, to report deltas.
+    var baseCounters: [String: (created: Int, destroyed: Int)]
+    var settledAt: [String: Date] = [:]
+    var verdict: CommitVerdict?
+    var rewriteFrom: CommitID?
+    var lastAnnotated: (summary: String, at: Date)?
+
+    init(
+        commit: CommitID, startedAt: Date, fleet: Fleet, from: [String: String], counters: [ServiceConvergence],
+        verdict: CommitVerdict?, rewriteFrom: CommitID?
+    ) {
+        self.commit = commit
+        self.startedAt = startedAt
+        self.fleet = fleet
+        self.from = from
+        self.baseCounters = Dictionary(
+            counters.map { ($0.service, (created: $0.created, destroyed: $0.destroyed)) },
+            uniquingKeysWith: { first, _ in first })
+        self.verdict = verdict
+        self.rewriteFrom = rewriteFrom
+    }
+}
+
+/// The overall result of a deployment, as the status annotation spells it.
+enum DeploymentResult: String, Sendable {
+    case inProgress = "in-progress"
+    case converged
+    case failed
+    case rolledBack = "rolled-back"
+    case rejected
+    case superseded
+}
+
+extension ControllerService {
+    /// Follows a deployment after a pass: records when services settle, refreshes the annotation when
+    /// something changed (at most every few seconds), and closes the deployment once all have settled.
+    func progress(_ report: [ServiceConvergence]) async {
+        guard var current = deployment else { return }
+        let now = Date()
+        for service in report where service.phase.isSettled && current.settledAt[service.service] == nil {
+            current.settledAt[service.service] = now
+        }
+        deployment = current
+        if report.allSatisfy(\.phase.isSettled) {
+            let result: DeploymentResult =
+                report.contains { if case .failed = $0.phase { return true } else { return false } }
+                ? .failed
+                : report.contains { if case .rolledBack = $0.phase { return true } else { return false } }
+                    ? .rolledBack : .converged
+            let reasons = report.compactMap { service in service.phase.failureReason.map { "\(service.service): \($0)" }
+            }
+            await annotate(current, result: result, reason: reasons.isEmpty ? nil : reasons.joined(separator: "\n"))
+            logger.notice("\(current.commit.short): \(result.rawValue)")
+            if result == .converged {
+                lastDeployed = current.commit
+                try? ControllerState(lastDeployed: current.commit).save(to: configuration.resolvedStateDirectory)
+            }
+            deployment = nil
+            return
+        }
+        let summary = report.map { "\($0.service):\($0.ready)/\($0.replicas):\($0.phase)" }.joined(separator: " ")
+        if let last = current.lastAnnotated, last.summary == summary || now.timeIntervalSince(last.at) < 5 { return }
+        current.lastAnnotated = (summary, now)
+        deployment = current
+        await annotate(current, result: .inProgress)
+    }
+
+    func annotate(_ deployment: Deployment, result: DeploymentResult, reason: String? = nil) async {
+        var services: [(String, [String: String])] = []
+        for service in deployment.fleet.services {
+            let report = lastReport.first { $0.service == service.name }
+            let base = deployment.baseCounters[service.name] ?? (0, 0)
+            var entry: [String: String] = [
+                "result": report.map { Self.result(of: $0.phase).rawValue } ?? DeploymentResult.inProgress.rawValue,
+                "to": service.image.description,
+                "created": "\((report?.created ?? base.created) - base.created)",
+                "destroyed": "\((report?.destroyed ?? base.destroyed) - base.destroyed)",
+            ]
+            if let from = deployment.from[service.name] { entry["from"] = from }
+            if let settled = deployment.settledAt[service.name] {
+                entry["took"] =
+                    Duration.seconds(Int64(settled.timeIntervalSince(deployment.startedAt).rounded()))
+                    .manifestDescription
+            }
+            if let failure = report?.phase.failureReason { entry["reason"] = failure }
+            services.append((service.name, entry))
+        }
+        await writeNote(
+            on: deployment.commit,
+            AnnotationText.render(
+                result: result.rawValue, fleet: deployment.fleet.name, controller: configuration.controllerID,
+                revision: deployment.commit.hex, reason: reason, errors: [], verdict: deployment.verdict,
+                rewriteFrom: deployment.rewriteFrom?.hex, services: services))
+    }
+
+    func reject(_ commit: CommitID, reason: String, errors: [String] = [], rewriteFrom: CommitID? = nil) async {
+        logger.error(
+            "rejected \(commit.short): \(reason)\(errors.isEmpty ? "" : "\n" + errors.joined(separator: "\n"))")
+        await writeNote(
+            on: commit,
+            AnnotationText.render(
+                result: DeploymentResult.rejected.rawValue, fleet: desired?.name ?? "",
+                controller: configuration.controllerID,
+                revision: commit.hex, reason: reason, errors: errors, verdict: nil, rewriteFrom: rewriteFrom?.hex,
+                services: []))
+    }
+
+    static func result(of phase: ServiceConvergence.Phase) -> DeploymentResult {
+        switch phase {
+        case .converged: return .converged
+        case .rolledBack: return .rolledBack
+        case .failed: return .failed
+        case .progressing, .waiting, .rollingBack, .removing: return .inProgress
+        }
+    }
+
+    /// Writes the note locally and pushes the notes ref (and only it); a failure is logged, never fatal.
+    func writeNote(on commit: CommitID, _ text: String) async {
+        guard let repository else { return }
+        let author = CommitInfo.Signature(
+            name: configuration.controllerID, email: "\(configuration.controllerID)@gitfleet.invalid", date: Date(),
+            utcOffsetMinutes: 0)
+        do {
+            try repository.setNote(text, on: commit, ref: configuration.notesRef, author: author)
+            if configuration.isRemote && configuration.pushNotes {
+                _ = try repository.pushNotes(ref: configuration.notesRef, credentials: configuration.credentials)
+            }
+        } catch {
+            logger.error("status annotation on \(commit.short) not written: \(error)")
+        }
+    }
+}
+
+/// The interim YAML writer for status annotations.
+enum AnnotationText {
+    static func render(
+        result: String, fleet: String, controller: String, revision: String, reason: String?, errors: [String],
+        verdict: CommitVerdict?, rewriteFrom: String?, services: [(String, [String: String])]
+    ) -> String {
+        var lines = [
+            "gitfleet: v1", "result: \(result)", "fleet: \(quoted(fleet))", "controller: \(quoted(controller))",
+            "at: \(ISO8601DateFormatter().string(from: Date()))", "revision: \(revision)",
+        ]
+        if let reason { lines.append("reason: \(quoted(reason))") }
+        if !errors.isEmpty {
+            lines.append("errors:")
+            lines += errors.map { "  - \(quoted($0))" }
+        }
+        if let verdict, let method = verdict.method {
+            lines.append("signature: {method: \(method), signer: \(quoted(verdict.signer ?? ""))}")
+        }
+        if let rewriteFrom { lines.append("rewrite: {from: \(rewriteFrom)}") }
+        if !services.isEmpty {
+            lines.append("services:")
+            for (name, entry) in services {
+                let order = ["result", "from", "to", "created", "destroyed", "took", "reason"]
+                let fields = order.compactMap { key in entry[key].map { "\(key): \(quoted($0))" } }
+                lines.append("  \(name): {\(fields.joined(separator: ", "))}")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func quoted(_ text: String) -> String {
+        var escaped = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            case "\t": escaped += "\\t"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
+    }
+}

@@ -1,0 +1,117 @@
+import FleetGit
+import FleetModel
+import FleetRuntime
+import Foundation
+
+extension ControllerService {
+    /// Looks for a new head and adopts it. Returns whether the desired state changed.
+    func poll() async -> Bool {
+        let head: CommitID
+        do {
+            guard let found = try newHead() else {
+                gitFailures = 0
+                gitProblem = nil
+                return false
+            }
+            head = found
+            gitFailures = 0
+            gitProblem = nil
+        } catch {
+            gitFailures += 1
+            gitProblem = "\(error)"
+            logger.error("git: \(error) (attempt \(gitFailures); the fleet stays as it is)")
+            return false
+        }
+        lastSeenHead = head
+        return await adopt(head)
+    }
+
+    /// The branch's head when it differs from the last one seen, else nil. A remote is asked for its
+    /// head first and fetched only when that moved.
+    func newHead() throws -> CommitID? {
+        let repository = try openRepository()
+        if configuration.isRemote {
+            let remoteHead = try GitRemoteHead.lookup(
+                url: configuration.repository, branch: configuration.branch, credentials: configuration.credentials)
+            if let remoteHead, remoteHead == lastSeenHead { return nil }
+            try repository.fetch()
+        }
+        let head = try repository.resolve(configuration.branch)
+        return head == lastSeenHead ? nil : head
+    }
+
+    func openRepository() throws -> GitRepository {
+        if let repository { return repository }
+        let opened: GitRepository
+        if configuration.isRemote {
+            let cache = configuration.cacheDirectory ?? "\(configuration.resolvedStateDirectory)/repositories"
+            opened = try GitRepository.openOrClone(
+                url: configuration.repository, cacheRoot: cache, credentials: configuration.credentials)
+        } else {
+            opened = try GitRepository.open(at: configuration.repository, credentials: configuration.credentials)
+        }
+        repository = opened
+        source = DesiredStateSource(repository: opened, layout: configuration.layout)
+        return opened
+    }
+
+    /// Checks `commit` (history, signature, manifests, images) and makes it the desired state, or
+    /// rejects it with a note that says why; a rejected commit changes nothing in the fleet.
+    func adopt(_ commit: CommitID) async -> Bool {
+        guard let repository, let source else { return false }
+        var rewrite: String? = nil
+        if let last = lastDeployed, last != commit, (try? repository.isAncestor(last, of: commit)) == false {
+            rewrite = "history rewritten: \(commit.short) does not descend from the last deployed commit \(last.short)"
+            logger.warning("\(rewrite!)")
+            if configuration.refuseHistoryRewrite {
+                await reject(commit, reason: rewrite! + "; refused (refuseHistoryRewrite)", rewriteFrom: last)
+                return false
+            }
+        }
+        let verdict = configuration.requireSignedCommits ? verifier(repository, commit) : .unchecked
+        guard verdict.trusted else {
+            await reject(commit, reason: verdict.reason, rewriteFrom: rewrite == nil ? nil : lastDeployed)
+            return false
+        }
+        let fleet: Fleet
+        do {
+            fleet = try source.fleet(at: commit)
+        } catch let error as ManifestError {
+            await reject(
+                commit, reason: "the manifests at \(commit.short) are not valid",
+                errors: error.issues.map(\.description))
+            return false
+        } catch {
+            await reject(commit, reason: "the manifests at \(commit.short) cannot be read: \(error)")
+            return false
+        }
+        let pinned: Fleet
+        do {
+            pinned = try await ImagePinning.pin(fleet, with: runtime)
+        } catch {
+            await reject(commit, reason: "images cannot be pinned to digests:\n\(error)")
+            return false
+        }
+        if let previous = deployment, previous.commit != commit {
+            await annotate(previous, result: .superseded, reason: "superseded by \(commit.hex) before it settled")
+        }
+        desired = pinned
+        deployment = await Deployment(
+            commit: commit, startedAt: Date(), fleet: pinned, from: liveImages(), counters: lastReport,
+            verdict: configuration.requireSignedCommits ? verdict : nil,
+            rewriteFrom: rewrite == nil ? nil : lastDeployed)
+        logger.notice("deploying \(commit.short) (\(pinned.services.count) services)")
+        await annotate(deployment!, result: .inProgress)
+        return true
+    }
+
+    /// The most common image per service among live instances.
+    func liveImages() async -> [String: String] {
+        guard let records = try? await registry.instances(service: nil).map(\.record) else { return [:] }
+        var counts: [String: [String: Int]] = [:]
+        for record in records where record.state.isLive {
+            counts[record.service, default: [:]][record.image, default: 0] += 1
+        }
+        return counts.mapValues { images in images.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key }
+    }
+}

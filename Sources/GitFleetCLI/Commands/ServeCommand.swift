@@ -1,0 +1,167 @@
+import ArgumentParser
+import FleetController
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `gitfleet serve`: the controller as a long-running service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the controller: watch the repository, converge on every new commit, annotate it.",
+        discussion: """
+            Every setting can come from --config FILE (YAML), from a GITFLEET_* environment variable, or from a \
+            flag; a flag wins over the environment, which wins over the file. See docs/configuration.md.
+            """
+    )
+
+    @Option(name: .long, help: "A YAML configuration file.")
+    var config: String?
+
+    @Option(name: .customLong("repo"), help: "The fleet repository to watch: a URL or a local path.")
+    var repo: String?
+
+    @Option(name: .customLong("branch"), help: "The branch to deploy (default main).")
+    var branch: String?
+
+    @Option(name: .customLong("path"), help: "The fleet's folder inside the repository.")
+    var path: String?
+
+    @Option(name: .customLong("services"), help: "The folder of service manifests, relative to --path.")
+    var services: String?
+
+    @Option(name: .customLong("cache-dir"), help: "Where clones of the repository are cached.")
+    var cacheDir: String?
+
+    @Option(name: .customLong("token-file"), help: "A file holding an HTTPS access token.")
+    var tokenFile: String?
+
+    @Option(name: .customLong("ssh-key"), help: "A private SSH key for the remote.")
+    var sshKey: String?
+
+    @Option(name: .customLong("known-hosts"), help: "The known_hosts file the remote's host key must be in.")
+    var knownHosts: String?
+
+    @Option(name: .customLong("poll-interval"), help: "How often the remote head is checked (default 30s).")
+    var pollInterval: String?
+
+    @Option(
+        name: .customLong("resync-interval"), help: "How often the fleet is reconciled with no new commit (default 5m)."
+    )
+    var resyncInterval: String?
+
+    @Option(name: .customLong("state-dir"), help: "The state directory (default .gitfleet/ in the working directory).")
+    var stateDir: String?
+
+    @Option(name: .customLong("controller-id"), help: "This controller's name in status annotations.")
+    var controllerId: String?
+
+    @Option(name: .customLong("notes-ref"), help: "The notes ref for status annotations (default refs/notes/gitfleet).")
+    var notesRef: String?
+
+    @Option(name: .customLong("push-notes"), help: "Push status annotations to the remote (default true).")
+    var pushNotes: String?
+
+    @Option(name: .customLong("listen-host"), help: "The address the HTTP server binds (default 127.0.0.1).")
+    var listenHost: String?
+
+    @Option(name: .customLong("listen-port"), help: "The HTTP port (default 8080; 0 picks a free one).")
+    var listenPort: String?
+
+    @Option(name: .customLong("github-secret-file"), help: "The GitHub webhook secret file.")
+    var githubSecretFile: String?
+
+    @Option(name: .customLong("gitlab-secret-file"), help: "The GitLab webhook token file.")
+    var gitlabSecretFile: String?
+
+    @Option(name: .customLong("gitea-secret-file"), help: "The Gitea/Forgejo webhook secret file.")
+    var giteaSecretFile: String?
+
+    @Option(name: .customLong("generic-secret-file"), help: "The generic HMAC webhook secret file.")
+    var genericSecretFile: String?
+
+    @Option(name: .customLong("require-signed-commits"), help: "Deploy only commits signed by an allowed signer.")
+    var requireSignedCommits: String?
+
+    @Option(name: .customLong("allowed-signers-file"), help: "SSH allowed_signers for signed commits.")
+    var allowedSignersFile: String?
+
+    @Option(name: .customLong("gpg-home"), help: "A GnuPG home holding the keys trusted to sign commits.")
+    var gpgHome: String?
+
+    @Option(
+        name: .customLong("refuse-history-rewrite"),
+        help: "Refuse a head that does not descend from the last deployed commit.")
+    var refuseHistoryRewrite: String?
+
+    /// The settings given as flags, by their configuration key.
+    var flags: [String: String] {
+        let given: [(String, String?)] = [
+            ("repo", repo),
+            ("branch", branch),
+            ("path", path),
+            ("services", services),
+            ("cacheDir", cacheDir),
+            ("tokenFile", tokenFile),
+            ("sshKey", sshKey),
+            ("knownHosts", knownHosts),
+            ("pollInterval", pollInterval),
+            ("resyncInterval", resyncInterval),
+            ("stateDir", stateDir),
+            ("controllerId", controllerId),
+            ("notesRef", notesRef),
+            ("pushNotes", pushNotes),
+            ("listenHost", listenHost),
+            ("listenPort", listenPort),
+            ("githubSecretFile", githubSecretFile),
+            ("gitlabSecretFile", gitlabSecretFile),
+            ("giteaSecretFile", giteaSecretFile),
+            ("genericSecretFile", genericSecretFile),
+            ("requireSignedCommits", requireSignedCommits),
+            ("allowedSignersFile", allowedSignersFile),
+            ("gpgHome", gpgHome),
+            ("refuseHistoryRewrite", refuseHistoryRewrite),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let configuration = try ServeCommand.loadConfiguration(file: config, flags: flags)
+        let stateDirectory = configuration.resolvedStateDirectory
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let registry = try StateOptions.openRegistry(in: stateDirectory)
+        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
+        let logger = Logger(label: "gitfleet")
+        let controller = ControllerService(
+            configuration: configuration, registry: registry, runtime: runtime, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: controller)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await registry.close()
+    }
+
+    static func loadConfiguration(file: String?, flags: [String: String]) throws -> ControllerConfiguration {
+        do {
+            var settings: SettingsFile? = nil
+            if let file {
+                guard let bytes = FileManager.default.contents(atPath: file) else {
+                    Terminal.error("error: cannot read the configuration file \(file)")
+                    throw CommandFailure()
+                }
+                settings = try SettingsFile.parse(Array(bytes), file: file)
+            }
+            return try ControllerConfiguration.resolve(
+                file: settings, environment: ProcessInfo.processInfo.environment, flags: flags)
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            Terminal.error("error: the configuration is not valid:\n\(error)")
+            throw CommandFailure()
+        }
+    }
+}
