@@ -1,0 +1,139 @@
+import FleetModel
+import Foundation
+import GitFleetTesting
+import Testing
+
+@Suite("gitfleet serve against a bare remote", .serialized)
+struct ServeCommandTests {
+    @Test("A pushed commit converges within one poll interval and its note says converged, from → to")
+    func pushedCommitConverges() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.push()
+        let serve = try ServeProcess(fleet: fleet, remote: remote)
+        do {
+            let first = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            #expect(first?.contains("result: converged") == true, "\(serve.log)")
+
+            let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 2)
+            try fleet.push()
+            let pushedAt = ContinuousClock.now
+            let note = await remote.waitForNote(on: v2) { $0.contains("result: converged") }
+            let took = ContinuousClock.now - pushedAt
+            let text = try #require(note, "\(serve.log)")
+            #expect(text.contains("result: converged"), "\(text)\n\(serve.log)")
+            #expect(text.contains("from: \"demo/web:1.0.0@sha256:"), "\(text)")
+            #expect(text.contains("to: \"demo/web:1.1.0@sha256:"), "\(text)")
+            #expect(text.contains("created: \"2\"") && text.contains("destroyed: \"2\""), "\(text)")
+            #expect(text.contains("controller: \"gitfleet-test\""), "\(text)")
+            // One poll interval (1s) to notice, plus the rollout itself (two instances, health-gated).
+            #expect(took < .seconds(20), "took \(took)")
+            let records = try await fleet.records()
+            #expect(records.count == 2 && records.allSatisfy { $0.revision == v2 && $0.state == .serving })
+            #expect(try remote.revParse("main") == v2, "the controller moved the branch")
+        } catch {
+            await serve.stop()
+            await fleet.tearDown()
+            throw error
+        }
+        #expect(await serve.stop(), "serve did not stop gracefully on SIGTERM")
+        #expect(serve.log.contains("stopped at a safe point"), "\(serve.log)")
+        await fleet.tearDown()
+    }
+
+    @Test("A version that never becomes healthy rolls back by itself, the note says so, and it is not retried")
+    func automaticRollback() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.push()
+        let serve = try ServeProcess(fleet: fleet, remote: remote, extra: ["--resync-interval", "1s"])
+        do {
+            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            let broken = try fleet.commitWeb(
+                "demo/web:broken", replicas: 2, progressDeadline: "10s", startTimeout: "2s")
+            try fleet.push()
+            let note = await remote.waitForNote(on: broken) { $0.contains("result: rolled-back") }
+            let text = try #require(note, "\(serve.log)")
+            #expect(text.contains("result: rolled-back"), "\(text)\n\(serve.log)")
+            #expect(text.contains("progressDeadline 10s"), "\(text)")
+
+            // Several resyncs later the failed version has not been tried again.
+            let quarantined = try await fleet.records().filter { $0.state == .quarantined }.count
+            try await Task.sleep(for: .seconds(4))
+            let records = try await fleet.records()
+            #expect(records.filter { $0.state == .quarantined }.count == quarantined, "the failed spec was retried")
+            #expect(records.filter { $0.state == .serving }.allSatisfy { $0.revision == v1 })
+            #expect(records.filter { $0.state == .serving }.count == 2)
+        } catch {
+            await serve.stop()
+            await fleet.tearDown()
+            throw error
+        }
+        await serve.stop()
+        await fleet.tearDown()
+    }
+
+    @Test("A broken manifest at a new commit changes nothing and its note lists every error")
+    func brokenManifestIsRejected() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.push()
+        let serve = try ServeProcess(fleet: fleet, remote: remote)
+        do {
+            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            let before = try await fleet.records()
+            try fleet.repository.git.write(
+                "services/api.yaml",
+                "apiVersion: gitfleet/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  image: demo/api:1.0.0\n  replicas: many\n  dependsOn: [ghost]\n"
+            )
+            let bad = try fleet.repository.git.commit("a broken api")
+            try fleet.push()
+            let note = await remote.waitForNote(on: bad) { $0.contains("result: rejected") }
+            let text = try #require(note, "\(serve.log)")
+            #expect(text.contains("services/api.yaml:6:13: spec.replicas"), "\(text)")
+            #expect(text.contains("services/api.yaml:7:15: spec.dependsOn[0]"), "\(text)")
+            #expect(try await fleet.records() == before, "a rejected commit changed the fleet")
+        } catch {
+            await serve.stop()
+            await fleet.tearDown()
+            throw error
+        }
+        await serve.stop()
+        await fleet.tearDown()
+    }
+
+    @Test("Two writers adding notes to the same remote both keep their notes")
+    func twoWriters() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let first = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.push()
+        // Another writer (a person, or another tool) annotates the same commit's parent-less sibling first.
+        let other = try GitFixture.create(at: fleet.repository.directory.appending("other"))
+        try other.addRemote("origin", url: remote.fileURL)
+        _ = try other.git("fetch", "-q", "origin", "main")
+        _ = try other.git("notes", "--ref=audit", "add", "-m", "reviewed by audit", "origin/main")
+        _ = try other.git("notes", "--ref=gitfleet", "add", "-m", "manual: deployed by hand once", first)
+        _ = try other.git("push", "-q", "origin", "refs/notes/gitfleet")
+        let serve = try ServeProcess(fleet: fleet, remote: remote)
+        do {
+            let second = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
+            try fleet.push()
+            let note = await remote.waitForNote(on: second) { $0.contains("result: converged") }
+            #expect(note?.contains("result: converged") == true, "\(serve.log)")
+            // The other writer's note is still there (on the first commit the controller annotated too,
+            // the newer text wins and the older stays in the notes history).
+            let history = try remote.git("log", "-p", "refs/notes/gitfleet")
+            #expect(history.contains("manual: deployed by hand once"), "the other writer's note was lost")
+        } catch {
+            await serve.stop()
+            await fleet.tearDown()
+            throw error
+        }
+        await serve.stop()
+        await fleet.tearDown()
+    }
+}

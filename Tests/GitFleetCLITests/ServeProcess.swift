@@ -1,0 +1,73 @@
+import Foundation
+import GitFleetTesting
+
+/// A real `gitfleet serve` process watching a bare remote over file://, with its log in a file.
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+
+    init(fleet: EmbeddedFleet, remote: GitFixture, extra: [String] = [], environment: [String: String] = [:]) throws {
+        logPath = fleet.repository.directory.appending("serve-\(UUID().uuidString.prefix(6)).log")
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = URL(fileURLWithPath: try BuiltProducts.path(of: "gitfleet"))
+        process.arguments =
+            [
+                "serve", "--repo", remote.fileURL, "--state-dir", fleet.stateDirectory, "--poll-interval", "1s",
+                "--listen-port", "0", "--controller-id", "gitfleet-test",
+            ] + extra
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM, then SIGKILL if it has not stopped within 10 s; returns whether it stopped gracefully.
+    @discardableResult
+    func stop() async -> Bool {
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return false
+    }
+}
+
+extension GitFixture {
+    /// The note on `commit` under refs/notes/gitfleet, read with the git CLI, or nil.
+    func gitfleetNote(on commit: String) -> String? {
+        try? git("notes", "--ref=gitfleet", "show", commit)
+    }
+
+    /// Waits until the note on `commit` satisfies `condition`; returns the last note seen.
+    func waitForNote(on commit: String, timeout: Duration = .seconds(60), _ condition: (String) -> Bool) async
+        -> String?
+    {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var note: String? = nil
+        while ContinuousClock.now < deadline {
+            note = gitfleetNote(on: commit)
+            if let note, condition(note) { return note }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return note
+    }
+}
+
+extension EmbeddedFleet {
+    /// A bare remote holding the fleet repository's main branch.
+    func remote() throws -> GitFixture {
+        let remote = try GitFixture.createBare(at: repository.directory.appending("remote.git"))
+        try repository.git.addRemote("origin", url: remote.fileURL)
+        return remote
+    }
+
+    func push() throws {
+        try repository.git.push("origin", "main")
+    }
+}
