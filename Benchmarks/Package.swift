@@ -23,7 +23,15 @@ let package = Package(
                 .product(name: "FleetRuntime", package: "gitfleet"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
-        )
+        ),
+        .executableTarget(
+            name: "profile-load",
+            dependencies: [
+                .product(name: "FleetModel", package: "gitfleet"),
+                .product(name: "FleetGit", package: "gitfleet"),
+                .product(name: "FleetController", package: "gitfleet"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

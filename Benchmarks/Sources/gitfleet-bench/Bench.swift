@@ -8,7 +8,17 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gitfleet-bench",
         abstract: "gitfleet benchmarks (see docs/performance.md).",
-        subcommands: [Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self])
+        subcommands: [Fixture.self, Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self])
+}
+
+struct Fixture: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the fixture repository and keep it; prints its path and first commit (for profiling).")
+    @Option var services = 10_000
+    func run() throws {
+        let fixture = try FixtureRepository.create(services: services)
+        print(fixture.path, fixture.first)
+    }
 }
 
 struct Load: ParsableCommand {

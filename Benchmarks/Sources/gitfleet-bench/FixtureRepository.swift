@@ -8,10 +8,12 @@ struct FixtureRepository {
     let first: String
     /// The commit after, with exactly one service file changed.
     let second: String
+    /// `second` and the commits after it, each changing exactly one service file of its parent.
+    let changes: [String]
     let serviceCount: Int
 
     /// Creates the repository: `services/svc-NNNNN.yaml` for each service and a `fleet.yaml` with defaults.
-    static func create(services count: Int) throws -> FixtureRepository {
+    static func create(services count: Int, changes changeCount: Int = 1) throws -> FixtureRepository {
         let path = NSTemporaryDirectory() + "gitfleet-bench-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try Shell.run(["git", "init", "-q", "-b", "main", path])
@@ -23,8 +25,10 @@ struct FixtureRepository {
         }
         blob(1, fleetFile)
         for index in 0..<count { blob(index + 2, serviceFile(index, version: "1.0.0")) }
-        let changedMark = count + 2
-        blob(changedMark, serviceFile(count / 2, version: "1.0.1"))
+        let changed = (0..<changeCount).map { (count / 2 + $0 * 7_919) % count }
+        for (step, index) in changed.enumerated() {
+            blob(count + 2 + step, serviceFile(index, version: "1.0.\(step + 1)"))
+        }
         func commit(_ message: String, body: () -> Void) {
             stream += "commit refs/heads/main\n"
             stream += "committer Bench <bench@example.com> 1700000000 +0000\n"
@@ -35,13 +39,16 @@ struct FixtureRepository {
             stream += "M 100644 :1 fleet.yaml\n"
             for index in 0..<count { stream += "M 100644 :\(index + 2) services/\(name(index)).yaml\n" }
         }
-        commit("bump one service") {
-            stream += "M 100644 :\(changedMark) services/\(name(count / 2)).yaml\n"
+        for (step, index) in changed.enumerated() {
+            commit("bump \(name(index))") {
+                stream += "M 100644 :\(count + 2 + step) services/\(name(index)).yaml\n"
+            }
         }
         try Shell.run(["git", "-C", path, "fast-import", "--quiet"], input: Data(stream.utf8))
-        let second = try Shell.output(["git", "-C", path, "rev-parse", "main"]).trimmed
-        let first = try Shell.output(["git", "-C", path, "rev-parse", "main~1"]).trimmed
-        return FixtureRepository(path: path, first: first, second: second, serviceCount: count)
+        let history = try Shell.output(["git", "-C", path, "rev-list", "--reverse", "main"])
+            .split(separator: "\n").map(String.init)
+        return FixtureRepository(
+            path: path, first: history[0], second: history[1], changes: Array(history.dropFirst()), serviceCount: count)
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }

@@ -29,6 +29,7 @@ enum LoadBenchmarks {
             guard bytes > 0 else { throw BenchmarkFailure("git cat-file read nothing") }
             git.seconds.append(gitSeconds)
         }
+        try LoadBreakdown.print(repository: fixture.path, commit: commit)
         print(ours.summary)
         print(git.summary)
         let ratio = ours.median / git.median
@@ -39,19 +40,19 @@ enum LoadBenchmarks {
 
     static func reload(services: Int, runs: Int) throws {
         print("== reload: one of \(services) service files changed ==")
-        let fixture = try FixtureRepository.create(services: services)
+        let fixture = try FixtureRepository.create(services: services, changes: runs)
         defer { fixture.remove() }
         let first = try commitID(fixture.first)
-        let second = try commitID(fixture.second)
         let repository = try GitRepository.open(at: fixture.path)
         let source = DesiredStateSource(repository: repository)
         let (_, coldSeconds) = try timed { try source.fleet(at: first) }
         print("initial cold load (untimed in the figures below): \(Timings.format(coldSeconds))")
 
-        var timings = Timings(label: "reload first → second commit (warm source)")
-        for _ in 0..<runs {
-            _ = try source.fleet(at: first)
-            let (fleet, seconds) = try timed { try source.fleet(at: second) }
+        // Each run follows the branch one commit further, as a controller does: one new file each time.
+        var timings = Timings(label: "reload of the next commit (warm source)")
+        for change in fixture.changes {
+            let commit = try commitID(change)
+            let (fleet, seconds) = try timed { try source.fleet(at: commit) }
             guard fleet.services.count == services else { throw BenchmarkFailure("lost services on reload") }
             let load = source.lastLoad
             guard load.parsedFiles <= 1, load.decodedFiles == 1 else {
