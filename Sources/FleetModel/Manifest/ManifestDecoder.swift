@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns the manifest files of a fleet repository into a validated ``Fleet``, or into every problem
 /// found in them at once (``ManifestError``), each with file:line:column and field path.
 ///
@@ -92,24 +94,36 @@ public struct ManifestDecoder: Sendable {
             decodedDefaultsFingerprint = fingerprint
         }
 
-        var specs: [ServiceSpec] = []
-        specs.reserveCapacity(serviceFiles.count)
-        var services: [DependencyCheck.Service] = []
-        services.reserveCapacity(serviceFiles.count)
-        for file in serviceFiles.sorted(by: { $0.path < $1.path }) {
-            let key = file.blobID.map { FileKey(path: file.path, blobID: $0, role: .services) }
-            let decoded: DecodedFile
-            if let key, let cached = decodedCache[key] {
-                decoded = cached
+        let files = serviceFiles.sorted(by: { $0.path < $1.path })
+        let keys = files.map { file in file.blobID.map { FileKey(path: file.path, blobID: $0, role: .services) } }
+        var decodedFiles = [DecodedFile?](repeating: nil, count: files.count)
+        var work: [DecodeWork] = []
+        for index in files.indices {
+            if let key = keys[index], let cached = decodedCache[key] {
+                decodedFiles[index] = cached
                 lastLoad.reusedFiles += 1
             } else {
-                // Two statements: parsing mutates the caches, and decoding must not hold a copy of them meanwhile.
-                let parsed = parse(file, role: .services)
-                decoded = ManifestDecoder.decode(
-                    parsed, defaults: defaults, defaultsFile: fleetFile?.path, limits: limits)
-                lastLoad.decodedFiles += 1
+                work.append(DecodeWork(index: index, parsed: keys[index].flatMap { parsedCache[$0] }))
             }
-            if let key { decodedCache[key] = decoded }
+        }
+        ManifestDecoder.decode(
+            &work, files: files, defaults: defaults, defaultsFile: fleetFile?.path, limits: limits)
+        for item in work {
+            if let key = keys[item.index], parsedCache[key] == nil, let parsed = item.parsed {
+                parsedCache[key] = parsed
+                lastLoad.parsedFiles += 1
+            }
+            decodedFiles[item.index] = item.decoded
+            lastLoad.decodedFiles += 1
+        }
+
+        var specs: [ServiceSpec] = []
+        specs.reserveCapacity(files.count)
+        var services: [DependencyCheck.Service] = []
+        services.reserveCapacity(files.count)
+        for index in files.indices {
+            guard let decoded = decodedFiles[index] else { continue }
+            if let key = keys[index] { decodedCache[key] = decoded }
             issues += decoded.issues
             for service in decoded.services {
                 if let spec = service.spec { specs.append(spec) }
@@ -143,6 +157,45 @@ public struct ManifestDecoder: Sendable {
         }
         parsedCache = parsedCache.filter { keys.contains($0.key) }
         decodedCache = decodedCache.filter { keys.contains($0.key) }
+    }
+
+    /// One service file to parse (unless `parsed` is already known) and decode.
+    struct DecodeWork: Sendable {
+        var index: Int
+        var parsed: ParsedManifest?
+        var decoded: DecodedFile? = nil
+    }
+
+    /// Parses and decodes `work`, spread over the machine's cores when there is enough of it. Each file's
+    /// work depends only on that file and the defaults, so the result is the same as one file after another.
+    private static func decode(
+        _ work: inout [DecodeWork], files: [ManifestFile], defaults: YAMLNode?, defaultsFile: String?,
+        limits: ManifestLimits
+    ) {
+        @Sendable func run(_ item: inout DecodeWork) {
+            let file = files[item.index]
+            let parsed = item.parsed ?? ParsedManifest(file: file, role: .services, limits: limits)
+            item.parsed = parsed
+            item.decoded = decode(parsed, defaults: defaults, defaultsFile: defaultsFile, limits: limits)
+        }
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, work.count / 32)
+        guard workers > 1 else {
+            for index in work.indices { run(&work[index]) }
+            return
+        }
+        work.withUnsafeMutableBufferPointer { buffer in
+            let slots = DisjointSlots(base: buffer.baseAddress!, count: buffer.count)
+            // Interleaved slices: neighbouring files are about equally costly, so each worker gets a fair share.
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: slots.count, by: workers) { run(&slots.base[index]) }
+            }
+        }
+    }
+
+    /// Storage that concurrent workers write to, each at indices no other worker touches.
+    private struct DisjointSlots: @unchecked Sendable {
+        let base: UnsafeMutablePointer<DecodeWork>
+        let count: Int
     }
 
     private static func decode(
