@@ -81,7 +81,9 @@ extension GitRepository {
         }
         var size = 0
         if kind != .submodule {
-            guard let odb else { return TreeFile(path: path, blobID: oid.pointee.hex, kind: kind, size: TreeFile.unknownSize) }
+            guard let odb else {
+                return TreeFile(path: path, blobID: oid.pointee.hex, kind: kind, size: TreeFile.unknownSize)
+            }
             var type = GIT_OBJECT_INVALID
             try check(git_odb_read_header(&size, &type, odb, oid), "\(operation): read header of '\(path)'")
         }
@@ -113,7 +115,8 @@ extension GitRepository {
     public func size(of file: TreeFile) throws -> Int {
         guard file.size == TreeFile.unknownSize else { return file.size }
         guard var oid = git_oid(hex: file.blobID) else {
-            throw GitError(.invalidInput, operation: "size of '\(file.path)'", message: "'\(file.blobID)' is not an object id")
+            throw GitError(
+                .invalidInput, operation: "size of '\(file.path)'", message: "'\(file.blobID)' is not an object id")
         }
         var size = 0
         var type = GIT_OBJECT_INVALID

@@ -107,7 +107,9 @@ struct NodeReader {
         switch scalar.type {
         case .string:
             // Only words of up to three letters can be one of these; lower-casing every string was costly.
-            if scalar.isPlain, scalar.text.utf8.count <= 3, ["yes", "no", "on", "off", "y", "n"].contains(scalar.text.lowercased()) {
+            if scalar.isPlain, scalar.text.utf8.count <= 3,
+                ["yes", "no", "on", "off", "y", "n"].contains(scalar.text.lowercased())
+            {
                 report(
                     node, path(), "\(what) \(scalar.text) reads as a boolean in some YAML tools; quote it",
                     expected: "a quoted string such as \"\(scalar.text)\"")
