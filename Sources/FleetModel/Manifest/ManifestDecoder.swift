@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns the manifest files of a fleet repository into a validated ``Fleet``, or into every problem
 /// found in them at once (``ManifestError``), each with file:line:column and field path.
 ///
@@ -166,36 +164,20 @@ public struct ManifestDecoder: Sendable {
         var decoded: DecodedFile? = nil
     }
 
-    /// Parses and decodes `work`, spread over the machine's cores when there is enough of it. Each file's
-    /// work depends only on that file and the defaults, so the result is the same as one file after another.
+    /// Parses and decodes `work`. Each file's work depends only on that file and the defaults.
     private static func decode(
         _ work: inout [DecodeWork], files: [ManifestFile], defaults: YAMLNode?, defaultsFile: String?,
         limits: ManifestLimits
     ) {
-        @Sendable func run(_ item: inout DecodeWork) {
+        func run(_ item: inout DecodeWork) {
             let file = files[item.index]
             let parsed = item.parsed ?? ParsedManifest(file: file, role: .services, limits: limits)
             item.parsed = parsed
             item.decoded = decode(parsed, defaults: defaults, defaultsFile: defaultsFile, limits: limits)
         }
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, work.count / 32)
-        guard workers > 1 else {
-            for index in work.indices { run(&work[index]) }
-            return
-        }
-        work.withUnsafeMutableBufferPointer { buffer in
-            let slots = DisjointSlots(base: buffer.baseAddress!, count: buffer.count)
-            // Interleaved slices: neighbouring files are about equally costly, so each worker gets a fair share.
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: slots.count, by: workers) { run(&slots.base[index]) }
-            }
-        }
-    }
-
-    /// Storage that concurrent workers write to, each at indices no other worker touches.
-    private struct DisjointSlots: @unchecked Sendable {
-        let base: UnsafeMutablePointer<DecodeWork>
-        let count: Int
+        // Spreading this over cores (concurrentPerform) was measured slower on the shared 2-core machine:
+        // workers contend on the reference counts of the shared defaults nodes. See docs/performance.md.
+        for index in work.indices { run(&work[index]) }
     }
 
     private static func decode(
