@@ -6,9 +6,12 @@ extension GitRepository {
     ///
     /// `path` is relative to the repository root; empty (or `.`) means the whole tree, and a path naming a file
     /// yields that one file. Sizes come from object headers, so no blob is inflated here, however large.
+    /// With `sizes: false` no header is read at all and every size is ``TreeFile/unknownSize``: a caller that
+    /// reads only the few blobs that changed (a reload) should not pay a header read for each of thousands;
+    /// ``size(of:)`` reads one when it is needed.
     /// Throws `.notFound` when `path` does not exist at `commit`: an absent directory is reported rather than
     /// read as "no files", so a typo can never look like an empty fleet.
-    public func files(at commit: CommitID, under path: String = "") throws -> [TreeFile] {
+    public func files(at commit: CommitID, under path: String = "", sizes: Bool = true) throws -> [TreeFile] {
         let operation = "list files under '\(path)' at \(commit.short)"
         let prefix = Self.normalize(path)
         let commitHandle = try lookupCommit(commit)
@@ -20,7 +23,7 @@ extension GitRepository {
 
         var files: [TreeFile] = []
         if prefix.isEmpty {
-            try collect(tree: root!, prefix: "", into: &files, odb: odb, operation: operation)
+            try collect(tree: root!, prefix: "", into: &files, odb: sizes ? odb : nil, operation: operation)
             return files
         }
         var entry: OpaquePointer?
@@ -37,15 +40,16 @@ extension GitRepository {
             var subtree: OpaquePointer?
             try check(git_tree_lookup(&subtree, handle, git_tree_entry_id(entry)), operation)
             defer { git_tree_free(subtree) }
-            try collect(tree: subtree!, prefix: prefix + "/", into: &files, odb: odb, operation: operation)
+            try collect(
+                tree: subtree!, prefix: prefix + "/", into: &files, odb: sizes ? odb : nil, operation: operation)
         } else {
-            files.append(try file(entry!, mode: mode, path: prefix, odb: odb, operation: operation))
+            files.append(try file(entry!, mode: mode, path: prefix, odb: sizes ? odb : nil, operation: operation))
         }
         return files
     }
 
     private func collect(
-        tree: OpaquePointer, prefix: String, into files: inout [TreeFile], odb: OpaquePointer, operation: String
+        tree: OpaquePointer, prefix: String, into files: inout [TreeFile], odb: OpaquePointer?, operation: String
     ) throws {
         let count = git_tree_entrycount(tree)
         files.reserveCapacity(files.count + count)
@@ -65,7 +69,7 @@ extension GitRepository {
     }
 
     private func file(
-        _ entry: OpaquePointer, mode: git_filemode_t, path: String, odb: OpaquePointer, operation: String
+        _ entry: OpaquePointer, mode: git_filemode_t, path: String, odb: OpaquePointer?, operation: String
     ) throws -> TreeFile {
         let oid = git_tree_entry_id(entry)!
         let kind: TreeFile.Kind
@@ -77,6 +81,9 @@ extension GitRepository {
         }
         var size = 0
         if kind != .submodule {
+            guard let odb else {
+                return TreeFile(path: path, blobID: oid.pointee.hex, kind: kind, size: TreeFile.unknownSize)
+            }
             var type = GIT_OBJECT_INVALID
             try check(git_odb_read_header(&size, &type, odb, oid), "\(operation): read header of '\(path)'")
         }
@@ -103,8 +110,22 @@ extension GitRepository {
         return try read(&oid, size: size, maxSize: maxSize, odb: odb, operation: operation)
     }
 
+    /// The size in bytes of a file listed by `files(at:under:sizes:)`, from its object header when the listing
+    /// did not read it.
+    public func size(of file: TreeFile) throws -> Int {
+        guard file.size == TreeFile.unknownSize else { return file.size }
+        guard var oid = git_oid(hex: file.blobID) else {
+            throw GitError(
+                .invalidInput, operation: "size of '\(file.path)'", message: "'\(file.blobID)' is not an object id")
+        }
+        var size = 0
+        var type = GIT_OBJECT_INVALID
+        try check(git_odb_read_header(&size, &type, try odb(), &oid), "read header of '\(file.path)'")
+        return size
+    }
+
     /// The contents of a file listed by `files(at:under:)`. Uses the size already known from the listing, so a
-    /// file costs one object read.
+    /// file costs one object read (two when the listing was made without sizes).
     public func contents(of file: TreeFile, maxSize: Int) throws -> [UInt8] {
         let operation = "read '\(file.path)'"
         guard file.kind != .submodule else {
@@ -113,7 +134,8 @@ extension GitRepository {
         guard var oid = git_oid(hex: file.blobID) else {
             throw GitError(.invalidInput, operation: operation, message: "'\(file.blobID)' is not an object id")
         }
-        return try read(&oid, size: file.size, maxSize: maxSize, odb: try odb(), operation: operation)
+        let size = try self.size(of: file)
+        return try read(&oid, size: size, maxSize: maxSize, odb: try odb(), operation: operation)
     }
 
     private func read(

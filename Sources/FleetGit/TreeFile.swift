@@ -17,6 +17,8 @@ public struct TreeFile: Hashable, Sendable {
     public var kind: Kind
     /// The blob's size in bytes, read from the object header.
     public var size: Int
+    /// `size` of a file listed without sizes (see ``GitRepository/files(at:under:sizes:)``).
+    public static let unknownSize = -1
 
     public init(path: String, blobID: String, kind: Kind, size: Int) {
         self.path = path

@@ -36,7 +36,7 @@ public final class DesiredStateSource {
         }
         var serviceEntries: [TreeFile] = []
         do {
-            serviceEntries = try repository.files(at: commit, under: layout.servicesPath)
+            serviceEntries = try repository.files(at: commit, under: layout.servicesPath, sizes: false)
         } catch let error as GitError where error.code == .notFound {
             // Git keeps no empty folders: with a fleet file, no services folder is an empty fleet. Without
             // one it is far more likely a wrong --path, which must never read as "remove everything".
@@ -79,15 +79,18 @@ public final class DesiredStateSource {
         case .regular, .executable:
             break
         }
-        let limit = decoder.limits.maxFileSize
-        if entry.size > limit {
-            issues.append(.fileTooLarge(path: entry.path, size: entry.size, limit: limit))
-            return nil
-        }
+        // Held blobs were checked when first read; only new blobs pay for a header read.
         if decoder.holds(path: entry.path, blobID: entry.blobID) {
             return ManifestFile(path: entry.path, contents: [], blobID: entry.blobID)
         }
+        let limit = decoder.limits.maxFileSize
         do {
+            var entry = entry
+            entry.size = try repository.size(of: entry)
+            if entry.size > limit {
+                issues.append(.fileTooLarge(path: entry.path, size: entry.size, limit: limit))
+                return nil
+            }
             let contents = try repository.contents(of: entry, maxSize: limit)
             return ManifestFile(path: entry.path, contents: contents, blobID: entry.blobID)
         } catch {

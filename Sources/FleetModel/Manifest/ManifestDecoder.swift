@@ -92,24 +92,36 @@ public struct ManifestDecoder: Sendable {
             decodedDefaultsFingerprint = fingerprint
         }
 
-        var specs: [ServiceSpec] = []
-        specs.reserveCapacity(serviceFiles.count)
-        var services: [DependencyCheck.Service] = []
-        services.reserveCapacity(serviceFiles.count)
-        for file in serviceFiles.sorted(by: { $0.path < $1.path }) {
-            let key = file.blobID.map { FileKey(path: file.path, blobID: $0, role: .services) }
-            let decoded: DecodedFile
-            if let key, let cached = decodedCache[key] {
-                decoded = cached
+        let files = serviceFiles.sorted(by: { $0.path < $1.path })
+        let keys = files.map { file in file.blobID.map { FileKey(path: file.path, blobID: $0, role: .services) } }
+        var decodedFiles = [DecodedFile?](repeating: nil, count: files.count)
+        var work: [DecodeWork] = []
+        for index in files.indices {
+            if let key = keys[index], let cached = decodedCache[key] {
+                decodedFiles[index] = cached
                 lastLoad.reusedFiles += 1
             } else {
-                // Two statements: parsing mutates the caches, and decoding must not hold a copy of them meanwhile.
-                let parsed = parse(file, role: .services)
-                decoded = ManifestDecoder.decode(
-                    parsed, defaults: defaults, defaultsFile: fleetFile?.path, limits: limits)
-                lastLoad.decodedFiles += 1
+                work.append(DecodeWork(index: index, parsed: keys[index].flatMap { parsedCache[$0] }))
             }
-            if let key { decodedCache[key] = decoded }
+        }
+        ManifestDecoder.decode(
+            &work, files: files, defaults: defaults, defaultsFile: fleetFile?.path, limits: limits)
+        for item in work {
+            if let key = keys[item.index], parsedCache[key] == nil, let parsed = item.parsed {
+                parsedCache[key] = parsed
+                lastLoad.parsedFiles += 1
+            }
+            decodedFiles[item.index] = item.decoded
+            lastLoad.decodedFiles += 1
+        }
+
+        var specs: [ServiceSpec] = []
+        specs.reserveCapacity(files.count)
+        var services: [DependencyCheck.Service] = []
+        services.reserveCapacity(files.count)
+        for index in files.indices {
+            guard let decoded = decodedFiles[index] else { continue }
+            if let key = keys[index] { decodedCache[key] = decoded }
             issues += decoded.issues
             for service in decoded.services {
                 if let spec = service.spec { specs.append(spec) }
@@ -143,6 +155,29 @@ public struct ManifestDecoder: Sendable {
         }
         parsedCache = parsedCache.filter { keys.contains($0.key) }
         decodedCache = decodedCache.filter { keys.contains($0.key) }
+    }
+
+    /// One service file to parse (unless `parsed` is already known) and decode.
+    struct DecodeWork: Sendable {
+        var index: Int
+        var parsed: ParsedManifest?
+        var decoded: DecodedFile? = nil
+    }
+
+    /// Parses and decodes `work`. Each file's work depends only on that file and the defaults.
+    private static func decode(
+        _ work: inout [DecodeWork], files: [ManifestFile], defaults: YAMLNode?, defaultsFile: String?,
+        limits: ManifestLimits
+    ) {
+        func run(_ item: inout DecodeWork) {
+            let file = files[item.index]
+            let parsed = item.parsed ?? ParsedManifest(file: file, role: .services, limits: limits)
+            item.parsed = parsed
+            item.decoded = decode(parsed, defaults: defaults, defaultsFile: defaultsFile, limits: limits)
+        }
+        // Spreading this over cores (concurrentPerform) was measured slower on the shared 2-core machine:
+        // workers contend on the reference counts of the shared defaults nodes. See docs/performance.md.
+        for index in work.indices { run(&work[index]) }
     }
 
     private static func decode(

@@ -286,7 +286,7 @@ extension NodeReader {
     }
 
     private mutating func instanceCount(_ node: YAMLNode, _ path: String) -> InstanceCount? {
-        let expected = "a whole number from 0 to \(limits.maxReplicas) or a percentage from 0% to 100%"
+        var expected: String { "a whole number from 0 to \(limits.maxReplicas) or a percentage from 0% to 100%" }
         if case .scalar(let scalar) = node, scalar.type == .string, scalar.text.hasSuffix("%") {
             guard let percent = Int(scalar.text.dropLast()), percent >= 0 else {
                 report(node, path, "'\(scalar.text)' is not a percentage", expected: expected)

@@ -60,9 +60,29 @@ struct YAMLScalar: Sendable {
     var isPlain: Bool
     var mark: YAMLMark
 
+    /// Whether the scalar is null (`~`, `null`, empty), without typing it in full.
+    var isNull: Bool {
+        guard isPlain else { return false }
+        switch text {
+        case "", "~", "null", "Null", "NULL": return true
+        default: return false
+        }
+    }
+
     /// YAML 1.2 core schema typing, done by hand rather than by regular expressions.
     var type: ScalarType {
         guard isPlain else { return .string }
+        // Most scalars are words: only these first bytes can start a null, a boolean or a number.
+        if let first = text.utf8.first {
+            switch first {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+                UInt8(ascii: "f"), UInt8(ascii: "F"):
+                break
+            default:
+                return .string
+            }
+        }
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE", "false", "False", "FALSE": return .bool
