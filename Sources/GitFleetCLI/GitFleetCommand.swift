@@ -8,6 +8,7 @@ public struct GitFleetCommand: AsyncParsableCommand {
         abstract: "A GitOps controller that converges a fleet by replacing instances.",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, ServeCommand.self,
+            RetryCommand.self,
             DemoImagesCommand.self,
         ]
     )

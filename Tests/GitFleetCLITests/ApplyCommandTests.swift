@@ -77,6 +77,18 @@ struct ApplyCommandTests {
         let again = try fleet.apply()
         #expect(again.status == 1, "\(again)")
         #expect(try await fleet.records().count == after.count, "a failed spec was tried again")
+
+        // Asked to retry, the next apply tries the failed spec again (and it fails again, still safely).
+        let retry = try BuiltProducts.gitfleet(["retry", "web", "--state-dir", fleet.stateDirectory])
+        #expect(retry.status == 0, "\(retry)")
+        #expect(retry.standardOutput.contains("will be tried again"), "\(retry)")
+        let retried = try fleet.apply()
+        #expect(retried.status == 1, "\(retried)")
+        let final = try await fleet.records()
+        let newlyQuarantined = Set(final.filter { $0.state == .quarantined }.map(\.id)).subtracting(
+            quarantined.map(\.id))
+        #expect(!newlyQuarantined.isEmpty, "retry did not try the failed spec again")
+        #expect(final.filter { $0.state == .serving }.count == 3)
     }
 }
 

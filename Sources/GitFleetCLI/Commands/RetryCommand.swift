@@ -1,0 +1,62 @@
+import ArgumentParser
+import FleetRegistry
+import Foundation
+
+/// `gitfleet retry SERVICE`: forgets that a service's specs failed, so the next reconcile tries the
+/// desired spec again. Without it a failed spec stays rolled back until the spec changes in Git.
+struct RetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Allow a service's failed spec to be tried again at the next reconcile."
+    )
+
+    @Argument(help: "The service.")
+    var service: String
+
+    @Option(name: .long, help: "The fleet repository whose .gitfleet/ state directory to use.")
+    var repo: String = "."
+
+    @OptionGroup var state: StateOptions
+
+    func run() async throws {
+        let base = URL(
+            fileURLWithPath: repo, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        )
+        .standardizedFileURL.path
+        let stateDirectory = state.directory(default: "\(base)/.gitfleet")
+        guard StateOptions.registryExists(in: stateDirectory) else {
+            Terminal.error("error: no registry in \(stateDirectory) (pass --state-dir)")
+            throw CommandFailure()
+        }
+        let registry = try StateOptions.openRegistry(in: stateDirectory)
+        do {
+            try await retry(in: registry)
+            try await registry.close()
+        } catch {
+            try? await registry.close()
+            throw error
+        }
+    }
+
+    private func retry(in registry: SQLiteRegistry) async throws {
+        guard let stored = try await registry.rolloutState(service: service) else {
+            Terminal.error("error: the registry has no rollout of '\(service)'")
+            throw CommandFailure()
+        }
+        var state = stored.record
+        guard !state.failedSpecHashes.isEmpty else {
+            Terminal.out("\(service): no failed spec to retry")
+            return
+        }
+        let failed = state.failedSpecHashes.map(\.short).sorted().joined(separator: ", ")
+        // A new rollout of the desired spec, with a fresh progress deadline.
+        state.failedSpecHashes = []
+        state.phase = .progressing
+        state.startedAt = Date()
+        state.lastProgressAt = state.startedAt
+        state.message = nil
+        // Compare-and-swap, so a controller that changed the state meanwhile is not overwritten.
+        try await registry.commit([.putRolloutState(state, expecting: .version(stored.version))])
+        Terminal.out("\(service): failed spec \(failed) will be tried again at the next reconcile")
+    }
+}
