@@ -107,7 +107,7 @@ extension ControllerConfiguration {
         for (key, value) in (file?.values ?? [:]).sorted(by: { $0.key < $1.key })
         where !known.contains(key) {
             let hint = SettingsFile.suggestion(for: key, among: known).map { "; did you mean '\($0)'?" } ?? ""
-            problems.append(Problem(source: "\(value.location)", message: "unknown setting '\(key)'\(hint)"))
+            problems.append(Problem(source: "\(value.keyLocation)", message: "unknown setting '\(key)'\(hint)"))
         }
         for setting in settings {
             var value: (text: String, source: String)? = nil

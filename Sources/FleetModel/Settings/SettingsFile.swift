@@ -9,7 +9,10 @@ public struct SettingsFile: Sendable {
         public var text: String?
         /// The items of a list, or nil for a scalar.
         public var list: [String]?
+        /// Where the value is written.
         public var location: SourceLocation
+        /// Where its key is written (the value's own location for a top-level scalar).
+        public var keyLocation: SourceLocation
     }
 
     public var values: [String: Value]
@@ -28,13 +31,14 @@ public struct SettingsFile: Sendable {
         guard let root = documents.first?.root else { return SettingsFile(values: [:]) }
         var values: [String: Value] = [:]
         var issues: [ManifestIssue] = []
-        flatten(root, prefix: "", file: file, into: &values, issues: &issues)
+        flatten(root, prefix: "", keyLocation: nil, file: file, into: &values, issues: &issues)
         guard issues.isEmpty else { throw ManifestError(issues: issues) }
         return SettingsFile(values: values)
     }
 
     private static func flatten(
-        _ node: YAMLNode, prefix: String, file: String, into values: inout [String: Value],
+        _ node: YAMLNode, prefix: String, keyLocation: SourceLocation?, file: String,
+        into values: inout [String: Value],
         issues: inout [ManifestIssue]
     ) {
         let location = node.mark.location(file: file, defaultsFile: nil)
@@ -53,7 +57,9 @@ public struct SettingsFile: Sendable {
                             location: key.mark.location(file: file, defaultsFile: nil), fieldPath: path,
                             message: "'\(key.text)' is set twice"))
                 }
-                flatten(pair.value, prefix: path, file: file, into: &values, issues: &issues)
+                flatten(
+                    pair.value, prefix: path, keyLocation: key.mark.location(file: file, defaultsFile: nil), file: file,
+                    into: &values, issues: &issues)
             }
         case .sequence(let items, _):
             var list: [String] = []
@@ -67,9 +73,11 @@ public struct SettingsFile: Sendable {
                 }
                 list.append(scalar.text)
             }
-            values[prefix] = Value(text: nil, list: list, location: location)
+            values[prefix] = Value(text: nil, list: list, location: location, keyLocation: keyLocation ?? location)
         case .scalar(let scalar):
-            values[prefix] = Value(text: scalar.type == .null ? nil : scalar.text, list: nil, location: location)
+            values[prefix] = Value(
+                text: scalar.type == .null ? nil : scalar.text, list: nil, location: location,
+                keyLocation: keyLocation ?? location)
         }
     }
 
