@@ -14,7 +14,8 @@ struct CommitSignatureTests {
         let signed = try fixture.commitSigned("Deploy web 1.0", with: key)
 
         let repository = try GitRepository.open(at: fixture.path)
-        let signature = try #require(try repository.signature(of: #require(CommitID(hex: signed))))
+        let id = try #require(CommitID(hex: signed))
+        let signature = try #require(try repository.signature(of: id))
         #expect(signature.format == .ssh)
         #expect(signature.armored.hasPrefix("-----BEGIN SSH SIGNATURE-----"))
         #expect(signature.armored.contains("-----END SSH SIGNATURE-----"))
@@ -30,7 +31,8 @@ struct CommitSignatureTests {
         let signed = try fixture.commitSigned("Deploy", with: key)
 
         let repository = try GitRepository.open(at: fixture.path)
-        let signature = try #require(try repository.signature(of: #require(CommitID(hex: signed))))
+        let id = try #require(CommitID(hex: signed))
+        let signature = try #require(try repository.signature(of: id))
         #expect(signature.format == .openPGP)
         #expect(String(decoding: signature.payload, as: UTF8.self) == (try Self.unsignedObject(fixture, signed)))
     }
@@ -41,7 +43,8 @@ struct CommitSignatureTests {
         let fixture = try GitFixture.create(at: directory.appending("fleet"))
         let unsigned = try fixture.commit("Unsigned")
         let repository = try GitRepository.open(at: fixture.path)
-        #expect(try repository.signature(of: #require(CommitID(hex: unsigned))) == nil)
+        let id = try #require(CommitID(hex: unsigned))
+        #expect(try repository.signature(of: id) == nil)
 
         let missing = try #require(CommitID(hex: String(repeating: "ab", count: 20)))
         let error = try #require(throws: GitError.self) { try repository.signature(of: missing) }

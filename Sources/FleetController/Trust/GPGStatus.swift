@@ -61,7 +61,7 @@ struct GPGStatus {
         if arguments(of: "EXPSIG") != nil {
             return "\(subject) has an OpenPGP signature from key \(key) that has expired"
         }
-        if arguments(of: "NO_PUBKEY") != nil || arguments(of: "ERRSIG").map({ $0.last == "9" }) == true {
+        if arguments(of: "NO_PUBKEY") != nil || arguments(of: "ERRSIG").map({ $0.count > 5 && $0[5] == "9" }) == true {
             return "\(subject) is signed by OpenPGP key \(key) which is not in the trusted keyring at \(home); "
                 + "import the key there if its owner may deploy"
         }
