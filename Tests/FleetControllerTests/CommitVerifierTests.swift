@@ -1,5 +1,6 @@
 import FleetController
 import FleetGit
+import FleetModel
 import Foundation
 import GitFleetTesting
 import Testing
@@ -44,6 +45,7 @@ struct CommitVerifierTests {
         #expect(verdict.method == .ssh)
         #expect(verdict.signer == "tester@gitfleet.invalid")
         #expect(setup.policy.admits(verdict))
+        #expect(verdict.annotationSignature == .init(method: "ssh", signer: "tester@gitfleet.invalid"))
     }
 
     @Test("a commit signed by a key not in allowed_signers is untrusted and the key is named")
@@ -56,6 +58,7 @@ struct CommitVerifierTests {
         #expect(verdict.signer == setup.stranger.fingerprint)
         #expect(verdict.reason.contains("signed by key \(setup.stranger.fingerprint) which is not in allowed_signers"))
         #expect(!setup.policy.admits(verdict))
+        #expect(verdict.annotationSignature == nil)
     }
 
     @Test("an unsigned commit is untrusted, and admitted only when signatures are not required")

@@ -38,7 +38,9 @@ struct SigningTool: Sendable {
         guard let found = SigningTool.locate(name) else {
             throw Unavailable(
                 tool: name,
-                message: "\(name) is not installed (not found on PATH); install \(package) on the controller host")
+                message: name.contains("/")
+                    ? "\(name) is not installed (no executable at that path); install \(package) or fix the path"
+                    : "\(name) is not installed (not found on PATH); install \(package) on the controller host")
         }
         executable = found
         self.timeout = timeout
