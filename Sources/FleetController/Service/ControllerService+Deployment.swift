@@ -12,13 +12,13 @@ struct Deployment: Sendable {
     /// The converger's created/destroyed counters when the deployment began, to report deltas.
     var baseCounters: [String: (created: Int, destroyed: Int)]
     var settledAt: [String: Date] = [:]
-    var verdict: CommitVerdict?
-    var rewriteFrom: CommitID?
+    var verdict: SignatureVerdict?
+    var rewrite: StatusAnnotation.Rewrite?
     var lastAnnotated: (summary: String, at: Date)?
 
     init(
         commit: CommitID, startedAt: Date, fleet: Fleet, from: [String: String], counters: [ServiceConvergence],
-        verdict: CommitVerdict?, rewriteFrom: CommitID?
+        verdict: SignatureVerdict?, rewrite: StatusAnnotation.Rewrite?
     ) {
         self.commit = commit
         self.startedAt = startedAt
@@ -28,18 +28,8 @@ struct Deployment: Sendable {
             counters.map { ($0.service, (created: $0.created, destroyed: $0.destroyed)) },
             uniquingKeysWith: { first, _ in first })
         self.verdict = verdict
-        self.rewriteFrom = rewriteFrom
+        self.rewrite = rewrite
     }
-}
-
-/// The overall result of a deployment, as the status annotation spells it.
-enum DeploymentResult: String, Sendable {
-    case inProgress = "in-progress"
-    case converged
-    case failed
-    case rolledBack = "rolled-back"
-    case rejected
-    case superseded
 }
 
 extension ControllerService {
@@ -77,43 +67,36 @@ extension ControllerService {
     }
 
     func annotate(_ deployment: Deployment, result: DeploymentResult, reason: String? = nil) async {
-        var services: [(String, [String: String])] = []
+        var services: [String: ServiceStatus] = [:]
         for service in deployment.fleet.services {
             let report = lastReport.first { $0.service == service.name }
             let base = deployment.baseCounters[service.name] ?? (0, 0)
-            var entry: [String: String] = [
-                "result": report.map { Self.result(of: $0.phase).rawValue } ?? DeploymentResult.inProgress.rawValue,
-                "to": service.image.description,
-                "created": "\((report?.created ?? base.created) - base.created)",
-                "destroyed": "\((report?.destroyed ?? base.destroyed) - base.destroyed)",
-            ]
-            if let from = deployment.from[service.name] { entry["from"] = from }
-            if let settled = deployment.settledAt[service.name] {
-                entry["took"] =
-                    Duration.seconds(Int64(settled.timeIntervalSince(deployment.startedAt).rounded()))
-                    .manifestDescription
-            }
-            if let failure = report?.phase.failureReason { entry["reason"] = failure }
-            services.append((service.name, entry))
+            services[service.name] = ServiceStatus(
+                result: report.map { Self.result(of: $0.phase) } ?? .inProgress,
+                from: deployment.from[service.name], to: service.image.description,
+                created: (report?.created ?? base.created) - base.created,
+                destroyed: (report?.destroyed ?? base.destroyed) - base.destroyed,
+                took: deployment.settledAt[service.name].map {
+                    .seconds(Int64($0.timeIntervalSince(deployment.startedAt).rounded()))
+                },
+                reason: report?.phase.failureReason)
         }
-        await writeNote(
-            on: deployment.commit,
-            AnnotationText.render(
-                result: result.rawValue, fleet: deployment.fleet.name, controller: configuration.controllerID,
-                revision: deployment.commit.hex, reason: reason, errors: [], verdict: deployment.verdict,
-                rewriteFrom: deployment.rewriteFrom?.hex, services: services))
+        var annotation = StatusAnnotation(
+            result: result, fleet: deployment.fleet.name, controller: configuration.controllerID, at: Date(),
+            revision: deployment.commit.hex, reason: reason, signature: deployment.verdict?.annotationSignature,
+            rewrite: deployment.rewrite, services: services)
+        await writeNote(on: deployment.commit, annotation.yaml())
     }
 
-    func reject(_ commit: CommitID, reason: String, errors: [String] = [], rewriteFrom: CommitID? = nil) async {
+    func reject(_ commit: CommitID, reason: String, errors: [String] = [], rewrite: StatusAnnotation.Rewrite? = nil)
+        async
+    {
         logger.error(
             "rejected \(commit.short): \(reason)\(errors.isEmpty ? "" : "\n" + errors.joined(separator: "\n"))")
-        await writeNote(
-            on: commit,
-            AnnotationText.render(
-                result: DeploymentResult.rejected.rawValue, fleet: desired?.name ?? "",
-                controller: configuration.controllerID,
-                revision: commit.hex, reason: reason, errors: errors, verdict: nil, rewriteFrom: rewriteFrom?.hex,
-                services: []))
+        let annotation = StatusAnnotation(
+            result: .rejected, fleet: desired?.name ?? "", controller: configuration.controllerID, at: Date(),
+            revision: commit.hex, reason: reason, errors: errors, rewrite: rewrite)
+        await writeNote(on: commit, annotation.yaml())
     }
 
     static func result(of phase: ServiceConvergence.Phase) -> DeploymentResult {
@@ -139,50 +122,5 @@ extension ControllerService {
         } catch {
             logger.error("status annotation on \(commit.short) not written: \(error)")
         }
-    }
-}
-
-/// The interim YAML writer for status annotations.
-enum AnnotationText {
-    static func render(
-        result: String, fleet: String, controller: String, revision: String, reason: String?, errors: [String],
-        verdict: CommitVerdict?, rewriteFrom: String?, services: [(String, [String: String])]
-    ) -> String {
-        var lines = [
-            "gitfleet: v1", "result: \(result)", "fleet: \(quoted(fleet))", "controller: \(quoted(controller))",
-            "at: \(ISO8601DateFormatter().string(from: Date()))", "revision: \(revision)",
-        ]
-        if let reason { lines.append("reason: \(quoted(reason))") }
-        if !errors.isEmpty {
-            lines.append("errors:")
-            lines += errors.map { "  - \(quoted($0))" }
-        }
-        if let verdict, let method = verdict.method {
-            lines.append("signature: {method: \(method), signer: \(quoted(verdict.signer ?? ""))}")
-        }
-        if let rewriteFrom { lines.append("rewrite: {from: \(rewriteFrom)}") }
-        if !services.isEmpty {
-            lines.append("services:")
-            for (name, entry) in services {
-                let order = ["result", "from", "to", "created", "destroyed", "took", "reason"]
-                let fields = order.compactMap { key in entry[key].map { "\(key): \(quoted($0))" } }
-                lines.append("  \(name): {\(fields.joined(separator: ", "))}")
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func quoted(_ text: String) -> String {
-        var escaped = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\t": escaped += "\\t"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped + "\""
     }
 }

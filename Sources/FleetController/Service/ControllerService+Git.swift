@@ -59,19 +59,30 @@ extension ControllerService {
     /// rejects it with a note that says why; a rejected commit changes nothing in the fleet.
     func adopt(_ commit: CommitID) async -> Bool {
         guard let repository, let source else { return false }
-        var rewrite: String? = nil
-        if let last = lastDeployed, last != commit, (try? repository.isAncestor(last, of: commit)) == false {
-            rewrite = "history rewritten: \(commit.short) does not descend from the last deployed commit \(last.short)"
-            logger.warning("\(rewrite!)")
+        var rewrite: StatusAnnotation.Rewrite? = nil
+        if let last = lastDeployed, let note = try? repository.historyRewriteNote(from: last, to: commit) {
+            rewrite = StatusAnnotation.Rewrite(from: last.hex, note: note)
+            logger.warning("\(note)")
             if configuration.refuseHistoryRewrite {
-                await reject(commit, reason: rewrite! + "; refused (refuseHistoryRewrite)", rewriteFrom: last)
+                await reject(commit, reason: note + "; refused (refuseHistoryRewrite)", rewrite: rewrite)
                 return false
             }
         }
-        let verdict = configuration.requireSignedCommits ? verifier(repository, commit) : .unchecked
-        guard verdict.trusted else {
-            await reject(commit, reason: verdict.reason, rewriteFrom: rewrite == nil ? nil : lastDeployed)
-            return false
+        var verdict: SignatureVerdict? = nil
+        if configuration.requireSignedCommits {
+            let signature: CommitSignature?
+            do {
+                signature = try repository.signature(of: commit)
+            } catch {
+                await reject(commit, reason: "the commit's signature cannot be read: \(error)", rewrite: rewrite)
+                return false
+            }
+            let checked = await CommitVerifier(policy: signaturePolicy).verify(commit, signature: signature)
+            guard checked.trusted else {
+                await reject(commit, reason: checked.reason, rewrite: rewrite)
+                return false
+            }
+            verdict = checked
         }
         let fleet: Fleet
         do {
@@ -98,8 +109,7 @@ extension ControllerService {
         desired = pinned
         deployment = await Deployment(
             commit: commit, startedAt: Date(), fleet: pinned, from: liveImages(), counters: lastReport,
-            verdict: configuration.requireSignedCommits ? verdict : nil,
-            rewriteFrom: rewrite == nil ? nil : lastDeployed)
+            verdict: verdict, rewrite: rewrite)
         logger.notice("deploying \(commit.short) (\(pinned.services.count) services)")
         await annotate(deployment!, result: .inProgress)
         return true

@@ -21,7 +21,6 @@ public actor ControllerService: Service {
     let runtime: any Runtime
     let converger: Converger
     let logger: Logger
-    let verifier: @Sendable (GitRepository, CommitID) -> CommitVerdict
     nonisolated let wake = WakeSignal()
     nonisolated let requests = ControllerRequests()
 
@@ -42,18 +41,22 @@ public actor ControllerService: Service {
         registry: any Registry,
         runtime: any Runtime,
         logger: Logger = Logger(label: "gitfleet"),
-        tick: Duration = .milliseconds(200),
-        verifier: @escaping @Sendable (GitRepository, CommitID) -> CommitVerdict = { _, _ in .unchecked }
+        tick: Duration = .milliseconds(200)
     ) {
         self.configuration = configuration
         self.registry = registry
         self.runtime = runtime
         self.logger = logger
         self.tick = tick
-        self.verifier = verifier
         converger = Converger(
             registry: registry, runtime: runtime, options: .init(tick: tick),
             log: { [logger] line in logger.notice("\(line)") })
+    }
+
+    var signaturePolicy: SignaturePolicy {
+        SignaturePolicy(
+            required: configuration.requireSignedCommits, allowedSignersFile: configuration.allowedSignersFile,
+            gpgHome: configuration.gpgHome)
     }
 
     /// Asks for a fetch at once (a webhook saw a push); coalesces with any fetch already asked for.
@@ -162,22 +165,4 @@ struct ControllerState: Codable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: "\(directory)/controller.json"), options: .atomic)
     }
-}
-
-/// Whether a commit may be deployed, as the signature policy judges it.
-public struct CommitVerdict: Sendable, Hashable {
-    public var trusted: Bool
-    public var method: String?
-    public var signer: String?
-    public var reason: String
-
-    public init(trusted: Bool, method: String? = nil, signer: String? = nil, reason: String) {
-        self.trusted = trusted
-        self.method = method
-        self.signer = signer
-        self.reason = reason
-    }
-
-    /// No policy asked for a check.
-    public static let unchecked = CommitVerdict(trusted: true, reason: "signatures not required")
 }

@@ -10,4 +10,6 @@ public enum DeploymentResult: String, CaseIterable, Hashable, Sendable {
     case rolledBack = "rolled-back"
     /// The commit was never acted on: invalid manifests, an untrusted signature or a refused history rewrite.
     case rejected
+    /// A newer commit arrived before this one settled and took over; it was not carried to the end.
+    case superseded
 }
