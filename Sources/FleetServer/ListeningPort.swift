@@ -38,12 +38,16 @@ final class ListeningPort: @unchecked Sendable {
     }
 
     func bind(_ port: Int) {
-        resolve(.bound(port)).forEach { $0.resume(returning: port) }
+        for waiter in resolve(.bound(port)) {
+            waiter.resume(returning: port)
+        }
     }
 
     /// Fails the waiters if the server never bound; a port once bound stays readable.
     func stop(_ error: ServerError) {
-        resolve(.failed(error)).forEach { $0.resume(throwing: error) }
+        for waiter in resolve(.failed(error)) {
+            waiter.resume(throwing: error)
+        }
     }
 
     private func resolve(_ next: State) -> [CheckedContinuation<Int, any Error>] {
