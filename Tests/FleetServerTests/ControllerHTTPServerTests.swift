@@ -1,7 +1,7 @@
 import FleetController
 import FleetServer
-import GitFleetTesting
 import Foundation
+import GitFleetTesting
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -65,7 +65,7 @@ struct ControllerHTTPServerTests {
                 Set(object.keys) == [
                     "fleet", "trackedBranch", "revision", "fetchedRevision", "result", "lastReconcileAt", "services",
                 ])
-            #expect(object["lastReconcileAt"] as? String == "2026-09-21T19:33:20Z")
+            #expect(object["lastReconcileAt"] as? String == "2026-09-21T14:13:20Z")
             let services = try #require(object["services"] as? [[String: Any]])
             #expect(services.map { $0["name"] as? String } == ["api", "web"])
             #expect(Set(services[1].keys) == ["name", "result", "replicas", "ready", "image", "reason"])

@@ -5,8 +5,8 @@ import GitFleetTesting
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Testing
 

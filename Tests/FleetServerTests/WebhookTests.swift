@@ -49,17 +49,22 @@ private let secret = "5eb63bbbe01eeed093cb22bb8f5acdc3"
 private let revision = "9d2a1b3c4e5f60718293a4b5c6d7e8f901234567"
 
 private func pushBody(ref: String = "refs/heads/main") -> [UInt8] {
-    Array(#"{"ref":"\#(ref)","before":"0000000000000000000000000000000000000001","after":"\#(revision)","repository":{"full_name":"acme/fleet"}}"#.utf8)
+    Array(
+        #"{"ref":"\#(ref)","before":"0000000000000000000000000000000000000001","after":"\#(revision)","repository":{"full_name":"acme/fleet"}}"#
+            .utf8)
 }
 
 @Suite("Webhooks: verified pushes to the tracked branch trigger a reconcile, nothing else does")
 struct WebhookTests {
-    @Test("a signed push to the tracked branch triggers exactly once and answers 202", arguments: WebhookProvider.allCases)
+    @Test(
+        "a signed push to the tracked branch triggers exactly once and answers 202", arguments: WebhookProvider.allCases
+    )
     func pushToTrackedBranch(provider: WebhookProvider) async throws {
         try await RunningServer.with(secrets: [provider: secret]) { server in
             let body = pushBody()
             let response = try await server.request(
-                .post, "/webhooks/\(provider.rawValue)", headers: provider.credential(for: body, secret: secret) + provider.event(),
+                .post, "/webhooks/\(provider.rawValue)",
+                headers: provider.credential(for: body, secret: secret) + provider.event(),
                 body: body)
             #expect(response.status == .accepted)
             let reply = try response.decode(WebhookReply.self)
@@ -152,7 +157,8 @@ struct WebhookTests {
         }
     }
 
-    @Test("a body over the limit answers 413 and triggers nothing, even when signed", arguments: WebhookProvider.allCases)
+    @Test(
+        "a body over the limit answers 413 and triggers nothing, even when signed", arguments: WebhookProvider.allCases)
     func oversizedBody(provider: WebhookProvider) async throws {
         try await RunningServer.with(secrets: [provider: secret], maxBodySize: 1024) { server in
             let padding = String(repeating: "x", count: 4096)
@@ -168,7 +174,9 @@ struct WebhookTests {
         }
     }
 
-    @Test("a provider without a configured secret answers 404 and never accepts the request", arguments: WebhookProvider.allCases)
+    @Test(
+        "a provider without a configured secret answers 404 and never accepts the request",
+        arguments: WebhookProvider.allCases)
     func disabledProvider(provider: WebhookProvider) async throws {
         let others = WebhookProvider.allCases.filter { $0 != provider }
         try await RunningServer.with(secrets: Dictionary(uniqueKeysWithValues: others.map { ($0, secret) })) { server in
@@ -204,7 +212,8 @@ struct WebhookTests {
             let body = Array(#"{"zen":"Design for failure.","hook_id":1}"#.utf8)
             let response = try await server.request(
                 .post, "/webhooks/github",
-                headers: WebhookProvider.github.credential(for: body, secret: secret) + WebhookProvider.github.event("ping"),
+                headers: WebhookProvider.github.credential(for: body, secret: secret)
+                    + WebhookProvider.github.event("ping"),
                 body: body)
             #expect(response.status == .ok)
             #expect(try response.decode(WebhookReply.self).message.contains("ping"))
