@@ -94,6 +94,20 @@ struct ControllerHTTPServerTests {
         }
     }
 
+    @Test("graceful shutdown of the service group stops the listener")
+    func gracefulShutdown() async throws {
+        let port = try await RunningServer.with { (server: RunningServer) async throws -> Int in
+            #expect(try await server.get("/healthz").status == .ok)
+            return server.port
+        }
+        // `with` returned only after the group ended, so nothing listens on the port any more.
+        await #expect(throws: (any Error).self) {
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                try await client.get("/healthz")
+            }
+        }
+    }
+
     @Test("a taken port fails run() and listeningPort() instead of hanging")
     func portTaken() async throws {
         try await RunningServer.with { running in
