@@ -1,0 +1,68 @@
+import FleetModel
+
+/// The recording calls the controller and the HTTP server make, one per event, so the label names and values of
+/// the gitfleet families are spelled in one place.
+extension FleetMetrics {
+    /// One reconcile pass ended with `result` (`converged`, `progressing`, `failed`, `error`) after `duration`.
+    public func recordReconcile(result: String, duration: Duration) {
+        increment(.reconciles, labels: ["result": result])
+        observe(.reconcileDuration, duration.seconds)
+    }
+
+    /// A rollout of `service` ended with `result` (`converged`, `failed`, `rolled_back`).
+    public func recordRollout(service: String, result: String) {
+        increment(.rollouts, labels: ["service": service, "result": result])
+    }
+
+    /// The instances of `service` as last observed; every `InstanceState` gets a series (0 when absent) so a
+    /// state that empties drops to 0 instead of keeping its last value.
+    public func setInstanceCounts(service: String, counts: [InstanceState: Int]) {
+        for state in InstanceState.allCases {
+            set(.instances, to: Double(counts[state] ?? 0), labels: ["service": service, "state": state.rawValue])
+        }
+    }
+
+    /// Forgets the instance gauges of a service that is no longer in the desired state or the registry.
+    public func removeService(_ service: String) {
+        remove(.instances, matching: ["service": service])
+    }
+
+    /// Drift of `kind` was found in `service` (e.g. `unknown_instance`, `wrong_spec`, `stale_record`, `exited`,
+    /// `unhealthy`).
+    public func recordDrift(service: String, kind: String, count: Int = 1) {
+        increment(.driftFound, by: Double(count), labels: ["service": service, "kind": kind])
+    }
+
+    /// A fetch of the fleet repository took `duration`; a failed one also counts as a Git failure with `failureCode`
+    /// (a `GitError.Code` raw value).
+    public func recordGitFetch(duration: Duration, failureCode: String? = nil) {
+        observe(.gitFetchDuration, duration.seconds)
+        if let failureCode {
+            recordGitFailure(operation: "fetch", code: failureCode)
+        }
+    }
+
+    /// A Git operation (`fetch`, `read`, `notes`) failed with `code`.
+    public func recordGitFailure(operation: String, code: String) {
+        increment(.gitFailures, labels: ["operation": operation, "code": code])
+    }
+
+    /// The fleet is converged to `revision`; the previous revision's series disappears.
+    public func setDeployedRevision(_ revision: String) {
+        replaceAll(.deployedRevision, with: [(labels: ["revision": revision], value: 1)])
+    }
+
+    /// A webhook request from `provider` ended with `outcome` (`triggered`, `ignored`, `unauthorized`, `malformed`,
+    /// `too_large`).
+    public func recordWebhook(provider: String, outcome: String) {
+        increment(.webhookRequests, labels: ["provider": provider, "outcome": outcome])
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds, the unit Prometheus uses for every duration.
+    fileprivate var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

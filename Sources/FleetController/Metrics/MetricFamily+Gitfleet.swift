@@ -1,0 +1,82 @@
+extension MetricFamily {
+    /// Reconcile passes by outcome. `result`: `converged`, `progressing`, `failed` or `error` (the pass itself
+    /// could not run, e.g. the registry was unreachable).
+    public static let reconciles = MetricFamily(
+        name: "gitfleet_reconciles_total",
+        help: "Reconcile passes completed, by result.",
+        kind: .counter,
+        labelNames: ["result"]
+    )
+
+    /// How long one reconcile pass took, from reading desired state to summarising status.
+    public static let reconcileDuration = MetricFamily(
+        name: "gitfleet_reconcile_duration_seconds",
+        help: "Duration of one reconcile pass in seconds.",
+        kind: .histogram(buckets: durationBuckets)
+    )
+
+    /// Rollouts that reached an end, per service. `result`: `converged`, `failed` or `rolled_back`.
+    public static let rollouts = MetricFamily(
+        name: "gitfleet_rollouts_total",
+        help: "Rollouts finished, by service and result.",
+        kind: .counter,
+        labelNames: ["service", "result"]
+    )
+
+    /// Instances in the live registry per service and state (`InstanceState` raw values), as last observed.
+    public static let instances = MetricFamily(
+        name: "gitfleet_instances",
+        help: "Instances in the live registry, by service and state.",
+        kind: .gauge,
+        labelNames: ["service", "state"]
+    )
+
+    /// Drift found and acted on. `kind`: e.g. `unknown_instance`, `wrong_spec`, `stale_record`, `exited`,
+    /// `unhealthy`.
+    public static let driftFound = MetricFamily(
+        name: "gitfleet_drift_found_total",
+        help: "Drift found between the desired state, the registry and the runtime, by service and kind.",
+        kind: .counter,
+        labelNames: ["service", "kind"]
+    )
+
+    /// How long one fetch of the tracked branch took, successful or not.
+    public static let gitFetchDuration = MetricFamily(
+        name: "gitfleet_git_fetch_duration_seconds",
+        help: "Duration of one fetch of the fleet repository in seconds.",
+        kind: .histogram(buckets: durationBuckets)
+    )
+
+    /// Failed Git operations. `operation`: `fetch`, `read` (manifests at a commit) or `notes` (status annotation
+    /// push); `code`: the `GitError.Code` raw value.
+    public static let gitFailures = MetricFamily(
+        name: "gitfleet_git_failures_total",
+        help: "Failed Git operations, by operation and error code.",
+        kind: .counter,
+        labelNames: ["operation", "code"]
+    )
+
+    /// Always 1, on one series whose `revision` label is the commit the fleet is converged to (the info-metric
+    /// pattern, so that dashboards can join on the revision).
+    public static let deployedRevision = MetricFamily(
+        name: "gitfleet_deployed_revision_info",
+        help: "The commit of the fleet repository that is deployed; the value is always 1.",
+        kind: .gauge,
+        labelNames: ["revision"]
+    )
+
+    /// Webhook deliveries. `provider`: `github`, `gitlab`, `gitea`, `generic`; `outcome`: `triggered`, `ignored`,
+    /// `unauthorized`, `malformed`, `too_large`.
+    public static let webhookRequests = MetricFamily(
+        name: "gitfleet_webhook_requests_total",
+        help: "Webhook requests received, by provider and outcome.",
+        kind: .counter,
+        labelNames: ["provider", "outcome"]
+    )
+
+    /// Every family the controller and its HTTP server record, in the order `/metrics` renders them.
+    public static let gitfleet: [MetricFamily] = [
+        .reconciles, .reconcileDuration, .rollouts, .instances, .driftFound, .gitFetchDuration, .gitFailures,
+        .deployedRevision, .webhookRequests,
+    ]
+}

@@ -1,0 +1,28 @@
+/// What the HTTP server needs from the controller, and all it may ask of it.
+///
+/// The controller implements this; the server never reaches into the controller's internals, so either side can
+/// change without the other, and the server's logic can be tested against a fake. Every method must be cheap and
+/// must not wait on a reconcile pass: health checks and scrapes call them on every request, with timeouts of a
+/// few seconds. Return a snapshot of what the controller last observed instead of observing anew.
+public protocol ControllerEndpoint: Sendable {
+    /// The branch of the fleet repository the controller deploys from, e.g. `main` (no `refs/heads/`).
+    /// A webhook push to any other ref is acknowledged and ignored.
+    var trackedBranch: String { get }
+
+    /// Whether the controller can do its job now, with one reason per thing that stops it. `/readyz` answers 200
+    /// when `ready` and 503 otherwise.
+    func readiness() async -> Readiness
+
+    /// The fleet as the controller last saw it, for `GET /api/v1/status`.
+    func status() async -> StatusDocument
+
+    /// One service in detail, for `GET /api/v1/services/{name}`; `nil` when the controller knows no such service
+    /// (neither desired nor running), which the server answers with 404.
+    func service(named name: String) async -> ServiceDocument?
+
+    /// Asks for a reconcile pass soon (e.g. fetch now because a webhook announced a push to the tracked branch).
+    ///
+    /// Must return without waiting for the pass: the webhook sender times out after a few seconds. Triggers that
+    /// arrive while a pass is pending may be coalesced into one.
+    func trigger(_ reason: TriggerReason) async
+}

@@ -1,0 +1,94 @@
+import FleetController
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The request handlers of `ControllerHTTPServer`.
+struct ControllerRoutes: Sendable {
+    let endpoint: any ControllerEndpoint
+    let metrics: FleetMetrics
+    let secrets: [WebhookProvider: WebhookSecret]
+    let maxBodySize: Int
+
+    func install(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in
+            Response.text("ok\n")
+        }
+        router.get("/readyz") { _, _ in
+            let readiness = await endpoint.readiness()
+            return Response.json(readiness, status: readiness.ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response.text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/api/v1/status") { _, _ in
+            Response.json(await endpoint.status())
+        }
+        router.get("/api/v1/services/:name") { _, context in
+            let name = try context.parameters.require("name")
+            guard let document = await endpoint.service(named: name) else {
+                return Response.error(.notFound, code: "service_not_found", "no service named '\(name)'")
+            }
+            return Response.json(document)
+        }
+        router.post("/webhooks/:provider") { request, context in
+            let name = try context.parameters.require("provider")
+            guard let provider = WebhookProvider(rawValue: name) else {
+                return Response.error(.notFound, code: "unknown_provider", "no webhook provider named '\(name)'")
+            }
+            return await receiveWebhook(request, from: provider, logger: context.logger)
+        }
+    }
+
+    private func receiveWebhook(_ request: Request, from provider: WebhookProvider, logger: Logger) async -> Response {
+        guard let secret = secrets[provider] else {
+            return Response.error(
+                .notFound, code: "webhook_disabled",
+                "the \(provider.rawValue) webhook is disabled: no secret is configured for it"
+            )
+        }
+        let tooLarge = Response.error(
+            .contentTooLarge, code: "body_too_large", "the body exceeds the limit of \(maxBodySize) bytes"
+        )
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
+            metrics.recordWebhook(provider: provider.rawValue, outcome: "too_large")
+            return tooLarge
+        }
+        let body: ByteBuffer
+        do {
+            // Reading stops at the limit, so a body without (or lying in) Content-Length costs no more memory.
+            body = try await request.body.collect(upTo: maxBodySize)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            metrics.recordWebhook(provider: provider.rawValue, outcome: "too_large")
+            return tooLarge
+        } catch {
+            return Response.error(.badRequest, code: "body_unreadable", "the body could not be read: \(error)")
+        }
+
+        let delivery = WebhookDelivery(provider: provider, headers: request.headers, body: Array(buffer: body))
+        switch delivery.verdict(secret: secret, trackedBranch: endpoint.trackedBranch) {
+        case .unauthorized(let reason):
+            metrics.recordWebhook(provider: provider.rawValue, outcome: "unauthorized")
+            logger.warning("rejected \(provider.rawValue) webhook: \(reason)")
+            return Response.error(.unauthorized, code: "unauthorized", reason)
+        case .malformed(let reason):
+            metrics.recordWebhook(provider: provider.rawValue, outcome: "malformed")
+            return Response.error(.badRequest, code: "malformed_payload", reason)
+        case .ignored(let reason):
+            metrics.recordWebhook(provider: provider.rawValue, outcome: "ignored")
+            return Response.json(WebhookReply(provider: provider, outcome: "ignored", message: reason))
+        case .push(let push):
+            metrics.recordWebhook(provider: provider.rawValue, outcome: "triggered")
+            logger.info("\(provider.rawValue) webhook: push to \(push.ref); triggering a reconcile")
+            await endpoint.trigger(.webhook(push))
+            return Response.json(
+                WebhookReply(
+                    provider: provider, outcome: "triggered", ref: push.ref, revision: push.revision,
+                    message: "push to \(push.ref) accepted; a reconcile is triggered"
+                ),
+                status: .accepted
+            )
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// The fleet at a glance, served by `GET /api/v1/status`.
+///
+/// Field names are part of the HTTP API (docs/http-api.md): add fields, never rename or remove one. Optional
+/// fields are omitted from the JSON when unknown. Dates are ISO 8601 in UTC.
+public struct StatusDocument: Codable, Hashable, Sendable {
+    /// The fleet's name from `fleet.yaml`, when the desired state was read.
+    public var fleet: String?
+    /// The branch the controller deploys from.
+    public var trackedBranch: String
+    /// The commit the fleet is converged to (or converging to, see `result`).
+    public var revision: String?
+    /// The newest commit fetched from the tracked branch, which may be ahead of `revision` while a rollout runs
+    /// or after a rejected commit.
+    public var fetchedRevision: String?
+    /// The outcome of the last reconcile pass: `converged`, `in-progress`, `failed`, `rolled-back` or `rejected`
+    /// (the values of the status annotation).
+    public var result: String
+    /// When the last reconcile pass ended.
+    public var lastReconcileAt: Date?
+    /// One entry per service in the desired state or the registry, sorted by name.
+    public var services: [ServiceSummary]
+
+    public init(
+        fleet: String? = nil, trackedBranch: String, revision: String? = nil, fetchedRevision: String? = nil,
+        result: String, lastReconcileAt: Date? = nil, services: [ServiceSummary] = []
+    ) {
+        self.fleet = fleet
+        self.trackedBranch = trackedBranch
+        self.revision = revision
+        self.fetchedRevision = fetchedRevision
+        self.result = result
+        self.lastReconcileAt = lastReconcileAt
+        self.services = services
+    }
+}
+
+/// One service in `StatusDocument.services`.
+public struct ServiceSummary: Codable, Hashable, Sendable {
+    public var name: String
+    /// Where its convergence stands: `converged`, `in-progress`, `failed`, `rolled-back` or `waiting`.
+    public var result: String
+    /// Desired instance count.
+    public var replicas: Int
+    /// Instances of the desired spec that are ready or serving.
+    public var ready: Int
+    /// The image (pinned to a digest) the desired spec runs.
+    public var image: String?
+    /// Why the service is not converged, when it is not.
+    public var reason: String?
+
+    public init(
+        name: String, result: String, replicas: Int, ready: Int, image: String? = nil, reason: String? = nil
+    ) {
+        self.name = name
+        self.result = result
+        self.replicas = replicas
+        self.ready = ready
+        self.image = image
+        self.reason = reason
+    }
+}

@@ -1,0 +1,140 @@
+import FleetController
+import FleetServer
+import Foundation
+import GitFleetTesting
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite("HTTP server: health, readiness, metrics and the JSON API")
+struct ControllerHTTPServerTests {
+    @Test("/healthz answers 200 while the process runs, on the port picked for port 0")
+    func healthz() async throws {
+        try await RunningServer.with { server in
+            #expect(server.port > 0)
+            let response = try await server.get("/healthz")
+            #expect(response.status == .ok)
+            #expect(response.text == "ok\n")
+        }
+    }
+
+    @Test("/readyz answers 200 when ready and 503 with every reason when not")
+    func readyz() async throws {
+        try await RunningServer.with { server in
+            let ready = try await server.get("/readyz")
+            #expect(ready.status == .ok)
+            #expect(try ready.decode(Readiness.self) == .ready)
+
+            let reasons = ["git: fetch failing for 3m: connection refused", "registry: database is locked"]
+            await server.endpoint.setReadiness(.notReady(reasons))
+            let notReady = try await server.get("/readyz")
+            #expect(notReady.status == .serviceUnavailable)
+            #expect(notReady.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(try notReady.decode(Readiness.self) == Readiness(ready: false, reasons: reasons))
+        }
+    }
+
+    @Test("/metrics serves the exposition format 0.0.4, including webhook counts the server recorded")
+    func metrics() async throws {
+        try await RunningServer.with(secrets: [.generic: "s3cret"]) { server in
+            server.metrics.recordReconcile(result: "converged", duration: .milliseconds(300))
+            server.metrics.setDeployedRevision("8c1f0e2a")
+            _ = try await server.request(.post, "/webhooks/generic", body: Array(#"{"ref":"refs/heads/main"}"#.utf8))
+
+            let response = try await server.get("/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+            let lines = response.text.split(separator: "\n").map(String.init)
+            #expect(lines.contains("# TYPE gitfleet_reconciles_total counter"))
+            #expect(lines.contains(#"gitfleet_reconciles_total{result="converged"} 1"#))
+            #expect(lines.contains(#"gitfleet_reconcile_duration_seconds_bucket{le="0.5"} 1"#))
+            #expect(lines.contains(#"gitfleet_deployed_revision_info{revision="8c1f0e2a"} 1"#))
+            #expect(lines.contains(#"gitfleet_webhook_requests_total{provider="generic",outcome="unauthorized"} 1"#))
+        }
+    }
+
+    @Test("/api/v1/status serves the status document with its documented field names")
+    func status() async throws {
+        try await RunningServer.with { server in
+            let response = try await server.get("/api/v1/status")
+            #expect(response.status == .ok)
+            #expect(try response.decode(StatusDocument.self) == (await server.endpoint.statusDocument))
+
+            let object = try response.jsonObject()
+            #expect(
+                Set(object.keys) == [
+                    "fleet", "trackedBranch", "revision", "fetchedRevision", "result", "lastReconcileAt", "services",
+                ])
+            #expect(object["lastReconcileAt"] as? String == "2026-09-21T14:13:20Z")
+            let services = try #require(object["services"] as? [[String: Any]])
+            #expect(services.map { $0["name"] as? String } == ["api", "web"])
+            #expect(Set(services[1].keys) == ["name", "result", "replicas", "ready", "image", "reason"])
+            // Unknown optional fields are left out rather than sent as null.
+            #expect(services[0]["reason"] == nil)
+        }
+    }
+
+    @Test("/api/v1/services/{name} serves a known service and a 404 JSON error for an unknown one")
+    func service() async throws {
+        try await RunningServer.with { server in
+            let known = try await server.get("/api/v1/services/web")
+            #expect(known.status == .ok)
+            let document = try known.decode(ServiceDocument.self)
+            #expect(document == (await server.endpoint.services["web"]))
+            let object = try known.jsonObject()
+            let instance = try #require((object["instances"] as? [[String: Any]])?.first)
+            #expect(
+                Set(instance.keys) == [
+                    "id", "state", "specHash", "image", "revision", "address", "ports", "createdAt", "updatedAt",
+                ])
+
+            let unknown = try await server.get("/api/v1/services/nope")
+            #expect(unknown.status == .notFound)
+            #expect(try unknown.decode(ErrorDocument.self).error == "service_not_found")
+        }
+    }
+
+    @Test("graceful shutdown of the service group stops the listener")
+    func gracefulShutdown() async throws {
+        let port = try await RunningServer.with { (server: RunningServer) async throws -> Int in
+            #expect(try await server.get("/healthz").status == .ok)
+            return server.port
+        }
+        // `with` returned only after the group ended, so nothing listens on the port any more.
+        await #expect(throws: (any Error).self) {
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                try await client.get("/healthz")
+            }
+        }
+    }
+
+    @Test("a taken port fails run() and listeningPort() instead of hanging")
+    func portTaken() async throws {
+        try await RunningServer.with { running in
+            let second = try ControllerHTTPServer(
+                configuration: ServerConfiguration(port: running.port), endpoint: RecordingEndpoint(),
+                metrics: FleetMetrics())
+            await #expect(throws: (any Error).self) { try await second.run() }
+            let error = await #expect(throws: ServerError.self) { try await second.listeningPort() }
+            #expect(error?.code == .notListening)
+        }
+    }
+
+    @Test("an unreadable or empty secret file fails the start")
+    func badSecretFiles() throws {
+        let directory = try TemporaryDirectory(prefix: "gitfleet-server")
+        let empty = directory.appending("empty.secret")
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        let cases: [(String, ServerError.Code)] = [
+            (directory.appending("missing.secret"), .secretUnreadable), (empty, .secretEmpty),
+        ]
+        for (path, code) in cases {
+            let error = #expect(throws: ServerError.self) {
+                try ControllerHTTPServer(
+                    configuration: ServerConfiguration(port: 0, webhookSecretFiles: [.github: path]),
+                    endpoint: RecordingEndpoint(), metrics: FleetMetrics())
+            }
+            #expect(error?.code == code)
+        }
+    }
+}

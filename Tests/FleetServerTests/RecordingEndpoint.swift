@@ -1,0 +1,47 @@
+import FleetServer
+import Foundation
+
+/// A controller stand-in that answers with fixed documents and records every trigger, so the server's logic can
+/// be checked without a real fleet. The lead's integration tests run the server against the real controller.
+actor RecordingEndpoint: ControllerEndpoint {
+    nonisolated let trackedBranch: String
+    private(set) var triggers: [TriggerReason] = []
+    var currentReadiness: Readiness = .ready
+    var statusDocument: StatusDocument
+    var services: [String: ServiceDocument]
+
+    init(trackedBranch: String = "main") {
+        self.trackedBranch = trackedBranch
+        let created = Date(timeIntervalSince1970: 1_790_000_000)
+        self.statusDocument = StatusDocument(
+            fleet: "production", trackedBranch: trackedBranch, revision: "8c1f0e2a", fetchedRevision: "9d2a1b3c",
+            result: "in-progress", lastReconcileAt: created,
+            services: [
+                ServiceSummary(name: "api", result: "converged", replicas: 2, ready: 2, image: "shop/api@sha256:aa"),
+                ServiceSummary(
+                    name: "web", result: "in-progress", replicas: 3, ready: 1, image: "shop/web@sha256:bb",
+                    reason: "waiting for 2 instances to become healthy"),
+            ]
+        )
+        self.services = [
+            "web": ServiceDocument(
+                name: "web", result: "in-progress", replicas: 3, ready: 1, image: "shop/web@sha256:bb",
+                specHash: "5f3e", revision: "9d2a1b3c", reason: "waiting for 2 instances to become healthy",
+                instances: [
+                    InstanceDocument(
+                        id: "web-5f3e-1", state: "serving", specHash: "5f3e", image: "shop/web@sha256:bb",
+                        revision: "9d2a1b3c", address: "127.0.0.1", ports: ["http": 41001], createdAt: created,
+                        updatedAt: created)
+                ])
+        ]
+    }
+
+    func setReadiness(_ readiness: Readiness) {
+        currentReadiness = readiness
+    }
+
+    func readiness() async -> Readiness { currentReadiness }
+    func status() async -> StatusDocument { statusDocument }
+    func service(named name: String) async -> ServiceDocument? { services[name] }
+    func trigger(_ reason: TriggerReason) async { triggers.append(reason) }
+}
