@@ -102,7 +102,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GitFleetCLITests",
-            dependencies: ["GitFleetCLI", "FleetController", "GitFleetTesting", "gitfleet"]
+            dependencies: [
+                "GitFleetCLI", "FleetController", "GitFleetTesting", "gitfleet",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -7,9 +7,8 @@ public struct GitFleetCommand: AsyncParsableCommand {
         commandName: "gitfleet",
         abstract: "A GitOps controller that converges a fleet by replacing instances.",
         subcommands: [
-            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, ServeCommand.self,
-            RetryCommand.self,
-            DemoImagesCommand.self,
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, HistoryCommand.self,
+            RetryCommand.self, ServeCommand.self, DemoImagesCommand.self,
         ]
     )
 

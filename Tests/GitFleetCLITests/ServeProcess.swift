@@ -1,6 +1,10 @@
 import Foundation
 import GitFleetTesting
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// A real `gitfleet serve` process watching a bare remote over file://, with its log in a file.
 final class ServeProcess: @unchecked Sendable {
     let process = Process()
@@ -24,6 +28,31 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The HTTP port, from the log line the server writes once it is bound.
+    func port() async throws -> Int {
+        for _ in 0..<200 {
+            if let line = log.split(separator: "\n").first(where: { $0.contains("listening on ") }),
+                let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+            {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FixtureError("serve never said where it listens:\n\(log)")
+    }
+
+    /// Sends an HTTP request to the controller and returns the status code and body.
+    func request(_ method: String, _ path: String, body: Data = Data(), headers: [String: String] = [:]) async throws
+        -> (status: Int, body: String)
+    {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(try await port())\(path)")!)
+        request.httpMethod = method
+        if method != "GET" { request.httpBody = body }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
 
     /// SIGTERM, then SIGKILL if it has not stopped within 10 s; returns whether it stopped gracefully.
     @discardableResult

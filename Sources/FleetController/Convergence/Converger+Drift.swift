@@ -25,6 +25,7 @@ extension Converger {
         for instance in world.inventory.values.sorted(by: { $0.instanceID < $1.instanceID })
         where world.records[instance.instanceID] == nil {
             log("drift: \(instance.instanceID) (\(instance.service)) runs without a record; removing it")
+            metrics?.recordDrift(service: instance.service, kind: "unknown_instance")
             _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(10))
             try await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)
             world.inventory[instance.instanceID] = nil
@@ -50,10 +51,12 @@ extension Converger {
             case .starting, .ready, .serving:
                 guard let instance else {
                     log("drift: \(record.id) (\(record.service)) is recorded \(record.state.rawValue) but gone")
+                    metrics?.recordDrift(service: record.service, kind: "stale_record")
                     try await fail(record, reason: "the instance disappeared from the runtime", in: &world, now: now)
                     continue
                 }
                 if case .exited(let status) = instance.status {
+                    metrics?.recordDrift(service: record.service, kind: "exited")
                     let exit = status.map { "\($0)" } ?? "exited"
                     let reason = "exited unexpectedly (\(exit))\(await logTail(record.id))"
                     try await fail(record, reason: reason, in: &world, now: now)

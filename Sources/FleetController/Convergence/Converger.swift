@@ -49,6 +49,8 @@ public actor Converger {
     let options: Options
     /// Where events go (drift found, failures, rollbacks), one line each.
     let log: @Sendable (String) -> Void
+    /// Where drift and failures are counted, when the converger runs inside a controller service.
+    let metrics: FleetMetrics?
 
     var health: [String: HealthStreak] = [:]
     var counters: [String: (created: Int, destroyed: Int)] = [:]
@@ -58,11 +60,13 @@ public actor Converger {
         registry: any Registry,
         runtime: any Runtime,
         options: Options = Options(),
+        metrics: FleetMetrics? = nil,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.registry = registry
         self.runtime = runtime
         self.options = options
+        self.metrics = metrics
         self.log = log
     }
 

@@ -52,7 +52,13 @@ extension ControllerService {
             }
             await annotate(current, result: result, reason: reasons.isEmpty ? nil : reasons.joined(separator: "\n"))
             logger.notice("\(current.commit.short): \(result.rawValue)")
+            for service in report where service.phase.failureReason != nil || current.from[service.service] != nil {
+                metrics.recordRollout(
+                    service: service.service,
+                    result: Self.result(of: service.phase).rawValue.replacingOccurrences(of: "-", with: "_"))
+            }
             if result == .converged {
+                metrics.setDeployedRevision(current.commit.hex)
                 lastDeployed = current.commit
                 try? ControllerState(lastDeployed: current.commit).save(to: configuration.resolvedStateDirectory)
             }

@@ -19,6 +19,8 @@ extension ControllerService {
         } catch {
             gitFailures += 1
             gitProblem = "\(error)"
+            metrics.recordGitFailure(
+                operation: "fetch", code: (error as? GitError).map { "\($0.code)" } ?? "other")
             logger.error("git: \(error) (attempt \(gitFailures); the fleet stays as it is)")
             return false
         }
@@ -34,7 +36,9 @@ extension ControllerService {
             let remoteHead = try GitRemoteHead.lookup(
                 url: configuration.repository, branch: configuration.branch, credentials: configuration.credentials)
             if let remoteHead, remoteHead == lastSeenHead { return nil }
+            let started = ContinuousClock.now
             try repository.fetch()
+            metrics.recordGitFetch(duration: ContinuousClock.now - started)
         }
         let head = try repository.resolve(configuration.branch)
         return head == lastSeenHead ? nil : head

@@ -16,11 +16,12 @@ import ServiceLifecycle
 /// reconciled every resync interval with no new commit, to heal drift. Failures of Git back off
 /// exponentially and show in readiness; the fleet keeps running as it is meanwhile.
 public actor ControllerService: Service {
-    public let configuration: ControllerConfiguration
+    public nonisolated let configuration: ControllerConfiguration
     let registry: any Registry
     let runtime: any Runtime
     let converger: Converger
     let logger: Logger
+    public nonisolated let metrics: FleetMetrics
     nonisolated let wake = WakeSignal()
     nonisolated let requests = ControllerRequests()
 
@@ -34,6 +35,7 @@ public actor ControllerService: Service {
     var deployment: Deployment?
     var lastReport: [ServiceConvergence] = []
     var lastDeployed: CommitID?
+    var lastPassAt: Date?
     let tick: Duration
 
     public init(
@@ -41,6 +43,7 @@ public actor ControllerService: Service {
         registry: any Registry,
         runtime: any Runtime,
         logger: Logger = Logger(label: "gitfleet"),
+        metrics: FleetMetrics = FleetMetrics(),
         tick: Duration = .milliseconds(200)
     ) {
         self.configuration = configuration
@@ -48,8 +51,9 @@ public actor ControllerService: Service {
         self.runtime = runtime
         self.logger = logger
         self.tick = tick
+        self.metrics = metrics
         converger = Converger(
-            registry: registry, runtime: runtime, options: .init(tick: tick),
+            registry: registry, runtime: runtime, options: .init(tick: tick), metrics: metrics,
             log: { [logger] line in logger.notice("\(line)") })
     }
 
@@ -57,6 +61,22 @@ public actor ControllerService: Service {
         SignaturePolicy(
             required: configuration.requireSignedCommits, allowedSignersFile: configuration.allowedSignersFile,
             gpgHome: configuration.gpgHome)
+    }
+
+    /// Why the controller is not ready, if it is not: Git or the registry failing, or no desired state yet.
+    public func readinessProblems() -> [String] {
+        var problems: [String] = []
+        if let gitProblem { problems.append("git: \(gitProblem) (\(gitFailures) failed attempts)") }
+        if let registryProblem { problems.append("registry: \(registryProblem)") }
+        if desired == nil && gitProblem == nil { problems.append("no desired state read yet") }
+        return problems
+    }
+
+    /// What the controller knows now, for the status API.
+    public func snapshot() -> ControllerSnapshot {
+        ControllerSnapshot(
+            fleet: desired?.name, revision: lastDeployed?.hex, fetchedRevision: lastSeenHead?.hex,
+            deploying: deployment?.commit.hex, lastPassAt: lastPassAt, services: lastReport)
     }
 
     /// Asks for a fetch at once (a webhook saw a push); coalesces with any fetch already asked for.
@@ -113,13 +133,25 @@ public actor ControllerService: Service {
     /// One reconcile pass; closes the deployment in flight once every service has settled.
     func pass() async {
         guard let desired else { return }
+        let started = ContinuousClock.now
         do {
             lastReport = try await converger.reconcile(desired)
             registryProblem = nil
+            lastPassAt = Date()
         } catch {
             registryProblem = "\(error)"
             logger.error("reconcile failed: \(error)")
+            metrics.recordReconcile(result: "error", duration: ContinuousClock.now - started)
             return
+        }
+        let settled = lastReport.allSatisfy(\.phase.isSettled)
+        metrics.recordReconcile(result: settled ? "converged" : "progressing", duration: ContinuousClock.now - started)
+        if let records = try? await registry.instances(service: nil).map(\.record) {
+            let byService = Dictionary(grouping: records, by: \.service)
+            for service in Set(byService.keys).union(desired.services.map(\.name)) {
+                let counts = Dictionary(grouping: byService[service] ?? [], by: \.state).mapValues(\.count)
+                metrics.setInstanceCounts(service: service, counts: counts)
+            }
         }
         await progress(lastReport)
     }
@@ -165,4 +197,17 @@ struct ControllerState: Codable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: "\(directory)/controller.json"), options: .atomic)
     }
+}
+
+/// A moment's view of the controller, for the status API.
+public struct ControllerSnapshot: Sendable {
+    public var fleet: String?
+    /// The last commit that converged.
+    public var revision: String?
+    /// The head last seen on the tracked branch.
+    public var fetchedRevision: String?
+    /// The commit being rolled out, if any.
+    public var deploying: String?
+    public var lastPassAt: Date?
+    public var services: [ServiceConvergence]
 }

@@ -3,6 +3,7 @@ import FleetController
 import FleetModel
 import FleetRegistry
 import FleetRuntime
+import FleetServer
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -136,11 +137,33 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = try StateOptions.openRegistry(in: stateDirectory)
         let runtime = ProcessRuntime(stateDirectory: stateDirectory)
         let logger = Logger(label: "gitfleet")
+        let metrics = FleetMetrics()
         let controller = ControllerService(
-            configuration: configuration, registry: registry, runtime: runtime, logger: logger)
+            configuration: configuration, registry: registry, runtime: runtime, logger: logger, metrics: metrics)
+        var secrets: [WebhookProvider: String] = [:]
+        secrets[.github] = configuration.githubSecretFile
+        secrets[.gitlab] = configuration.gitlabSecretFile
+        secrets[.gitea] = configuration.giteaSecretFile
+        secrets[.generic] = configuration.genericSecretFile
+        let server: ControllerHTTPServer
+        do {
+            server = try ControllerHTTPServer(
+                configuration: ServerConfiguration(
+                    host: configuration.listenHost, port: configuration.listenPort, webhookSecretFiles: secrets),
+                endpoint: ControllerEndpointAdapter(controller: controller, registry: registry), metrics: metrics)
+        } catch {
+            Terminal.error("error: the HTTP server cannot start: \(error)")
+            throw CommandFailure()
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: controller)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [.init(service: controller), .init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        Task {
+            if let port = try? await server.listeningPort() {
+                logger.notice("listening on \(configuration.listenHost):\(port)")
+            }
+        }
         try await group.run()
         try await registry.close()
     }

@@ -1,0 +1,68 @@
+import FleetController
+import FleetModel
+import FleetRegistry
+import FleetServer
+
+/// Presents the controller service to the HTTP server. It lives here, where both are known: the
+/// server depends on the controller, never the other way round.
+struct ControllerEndpointAdapter: ControllerEndpoint {
+    let controller: ControllerService
+    let registry: any Registry
+
+    var trackedBranch: String { controller.configuration.branch }
+
+    func readiness() async -> Readiness {
+        var problems = await controller.readinessProblems()
+        do {
+            try await registry.ping()
+        } catch {
+            problems.append("registry: \(error)")
+        }
+        return problems.isEmpty ? .ready : .notReady(problems)
+    }
+
+    func status() async -> StatusDocument {
+        let snapshot = await controller.snapshot()
+        let result =
+            snapshot.deploying != nil
+            ? "in-progress" : snapshot.services.allSatisfy(\.phase.isSettled) ? "settled" : "progressing"
+        return StatusDocument(
+            fleet: snapshot.fleet, trackedBranch: trackedBranch, revision: snapshot.revision,
+            fetchedRevision: snapshot.fetchedRevision, result: result, lastReconcileAt: snapshot.lastPassAt,
+            services: snapshot.services.map { service in
+                ServiceSummary(
+                    name: service.service, result: Self.describe(service.phase), replicas: service.replicas,
+                    ready: service.ready, image: service.toImage, reason: service.phase.failureReason)
+            })
+    }
+
+    func service(named name: String) async -> ServiceDocument? {
+        let snapshot = await controller.snapshot()
+        let records = (try? await registry.instances(service: name).map(\.record)) ?? []
+        guard let service = snapshot.services.first(where: { $0.service == name }) else {
+            guard !records.isEmpty else { return nil }
+            return ServiceDocument(
+                name: name, result: "unknown", replicas: 0, ready: 0, instances: records.map(InstanceDocument.init))
+        }
+        return ServiceDocument(
+            name: name, result: Self.describe(service.phase), replicas: service.replicas, ready: service.ready,
+            image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
+            reason: service.phase.failureReason, instances: records.map(InstanceDocument.init))
+    }
+
+    func trigger(_ reason: TriggerReason) async {
+        controller.requestFetch(reason: "\(reason)")
+    }
+
+    static func describe(_ phase: ServiceConvergence.Phase) -> String {
+        switch phase {
+        case .converged: return "converged"
+        case .progressing: return "progressing"
+        case .waiting: return "waiting"
+        case .rollingBack: return "rolling-back"
+        case .rolledBack: return "rolled-back"
+        case .failed: return "failed"
+        case .removing: return "removing"
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Crypto
+import FleetModel
+import Foundation
+import GitFleetTesting
+import Testing
+
+@Suite("gitfleet serve: webhooks, signed commits, history, readiness", .serialized)
+struct ServeTrustAndWebhookTests {
+    static func signature(_ body: Data, secret: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test("A correctly signed webhook deploys at once; a wrongly signed one gets 401 and changes nothing")
+    func webhookTriggersDeploy() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.push()
+        let secretFile = fleet.repository.directory.appending("github-secret")
+        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        // A poll interval far longer than the test: only the webhook can explain a quick deploy.
+        let serve = try ServeProcess(
+            fleet: fleet, remote: remote, extra: ["--poll-interval", "10m", "--github-secret-file", secretFile])
+        do {
+            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
+            try fleet.push()
+            let body = Data(#"{"ref": "refs/heads/main", "after": "\#(v2)"}"#.utf8)
+
+            let forged = try await serve.request(
+                "POST", "/webhooks/github", body: body,
+                headers: [
+                    "Content-Type": "application/json", "X-GitHub-Event": "push",
+                    "X-Hub-Signature-256": Self.signature(body, secret: "wrong"),
+                ])
+            #expect(forged.status == 401, "\(forged)")
+            try await Task.sleep(for: .seconds(2))
+            #expect(remote.gitfleetNote(on: v2) == nil, "a forged webhook deployed v2")
+            #expect(try await fleet.records().allSatisfy { $0.revision == v1 })
+
+            let sent = ContinuousClock.now
+            let genuine = try await serve.request(
+                "POST", "/webhooks/github", body: body,
+                headers: [
+                    "Content-Type": "application/json", "X-GitHub-Event": "push",
+                    "X-Hub-Signature-256": Self.signature(body, secret: "s3cret"),
+                ])
+            #expect(genuine.status == 202, "\(genuine)")
+            let note = await remote.waitForNote(on: v2, timeout: .seconds(30)) { $0.contains("result: converged") }
+            #expect(note?.contains("result: converged") == true, "\(serve.log)")
+            #expect(ContinuousClock.now - sent < .seconds(30), "the webhook did not deploy at once")
+
+            let metrics = try await serve.request("GET", "/metrics")
+            #expect(metrics.body.contains("gitfleet_deployed_revision_info{revision=\"\(v2)\"} 1"), "\(metrics.body)")
+            #expect(metrics.body.contains("gitfleet_webhook_requests_total"), "\(metrics.body)")
+            let status = try await serve.request("GET", "/api/v1/services/web")
+            #expect(
+                status.status == 200 && status.body.contains("\"ready\" : 1") || status.body.contains("\"ready\":1"),
+                "\(status)")
+        } catch {
+            await serve.stop()
+            await fleet.tearDown()
+            throw error
+        }
+        await serve.stop()
+        await fleet.tearDown()
+    }
+
+    @Test(
+        "With signatures required, an unsigned commit is rejected and an SSH-signed commit by an allowed signer deploys"
+    )
+    func signedCommits() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let keys = fleet.repository.directory.appending("keys")
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        let trusted = try SSHSigningKey(in: keys, name: "trusted")
+        let stranger = try SSHSigningKey(in: keys, name: "stranger", principal: "stranger@gitfleet.invalid")
+        let allowed = try SSHSigningKey.writeAllowedSigners([trusted], to: keys + "/allowed_signers")
+
+        try fleet.repository.git.write(
+            "services/web.yaml", FleetRepository.service("web", image: "demo/web:1.0.0", replicas: 1))
+        let signed = try fleet.repository.git.commitSigned("web 1.0.0, signed", with: trusted)
+        try fleet.push()
+        let serve = try ServeProcess(
+            fleet: fleet, remote: remote,
+            extra: ["--require-signed-commits", "true", "--allowed-signers-file", allowed])
+        do {
+            let deployed = await remote.waitForNote(on: signed) { $0.contains("result: converged") }
+            #expect(deployed?.contains("method: ssh") == true, "\(deployed ?? "")\n\(serve.log)")
+            #expect(deployed?.contains("tester@gitfleet.invalid") == true, "\(deployed ?? "")")
+
+            let unsigned = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
+            try fleet.push()
+            let rejected = await remote.waitForNote(on: unsigned) { $0.contains("result: rejected") }
+            #expect(rejected?.contains("not signed") == true, "\(rejected ?? "")\n\(serve.log)")
+
+            try fleet.repository.git.write(
+                "services/web.yaml", FleetRepository.service("web", image: "demo/web:2.0.0", replicas: 1))
+            let foreign = try fleet.repository.git.commitSigned("web 2.0.0 by a stranger", with: stranger)
+            try fleet.push()
+            let refused = await remote.waitForNote(on: foreign) { $0.contains("result: rejected") }
+            #expect(refused?.contains("allowed_signers") == true, "\(refused ?? "")")
+            #expect(
+                try await fleet.records().allSatisfy { $0.revision == signed }, "an untrusted commit changed the fleet")
+
+            // history tells the story, newest first.
+            let history = try BuiltProducts.gitfleet([
+                "history", "--repo", remote.fileURL, "--cache-dir",
+                fleet.repository.directory.appending("history-cache"),
+            ])
+            #expect(history.status == 0, "\(history)")
+            let lines = history.standardOutput.split(separator: "\n").filter { !$0.hasPrefix(" ") }
+            #expect(lines.count == 3, "\(history.standardOutput)")
+            #expect(
+                lines.first?.contains("rejected") == true && lines.first?.contains(String(foreign.prefix(12))) == true)
+            #expect(
+                lines.last?.contains("converged") == true && lines.last?.contains(String(signed.prefix(12))) == true)
+            let json = try BuiltProducts.gitfleet([
+                "history", "web", "--json", "--repo", remote.fileURL, "--cache-dir",
+                fleet.repository.directory.appending("history-cache"),
+            ])
+            #expect(json.standardOutput.contains("\"result\" : \"converged\""), "\(json)")
+        } catch {
+            await serve.stop()
+            await fleet.tearDown()
+            throw error
+        }
+        await serve.stop()
+        await fleet.tearDown()
+    }
+
+    @Test("While the remote is unreachable the fleet stays as it is and /readyz says why")
+    func unreachableRemote() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.push()
+        let serve = try ServeProcess(fleet: fleet, remote: remote)
+        do {
+            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            #expect(try await serve.request("GET", "/readyz").status == 200)
+            let before = try await fleet.records()
+            try FileManager.default.moveItem(atPath: remote.path, toPath: remote.path + ".gone")
+            var ready = (status: 200, body: "")
+            for _ in 0..<50 where ready.status == 200 {
+                try await Task.sleep(for: .milliseconds(200))
+                ready = try await serve.request("GET", "/readyz")
+            }
+            #expect(ready.status == 503, "\(ready)")
+            #expect(ready.body.contains("git"), "\(ready)")
+            #expect(try await fleet.records() == before, "the fleet changed while Git was unreachable")
+            #expect(try await serve.request("GET", "/healthz").status == 200)
+            let metrics = try await serve.request("GET", "/metrics")
+            #expect(metrics.body.contains("gitfleet_git_failures_total"), "\(metrics.body)")
+        } catch {
+            await serve.stop()
+            await fleet.tearDown()
+            throw error
+        }
+        await serve.stop()
+        await fleet.tearDown()
+    }
+}
