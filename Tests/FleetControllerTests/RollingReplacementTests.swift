@@ -31,7 +31,7 @@ struct RollingReplacementTests {
             let v2Records = try await fixture.records()
             #expect(v2Records.count == 3)
             #expect(v2Records.allSatisfy { $0.state == .serving && $0.specHash == SpecHash(v2) })
-            #expect(await probe.rounds > 10, "the probe barely ran")
+            #expect(await probe.rounds >= 3, "the probe barely ran during the rollout")
             #expect(await probe.fewestAnswering >= 3, "fewer than 3 instances answered during the rollout")
             let mismatches = await probe.mismatches
             #expect(mismatches.isEmpty, "\(mismatches)")

@@ -41,7 +41,7 @@ struct ApplyCommandTests {
                 $0.state == .serving && $0.revision == v2Commit && $0.image.hasPrefix("demo/web:1.1.0@sha256:")
             })
         #expect(Set(v2.map(\.specHash)).count == 1)
-        #expect(await probe.rounds > 10, "the probe barely ran")
+        #expect(await probe.rounds >= 3, "the probe barely ran during the rollout")
         #expect(await probe.fewestAnswering >= 3, "fewer than 3 instances answered at some moment")
         let mismatches = await probe.mismatches
         #expect(mismatches.isEmpty, "answers from a process with another spec hash: \(mismatches)")

@@ -13,20 +13,24 @@ struct ServeCommandTests {
         try fleet.push()
         let serve = try ServeProcess(fleet: fleet, remote: remote)
         do {
-            let first = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            let first = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             #expect(first?.contains("result: converged") == true, "\(serve.log)")
 
             let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 2)
             try fleet.push()
             let pushedAt = ContinuousClock.now
-            let note = await remote.waitForNote(on: v2) { $0.contains("result: converged") }
+            let note = await remote.waitForNote(on: v2) { $0.contains("\nresult: converged") }
             let took = ContinuousClock.now - pushedAt
             let text = try #require(note, "\(serve.log)")
-            #expect(text.contains("result: converged"), "\(text)\n\(serve.log)")
-            #expect(text.contains("from: \"demo/web:1.0.0@sha256:"), "\(text)")
-            #expect(text.contains("to: \"demo/web:1.1.0@sha256:"), "\(text)")
-            #expect(text.contains("created: \"2\"") && text.contains("destroyed: \"2\""), "\(text)")
-            #expect(text.contains("controller: \"gitfleet-test\""), "\(text)")
+            let annotation = try StatusAnnotation(yaml: text)
+            #expect(annotation.result == .converged, "\(text)\n\(serve.log)")
+            #expect(annotation.revision == v2)
+            #expect(annotation.controller == "gitfleet-test")
+            let web = try #require(annotation.services["web"], "\(text)")
+            #expect(web.from?.hasPrefix("demo/web:1.0.0@sha256:") == true, "\(text)")
+            #expect(web.to?.hasPrefix("demo/web:1.1.0@sha256:") == true, "\(text)")
+            #expect(web.created == 2 && web.destroyed == 2, "\(text)")
+            #expect(web.took != nil)
             // One poll interval (1s) to notice, plus the rollout itself (two instances, health-gated).
             #expect(took < .seconds(20), "took \(took)")
             let records = try await fleet.records()
@@ -50,11 +54,11 @@ struct ServeCommandTests {
         try fleet.push()
         let serve = try ServeProcess(fleet: fleet, remote: remote, extra: ["--resync-interval", "1s"])
         do {
-            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let broken = try fleet.commitWeb(
                 "demo/web:broken", replicas: 2, progressDeadline: "10s", startTimeout: "2s")
             try fleet.push()
-            let note = await remote.waitForNote(on: broken) { $0.contains("result: rolled-back") }
+            let note = await remote.waitForNote(on: broken) { $0.contains("\nresult: rolled-back") }
             let text = try #require(note, "\(serve.log)")
             #expect(text.contains("result: rolled-back"), "\(text)\n\(serve.log)")
             #expect(text.contains("progressDeadline 10s"), "\(text)")
@@ -83,7 +87,7 @@ struct ServeCommandTests {
         try fleet.push()
         let serve = try ServeProcess(fleet: fleet, remote: remote)
         do {
-            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let before = try await fleet.records()
             try fleet.repository.git.write(
                 "services/api.yaml",
@@ -91,7 +95,7 @@ struct ServeCommandTests {
             )
             let bad = try fleet.repository.git.commit("a broken api")
             try fleet.push()
-            let note = await remote.waitForNote(on: bad) { $0.contains("result: rejected") }
+            let note = await remote.waitForNote(on: bad) { $0.contains("\nresult: rejected") }
             let text = try #require(note, "\(serve.log)")
             #expect(text.contains("services/api.yaml:6:13: spec.replicas"), "\(text)")
             #expect(text.contains("services/api.yaml:7:15: spec.dependsOn[0]"), "\(text)")
@@ -122,7 +126,7 @@ struct ServeCommandTests {
         do {
             let second = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
             try fleet.push()
-            let note = await remote.waitForNote(on: second) { $0.contains("result: converged") }
+            let note = await remote.waitForNote(on: second) { $0.contains("\nresult: converged") }
             #expect(note?.contains("result: converged") == true, "\(serve.log)")
             // The other writer's note is still there (on the first commit the controller annotated too,
             // the newer text wins and the older stays in the notes history).

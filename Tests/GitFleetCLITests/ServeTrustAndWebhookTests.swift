@@ -23,7 +23,7 @@ struct ServeTrustAndWebhookTests {
         let serve = try ServeProcess(
             fleet: fleet, remote: remote, extra: ["--poll-interval", "10m", "--github-secret-file", secretFile])
         do {
-            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
             try fleet.push()
             let body = Data(#"{"ref": "refs/heads/main", "after": "\#(v2)"}"#.utf8)
@@ -47,7 +47,7 @@ struct ServeTrustAndWebhookTests {
                     "X-Hub-Signature-256": Self.signature(body, secret: "s3cret"),
                 ])
             #expect(genuine.status == 202, "\(genuine)")
-            let note = await remote.waitForNote(on: v2, timeout: .seconds(30)) { $0.contains("result: converged") }
+            let note = await remote.waitForNote(on: v2, timeout: .seconds(30)) { $0.contains("\nresult: converged") }
             #expect(note?.contains("result: converged") == true, "\(serve.log)")
             #expect(ContinuousClock.now - sent < .seconds(30), "the webhook did not deploy at once")
 
@@ -87,20 +87,20 @@ struct ServeTrustAndWebhookTests {
             fleet: fleet, remote: remote,
             extra: ["--require-signed-commits", "true", "--allowed-signers-file", allowed])
         do {
-            let deployed = await remote.waitForNote(on: signed) { $0.contains("result: converged") }
+            let deployed = await remote.waitForNote(on: signed) { $0.contains("\nresult: converged") }
             #expect(deployed?.contains("method: ssh") == true, "\(deployed ?? "")\n\(serve.log)")
             #expect(deployed?.contains("tester@gitfleet.invalid") == true, "\(deployed ?? "")")
 
             let unsigned = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
             try fleet.push()
-            let rejected = await remote.waitForNote(on: unsigned) { $0.contains("result: rejected") }
+            let rejected = await remote.waitForNote(on: unsigned) { $0.contains("\nresult: rejected") }
             #expect(rejected?.contains("not signed") == true, "\(rejected ?? "")\n\(serve.log)")
 
             try fleet.repository.git.write(
                 "services/web.yaml", FleetRepository.service("web", image: "demo/web:2.0.0", replicas: 1))
             let foreign = try fleet.repository.git.commitSigned("web 2.0.0 by a stranger", with: stranger)
             try fleet.push()
-            let refused = await remote.waitForNote(on: foreign) { $0.contains("result: rejected") }
+            let refused = await remote.waitForNote(on: foreign) { $0.contains("\nresult: rejected") }
             #expect(refused?.contains("allowed_signers") == true, "\(refused ?? "")")
             #expect(
                 try await fleet.records().allSatisfy { $0.revision == signed }, "an untrusted commit changed the fleet")
@@ -139,7 +139,7 @@ struct ServeTrustAndWebhookTests {
         try fleet.push()
         let serve = try ServeProcess(fleet: fleet, remote: remote)
         do {
-            _ = await remote.waitForNote(on: v1) { $0.contains("result: converged") }
+            _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             #expect(try await serve.request("GET", "/readyz").status == 200)
             let before = try await fleet.records()
             try FileManager.default.moveItem(atPath: remote.path, toPath: remote.path + ".gone")

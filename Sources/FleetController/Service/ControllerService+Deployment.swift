@@ -75,7 +75,8 @@ extension ControllerService {
     func annotate(_ deployment: Deployment, result: DeploymentResult, reason: String? = nil) async {
         var services: [String: ServiceStatus] = [:]
         for service in deployment.fleet.services {
-            let report = lastReport.first { $0.service == service.name }
+            // A report from before this deployment's first pass speaks of another spec.
+            let report = lastReport.first { $0.service == service.name && $0.targetSpecHash == SpecHash(service) }
             let base = deployment.baseCounters[service.name] ?? (0, 0)
             services[service.name] = ServiceStatus(
                 result: report.map { Self.result(of: $0.phase) } ?? .inProgress,
