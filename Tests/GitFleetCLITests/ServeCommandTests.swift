@@ -11,8 +11,7 @@ struct ServeCommandTests {
         let remote = try fleet.remote()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
         try fleet.push()
-        let serve = try ServeProcess(fleet: fleet, remote: remote)
-        do {
+        try await fleet.withServe(remote) { serve in
             let first = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             #expect(first?.contains("result: converged") == true, "\(serve.log)")
 
@@ -36,14 +35,9 @@ struct ServeCommandTests {
             let records = try await fleet.records()
             #expect(records.count == 2 && records.allSatisfy { $0.revision == v2 && $0.state == .serving })
             #expect(try remote.revParse("main") == v2, "the controller moved the branch")
-        } catch {
-            await serve.stop()
-            await fleet.tearDown()
-            throw error
+            #expect(await serve.stop(), "serve did not stop gracefully on SIGTERM")
+            #expect(serve.log.contains("stopped at a safe point"), "\(serve.log)")
         }
-        #expect(await serve.stop(), "serve did not stop gracefully on SIGTERM")
-        #expect(serve.log.contains("stopped at a safe point"), "\(serve.log)")
-        await fleet.tearDown()
     }
 
     @Test("A version that never becomes healthy rolls back by itself, the note says so, and it is not retried")
@@ -52,8 +46,7 @@ struct ServeCommandTests {
         let remote = try fleet.remote()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
         try fleet.push()
-        let serve = try ServeProcess(fleet: fleet, remote: remote, extra: ["--resync-interval", "1s"])
-        do {
+        try await fleet.withServe(remote, extra: ["--resync-interval", "1s"]) { serve in
             _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let broken = try fleet.commitWeb(
                 "demo/web:broken", replicas: 2, progressDeadline: "10s", startTimeout: "2s")
@@ -70,13 +63,7 @@ struct ServeCommandTests {
             #expect(records.filter { $0.state == .quarantined }.count == quarantined, "the failed spec was retried")
             #expect(records.filter { $0.state == .serving }.allSatisfy { $0.revision == v1 })
             #expect(records.filter { $0.state == .serving }.count == 2)
-        } catch {
-            await serve.stop()
-            await fleet.tearDown()
-            throw error
         }
-        await serve.stop()
-        await fleet.tearDown()
     }
 
     @Test("A broken manifest at a new commit changes nothing and its note lists every error")
@@ -85,8 +72,7 @@ struct ServeCommandTests {
         let remote = try fleet.remote()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
         try fleet.push()
-        let serve = try ServeProcess(fleet: fleet, remote: remote)
-        do {
+        try await fleet.withServe(remote) { serve in
             _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let before = try await fleet.records()
             try fleet.repository.git.write(
@@ -100,13 +86,7 @@ struct ServeCommandTests {
             #expect(text.contains("services/api.yaml:6:13: spec.replicas"), "\(text)")
             #expect(text.contains("services/api.yaml:7:15: spec.dependsOn[0]"), "\(text)")
             #expect(try await fleet.records() == before, "a rejected commit changed the fleet")
-        } catch {
-            await serve.stop()
-            await fleet.tearDown()
-            throw error
         }
-        await serve.stop()
-        await fleet.tearDown()
     }
 
     @Test("Two writers adding notes to the same remote both keep their notes")
@@ -122,8 +102,7 @@ struct ServeCommandTests {
         _ = try other.git("notes", "--ref=audit", "add", "-m", "reviewed by audit", "origin/main")
         _ = try other.git("notes", "--ref=gitfleet", "add", "-m", "manual: deployed by hand once", first)
         _ = try other.git("push", "-q", "origin", "refs/notes/gitfleet")
-        let serve = try ServeProcess(fleet: fleet, remote: remote)
-        do {
+        try await fleet.withServe(remote) { serve in
             let second = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
             try fleet.push()
             let note = await remote.waitForNote(on: second) { $0.contains("\nresult: converged") }
@@ -132,12 +111,6 @@ struct ServeCommandTests {
             // the newer text wins and the older stays in the notes history).
             let history = try remote.git("log", "-p", "refs/notes/gitfleet")
             #expect(history.contains("manual: deployed by hand once"), "the other writer's note was lost")
-        } catch {
-            await serve.stop()
-            await fleet.tearDown()
-            throw error
         }
-        await serve.stop()
-        await fleet.tearDown()
     }
 }

@@ -100,3 +100,28 @@ extension EmbeddedFleet {
         try repository.git.push("origin", "main")
     }
 }
+
+extension EmbeddedFleet {
+    /// Runs `body` with a `gitfleet serve` process watching `remote`; stops it and tears the fleet down
+    /// afterwards, whether `body` succeeded or threw.
+    func withServe(
+        _ remote: GitFixture, extra: [String] = [], _ body: (ServeProcess) async throws -> Void
+    ) async throws {
+        let serve: ServeProcess
+        do {
+            serve = try ServeProcess(fleet: self, remote: remote, extra: extra)
+        } catch {
+            await tearDown()
+            throw error
+        }
+        do {
+            try await body(serve)
+        } catch {
+            await serve.stop()
+            await tearDown()
+            throw error
+        }
+        await serve.stop()
+        await tearDown()
+    }
+}
