@@ -1,4 +1,5 @@
 import FleetModel
+import FleetRuntime
 import Foundation
 import GitFleetTesting
 import Testing
@@ -111,6 +112,65 @@ struct ServeCommandTests {
             // the newer text wins and the older stays in the notes history).
             let history = try remote.git("log", "-p", "refs/notes/gitfleet")
             #expect(history.contains("manual: deployed by hand once"), "the other writer's note was lost")
+        }
+    }
+}
+
+@Suite("gitfleet serve: a newer commit supersedes the rollout in flight", .serialized)
+struct SupersedeTests {
+    @Test(
+        "v3 pushed while v2 rolls out takes over at the next safe point; only v3 is left and v2's note says superseded")
+    func newerCommitSupersedes() async throws {
+        let fleet = try EmbeddedFleet()
+        // A v2 that takes 4 seconds to start, so its rollout is surely still in flight when v3 arrives.
+        _ = try DemoImage.install(
+            into: ImageStore(root: fleet.stateDirectory + "/images"), tag: "slow",
+            binary: try RuntimeFixtures.demoBinary(),
+            env: ["VERSION": "slow", "DEMO_START_DELAY": "4"])
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.push()
+        try await fleet.withServe(remote) { serve in
+            _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            let v2 = try fleet.commitWeb("demo/web:slow", replicas: 2)
+            try fleet.push()
+            let started = await remote.waitForNote(on: v2) { $0.contains("\nresult: in-progress") }
+            #expect(started != nil, "v2 never started: \(serve.log)")
+            let v3 = try fleet.commitWeb("demo/web:2.0.0", replicas: 2)
+            try fleet.push()
+
+            let done = await remote.waitForNote(on: v3) { $0.contains("\nresult: converged") }
+            #expect(done != nil, "v3 did not converge: \(serve.log)")
+            let superseded = remote.gitfleetNote(on: v2) ?? ""
+            #expect(superseded.contains("\nresult: superseded"), "\(superseded)")
+            let live = try await fleet.records().filter { $0.state.isLive }
+            #expect(live.count == 2 && live.allSatisfy { $0.revision == v3 && $0.state == .serving }, "\(live)")
+            let running = try await fleet.inventory().filter { $0.status.isRunning }
+            #expect(Set(running.map(\.instanceID)) == Set(live.map(\.id)), "a v1 or v2 process is still running")
+        }
+    }
+}
+
+@Suite("gitfleet serve: history rewrites", .serialized)
+struct HistoryRewriteTests {
+    @Test("A force-pushed head that does not descend from the deployed commit is refused when so configured")
+    func rewriteRefused() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
+        try fleet.push()
+        try await fleet.withServe(remote, extra: ["--refuse-history-rewrite", "true"]) { serve in
+            _ = await remote.waitForNote(on: v2) { $0.contains("\nresult: converged") }
+            // Rewrite: drop v2 and put another commit on v1 in its place.
+            _ = try fleet.repository.git.git("reset", "-q", "--hard", v1)
+            let rewritten = try fleet.commitWeb("demo/web:2.0.0", replicas: 1)
+            _ = try fleet.repository.git.git("push", "-q", "--force", "origin", "main")
+            let note = await remote.waitForNote(on: rewritten) { $0.contains("\nresult: rejected") }
+            let annotation = try StatusAnnotation(yaml: try #require(note, "\(serve.log)"))
+            #expect(annotation.reason?.contains("history rewritten") == true, "\(note ?? "")")
+            #expect(annotation.rewrite?.from == v2)
+            #expect(try await fleet.records().allSatisfy { $0.revision == v2 }, "a refused rewrite changed the fleet")
         }
     }
 }
