@@ -33,10 +33,10 @@ import Foundation
 /// records the status in `exit.json`, so no zombie outlives the next reconcile. After a controller restart the
 /// processes are no longer children (init reaps them) and an exit is reported as `.exited(nil)`.
 ///
-/// **Known window.** The record is written before the spawn and again with the pid after it. A controller
-/// killed between those two writes leaves a record without a pid (inventory: `.unknown`); a retried start
-/// then starts the instance again, and the first process, which carries `GITFLEET_INSTANCE_ID`, is not found.
-/// The window is microseconds; closing it would mean scanning `/proc/*/environ`.
+/// **Interrupted starts.** The record is written before the spawn and again with the pid after it. A
+/// controller killed between those two writes leaves a record without a pid; inventory and a retried start
+/// then look for the process by the `GITFLEET_INSTANCE_ID` in its environment (`/proc/*/environ`) and adopt
+/// it, so the instance is neither lost nor started twice.
 ///
 /// **Not enforced.** `resources` (CPU, memory, user, read-only root) are recorded but not applied: that needs
 /// cgroups or privileges the embedded runtime does not assume. Use a container runtime for isolation.
@@ -84,8 +84,9 @@ public struct ProcessRuntime: Runtime {
                 )
             }
             if record.pid != nil { return observe(record) }
-            // A start interrupted between writing the intent and recording the pid: nothing was recorded as
-            // running, so start over rather than report a process we cannot find.
+            // A start interrupted between writing the intent and recording the pid: adopt the process if the
+            // spawn happened, else start over.
+            if let adopted = adoptInterruptedStart(record, at: recordPath) { return observe(adopted) }
             try? FileManager.default.removeItem(atPath: "\(directory)/root")
         }
 
@@ -285,7 +286,8 @@ public struct ProcessRuntime: Runtime {
         guard InstanceLaunch.isValidInstanceID(instanceID) else { return nil }
         let path = "\(directory(of: instanceID))/instance.json"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try ProcessInstanceFile.read(from: path)
+        let record = try ProcessInstanceFile.read(from: path)
+        return adoptInterruptedStart(record, at: path) ?? record
     }
 
     /// The instance as the OS shows it now; reaps it when it is an exited child of this process.
@@ -301,6 +303,16 @@ public struct ProcessRuntime: Runtime {
             status: status(of: record),
             startedAt: record.startedAt
         )
+    }
+
+    /// The record of an interrupted start with the pid of its process filled in, when that process runs.
+    func adoptInterruptedStart(_ record: ProcessInstanceFile, at path: String) -> ProcessInstanceFile? {
+        guard record.pid == nil, let pid = ProcessIdentity.find(instanceID: record.instanceID) else { return nil }
+        var adopted = record
+        adopted.pid = pid
+        adopted.processStartTicks = ProcessIdentity.snapshot(of: pid)?.startTicks
+        try? adopted.write(to: path)
+        return adopted
     }
 
     func status(of record: ProcessInstanceFile) -> RuntimeInstance.Status {

@@ -229,3 +229,41 @@ struct ProcessRuntimeTests {
         #expect(ArgumentExpansion.expand(input, environment: environment) == expected)
     }
 }
+
+@Suite("ProcessRuntime: a start interrupted between spawn and record")
+struct InterruptedStartTests {
+    @Test("A process whose record lost its pid is found by its instance id and adopted, never started twice")
+    func adoptsTheProcess() async throws {
+        let state = try RuntimeFixtures.temporaryDirectory("gitfleet-interrupted")
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let runtime = ProcessRuntime(stateDirectory: state)
+        let image = try await runtime.resolve(
+            try DemoImage.install(into: runtime.images, tag: "1.0.0", binary: try RuntimeFixtures.demoBinary()))
+        let launch = InstanceLaunch(
+            instanceID: "web-interrupted", service: "web",
+            specHash: SpecHash(rawValue: String(repeating: "a", count: 64)),
+            image: image, ports: ["http": 0])
+        let started = try await runtime.start(launch)
+        defer {
+            Task {
+                _ = try? await runtime.stop(instanceID: launch.instanceID, gracePeriod: .seconds(2))
+                try? await runtime.destroy(instanceID: launch.instanceID, keepLogs: false)
+            }
+        }
+        // Make the record look as if the controller died right after the spawn.
+        let path = "\(state)/instances/\(launch.instanceID)/instance.json"
+        var json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        json.removeValue(forKey: "pid")
+        json.removeValue(forKey: "processStartTicks")
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+
+        let again = try await runtime.start(launch)
+        #expect(again.handle == started.handle, "a second process was started")
+        #expect(again.status.isRunning)
+        let running = try await runtime.inventory().filter { $0.status.isRunning }
+        #expect(running.count == 1)
+        _ = try await runtime.stop(instanceID: launch.instanceID, gracePeriod: .seconds(2))
+        try await runtime.destroy(instanceID: launch.instanceID, keepLogs: false)
+    }
+}
