@@ -40,10 +40,17 @@ public struct SpecHash: Hashable, Sendable, Codable, Comparable, CustomStringCon
         var bytes = Array(SpecHash.versionTag.utf8)
         document.write(into: &bytes)
         let digest = SHA256.hash(data: bytes)
-        rawValue = digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        // One string built from a byte buffer: a string per byte and a join cost more than the hash.
+        let digits = Array("0123456789abcdef".utf8)
+        rawValue = String(unsafeUninitializedCapacity: 64) { buffer in
+            var index = 0
+            for byte in digest {
+                buffer[index] = digits[Int(byte >> 4)]
+                buffer[index + 1] = digits[Int(byte & 0x0f)]
+                index += 2
+            }
+            return index
+        }
     }
 
     /// The canonical document that is hashed, exposed so that tests and docs can show it.
@@ -111,13 +118,12 @@ enum CanonicalValue {
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
             // Sorted by UTF-8 bytes, so the order does not depend on the locale or on String's collation.
-            for (index, key) in members.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes($1.utf8) })
-                .enumerated()
-            {
+            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (index, member) in sorted.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                CanonicalValue.writeString(key, into: &bytes)
+                CanonicalValue.writeString(member.key, into: &bytes)
                 bytes.append(UInt8(ascii: ":"))
-                members[key]!.write(into: &bytes)
+                member.value.write(into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
