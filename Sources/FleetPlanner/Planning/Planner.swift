@@ -15,6 +15,7 @@ public enum Planner {
     public static func plan(desired: Fleet, observed: [InstanceRecord], policy: PlanPolicy = .init()) -> Plan {
         let live = ObservedService.grouping(observed)
         var specs: [String: ServiceSpec] = [:]
+        specs.reserveCapacity(desired.services.count)
         for spec in desired.services where specs[spec.name] == nil {
             specs[spec.name] = spec
         }
