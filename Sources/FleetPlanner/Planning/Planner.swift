@@ -33,7 +33,7 @@ public enum Planner {
         let toImage = spec.image.description
         let replicas = max(spec.replicas, 0)
         let liveCount = observed.liveCount
-        let current = observed.instancesBySpecHash[hash] ?? 0
+        let current = observed.instances(on: hash)
         let outgoing = liveCount - current
 
         if policy.holdsBack(service: spec.name, hash: hash) {
