@@ -28,6 +28,7 @@ let package = Package(
             name: "profile-load",
             dependencies: [
                 .product(name: "FleetModel", package: "gitfleet"),
+                .product(name: "FleetPlanner", package: "gitfleet"),
                 .product(name: "FleetGit", package: "gitfleet"),
                 .product(name: "FleetController", package: "gitfleet"),
             ]

@@ -3,4 +3,10 @@
 // libgit2 1.5 declares git_error_set_str in git2/errors.h (included by git2.h); git2/sys/errors.h only exists
 // from 1.8 on, so it is not included here.
 #include <git2.h>
+
+/* git_libgit2_opts is variadic, which Swift cannot call: one wrapper per option used. */
+static inline int gitfleet_set_cache_object_limit(git_object_t type, size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, bytes);
+}
+
 #endif

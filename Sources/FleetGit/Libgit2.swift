@@ -5,7 +5,15 @@ import CLibgit2
 /// libgit2 must be initialised once before any other call; a lazily initialised global is run exactly once by
 /// the Swift runtime (thread-safe), and is never shut down because cached repositories live until exit.
 enum Libgit2 {
-    private static let initialization: Int32 = git_libgit2_init()
+    private static let initialization: Int32 = {
+        let result = git_libgit2_init()
+        // libgit2 caches only trees of at most 4 KiB by default, so the services tree of a large fleet
+        // (about 450 KiB for 10,000 files) was inflated, hash-checked and parsed again by every tree
+        // diff and path lookup of a reload. Caching trees up to 16 MiB keeps it in memory between them;
+        // the object cache as a whole stays within libgit2's total limit (256 MiB by default).
+        _ = gitfleet_set_cache_object_limit(GIT_OBJECT_TREE, 16 << 20)
+        return result
+    }()
 
     /// Initialises libgit2 if this is the first call in the process.
     static func ensureInitialized() {

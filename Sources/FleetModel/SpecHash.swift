@@ -36,96 +36,175 @@ public struct SpecHash: Hashable, Sendable, Codable, Comparable, CustomStringCon
 
     /// The hash of `spec`.
     public init(_ spec: ServiceSpec) {
-        let document = SpecHash.canonicalDocument(spec)
         var bytes = Array(SpecHash.versionTag.utf8)
-        document.write(into: &bytes)
+        bytes.reserveCapacity(512)
+        SpecHash.writeCanonicalDocument(spec, into: &bytes)
         let digest = SHA256.hash(data: bytes)
-        rawValue = digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        // One string built from a byte buffer: a string per byte and a join cost more than the hash.
+        let digits = Array("0123456789abcdef".utf8)
+        rawValue = String(unsafeUninitializedCapacity: 64) { buffer in
+            var index = 0
+            for byte in digest {
+                buffer[index] = digits[Int(byte >> 4)]
+                buffer[index + 1] = digits[Int(byte & 0x0f)]
+                index += 2
+            }
+            return index
+        }
     }
 
     /// The canonical document that is hashed, exposed so that tests and docs can show it.
     public static func canonicalJSON(_ spec: ServiceSpec) -> String {
         var bytes: [UInt8] = []
-        canonicalDocument(spec).write(into: &bytes)
+        writeCanonicalDocument(spec, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func canonicalDocument(_ spec: ServiceSpec) -> CanonicalValue {
-        var fields: [String: CanonicalValue] = [
-            "image": .string(spec.image.identity),
-            "command": .array(spec.command.map { .string($0) }),
-            "env": .object(spec.env.mapValues { .string($0) }),
-            "ports": .object(spec.ports.mapValues { .integer(Int64($0)) }),
-        ]
-        if let health = spec.health {
-            var check: [String: CanonicalValue] = [
-                "intervalMs": .integer(health.interval.milliseconds),
-                "timeoutMs": .integer(health.timeout.milliseconds),
-                "healthyThreshold": .integer(Int64(health.healthyThreshold)),
-                "unhealthyThreshold": .integer(Int64(health.unhealthyThreshold)),
-                "startTimeoutMs": .integer(health.startTimeout.milliseconds),
-            ]
-            switch health.probe {
-            case .http(let path, let port):
-                check["http"] = .object(["path": .string(path), "port": .string(port)])
-            case .tcp(let port):
-                check["tcp"] = .object(["port": .string(port)])
-            case .exec(let command):
-                check["exec"] = .array(command.map { .string($0) })
-            }
-            fields["health"] = .object(check)
+    /// Writes the canonical document: a JSON object with keys sorted by their UTF-8 bytes.
+    ///
+    /// The fixed keys are written in that order by hand (the hash is computed for every service on
+    /// every plan, and building dictionaries to sort them was most of its cost); only the keys that
+    /// come from the manifest (env, ports) are sorted at run time.
+    static func writeCanonicalDocument(_ spec: ServiceSpec, into bytes: inout [UInt8]) {
+        var object = CanonicalObjectWriter(&bytes)
+        object.key("command", &bytes)
+        CanonicalValue.writeArray(spec.command, into: &bytes)
+        object.key("env", &bytes)
+        CanonicalValue.writeSorted(spec.env, into: &bytes) { value, bytes in
+            CanonicalValue.writeString(value, into: &bytes)
         }
-        var resources: [String: CanonicalValue] = [:]
-        if let cpu = spec.resources.cpu { resources["milliCPU"] = .integer(Int64((cpu * 1000).rounded())) }
-        if let memory = spec.resources.memory { resources["memory"] = .integer(memory) }
-        if let user = spec.resources.user { resources["user"] = .string(user) }
-        if spec.resources.readOnlyRootFilesystem { resources["readOnlyRootFilesystem"] = .bool(true) }
-        if !resources.isEmpty { fields["resources"] = .object(resources) }
-        return .object(fields)
-    }
-}
-
-/// A JSON value written with sorted keys and no white space: the same value always gives the same bytes.
-enum CanonicalValue {
-    case string(String)
-    case integer(Int64)
-    case bool(Bool)
-    case array([CanonicalValue])
-    case object([String: CanonicalValue])
-
-    func write(into bytes: inout [UInt8]) {
-        switch self {
-        case .string(let text): CanonicalValue.writeString(text, into: &bytes)
-        case .integer(let value): bytes.append(contentsOf: String(value).utf8)
-        case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
-        case .array(let items):
-            bytes.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                item.write(into: &bytes)
+        if let health = spec.health {
+            object.key("health", &bytes)
+            var check = CanonicalObjectWriter(&bytes)
+            if case .exec(let command) = health.probe {
+                check.key("exec", &bytes)
+                CanonicalValue.writeArray(command, into: &bytes)
             }
-            bytes.append(UInt8(ascii: "]"))
-        case .object(let members):
-            bytes.append(UInt8(ascii: "{"))
-            // Sorted by UTF-8 bytes, so the order does not depend on the locale or on String's collation.
-            for (index, key) in members.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes($1.utf8) })
-                .enumerated()
-            {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                CanonicalValue.writeString(key, into: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                members[key]!.write(into: &bytes)
+            check.key("healthyThreshold", &bytes)
+            CanonicalValue.writeInteger(Int64(health.healthyThreshold), into: &bytes)
+            if case .http(let path, let port) = health.probe {
+                check.key("http", &bytes)
+                var http = CanonicalObjectWriter(&bytes)
+                http.key("path", &bytes)
+                CanonicalValue.writeString(path, into: &bytes)
+                http.key("port", &bytes)
+                CanonicalValue.writeString(port, into: &bytes)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            check.key("intervalMs", &bytes)
+            CanonicalValue.writeInteger(health.interval.milliseconds, into: &bytes)
+            check.key("startTimeoutMs", &bytes)
+            CanonicalValue.writeInteger(health.startTimeout.milliseconds, into: &bytes)
+            if case .tcp(let port) = health.probe {
+                check.key("tcp", &bytes)
+                var tcp = CanonicalObjectWriter(&bytes)
+                tcp.key("port", &bytes)
+                CanonicalValue.writeString(port, into: &bytes)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            check.key("timeoutMs", &bytes)
+            CanonicalValue.writeInteger(health.timeout.milliseconds, into: &bytes)
+            check.key("unhealthyThreshold", &bytes)
+            CanonicalValue.writeInteger(Int64(health.unhealthyThreshold), into: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        object.key("image", &bytes)
+        CanonicalValue.writeString(spec.image.identity, into: &bytes)
+        object.key("ports", &bytes)
+        CanonicalValue.writeSorted(spec.ports, into: &bytes) { value, bytes in
+            CanonicalValue.writeInteger(Int64(value), into: &bytes)
+        }
+        let resources = spec.resources
+        if resources.cpu != nil || resources.memory != nil || resources.user != nil
+            || resources.readOnlyRootFilesystem
+        {
+            object.key("resources", &bytes)
+            var fields = CanonicalObjectWriter(&bytes)
+            if let memory = resources.memory {
+                fields.key("memory", &bytes)
+                CanonicalValue.writeInteger(memory, into: &bytes)
+            }
+            if let cpu = resources.cpu {
+                fields.key("milliCPU", &bytes)
+                CanonicalValue.writeInteger(Int64((cpu * 1000).rounded()), into: &bytes)
+            }
+            if resources.readOnlyRootFilesystem {
+                fields.key("readOnlyRootFilesystem", &bytes)
+                bytes.append(contentsOf: "true".utf8)
+            }
+            if let user = resources.user {
+                fields.key("user", &bytes)
+                CanonicalValue.writeString(user, into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
+        bytes.append(UInt8(ascii: "}"))
+    }
+}
+
+/// Writes the keys of one JSON object, which the caller gives in sorted order, and closes it with `}`.
+struct CanonicalObjectWriter {
+    private var first = true
+
+    init(_ bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    mutating func key(_ key: StaticString, _ bytes: inout [UInt8]) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: "\":".utf8)
+    }
+}
+
+/// How the canonical document writes JSON values: sorted keys, no white space, so the same value
+/// always gives the same bytes.
+enum CanonicalValue {
+    static func writeInteger(_ value: Int64, into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    static func writeArray(_ items: [String], into bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            writeString(item, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A JSON object of `members`, keys sorted by their UTF-8 bytes.
+    static func writeSorted<Value>(
+        _ members: [String: Value], into bytes: inout [UInt8], value write: (Value, inout [UInt8]) -> Void
+    ) {
+        bytes.append(UInt8(ascii: "{"))
+        let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        for (index, member) in sorted.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            writeString(member.key, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            write(member.value, &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
     }
 
     static func writeString(_ text: String, into bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        let utf8 = text.utf8
+        // Most strings need no escaping: copy them whole.
+        let copied: Bool? = utf8.withContiguousStorageIfAvailable { buffer in
+            guard !buffer.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            else { return false }
+            bytes.append(contentsOf: buffer)
+            return true
+        }
+        if copied == true {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)

@@ -39,6 +39,7 @@ extension Converger {
         let check = target.health
         for record in candidates {
             guard var streak = health[record.id] else { continue }
+            if let last = streak.lastProbe { pacing.due(at: last.advanced(by: interval)) }
             switch record.state {
             case .starting, .ready:
                 if streak.successes >= (check?.healthyThreshold ?? 1) {
@@ -46,7 +47,9 @@ extension Converger {
                     streak.healthySince = since
                     health[record.id] = streak
                     let minReady = TimeInterval(target.rollout.minReady.milliseconds) / 1000
-                    if now.timeIntervalSince(since) >= minReady {
+                    if now.timeIntervalSince(since) < minReady {
+                        pacing.due(at: since.addingTimeInterval(minReady))
+                    } else {
                         var serving = record
                         serving.state = .serving
                         serving.reason = nil
@@ -59,6 +62,7 @@ extension Converger {
                     streak.healthySince = nil
                     health[record.id] = streak
                     let startTimeout = TimeInterval((check?.startTimeout ?? .seconds(60)).milliseconds) / 1000
+                    pacing.due(at: record.createdAt.addingTimeInterval(startTimeout))
                     if now.timeIntervalSince(record.createdAt) > startTimeout {
                         let reason =
                             "not healthy within startTimeout \((check?.startTimeout ?? .seconds(60)).manifestDescription)"

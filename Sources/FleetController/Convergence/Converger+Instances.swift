@@ -8,11 +8,13 @@ extension Converger {
     func put(_ record: InstanceRecord, in world: inout ObservedWorld) async throws {
         try await registry.commit([.putInstance(record)])
         world.records[record.id] = record
+        pacing.changed = true
     }
 
     func delete(_ id: String, in world: inout ObservedWorld) async throws {
         try await registry.commit([.deleteInstance(id: id)])
         world.records[id] = nil
+        pacing.changed = true
     }
 
     /// Records a new instance of `spec`, starts it, and records that it is starting.
@@ -67,6 +69,9 @@ extension Converger {
     {
         let delay = TimeInterval(drain.delay.milliseconds) / 1000
         let due = records.filter { $0.state == .draining && now.timeIntervalSince($0.updatedAt) >= delay }
+        for record in records where record.state == .draining && now.timeIntervalSince(record.updatedAt) < delay {
+            pacing.due(at: record.updatedAt.addingTimeInterval(delay))
+        }
         let runtime = self.runtime
         try await withThrowingTaskGroup(of: Void.self) { group in
             for record in due {

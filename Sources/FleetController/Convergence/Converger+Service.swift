@@ -49,6 +49,9 @@ extension Converger {
                 progressed = true
             }
             let mayCreate = now >= (backoff[desired.name]?.notBefore ?? .distantPast)
+            if !mayCreate, decision.create > 0, let notBefore = backoff[desired.name]?.notBefore {
+                pacing.due(at: notBefore)
+            }
             for _ in 0..<(mayCreate ? decision.create : 0) {
                 try await create(target, specHash: targetHash, revision: world.revision, in: &world, now: now)
             }
@@ -108,6 +111,7 @@ extension Converger {
             return .converged
         }
         let deadline = TimeInterval(desired.rollout.progressDeadline.milliseconds) / 1000
+        if state.phase == .progressing { pacing.due(at: state.lastProgressAt.addingTimeInterval(deadline)) }
         if state.phase == .progressing, now.timeIntervalSince(state.lastProgressAt) > deadline {
             let reason =
                 "no progress within progressDeadline \(desired.rollout.progressDeadline.manifestDescription)"

@@ -22,7 +22,9 @@ import Foundation
 /// `draining` one is stopped, and a runtime instance with no record at all is drift and is removed.
 public actor Converger {
     public struct Options: Sendable {
-        /// Pause between passes while something is in flight.
+        /// The longest pause between passes while something is in flight. A pass that changed
+        /// something is followed by the next one at once, and a pass that waits for something (a
+        /// probe, a drain delay, a deadline) sleeps only until the earliest of those is due.
         public var tick: Duration
         /// How long quarantined instances are kept, stopped, with their logs.
         public var quarantineRetention: Duration
@@ -55,6 +57,9 @@ public actor Converger {
     var health: [String: HealthStreak] = [:]
     var counters: [String: (created: Int, destroyed: Int)] = [:]
     var backoff: [String: CreationBackoff] = [:]
+    /// What the current pass learnt for pacing the next one: whether it changed a record, and the
+    /// earliest moment something it waits for falls due. Reset at the start of every pass.
+    var pacing = PassPacing()
 
     public init(
         registry: any Registry,
@@ -78,17 +83,33 @@ public actor Converger {
         progress: @Sendable ([ServiceConvergence]) -> Void = { _ in }
     ) async throws -> [ServiceConvergence] {
         let deadline = ContinuousClock.now.advanced(by: timeout)
+        var immediatePasses = 0
         while true {
             let report = try await reconcile(fleet)
             progress(report)
             if report.allSatisfy(\.phase.isSettled) { return report }
-            if ContinuousClock.now >= deadline { return report }
-            try await Task.sleep(for: options.tick)
+            let now = ContinuousClock.now
+            if now >= deadline { return report }
+            // A change may have unblocked the next step (a new instance to probe, old ones to retire
+            // once new ones serve), so look again at once; the bound only guards against a pass that
+            // changes something every time, which would otherwise spin.
+            if pacing.changed && immediatePasses < PassPacing.maxImmediatePasses {
+                immediatePasses += 1
+                continue
+            }
+            immediatePasses = 0
+            // At least a millisecond, so that a deadline already past that the pass did not act on
+            // cannot make the loop spin.
+            let wake = max(
+                min(pacing.nextDue ?? deadline, now.advanced(by: options.tick), deadline),
+                now.advanced(by: .milliseconds(1)))
+            try await Task.sleep(until: wake, clock: .continuous)
         }
     }
 
     /// One pass over the whole fleet. `fleet` must carry images pinned to digests.
     public func reconcile(_ fleet: Fleet) async throws -> [ServiceConvergence] {
+        pacing = PassPacing()
         let now = Date()
         var world = try await observe()
         world.revision = fleet.revision
@@ -158,5 +179,25 @@ struct CreationBackoff {
         failures += 1
         let seconds = min(300.0, pow(2.0, Double(min(failures, 9))))
         notBefore = now.addingTimeInterval(seconds)
+    }
+}
+
+/// How a pass paces the next one (see ``Converger/Options/tick``).
+struct PassPacing {
+    /// Consecutive passes run without a pause before falling back to the tick.
+    static let maxImmediatePasses = 100
+
+    /// Whether the pass created, promoted, retired, destroyed or failed an instance.
+    var changed = false
+    /// The earliest moment something the pass waited for falls due.
+    var nextDue: ContinuousClock.Instant? = nil
+
+    mutating func due(at instant: ContinuousClock.Instant) {
+        nextDue = min(nextDue ?? instant, instant)
+    }
+
+    /// Wall-clock deadlines (records carry `Date`s) mapped onto the monotonic clock the pause uses.
+    mutating func due(at date: Date) {
+        due(at: ContinuousClock.now.advanced(by: .milliseconds(Int64(date.timeIntervalSinceNow * 1000) + 1)))
     }
 }

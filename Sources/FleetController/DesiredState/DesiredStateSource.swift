@@ -12,6 +12,8 @@ public final class DesiredStateSource {
     public let repository: GitRepository
     public let layout: FleetLayout
     private var decoder: ManifestDecoder
+    /// The commit of the last load that succeeded, from which the next one may be a shortcut.
+    private var lastLoadedCommit: CommitID? = nil
 
     public init(
         repository: GitRepository, layout: FleetLayout = FleetLayout(), limits: ManifestLimits = ManifestLimits()
@@ -26,7 +28,50 @@ public final class DesiredStateSource {
 
     /// The fleet at `commit`. Throws ``ManifestError`` for anything wrong in the manifests and
     /// ``GitError`` when the repository itself cannot be read.
+    ///
+    /// Following a branch from the last commit loaded, when Git's tree diff shows that only the
+    /// contents of some service files changed, only those files are read and decoded and the rest of
+    /// the last fleet is kept, provided the checks that span files are sure to come out the same (see
+    /// ``ManifestDecoder/fleet(fleetFile:changedServiceFiles:revision:)``). Anything else (a new,
+    /// removed or renamed file, a changed fleet file, an issue anywhere) takes a full load.
     public func fleet(at commit: CommitID) throws -> Fleet {
+        if let previous = lastLoadedCommit, let fleet = try? shortcut(from: previous, to: commit) {
+            lastLoadedCommit = commit
+            return fleet
+        }
+        lastLoadedCommit = nil
+        let fleet = try fullLoad(at: commit)
+        lastLoadedCommit = commit
+        return fleet
+    }
+
+    /// The fleet at `commit` from the files that changed since `previous`, or nil for a full load.
+    private func shortcut(from previous: CommitID, to commit: CommitID) throws -> Fleet? {
+        var changedFiles: [ManifestFile] = []
+        for change in try repository.changedPaths(from: previous, to: commit, under: layout.servicesPath) {
+            guard change.status == .modified, let path = change.newPath, change.oldPath == path else { return nil }
+            guard FleetLayout.isManifest(path) else { continue }
+            guard let entry = try repository.files(at: commit, under: path, sizes: false).first,
+                entry.path == path, entry.kind == .regular || entry.kind == .executable
+            else { return nil }
+            var issues: [ManifestIssue] = []
+            guard let file = read(entry, issues: &issues), issues.isEmpty else { return nil }
+            changedFiles.append(file)
+        }
+        var fleetFile: ManifestFile? = nil
+        do {
+            if let entry = try repository.files(at: commit, under: layout.fleetFilePath).first {
+                var issues: [ManifestIssue] = []
+                guard let file = read(entry, issues: &issues), issues.isEmpty else { return nil }
+                fleetFile = file
+            }
+        } catch let error as GitError where error.code == .notFound {
+            fleetFile = nil
+        }
+        return decoder.fleet(fleetFile: fleetFile, changedServiceFiles: changedFiles, revision: commit.hex)
+    }
+
+    private func fullLoad(at commit: CommitID) throws -> Fleet {
         var issues: [ManifestIssue] = []
         var fleetEntry: TreeFile? = nil
         do {

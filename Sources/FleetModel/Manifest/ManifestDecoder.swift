@@ -20,6 +20,8 @@ public struct ManifestDecoder: Sendable {
     private var decodedCache: [FileKey: DecodedFile] = [:]
     /// The defaults that `decodedCache` was decoded with.
     private var decodedDefaultsFingerprint: String? = nil
+    /// The last load that succeeded, for ``fleet(fleetFile:changedServiceFiles:revision:)``.
+    private var lastSuccess: SuccessfulLoad? = nil
 
     public struct LoadStatistics: Hashable, Sendable {
         /// Files parsed from their bytes (not found in the cache).
@@ -71,6 +73,7 @@ public struct ManifestDecoder: Sendable {
         fleetFile: ManifestFile?, serviceFiles: [ManifestFile], revision: String? = nil
     ) -> Result<Fleet, ManifestError> {
         lastLoad = LoadStatistics()
+        lastSuccess = nil
         var issues: [ManifestIssue] = []
         var fleetName = ManifestDecoder.defaultFleetName
         var defaults: YAMLNode? = nil
@@ -138,7 +141,104 @@ public struct ManifestDecoder: Sendable {
             var seen: Set<ManifestIssue> = []
             return .failure(ManifestError(issues: issues.filter { seen.insert($0).inserted }))
         }
-        return .success(Fleet(name: fleetName, services: specs, revision: revision))
+        let fleet = Fleet(name: fleetName, services: specs, revision: revision)
+        var blobIDs: [String: String] = [:]
+        blobIDs.reserveCapacity(files.count)
+        for (index, file) in files.enumerated() {
+            guard let key = keys[index] else { return .success(fleet) }
+            blobIDs[file.path] = key.blobID
+        }
+        lastSuccess = SuccessfulLoad(
+            fleet: fleet, fleetFile: fleetFile.map { FileIdentity(path: $0.path, blobID: $0.blobID) },
+            defaultsFingerprint: fingerprint, serviceBlobIDs: blobIDs)
+        return .success(fleet)
+    }
+
+    /// Reloads after some service files changed content since the last successful load, doing work
+    /// in proportion to the changed files instead of the whole fleet; nil when that is not possible
+    /// and the caller must do a full load with ``fleet(fleetFile:serviceFiles:revision:)``.
+    ///
+    /// The caller vouches that every service file not in `changedServiceFiles` has the same path and
+    /// blob id as in the last successful load (as Git's tree diff tells), and that no file was added,
+    /// removed or renamed. The shortcut is taken only when its answer is the one a full load would
+    /// give: the last load succeeded, the fleet file is the same blob, every changed file was part of
+    /// that load, decodes without an issue, and defines the same service names with the same
+    /// `dependsOn` names as before, so the checks that span files (duplicates, unknown dependencies,
+    /// cycles) see the same names and edges and still find nothing.
+    public mutating func fleet(
+        fleetFile: ManifestFile?, changedServiceFiles: [ManifestFile], revision: String? = nil
+    ) -> Fleet? {
+        guard var last = lastSuccess,
+            last.fleetFile == fleetFile.map({ FileIdentity(path: $0.path, blobID: $0.blobID) }),
+            fleetFile.map({ $0.blobID != nil }) ?? true
+        else { return nil }
+        var defaults: YAMLNode? = nil
+        if let fleetFile {
+            defaults = parse(fleetFile, role: .fleet).fleet?.defaults
+        }
+        var fingerprint = fleetFile?.path ?? ""
+        defaults?.fingerprint(into: &fingerprint)
+        guard fingerprint == last.defaultsFingerprint, fingerprint == decodedDefaultsFingerprint else { return nil }
+
+        var statistics = LoadStatistics()
+        var replacements: [(old: FileKey, new: FileKey, parsed: ParsedManifest, decoded: DecodedFile)] = []
+        for file in changedServiceFiles {
+            guard let blobID = file.blobID, let oldBlobID = last.serviceBlobIDs[file.path] else { return nil }
+            let oldKey = FileKey(path: file.path, blobID: oldBlobID, role: .services)
+            let newKey = FileKey(path: file.path, blobID: blobID, role: .services)
+            guard let previous = decodedCache[oldKey] else { return nil }
+            let parsed: ParsedManifest
+            if let cached = parsedCache[newKey] {
+                parsed = cached
+            } else {
+                // A caller that found the blob held passes no contents; it may have been held in another role.
+                guard !file.contents.isEmpty else { return nil }
+                parsed = ParsedManifest(file: file, role: .services, limits: limits)
+                statistics.parsedFiles += 1
+            }
+            let decoded = ManifestDecoder.decode(
+                parsed, defaults: defaults, defaultsFile: fleetFile?.path, limits: limits)
+            statistics.decodedFiles += 1
+            guard decoded.issues.isEmpty, decoded.hasSameNames(as: previous),
+                decoded.services.allSatisfy({ $0.spec != nil })
+            else { return nil }
+            replacements.append((oldKey, newKey, parsed, decoded))
+        }
+
+        var services = last.fleet.services
+        for replacement in replacements {
+            for service in replacement.decoded.services {
+                guard let spec = service.spec, let index = Self.index(of: spec.name, in: services) else { return nil }
+                services[index] = spec
+            }
+        }
+        // Nothing can fail from here on: commit the new state.
+        for replacement in replacements {
+            // The replaced version leaves the caches, as a full load's eviction would drop it.
+            parsedCache[replacement.old] = nil
+            decodedCache[replacement.old] = nil
+            parsedCache[replacement.new] = replacement.parsed
+            decodedCache[replacement.new] = replacement.decoded
+            last.serviceBlobIDs[replacement.new.path] = replacement.new.blobID
+        }
+        statistics.reusedFiles = last.serviceBlobIDs.count - replacements.count
+        lastLoad = statistics
+        // Specs are already in name order, and names did not change.
+        last.fleet.services = services
+        last.fleet.revision = revision
+        lastSuccess = last
+        return last.fleet
+    }
+
+    /// Where the spec named `name` is in `services`, which are sorted by name.
+    private static func index(of name: String, in services: [ServiceSpec]) -> Int? {
+        var low = 0
+        var high = services.count
+        while low < high {
+            let middle = (low + high) / 2
+            if services[middle].name < name { low = middle + 1 } else { high = middle }
+        }
+        return low < services.count && services[low].name == name ? low : nil
     }
 
     /// Drops cache entries for files that were not part of this load, once they make up half the cache:
@@ -201,6 +301,20 @@ public struct ManifestDecoder: Sendable {
 }
 
 extension ManifestDecoder {
+    /// What the shortcut reload needs to know about the last load that succeeded.
+    struct SuccessfulLoad: Sendable {
+        var fleet: Fleet
+        var fleetFile: FileIdentity?
+        var defaultsFingerprint: String
+        /// Blob id of every service file, by path.
+        var serviceBlobIDs: [String: String]
+    }
+
+    struct FileIdentity: Hashable, Sendable {
+        var path: String
+        var blobID: String?
+    }
+
     struct FileKey: Hashable, Sendable {
         var path: String
         var blobID: String
@@ -218,5 +332,14 @@ extension ManifestDecoder {
 
         var services: [Service]
         var issues: [ManifestIssue]
+
+        /// Whether the file defines the same service names, in the same order, each with the same
+        /// `dependsOn` names: what the checks that span files look at, locations aside.
+        func hasSameNames(as other: DecodedFile) -> Bool {
+            services.count == other.services.count
+                && zip(services, other.services).allSatisfy { mine, theirs in
+                    mine.name == theirs.name && mine.dependsOn.map(\.name) == theirs.dependsOn.map(\.name)
+                }
+        }
     }
 }

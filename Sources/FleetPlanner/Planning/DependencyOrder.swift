@@ -11,7 +11,12 @@ public enum DependencyOrder {
     public static func sorted(_ dependencies: [String: [String]]) -> [String] {
         var unmet: [String: Int] = [:]
         var dependents: [String: [String]] = [:]
+        unmet.reserveCapacity(dependencies.count)
         for (name, needs) in dependencies {
+            guard !needs.isEmpty else {
+                unmet[name] = 0
+                continue
+            }
             let needed = Set(needs.filter { $0 != name && dependencies[$0] != nil })
             unmet[name] = needed.count
             for dependency in needed { dependents[dependency, default: []].append(name) }

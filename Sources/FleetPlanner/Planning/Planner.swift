@@ -15,6 +15,7 @@ public enum Planner {
     public static func plan(desired: Fleet, observed: [InstanceRecord], policy: PlanPolicy = .init()) -> Plan {
         let live = ObservedService.grouping(observed)
         var specs: [String: ServiceSpec] = [:]
+        specs.reserveCapacity(desired.services.count)
         for spec in desired.services where specs[spec.name] == nil {
             specs[spec.name] = spec
         }
@@ -32,7 +33,7 @@ public enum Planner {
         let toImage = spec.image.description
         let replicas = max(spec.replicas, 0)
         let liveCount = observed.liveCount
-        let current = observed.instancesBySpecHash[hash] ?? 0
+        let current = observed.instances(on: hash)
         let outgoing = liveCount - current
 
         if policy.holdsBack(service: spec.name, hash: hash) {
