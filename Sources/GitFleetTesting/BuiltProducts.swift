@@ -47,12 +47,30 @@ public enum BuiltProducts {
     /// Runs `gitfleet` with `arguments` in `directory` and waits for it, whatever its exit status.
     public static func gitfleet(
         _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
-    ) throws -> Outcome {
-        try run(try path(of: "gitfleet"), arguments, in: directory, environment: environment)
+    ) async throws -> Outcome {
+        try await run(try path(of: "gitfleet"), arguments, in: directory, environment: environment)
     }
 
     /// Runs an executable and waits for it, whatever its exit status.
+    ///
+    /// The wait happens on a Dispatch thread, not on the Swift concurrency pool: that pool has one thread
+    /// per core, and tests blocked in a subprocess would starve every other task (a probe polling during a
+    /// rollout, say) while they wait.
     public static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+    ) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        try runBlocking(executable, arguments, in: directory, environment: environment)
+                    })
+            }
+        }
+    }
+
+    /// Runs an executable and blocks until it exits; for synchronous set-up code only.
+    public static func runBlocking(
         _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
     ) throws -> Outcome {
         let process = Process()

@@ -29,14 +29,15 @@ final class ConvergenceFixture: Sendable {
     /// A web service of the demo image, health-checked over HTTP, with quick drains for tests.
     func webService(
         image: ImageReference, replicas: Int = 3, progressDeadline: Duration = .seconds(60),
-        startTimeout: Duration = .seconds(30)
+        startTimeout: Duration = .seconds(30), minReady: Duration = .zero
     ) -> ServiceSpec {
         ServiceSpec(
             name: "web", image: image, replicas: replicas, ports: ["http": 0],
             health: HealthCheck(
                 probe: .http(path: "/healthz", port: "http"), interval: .milliseconds(200),
                 timeout: .seconds(1), healthyThreshold: 1, unhealthyThreshold: 2, startTimeout: startTimeout),
-            rollout: RolloutPolicy(maxSurge: .count(1), maxUnavailable: .count(0), progressDeadline: progressDeadline),
+            rollout: RolloutPolicy(
+                maxSurge: .count(1), maxUnavailable: .count(0), minReady: minReady, progressDeadline: progressDeadline),
             drain: DrainPolicy(delay: .milliseconds(300), gracePeriod: .seconds(5)))
     }
 

@@ -21,7 +21,8 @@ struct RollingReplacementTests {
 
             let probe = ServingProbe()
             let polling = Task { await probe.run(registry: fixture.registry, service: "web") }
-            let v2 = fixture.webService(image: try await fixture.image("2.0.0"))
+            // minReady stretches the rollout so the probe watches it closely even on a loaded machine.
+            let v2 = fixture.webService(image: try await fixture.image("2.0.0"), minReady: .seconds(1))
             let second = try await converger.converge(Fleet(name: "test", services: [v2]), timeout: .seconds(90))
             await probe.stop()
             await polling.value

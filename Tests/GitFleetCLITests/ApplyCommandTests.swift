@@ -20,11 +20,13 @@ struct ApplyCommandTests {
 
     private func deployReplaceAndFail(_ fleet: EmbeddedFleet) async throws {
         try fleet.commitWeb("demo/web:1.0.0")
-        let first = try fleet.apply()
+        let first = try await fleet.apply()
         #expect(first.status == 0, "\(first)")
         #expect(first.standardOutput.contains("converged"), "\(first)")
 
-        let v2Commit = try fleet.commitWeb("demo/web:1.1.0")
+        // minReady keeps each new instance healthy-but-not-serving for a second, so the rollout lasts long
+        // enough for the probe to watch it closely even on a loaded machine.
+        let v2Commit = try fleet.commitWeb("demo/web:1.1.0", minReady: "1s")
         let registry = try fleet.registry()
         let probe = ServingProbe()
         let polling = Task { await probe.run(registry: registry, service: "web") }
@@ -49,7 +51,7 @@ struct ApplyCommandTests {
 
         // v3: the broken image never passes its health check.
         try fleet.commitWeb("demo/web:broken", progressDeadline: "10s", startTimeout: "3s")
-        let third = try fleet.apply()
+        let third = try await fleet.apply()
         #expect(third.status == 1, "\(third)")
         #expect(third.standardError.contains("web: rolled back"), "\(third)")
         #expect(third.standardError.contains("progressDeadline 10s"), "\(third)")
@@ -66,23 +68,23 @@ struct ApplyCommandTests {
             })
 
         // status shows the live registry, human and JSON.
-        let status = try BuiltProducts.gitfleet(["status", "--state-dir", fleet.stateDirectory])
+        let status = try await BuiltProducts.gitfleet(["status", "--state-dir", fleet.stateDirectory])
         #expect(status.status == 0, "\(status)")
         #expect(status.standardOutput.contains("quarantined") && status.standardOutput.contains("serving"), "\(status)")
-        let json = try BuiltProducts.gitfleet(["status", "web", "--json", "--state-dir", fleet.stateDirectory])
+        let json = try await BuiltProducts.gitfleet(["status", "web", "--json", "--state-dir", fleet.stateDirectory])
         let snapshot = try RegistrySnapshot(jsonData: Data(json.standardOutput.utf8))
         #expect(snapshot.instances.count == after.count)
 
         // The failed spec is not retried by a later apply of the same commit.
-        let again = try fleet.apply()
+        let again = try await fleet.apply()
         #expect(again.status == 1, "\(again)")
         #expect(try await fleet.records().count == after.count, "a failed spec was tried again")
 
         // Asked to retry, the next apply tries the failed spec again (and it fails again, still safely).
-        let retry = try BuiltProducts.gitfleet(["retry", "web", "--state-dir", fleet.stateDirectory])
+        let retry = try await BuiltProducts.gitfleet(["retry", "web", "--state-dir", fleet.stateDirectory])
         #expect(retry.status == 0, "\(retry)")
         #expect(retry.standardOutput.contains("will be tried again"), "\(retry)")
-        let retried = try fleet.apply()
+        let retried = try await fleet.apply()
         #expect(retried.status == 1, "\(retried)")
         let final = try await fleet.records()
         let newlyQuarantined = Set(final.filter { $0.state == .quarantined }.map(\.id)).subtracting(
@@ -101,23 +103,23 @@ struct ApplyScalingTests {
             try fleet.repository.git.write(
                 "fleet.yaml", "apiVersion: gitfleet/v1\nkind: Fleet\nmetadata: {name: test}\n")
             try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
-            #expect(try fleet.apply().status == 0)
+            #expect(try await fleet.apply().status == 0)
             let before = Set(try await fleet.records().map(\.id))
 
             try fleet.commitWeb("demo/web:1.0.0", replicas: 4)
-            #expect(try fleet.apply().status == 0)
+            #expect(try await fleet.apply().status == 0)
             let scaledUp = try await fleet.records()
             #expect(scaledUp.count == 4 && before.isSubset(of: Set(scaledUp.map(\.id))), "scale-up replaced instances")
 
             try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
-            #expect(try fleet.apply().status == 0)
+            #expect(try await fleet.apply().status == 0)
             let scaledDown = try await fleet.records()
             #expect(scaledDown.count == 1 && Set(scaledUp.map(\.id)).isSuperset(of: scaledDown.map(\.id)))
             #expect(try await fleet.inventory().count == 1)
 
             try fleet.repository.git.remove("services/web.yaml")
             _ = try fleet.repository.git.commit("retire web")
-            let removal = try fleet.apply()
+            let removal = try await fleet.apply()
             #expect(removal.status == 0, "\(removal)")
             #expect(try await fleet.records().isEmpty)
             #expect(try await fleet.inventory().isEmpty, "a process of the removed service is still there")

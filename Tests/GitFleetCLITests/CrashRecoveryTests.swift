@@ -28,14 +28,14 @@ struct CrashRecoveryTests {
     private func killAndRecover(_ fleet: EmbeddedFleet) async throws {
         let v1 = try fleet.commitWeb("demo/web:1.0.0")
         let v2 = try fleet.commitWeb("demo/web:1.1.0")
-        let converged = try fleet.apply(["--rev", v1])
+        let converged = try await fleet.apply(["--rev", v1])
         try #require(converged.status == 0, "\(converged)")
 
         var killed: [Int] = []
         // Each round rolls out the other version, so every round is a full replacement of 3 instances.
         for point in 1...24 {
             let target = point.isMultiple(of: 2) ? v1 : v2
-            let crashed = try fleet.apply(["--rev", target], environment: ["GITFLEET_CRASH_AT": "\(point)"])
+            let crashed = try await fleet.apply(["--rev", target], environment: ["GITFLEET_CRASH_AT": "\(point)"])
             if crashed.signaled && crashed.status == SIGKILL {
                 killed.append(point)
             } else {
@@ -43,7 +43,7 @@ struct CrashRecoveryTests {
             }
             try await checkInvariants(fleet, after: "the kill at point \(point)")
 
-            let recovered = try fleet.apply(["--rev", target])
+            let recovered = try await fleet.apply(["--rev", target])
             #expect(recovered.status == 0, "point \(point): recovery did not converge: \(recovered)")
             try await checkInvariants(fleet, after: "recovery from point \(point)")
             let records = try await fleet.records().filter { $0.state.isLive }

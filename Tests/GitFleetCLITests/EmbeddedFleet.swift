@@ -13,17 +13,18 @@ struct EmbeddedFleet {
     init() throws {
         repository = try FleetRepository()
         stateDirectory = repository.directory.appending("state")
-        let installed = try BuiltProducts.gitfleet([
-            "demo-images", "--state-dir", stateDirectory, "--binary", try RuntimeFixtures.demoBinary(),
-        ])
+        let installed = try BuiltProducts.runBlocking(
+            try BuiltProducts.path(of: "gitfleet"),
+            ["demo-images", "--state-dir", stateDirectory, "--binary", try RuntimeFixtures.demoBinary()])
         guard installed.status == 0 else { throw FixtureError("demo-images failed: \(installed)") }
     }
 
     /// Commits `services/web.yaml` for `image` and returns the commit.
     @discardableResult
-    func commitWeb(_ image: String, replicas: Int = 3, progressDeadline: String = "30s", startTimeout: String = "10s")
-        throws -> String
-    {
+    func commitWeb(
+        _ image: String, replicas: Int = 3, progressDeadline: String = "30s", startTimeout: String = "10s",
+        minReady: String = "0s"
+    ) throws -> String {
         try repository.git.write(
             "services/web.yaml",
             FleetRepository.service(
@@ -32,8 +33,8 @@ struct EmbeddedFleet {
         return try repository.git.commit("web \(image)")
     }
 
-    func apply(_ extra: [String] = [], environment: [String: String] = [:]) throws -> BuiltProducts.Outcome {
-        try BuiltProducts.gitfleet(
+    func apply(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> BuiltProducts.Outcome {
+        try await BuiltProducts.gitfleet(
             ["apply", "--repo", repository.path, "--state-dir", stateDirectory, "--timeout", "90s"] + extra,
             environment: environment)
     }

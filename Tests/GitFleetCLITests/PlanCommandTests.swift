@@ -7,18 +7,18 @@ import Testing
 @Suite("gitfleet plan")
 struct PlanCommandTests {
     @Test("Against an empty live state the example fleet has changes (exit 2); against a matching one, none (exit 0)")
-    func detailedExitCodes() throws {
+    func detailedExitCodes() async throws {
         let repository = try FleetRepository()
         defer { repository.remove() }
         let commit = try repository.commitExamples()
 
-        let empty = try BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--detailed-exitcode"])
+        let empty = try await BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--detailed-exitcode"])
         #expect(empty.status == 2, "\(empty)")
         #expect(empty.standardOutput.contains("+ api: create"), "\(empty)")
         #expect(empty.standardOutput.contains("Plan: 2 to create"), "\(empty)")
 
         // The JSON plan names the spec hash each service should run; a live state of exactly those matches.
-        let json = try BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--json"])
+        let json = try await BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--json"])
         #expect(json.status == 0, "\(json)")
         let plan = try PlanDocument.decode(Data(json.standardOutput.utf8)).plan
         #expect(plan.revision == commit)
@@ -37,7 +37,7 @@ struct PlanCommandTests {
         }
         let liveFile = repository.directory.appending("live.json")
         try LiveStateFile.encode(live).write(to: URL(fileURLWithPath: liveFile))
-        let matching = try BuiltProducts.gitfleet([
+        let matching = try await BuiltProducts.gitfleet([
             "plan", "--repo", repository.path, "--live", liveFile, "--detailed-exitcode",
         ])
         #expect(matching.status == 0, "\(matching)")
@@ -45,23 +45,25 @@ struct PlanCommandTests {
 
         // One instance fewer: a scale-up, and the same action in text and JSON.
         try LiveStateFile.encode(Array(live.dropLast())).write(to: URL(fileURLWithPath: liveFile))
-        let short = try BuiltProducts.gitfleet([
+        let short = try await BuiltProducts.gitfleet([
             "plan", "--repo", repository.path, "--live", liveFile, "--detailed-exitcode",
         ])
         #expect(short.status == 2, "\(short)")
         #expect(short.standardOutput.contains("~ web: scale up"), "\(short)")
-        let shortJSON = try BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--live", liveFile, "--json"])
+        let shortJSON = try await BuiltProducts.gitfleet([
+            "plan", "--repo", repository.path, "--live", liveFile, "--json",
+        ])
         let shortPlan = try PlanDocument.decode(Data(shortJSON.standardOutput.utf8)).plan
         #expect(shortPlan.actions.map(\.kind) == [.unchanged, .scaleUp])
     }
 
     @Test("A changed image shows as a replacement from the old image to the new one")
-    func replacement() throws {
+    func replacement() async throws {
         let repository = try FleetRepository()
         defer { repository.remove() }
         try repository.git.write("services/web.yaml", FleetRepository.service("web", image: "demo/web:1.0.0"))
         _ = try repository.git.commit("web 1.0.0")
-        let json = try BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--json"])
+        let json = try await BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--json"])
         let v1 = try PlanDocument.decode(Data(json.standardOutput.utf8)).plan.actions[0]
         let live = (0..<3).map {
             InstanceRecord(
@@ -73,33 +75,33 @@ struct PlanCommandTests {
 
         try repository.git.write("services/web.yaml", FleetRepository.service("web", image: "demo/web:1.1.0"))
         _ = try repository.git.commit("web 1.1.0")
-        let outcome = try BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--live", liveFile])
+        let outcome = try await BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--live", liveFile])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.standardOutput.contains("-/+ web: replace"), "\(outcome)")
         #expect(outcome.standardOutput.contains("demo/web:1.0.0 → demo/web:1.1.0"), "\(outcome)")
     }
 
     @Test("A live-state file with a mistake is an error naming the record and field")
-    func badLiveFile() throws {
+    func badLiveFile() async throws {
         let repository = try FleetRepository()
         defer { repository.remove() }
         _ = try repository.commitExamples()
         let liveFile = repository.directory.appending("live.json")
         try Data(#"[{"id": "x", "service": "web", "state": "runing"}]"#.utf8).write(to: URL(fileURLWithPath: liveFile))
-        let outcome = try BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--live", liveFile])
+        let outcome = try await BuiltProducts.gitfleet(["plan", "--repo", repository.path, "--live", liveFile])
         #expect(outcome.status == 1, "\(outcome)")
         #expect(outcome.standardError.contains("[0]"), "\(outcome)")
     }
 
     @Test("A remote repository is cloned over file:// and planned at a branch")
-    func remoteRepository() throws {
+    func remoteRepository() async throws {
         let repository = try FleetRepository()
         defer { repository.remove() }
         _ = try repository.commitExamples()
         let remote = try GitFixture.createBare(at: repository.directory.appending("remote.git"))
         try repository.git.addRemote("origin", url: remote.fileURL)
         try repository.git.push("origin", "main")
-        let outcome = try BuiltProducts.gitfleet(
+        let outcome = try await BuiltProducts.gitfleet(
             [
                 "plan", "--repo", remote.fileURL, "--rev", "main", "--cache-dir",
                 repository.directory.appending("cache"), "--detailed-exitcode",

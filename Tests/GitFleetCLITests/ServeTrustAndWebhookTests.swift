@@ -98,7 +98,7 @@ struct ServeTrustAndWebhookTests {
                 try await fleet.records().allSatisfy { $0.revision == signed }, "an untrusted commit changed the fleet")
 
             // history tells the story, newest first.
-            let history = try BuiltProducts.gitfleet([
+            let history = try await BuiltProducts.gitfleet([
                 "history", "--repo", remote.fileURL, "--cache-dir",
                 fleet.repository.directory.appending("history-cache"),
             ])
@@ -109,7 +109,7 @@ struct ServeTrustAndWebhookTests {
                 lines.first?.contains("rejected") == true && lines.first?.contains(String(foreign.prefix(12))) == true)
             #expect(
                 lines.last?.contains("converged") == true && lines.last?.contains(String(signed.prefix(12))) == true)
-            let json = try BuiltProducts.gitfleet([
+            let json = try await BuiltProducts.gitfleet([
                 "history", "web", "--json", "--repo", remote.fileURL, "--cache-dir",
                 fleet.repository.directory.appending("history-cache"),
             ])

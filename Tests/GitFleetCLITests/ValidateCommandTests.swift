@@ -5,17 +5,17 @@ import Testing
 @Suite("gitfleet validate")
 struct ValidateCommandTests {
     @Test("The example fleet is valid")
-    func examplesAreValid() throws {
+    func examplesAreValid() async throws {
         let repository = try FleetRepository()
         defer { repository.remove() }
         _ = try repository.commitExamples()
-        let outcome = try BuiltProducts.gitfleet(["validate", "--repo", repository.path])
+        let outcome = try await BuiltProducts.gitfleet(["validate", "--repo", repository.path])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.standardOutput.contains("2 services, valid"), "\(outcome)")
     }
 
     @Test("A repository of rejection cases exits 1 and lists every one with file:line:column")
-    func everyRejectionAtOnce() throws {
+    func everyRejectionAtOnce() async throws {
         let repository = try FleetRepository()
         defer { repository.remove() }
         let git = repository.git
@@ -81,7 +81,7 @@ struct ValidateCommandTests {
         try git.write("services/list.yaml", "- just a list\n")
         _ = try git.commit("every way to get a manifest wrong")
 
-        let outcome = try BuiltProducts.gitfleet(["validate", "--repo", repository.path])
+        let outcome = try await BuiltProducts.gitfleet(["validate", "--repo", repository.path])
         #expect(outcome.status == 1, "\(outcome)")
         let expected = [
             "services/api.yaml:4:9: metadata.name: 'API_Server' is not a valid name",
@@ -108,19 +108,21 @@ struct ValidateCommandTests {
     @Test(
         "Usage errors exit 64 with a one-line hint",
         arguments: [["plan", "--bogus"], ["validate", "extra"], ["apply", "--timeout", "soon"]])
-    func usageErrors(arguments: [String]) throws {
-        let outcome = try BuiltProducts.gitfleet(arguments)
+    func usageErrors(arguments: [String]) async throws {
+        let outcome = try await BuiltProducts.gitfleet(arguments)
         #expect(outcome.status == 64, "\(outcome)")
         #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome)")
         #expect(outcome.standardError.contains("gitfleet --help"), "\(outcome)")
     }
 
     @Test("A revision that does not exist is an error that names it")
-    func unknownRevision() throws {
+    func unknownRevision() async throws {
         let repository = try FleetRepository()
         defer { repository.remove() }
         _ = try repository.commitExamples()
-        let outcome = try BuiltProducts.gitfleet(["validate", "--repo", repository.path, "--rev", "no-such-branch"])
+        let outcome = try await BuiltProducts.gitfleet([
+            "validate", "--repo", repository.path, "--rev", "no-such-branch",
+        ])
         #expect(outcome.status == 1)
         #expect(outcome.standardError.contains("no-such-branch"), "\(outcome)")
     }
