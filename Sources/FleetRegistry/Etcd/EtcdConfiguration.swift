@@ -14,6 +14,8 @@ public struct EtcdConfiguration: Sendable, Hashable {
     public var fence: Fence?
     /// How long one HTTP call may take before the endpoint counts as unreachable.
     public var requestTimeout: Duration
+    /// How long connecting to one endpoint may take before the next one is tried.
+    public var connectTimeout: Duration
 
     public struct Credentials: Sendable, Hashable {
         public var username: String
@@ -53,7 +55,7 @@ public struct EtcdConfiguration: Sendable, Hashable {
 
     public init(
         endpoints: [String], prefix: String = "/gitfleet", credentials: Credentials? = nil, tls: TLSFiles? = nil,
-        fence: Fence? = nil, requestTimeout: Duration = .seconds(10)
+        fence: Fence? = nil, requestTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(3)
     ) {
         self.endpoints = endpoints
         self.prefix = prefix
@@ -61,5 +63,6 @@ public struct EtcdConfiguration: Sendable, Hashable {
         self.tls = tls
         self.fence = fence
         self.requestTimeout = requestTimeout
+        self.connectTimeout = connectTimeout
     }
 }

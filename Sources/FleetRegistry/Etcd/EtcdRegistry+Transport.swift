@@ -118,7 +118,7 @@ extension EtcdRegistry {
             }
         }
         var client = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
-        client.timeout = .init(connect: timeAmount(configuration.requestTimeout))
+        client.timeout = .init(connect: timeAmount(configuration.connectTimeout))
         return client
     }
 }
