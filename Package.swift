@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The only C dependency: libgit2, found through pkg-config (Debian: libgit2-dev).
@@ -45,7 +46,10 @@ let package = Package(
         .target(name: "FleetPlanner", dependencies: ["FleetModel"]),
         .target(
             name: "FleetRegistry",
-            dependencies: ["FleetModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "FleetModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .target(
             name: "FleetRuntime",
