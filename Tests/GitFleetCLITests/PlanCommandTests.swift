@@ -110,3 +110,20 @@ struct PlanCommandTests {
         #expect(outcome.standardOutput.contains("+ web: create"), "\(outcome)")
     }
 }
+
+@Suite("Strategies not carried out as written")
+struct StrategyWarningTests {
+    @Test("plan says when a strategy rolls out as rolling instead")
+    func warnsOfSubstitution() async throws {
+        let repository = try FleetRepository()
+        defer { repository.remove() }
+        try repository.git.write(
+            "services/web.yaml",
+            FleetRepository.service("web", image: "demo/web:1.0.0").replacingOccurrences(
+                of: "rollout: {", with: "rollout: {strategy: blueGreen, "))
+        _ = try repository.git.commit("web, blue-green")
+        let outcome = try await BuiltProducts.gitfleet(["plan", "--repo", repository.path])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.standardError.contains("web: strategy blueGreen is not implemented yet"), "\(outcome)")
+    }
+}
