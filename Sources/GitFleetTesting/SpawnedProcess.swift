@@ -25,6 +25,14 @@ public final class SpawnedProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
+        pid = try Self.spawn([executable] + arguments, searchingPath: false, actions: &actions)
+    }
+
+    /// posix_spawn with a clean signal mask and default signal dispositions, the set-up every helper process
+    /// of the tests needs; `actions` arranges its descriptors.
+    public static func spawn(
+        _ argv: [String], searchingPath: Bool, actions: inout posix_spawn_file_actions_t
+    ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -36,14 +44,17 @@ public final class SpawnedProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let arguments = argv.map { strdup($0) } + [nil]
         defer {
-            for argument in argv { free(argument) }
+            for argument in arguments { free(argument) }
         }
         var child: pid_t = 0
-        let result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let result =
+            searchingPath
+            ? posix_spawnp(&child, argv[0], &actions, &attributes, arguments, environ)
+            : posix_spawn(&child, argv[0], &actions, &attributes, arguments, environ)
         guard result == 0 else { throw POSIXError(.init(rawValue: result) ?? .EIO) }
-        pid = child
+        return child
     }
 
     deinit {

@@ -1,4 +1,5 @@
 import Foundation
+import GitFleetTesting
 
 #if canImport(Glibc)
     import Glibc
@@ -27,28 +28,15 @@ final class ChildProcess {
         posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
         posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let arguments = command.map { strdup($0) } + [nil]
-        defer {
-            for argument in arguments { free(argument) }
-        }
-        var child: pid_t = 0
-        let result = posix_spawnp(&child, command[0], &actions, &attributes, arguments, environ)
-        close(pipeEnds[1])
-        guard result == 0 else {
+        let child: pid_t
+        do {
+            child = try SpawnedProcess.spawn(command, searchingPath: true, actions: &actions)
+        } catch {
             close(pipeEnds[0])
-            throw POSIXError(.init(rawValue: result) ?? .EIO)
+            close(pipeEnds[1])
+            throw error
         }
+        close(pipeEnds[1])
         pid = child
         output = FileHandle(fileDescriptor: pipeEnds[0], closeOnDealloc: true)
     }
