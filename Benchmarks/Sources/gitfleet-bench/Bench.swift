@@ -54,11 +54,14 @@ struct DemoOptions: ParsableArguments {
     func demoBinary() throws -> String {
         if let demo { return demo }
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for candidate in ["../.build/release/gitfleet-demo", "../.build/debug/gitfleet-demo", ".build/release/gitfleet-demo"] {
+        for candidate in [
+            "../.build/release/gitfleet-demo", "../.build/debug/gitfleet-demo", ".build/release/gitfleet-demo",
+        ] {
             let path = here.appendingPathComponent(candidate).standardized.path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        throw ValidationError("gitfleet-demo not found; build it (swift build -c release --product gitfleet-demo) or pass --demo")
+        throw ValidationError(
+            "gitfleet-demo not found; build it (swift build -c release --product gitfleet-demo) or pass --demo")
     }
 }
 
@@ -90,4 +93,3 @@ struct SteadyState: AsyncParsableCommand {
             probeInterval: .milliseconds(demo.probeMs == 100 ? 1_000 : demo.probeMs), tick: .milliseconds(demo.tickMs))
     }
 }
-

@@ -8,7 +8,8 @@ enum LoadBreakdown {
         let (entries, listing) = try timed { try repository.files(at: commit, under: "services") }
         let (files, reading) = try timed {
             try entries.map {
-                ManifestFile(path: $0.path, contents: try repository.contents(of: $0, maxSize: 1 << 20), blobID: $0.blobID)
+                ManifestFile(
+                    path: $0.path, contents: try repository.contents(of: $0, maxSize: 1 << 20), blobID: $0.blobID)
             }
         }
         var decoder = ManifestDecoder()

@@ -38,7 +38,7 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     return (result, (ContinuousClock.now - start).seconds)
 }
 
-func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
+func timedAsync<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
     let start = ContinuousClock.now
     let result = try await body()
     return (result, (ContinuousClock.now - start).seconds)
@@ -71,7 +71,8 @@ enum ProcessMemory {
     /// Prints the peak RSS line every benchmark ends with, and whether it is within `limitMB`.
     static func report(limitMB: Double = 300) {
         let peak = Double(peakKiB) / 1024
-        print(String(format: "peak RSS (VmHWM): %.1f MB — target ≤ %.0f MB: %@", peak, limitMB, verdict(peak <= limitMB)))
+        print(
+            String(format: "peak RSS (VmHWM): %.1f MB — target ≤ %.0f MB: %@", peak, limitMB, verdict(peak <= limitMB)))
     }
 }
 

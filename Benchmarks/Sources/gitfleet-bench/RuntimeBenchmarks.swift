@@ -105,13 +105,13 @@ enum RuntimeBenchmarks {
             let converger = Converger(registry: setup.registry, runtime: setup.runtime, options: .init(tick: tick))
             var totals = Timings(label: "rollout total (converge v1 → v2)")
             var images = [setup.v1, setup.v2]
-            let (_, initial) = try await timed {
+            let (_, initial) = try await timedAsync {
                 try await converge(converger, image: images[0], replicas, surge, drainDelay, probeInterval)
             }
             print("initial creation of \(replicas) (untimed below): \(Timings.format(initial))")
             for _ in 0..<runs {
                 images.reverse()
-                let (_, seconds) = try await timed {
+                let (_, seconds) = try await timedAsync {
                     try await converge(converger, image: images[0], replicas, surge, drainDelay, probeInterval)
                 }
                 totals.seconds.append(seconds)
@@ -184,7 +184,7 @@ enum RuntimeBenchmarks {
             let wallStart = ContinuousClock.now
             var maxRSS = rssBefore
             while (ContinuousClock.now - wallStart).seconds < seconds {
-                let (_, passSeconds) = try await timed { try await converger.reconcile(fleet) }
+                let (_, passSeconds) = try await timedAsync { try await converger.reconcile(fleet) }
                 passes.seconds.append(passSeconds)
                 maxRSS = max(maxRSS, ProcessMemory.currentKiB)
                 try await Task.sleep(for: tick)
@@ -196,11 +196,13 @@ enum RuntimeBenchmarks {
                 String(
                     format: "steady state over %.1f s (pass, then sleep one tick of %@): controller CPU %.2f s = %.1f%%"
                         + " of one core", wall, Timings.format(tick.seconds), cpu, cpu / wall * 100))
-            print("controller RSS at steady state: \(ProcessMemory.describe(rssBefore)) → max \(ProcessMemory.describe(maxRSS))")
+            print(
+                "controller RSS at steady state: \(ProcessMemory.describe(rssBefore)) → max \(ProcessMemory.describe(maxRSS))"
+            )
         } catch {
             print("failed: \(error)")
         }
-        let (_, teardown) = await timed { await setup.tearDown() }
+        let (_, teardown) = await timedAsync { await setup.tearDown() }
         print("teardown: \(Timings.format(teardown))")
         ProcessMemory.report()
     }
