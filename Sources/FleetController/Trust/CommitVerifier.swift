@@ -39,20 +39,15 @@ public struct CommitVerifier: Sendable {
     // MARK: SSH
 
     private func verifySSH(_ commit: CommitID, _ signature: CommitSignature) async -> SignatureVerdict {
-        let tool: SigningTool
-        let scratch: ScratchDirectory
-        let signatureFile: String
-        let payloadFile: String
+        let work: Workspace
         do {
-            tool = try SigningTool(policy.sshKeygen, package: "openssh-client", timeout: policy.toolTimeout)
-            scratch = try ScratchDirectory()
-            signatureFile = try scratch.write("commit.sig", Array(signature.armored.utf8))
-            payloadFile = try scratch.write("commit.payload", signature.payload)
+            work = try Workspace(policy.sshKeygen, package: "openssh-client", signature: signature, policy: policy)
         } catch {
             return .untrusted(
                 .ssh, "cannot verify the SSH signature of commit \(commit.short): \(Self.describe(error))")
         }
-        defer { scratch.remove() }
+        let (tool, signatureFile, payloadFile) = (work.tool, work.signatureFile, work.payloadFile)
+        defer { work.scratch.remove() }
         do {
             let key = try await signingKey(tool, signatureFile: signatureFile, payloadFile: payloadFile)
             guard let allowedSigners = policy.allowedSignersFile else {
@@ -131,20 +126,15 @@ public struct CommitVerifier: Sendable {
             return .untrusted(
                 .gpg, "the GnuPG home \(home) does not exist; commit \(commit.short) cannot be verified")
         }
-        let tool: SigningTool
-        let scratch: ScratchDirectory
-        let signatureFile: String
-        let payloadFile: String
+        let work: Workspace
         do {
-            tool = try SigningTool(policy.gpg, package: "gnupg", timeout: policy.toolTimeout)
-            scratch = try ScratchDirectory()
-            signatureFile = try scratch.write("commit.sig", Array(signature.armored.utf8))
-            payloadFile = try scratch.write("commit.payload", signature.payload)
+            work = try Workspace(policy.gpg, package: "gnupg", signature: signature, policy: policy)
         } catch {
             return .untrusted(
                 .gpg, "cannot verify the OpenPGP signature of commit \(commit.short): \(Self.describe(error))")
         }
-        defer { scratch.remove() }
+        let (tool, signatureFile, payloadFile) = (work.tool, work.signatureFile, work.payloadFile)
+        defer { work.scratch.remove() }
         let outcome: SigningTool.Outcome
         do {
             outcome = try await tool.run([
@@ -177,5 +167,26 @@ public struct CommitVerifier: Sendable {
     private static func describe(_ error: any Error) -> String {
         if let unavailable = error as? SigningTool.Unavailable { return unavailable.message }
         return "\(error)"
+    }
+}
+
+/// What one verification needs: the tool, and the signature and signed payload written to a private
+/// scratch directory that the caller removes.
+private struct Workspace {
+    let tool: SigningTool
+    let scratch: ScratchDirectory
+    let signatureFile: String
+    let payloadFile: String
+
+    init(_ program: String, package: String, signature: CommitSignature, policy: SignaturePolicy) throws {
+        tool = try SigningTool(program, package: package, timeout: policy.toolTimeout)
+        scratch = try ScratchDirectory()
+        do {
+            signatureFile = try scratch.write("commit.sig", Array(signature.armored.utf8))
+            payloadFile = try scratch.write("commit.payload", signature.payload)
+        } catch {
+            scratch.remove()
+            throw error
+        }
     }
 }
