@@ -77,4 +77,8 @@ public struct InstanceRecord: Hashable, Sendable, Codable, Identifiable {
         self.updatedAt = updatedAt ?? createdAt
         self.reason = reason
     }
+
+    /// Whether discovery publishes the instance to clients (load balancer upstreams, etcd endpoint keys).
+    /// Every output of the serving set is derived from this one property.
+    public var isPublished: Bool { state == .serving && address != nil }
 }
