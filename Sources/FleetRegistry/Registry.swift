@@ -56,7 +56,8 @@ public protocol Registry: Sendable {
     func snapshot() async throws -> RegistrySnapshot
 
     /// Applies `changes` atomically and returns the revision they were written at, which is the version of
-    /// every record the commit put. An empty commit changes nothing and returns the current revision.
+    /// every record the commit put. An empty commit changes nothing and returns the current revision; on a
+    /// fenced registry it still checks the fence, so it confirms that this process may act.
     @discardableResult
     func commit(_ changes: [RegistryChange]) async throws -> Int64
 

@@ -7,9 +7,10 @@ public enum RegistryChange: Sendable, Hashable {
     case putRolloutState(RolloutState, expecting: RecordExpectation = .any)
     case deleteRolloutState(service: String, expecting: RecordExpectation = .any)
 
-    /// The most changes one commit may hold. Kept below etcd's default `--max-txn-ops` (128), which also
+    /// The most changes one commit may hold. On etcd each instance change is two operations (the record and
+    /// its discovery key), so 60 keeps a txn below etcd's default `--max-txn-ops` (128), which also
     /// has to fit the compares and the leader fence, so that code written against SQLite works on etcd.
-    public static let maximumPerCommit = 100
+    public static let maximumPerCommit = 60
 
     /// The record this change writes.
     public var key: RegistryRecordKey {

@@ -21,10 +21,15 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var lastReconcileAt: Date?
     /// One entry per service in the desired state or the registry, sorted by name.
     public var services: [ServiceSummary]
+    /// `leader` when this controller acts on the fleet, `standby` while another replica leads (etcd registry).
+    public var role: String?
+    /// The controller that leads, when known.
+    public var leader: String?
 
     public init(
         fleet: String? = nil, trackedBranch: String, revision: String? = nil, fetchedRevision: String? = nil,
-        result: String, lastReconcileAt: Date? = nil, services: [ServiceSummary] = []
+        result: String, lastReconcileAt: Date? = nil, services: [ServiceSummary] = [], role: String? = nil,
+        leader: String? = nil
     ) {
         self.fleet = fleet
         self.trackedBranch = trackedBranch
@@ -33,6 +38,8 @@ public struct StatusDocument: Codable, Hashable, Sendable {
         self.result = result
         self.lastReconcileAt = lastReconcileAt
         self.services = services
+        self.role = role
+        self.leader = leader
     }
 }
 

@@ -7,16 +7,26 @@ import Foundation
     import Glibc
 #endif
 
-/// A real, single-member etcd for tests: its own data directory and free loopback ports, stopped and
-/// removed by ``stop()``.
+/// A single-member etcd, the common case of ``EtcdCluster``.
+public typealias EtcdServer = EtcdCluster
+
+/// Real etcd for tests: one or more members on free loopback ports, each with its own data directory in one
+/// temporary folder, stopped and removed by ``stop()``. A member can be stopped and started again on its
+/// data, to take a member (or, for a single member, etcd itself) away in the middle of a test.
 ///
 /// Needs `/usr/bin/etcd` (Debian: `etcd-server`); when it is missing or does not come up, `init` throws an
 /// error saying why, so a test never passes by skipping etcd.
-public final class EtcdServer: Sendable {
-    /// The client URL, e.g. `http://127.0.0.1:41234`.
-    public let clientURL: String
-    private let process: SpawnedProcess
+public final class EtcdCluster: @unchecked Sendable {
+    public struct Member: Sendable {
+        public let name: String
+        public let clientURL: String
+        let peerURL: String
+    }
+
+    public let members: [Member]
     private let directory: TemporaryDirectory
+    private let lock = NSLock()
+    private var processes: [SpawnedProcess?]
 
     public static let executable = "/usr/bin/etcd"
 
@@ -24,42 +34,31 @@ public final class EtcdServer: Sendable {
         public var description: String
     }
 
-    /// Starts etcd and waits (up to `timeout` seconds) until `/health` reports it healthy.
-    public init(timeout: TimeInterval = 60) async throws {
+    /// The first member's client URL, e.g. `http://127.0.0.1:41234`.
+    public var clientURL: String { members[0].clientURL }
+    /// Every member's client URL, in member order.
+    public var clientURLs: [String] { members.map(\.clientURL) }
+
+    /// Starts `size` members and waits (up to `timeout` seconds) until each reports healthy.
+    public init(size: Int = 1, timeout: TimeInterval = 60) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw StartError(
                 description:
                     "\(Self.executable) is missing; install Debian's etcd-server (apt-get install etcd-server).")
         }
         directory = try TemporaryDirectory(prefix: "gitfleet-etcd")
-        let clientPort = try Self.freePort()
-        let peerPort = try Self.freePort()
-        clientURL = "http://127.0.0.1:\(clientPort)"
-        let peerURL = "http://127.0.0.1:\(peerPort)"
-        process = try SpawnedProcess(
-            executable: Self.executable,
-            arguments: [
-                "--name", "test", "--data-dir", directory.appending("data"),
-                "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
-                "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-                "--initial-cluster", "test=\(peerURL)", "--initial-cluster-state", "new",
-            ],
-            logPath: directory.appending("etcd.log"))
-
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let status = process.exitCode {
-                let log = process.logTail()
-                stop()
-                throw StartError(description: "etcd exited with status \(status) while starting:\n\(log)")
-            }
-            if await healthy() { return }
-            if Date() > deadline {
-                let log = process.logTail()
-                stop()
-                throw StartError(description: "etcd did not report healthy within \(Int(timeout)) s:\n\(log)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        members = try (0..<size).map { index in
+            Member(
+                name: "m\(index)", clientURL: "http://127.0.0.1:\(try Self.freePort())",
+                peerURL: "http://127.0.0.1:\(try Self.freePort())")
+        }
+        processes = Array(repeating: nil, count: size)
+        do {
+            for index in members.indices { try launch(index) }
+            for index in members.indices { try await waitUntilHealthy(index, timeout: timeout) }
+        } catch {
+            stop()
+            throw error
         }
     }
 
@@ -67,10 +66,66 @@ public final class EtcdServer: Sendable {
         stop()
     }
 
-    /// Stops etcd (SIGTERM, then SIGKILL) and removes its data. Idempotent.
+    /// Stops every member (SIGTERM, then SIGKILL) and removes the data. Idempotent.
     public func stop() {
-        process.stop()
+        for index in members.indices { stopMember(index) }
         directory.remove()
+    }
+
+    /// Stops one member and keeps its data, so ``startMember(_:timeout:)`` can bring it back.
+    public func stopMember(_ index: Int) {
+        let process = lock.withLock {
+            defer { processes[index] = nil }
+            return processes[index]
+        }
+        process?.stop()
+    }
+
+    /// Starts a stopped member again on its data and waits until it reports healthy.
+    public func startMember(_ index: Int, timeout: TimeInterval = 60) async throws {
+        try launch(index)
+        try await waitUntilHealthy(index, timeout: timeout)
+    }
+
+    private func launch(_ index: Int) throws {
+        let member = members[index]
+        let cluster = members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",")
+        let process = try SpawnedProcess(
+            executable: Self.executable,
+            arguments: [
+                "--name", member.name, "--data-dir", directory.appending("data-\(member.name)"),
+                "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
+                "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
+                "--initial-cluster", cluster, "--initial-cluster-state", "new",
+                "--initial-cluster-token", "gitfleet-test",
+            ],
+            logPath: directory.appending("etcd-\(member.name).log"))
+        lock.withLock { processes[index] = process }
+    }
+
+    private func waitUntilHealthy(_ index: Int, timeout: TimeInterval) async throws {
+        guard let process = lock.withLock({ processes[index] }) else { return }
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let status = process.exitCode {
+                throw StartError(
+                    description: "etcd \(members[index].name) exited with status \(status) while starting:\n"
+                        + process.logTail())
+            }
+            if await healthy(members[index].clientURL) { return }
+            if Date() > deadline {
+                throw StartError(
+                    description: "etcd \(members[index].name) did not report healthy within \(Int(timeout)) s:\n"
+                        + process.logTail())
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// The client URL of a member that runs, for the direct reads and writes below.
+    private var runningClientURL: String {
+        lock.withLock { members.indices.first { processes[$0] != nil }.map { members[$0].clientURL } }
+            ?? clientURL
     }
 
     /// Puts `value` at `key` directly (outside any registry) and returns the revision it was written at, which
@@ -89,8 +144,24 @@ public final class EtcdServer: Sendable {
         try Self.revision(try await post("/v3/kv/deleterange", ["key": Data(key.utf8).base64EncodedString()]))
     }
 
+    /// Every key under `prefix` with its value, read directly.
+    public func values(under prefix: String) async throws -> [String: String] {
+        var end = Array(prefix.utf8)
+        end[end.count - 1] += 1
+        let answer = try await post(
+            "/v3/kv/range",
+            ["key": Data(prefix.utf8).base64EncodedString(), "range_end": Data(end).base64EncodedString()])
+        var values: [String: String] = [:]
+        for kv in answer["kvs"] as? [[String: Any]] ?? [] {
+            guard let key = (kv["key"] as? String).flatMap({ Data(base64Encoded: $0) }) else { continue }
+            let value = (kv["value"] as? String).flatMap { Data(base64Encoded: $0) } ?? Data()
+            values[String(decoding: key, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
+        }
+        return values
+    }
+
     private func post(_ path: String, _ body: [String: String]) async throws -> [String: Any] {
-        var request = URLRequest(url: URL(string: clientURL + path)!)
+        var request = URLRequest(url: URL(string: runningClientURL + path)!)
         request.httpMethod = "POST"
         request.httpBody = try JSONSerialization.data(withJSONObject: body)
         let (data, response) = try await URLSession.shared.data(for: request)
@@ -109,7 +180,7 @@ public final class EtcdServer: Sendable {
         return revision
     }
 
-    private func healthy() async -> Bool {
+    private func healthy(_ clientURL: String) async -> Bool {
         guard let url = URL(string: clientURL + "/health"),
             let (data, _) = try? await URLSession.shared.data(from: url),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]

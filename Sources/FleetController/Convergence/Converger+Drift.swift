@@ -26,6 +26,7 @@ extension Converger {
         where world.records[instance.instanceID] == nil {
             log("drift: \(instance.instanceID) (\(instance.service)) runs without a record; removing it")
             metrics?.recordDrift(service: instance.service, kind: "unknown_instance")
+            try await confirmWriteAccess()
             _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(10))
             try await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)
             world.inventory[instance.instanceID] = nil
@@ -66,7 +67,10 @@ extension Converger {
             case .failed:
                 try await quarantine(record, in: &world, now: now)
             case .stopped:
-                if instance != nil { try await runtime.destroy(instanceID: record.id, keepLogs: false) }
+                if instance != nil {
+                    try await confirmWriteAccess()
+                    try await runtime.destroy(instanceID: record.id, keepLogs: false)
+                }
                 try await delete(record.id, in: &world)
             case .quarantined:
                 break
@@ -83,6 +87,7 @@ extension Converger {
             let newestFirst = records.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
             for (index, record) in newestFirst.enumerated()
             where index >= options.quarantineLimit || now.timeIntervalSince(record.updatedAt) > retention {
+                try await confirmWriteAccess()
                 try await runtime.destroy(instanceID: record.id, keepLogs: false)
                 CrashPoint.pass("quarantine pruned")
                 try await delete(record.id, in: &world)

@@ -17,6 +17,13 @@ extension Converger {
         pacing.changed = true
     }
 
+    /// Confirms, with a commit that writes nothing, that this controller may still change the fleet,
+    /// before it stops or destroys anything that no write of this pass has just journaled: on a fenced
+    /// registry a deposed leader is refused here, and with the registry unreachable nothing is destroyed.
+    func confirmWriteAccess() async throws {
+        try await registry.commit([])
+    }
+
     /// Records a new instance of `spec`, starts it, and records that it is starting.
     func create(_ spec: ServiceSpec, specHash: SpecHash, revision: String?, in world: inout ObservedWorld, now: Date)
         async throws
@@ -72,6 +79,8 @@ extension Converger {
         for record in records where record.state == .draining && now.timeIntervalSince(record.updatedAt) < delay {
             pacing.due(at: record.updatedAt.addingTimeInterval(delay))
         }
+        if due.isEmpty { return 0 }
+        try await confirmWriteAccess()
         let runtime = self.runtime
         try await withThrowingTaskGroup(of: Void.self) { group in
             for record in due {
@@ -106,6 +115,7 @@ extension Converger {
 
     func quarantine(_ record: InstanceRecord, in world: inout ObservedWorld, now: Date) async throws {
         if world.inventory[record.id] != nil {
+            try await confirmWriteAccess()
             _ = try await runtime.stop(instanceID: record.id, gracePeriod: .seconds(10))
             CrashPoint.pass("failed instance stopped")
         }

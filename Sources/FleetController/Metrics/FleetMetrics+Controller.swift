@@ -52,6 +52,11 @@ extension FleetMetrics {
         replaceAll(.deployedRevision, with: [(labels: ["revision": revision], value: 1)])
     }
 
+    /// Whether this controller leads (1) or stands by (0) among replicas sharing an etcd registry.
+    public func setLeader(_ leading: Bool) {
+        set(.leader, to: leading ? 1 : 0)
+    }
+
     /// A webhook request from `provider` ended with `outcome` (`triggered`, `ignored`, `unauthorized`, `malformed`,
     /// `too_large`).
     public func recordWebhook(provider: String, outcome: String) {

@@ -1,4 +1,11 @@
 extension MetricFamily {
+    /// 1 while this controller leads and acts on the fleet, 0 while it stands by (etcd leader election).
+    public static let leader = MetricFamily(
+        name: "gitfleet_leader",
+        help: "Whether this controller is the leader among replicas (1) or a standby (0).",
+        kind: .gauge
+    )
+
     /// Reconcile passes by outcome. `result`: `converged`, `progressing`, `failed` or `error` (the pass itself
     /// could not run, e.g. the registry was unreachable).
     public static let reconciles = MetricFamily(

@@ -25,6 +25,18 @@ public struct ControllerConfiguration: Sendable, Hashable {
     // Where state lives and who this controller is.
     public var stateDirectory: String?
     public var controllerID: String
+    // The live registry: embedded SQLite, or etcd shared by replicas that elect a leader.
+    public var registry: RegistryKind = .sqlite
+    public var etcdEndpoints: [String] = []
+    public var etcdPrefix = "/gitfleet"
+    public var etcdCaFile: String?
+    public var etcdCertFile: String?
+    public var etcdKeyFile: String?
+    public var etcdUsername: String?
+    public var etcdPasswordFile: String?
+    public var leaseTTL: Duration = .seconds(15)
+    /// The process runtime's folder (images, instances); replicas on one host share it.
+    public var runtimeDirectory: String?
     // The audit trail.
     public var notesRef = "refs/notes/gitfleet"
     public var pushNotes = true
@@ -40,6 +52,10 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var allowedSignersFile: String?
     public var gpgHome: String?
     public var refuseHistoryRewrite = false
+
+    public enum RegistryKind: String, Sendable, Hashable, CaseIterable {
+        case sqlite, etcd
+    }
 
     public init(repository: String, controllerID: String = ControllerConfiguration.defaultControllerID()) {
         self.repository = repository
@@ -68,6 +84,9 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var resolvedStateDirectory: String {
         stateDirectory ?? "\(FileManager.default.currentDirectoryPath)/.gitfleet"
     }
+
+    /// The process runtime's folder: configured, or the state directory.
+    public var resolvedRuntimeDirectory: String { runtimeDirectory ?? resolvedStateDirectory }
 }
 
 /// One setting: its name in each of the three places, and how to apply a value to a configuration.
@@ -75,6 +94,8 @@ public struct ControllerSetting: Sendable {
     /// The key in the configuration file, in camelCase.
     public let key: String
     public let summary: String
+    /// Whether the file may give a YAML list (joined with commas, as the environment and flags spell it).
+    var acceptsList = false
     let apply: @Sendable (inout ControllerConfiguration, String) -> String?
 
     /// `GITFLEET_POLL_INTERVAL`.
@@ -114,6 +135,8 @@ extension ControllerConfiguration {
             if let fileValue = file?.values[setting.key] {
                 if let text = fileValue.text {
                     value = (text, "\(fileValue.location): \(setting.key)")
+                } else if let list = fileValue.list, setting.acceptsList {
+                    value = (list.joined(separator: ","), "\(fileValue.location): \(setting.key)")
                 } else if fileValue.list != nil {
                     problems.append(
                         Problem(source: "\(fileValue.location): \(setting.key)", message: "expected a single value"))
@@ -138,8 +161,38 @@ extension ControllerConfiguration {
                     source: "requireSignedCommits",
                     message: "signed commits are required but neither allowedSignersFile nor gpgHome is set"))
         }
+        problems += configuration.registryProblems()
         guard problems.isEmpty else { throw ProblemList(problems: problems) }
         return configuration
+    }
+
+    /// Settings of the registry that make no sense together.
+    func registryProblems() -> [Problem] {
+        var problems: [Problem] = []
+        if registry == .etcd && etcdEndpoints.isEmpty {
+            problems.append(
+                Problem(
+                    source: "etcdEndpoints",
+                    message: "registry is etcd but no endpoint is set; set etcdEndpoints to client URLs"))
+        }
+        for endpoint in etcdEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+            problems.append(
+                Problem(
+                    source: "etcdEndpoints",
+                    message: "'\(endpoint)' is not a client URL (expected http://host:2379 or https://host:2379)"))
+        }
+        if (etcdUsername == nil) != (etcdPasswordFile == nil) {
+            problems.append(
+                Problem(source: "etcdUsername", message: "etcdUsername and etcdPasswordFile must be set together"))
+        }
+        if (etcdCertFile == nil) != (etcdKeyFile == nil) {
+            problems.append(
+                Problem(source: "etcdCertFile", message: "etcdCertFile and etcdKeyFile must be set together"))
+        }
+        if leaseTTL < .seconds(2) {
+            problems.append(Problem(source: "leaseTtl", message: "the leader lease must last at least 2s"))
+        }
+        return problems
     }
 
     public struct ProblemList: Error, Sendable, CustomStringConvertible {
@@ -162,7 +215,21 @@ extension ControllerConfiguration {
         .duration(
             "resyncInterval", "How often the fleet is reconciled with no new commit, to heal drift.", \.resyncInterval),
         .optionalText("stateDir", "The state directory (registry, image store, instances).", \.stateDirectory),
-        .text("controllerId", "This controller's name in status annotations.", \.controllerID),
+        .text("controllerId", "This controller's name in status annotations and in leader election.", \.controllerID),
+        .optionalText(
+            "runtimeDir", "The process runtime's folder (images, instances); default: the state directory.",
+            \.runtimeDirectory),
+        .choice("registry", "The live registry: sqlite (embedded, one controller) or etcd (shared).", \.registry),
+        .list("etcdEndpoints", "etcd client URLs, comma-separated; tried in turn.", \.etcdEndpoints),
+        .text("etcdPrefix", "The key prefix of this fleet's records in etcd.", \.etcdPrefix),
+        .optionalText("etcdCaFile", "The CA (PEM) that signed etcd's server certificates.", \.etcdCaFile),
+        .optionalText("etcdCertFile", "The client certificate (PEM) for etcd's client-cert-auth.", \.etcdCertFile),
+        .optionalText("etcdKeyFile", "The client certificate's key (PEM).", \.etcdKeyFile),
+        .optionalText("etcdUsername", "The etcd user, when etcd has authentication on.", \.etcdUsername),
+        .optionalText("etcdPasswordFile", "A file holding the etcd user's password.", \.etcdPasswordFile),
+        .duration(
+            "leaseTtl", "How long a leader lasts without renewing its lease; a standby takes over within it.",
+            \.leaseTTL),
         .text("notesRef", "The notes ref status annotations are written under.", \.notesRef),
         .bool("pushNotes", "Push status annotations to the remote.", \.pushNotes),
         .text("listenHost", "The address the HTTP server binds.", \.listenHost),
@@ -211,6 +278,32 @@ extension ControllerSetting {
                 return "'\(value)' is not a duration (expected one such as 30s, 5m or 1h)"
             }
             configuration[keyPath: path] = duration
+            return nil
+        }
+    }
+
+    static func choice<Choice: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, Choice> & Sendable
+    ) -> ControllerSetting where Choice.RawValue == String {
+        ControllerSetting(key: key, summary: summary) { configuration, value in
+            guard let choice = Choice(rawValue: value) else {
+                let choices = Choice.allCases.map(\.rawValue).joined(separator: " or ")
+                return "'\(value)' is not one of the choices (expected \(choices))"
+            }
+            configuration[keyPath: path] = choice
+            return nil
+        }
+    }
+
+    /// A comma-separated list in the environment and flags; also a YAML list in the file.
+    static func list(
+        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, [String]> & Sendable
+    ) -> ControllerSetting {
+        ControllerSetting(key: key, summary: summary, acceptsList: true) { configuration, value in
+            configuration[keyPath: path] = value.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            .filter { !$0.isEmpty }
             return nil
         }
     }

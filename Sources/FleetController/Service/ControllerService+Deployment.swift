@@ -88,7 +88,7 @@ extension ControllerService {
                 },
                 reason: report?.phase.failureReason)
         }
-        var annotation = StatusAnnotation(
+        let annotation = StatusAnnotation(
             result: result, fleet: deployment.fleet.name, controller: configuration.controllerID, at: Date(),
             revision: deployment.commit.hex, reason: reason, signature: deployment.verdict?.annotationSignature,
             rewrite: deployment.rewrite, services: services)

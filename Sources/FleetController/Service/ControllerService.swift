@@ -20,6 +20,10 @@ public actor ControllerService: Service {
     let registry: any Registry
     let runtime: any Runtime
     let converger: Converger
+    /// The election among replicas sharing an etcd registry; nil when this controller is the only one.
+    let leadership: LeaderElection?
+    /// Whether this controller acted as leader in its last loop round.
+    var leading = false
     let logger: Logger
     public nonisolated let metrics: FleetMetrics
     nonisolated let wake = WakeSignal()
@@ -44,9 +48,11 @@ public actor ControllerService: Service {
         runtime: any Runtime,
         logger: Logger = Logger(label: "gitfleet"),
         metrics: FleetMetrics = FleetMetrics(),
+        leadership: LeaderElection? = nil,
         tick: Duration = .milliseconds(200)
     ) {
         self.configuration = configuration
+        self.leadership = leadership
         self.registry = registry
         self.runtime = runtime
         self.logger = logger
@@ -64,8 +70,13 @@ public actor ControllerService: Service {
     }
 
     /// Why the controller is not ready, if it is not: Git or the registry failing, or no desired state yet.
-    public func readinessProblems() -> [String] {
+    /// A standby is ready while it can reach etcd: it is ready to take over.
+    public func readinessProblems() async -> [String] {
         var problems: [String] = []
+        if let leadership, !leading {
+            if let problem = await leadership.problem { problems.append("registry: \(problem)") }
+            return problems
+        }
         if let gitProblem { problems.append("git: \(gitProblem) (\(gitFailures) failed attempts)") }
         if let registryProblem { problems.append("registry: \(registryProblem)") }
         if desired == nil && gitProblem == nil { problems.append("no desired state read yet") }
@@ -73,10 +84,16 @@ public actor ControllerService: Service {
     }
 
     /// What the controller knows now, for the status API.
-    public func snapshot() -> ControllerSnapshot {
-        ControllerSnapshot(
+    public func snapshot() async -> ControllerSnapshot {
+        var role = "leader"
+        var leader: String? = configuration.controllerID
+        if let leadership, case .follower(let holder) = await leadership.role {
+            role = "standby"
+            leader = holder
+        }
+        return ControllerSnapshot(
             fleet: desired?.name, revision: lastDeployed?.hex, fetchedRevision: lastSeenHead?.hex,
-            deploying: deployment?.commit.hex, lastPassAt: lastPassAt, services: lastReport)
+            deploying: deployment?.commit.hex, lastPassAt: lastPassAt, services: lastReport, role: role, leader: leader)
     }
 
     /// Asks for a fetch at once (a webhook saw a push); coalesces with any fetch already asked for.
@@ -89,11 +106,40 @@ public actor ControllerService: Service {
         let stop = requests
         let wake = self.wake
         await withGracefulShutdownHandler {
-            await self.loop()
+            await withTaskGroup(of: Void.self) { group in
+                if let leadership = self.leadership {
+                    // Campaigns and renewals run beside the loop, so a long pass never lets the lease lapse.
+                    group.addTask { await leadership.run() }
+                }
+                await self.loop()
+                // Resigns on the way out (run() ends when cancelled), so a standby takes over at once.
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             stop.stop = true
             wake.signal()
         }
+    }
+
+    /// Whether this controller may act now; follows changes of leadership. A new leader starts from what
+    /// the registry and the repository say, as if it had just started; a deposed one forgets its rollout.
+    func mayAct() async -> Bool {
+        guard let leadership else { return true }
+        let isLeader = await leadership.isLeader
+        if isLeader != leading {
+            leading = isLeader
+            metrics.setLeader(isLeader)
+            if isLeader {
+                logger.notice("leading: this controller now acts on the fleet")
+            } else {
+                logger.warning("standing by: another controller may lead; this one no longer acts")
+            }
+            lastSeenHead = nil
+            desired = nil
+            deployment = nil
+            lastReport = []
+        }
+        return isLeader
     }
 
     func loop() async {
@@ -101,6 +147,10 @@ public actor ControllerService: Service {
         var nextPoll = ContinuousClock.now
         var nextResync = ContinuousClock.now
         while !requests.stop && !Task.isCancelled {
+            guard await mayAct() else {
+                await wake.wait(timeout: leadership.map { $0.ttl / 6 } ?? tick)
+                continue
+            }
             let now = ContinuousClock.now
             if requests.takeFetch() || now >= nextPoll {
                 if await poll() { nextResync = now }
@@ -141,6 +191,7 @@ public actor ControllerService: Service {
         } catch {
             registryProblem = "\(error)"
             logger.error("reconcile failed: \(error)")
+            if let error = error as? RegistryError, error.code == .fenced { await leadership?.fenceRefused() }
             metrics.recordReconcile(result: "error", duration: ContinuousClock.now - started)
             return
         }
@@ -210,4 +261,8 @@ public struct ControllerSnapshot: Sendable {
     public var deploying: String?
     public var lastPassAt: Date?
     public var services: [ServiceConvergence]
+    /// `leader` when this controller acts on the fleet, `standby` while another one does.
+    public var role: String
+    /// The identity of the controller that leads, when known.
+    public var leader: String?
 }

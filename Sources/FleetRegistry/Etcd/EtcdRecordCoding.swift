@@ -16,6 +16,13 @@ struct EtcdRecordCoding: Sendable {
     var instancesPrefix: String { "\(prefix)/instances/" }
     var rolloutsPrefix: String { "\(prefix)/rollouts/" }
     var everythingPrefix: String { "\(prefix)/" }
+    var endpointsPrefix: String { "\(prefix)/endpoints/" }
+    /// The election key of the controllers sharing this prefix.
+    var leaderKey: String { "\(prefix)/leader" }
+
+    func endpointKey(service: String, instance: String) -> String {
+        "\(endpointsPrefix)\(service)/\(instance)"
+    }
 
     func key(_ record: RegistryRecordKey) -> String {
         switch record {

@@ -7,11 +7,13 @@ import NIOSSL
 extension EtcdRegistry {
     /// POSTs `body` to the gateway `path` and decodes the answer, trying the endpoints in order from the last
     /// one that answered, and authenticating (again) when etcd asks for a token.
-    func call<Response: Decodable>(_ path: String, _ body: some Encodable) async throws -> Response {
+    func call<Response: Decodable>(
+        _ path: String, _ body: some Encodable, encoder: JSONEncoder = EtcdWire.encoder
+    ) async throws -> Response {
         try checkOpen()
         let payload: Data
         do {
-            payload = try EtcdWire.encoder.encode(body)
+            payload = try encoder.encode(body)
         } catch {
             throw RegistryError(.invalid, "The request to etcd \(path) cannot be encoded.", underlying: error)
         }

@@ -7,11 +7,17 @@ import Foundation
 /// Keeps the whole ``Registry`` contract with etcd's own guarantees: a record's version is its key's
 /// `mod_revision`, a commit is one etcd txn (so it is atomic and its writes share one revision), and
 /// expectations are txn compares. Several controllers (processes, hosts) can use one etcd at once; when the
-/// configuration carries a ``EtcdConfiguration/Fence``, a commit also requires the leader key to be the one
-/// this process won, so a deposed leader cannot write (it gets `.fenced`).
+/// registry is fenced (``EtcdConfiguration/fence`` or ``setFence(_:)``), a commit also requires the leader key
+/// to be the one this process won, so a deposed leader cannot write (it gets `.fenced`).
+///
+/// Every commit also keeps the discovery keys: `<prefix>/endpoints/<service>/<instance>` holds the JSON of
+/// each published instance (``InstanceRecord/isPublished``: address, ports, spec hash, revision), written in
+/// the same txn as the record, so load balancers and clients can watch the serving set with any etcd client.
 public actor EtcdRegistry: Registry {
     public nonisolated let configuration: EtcdConfiguration
     let coding: EtcdRecordCoding
+    /// The leader fence every commit compares; starts as the configuration's.
+    public private(set) var fence: EtcdConfiguration.Fence?
     let client: HTTPClient
     var closed = false
     /// The auth token of the current session, when the configuration has credentials.
@@ -26,6 +32,7 @@ public actor EtcdRegistry: Registry {
         }
         self.configuration = configuration
         self.coding = EtcdRecordCoding(prefix: configuration.prefix)
+        self.fence = configuration.fence
         self.client = HTTPClient(
             eventLoopGroupProvider: .singleton, configuration: try Self.clientConfiguration(configuration))
     }
@@ -63,12 +70,13 @@ public actor EtcdRegistry: Registry {
     public func commit(_ changes: [RegistryChange]) async throws -> Int64 {
         try checkOpen()
         try RegistryChange.validate(changes)
-        if changes.isEmpty { return try await currentRevision() }
+        // Unfenced, an empty commit only reads the revision; fenced, it is a txn that confirms leadership.
+        if changes.isEmpty && fence == nil { return try await currentRevision() }
 
         var compares: [EtcdWire.Compare] = []
         // On failure the txn reads every compared key at the revision it failed at, to name the culprit.
         var failureReads: [EtcdWire.RequestOp] = []
-        if let fence = configuration.fence {
+        if let fence {
             compares.append(
                 EtcdWire.Compare(
                     target: "CREATE", key: EtcdWire.base64(fence.key), createRevision: String(fence.createRevision)))
@@ -90,12 +98,18 @@ public actor EtcdRegistry: Registry {
                 failureReads.append(EtcdWire.RequestOp(requestRange: EtcdWire.RangeRequest(key: key)))
             }
             operations.append(try operation(change, key: key))
+            operations.append(contentsOf: try await endpointOperations(change))
         }
 
         let response: EtcdWire.TxnResponse = try await call(
             "/v3/kv/txn", EtcdWire.TxnRequest(compare: compares, success: operations, failure: failureReads))
         if response.succeeded == true { return try Self.revision(response.header) }
         throw refusal(response, checked: checked)
+    }
+
+    /// Changes the leader fence future commits compare (a newly won election, or a lost one).
+    public func setFence(_ fence: EtcdConfiguration.Fence?) {
+        self.fence = fence
     }
 
     public func ping() async throws {
@@ -125,11 +139,32 @@ public actor EtcdRegistry: Registry {
         }
     }
 
+    /// The discovery key changes that go with `change`: a published instance's endpoint is put, any other
+    /// instance's removed. A deleted record's service is read first, since the key is named by it.
+    private func endpointOperations(_ change: RegistryChange) async throws -> [EtcdWire.RequestOp] {
+        let record: InstanceRecord
+        switch change {
+        case .putInstance(let put, _):
+            record = put
+        case .deleteInstance(let id, _):
+            guard let stored = try await instance(id: id) else { return [] }
+            record = stored.record
+        case .putRolloutState, .deleteRolloutState:
+            return []
+        }
+        let key = EtcdWire.base64(coding.endpointKey(service: record.service, instance: record.id))
+        guard record.isPublished, case .putInstance = change else {
+            return [EtcdWire.RequestOp(requestDeleteRange: EtcdWire.DeleteRangeRequest(key: key))]
+        }
+        let endpoint = DiscoveryEndpoint(record)
+        return [EtcdWire.RequestOp(requestPut: EtcdWire.PutRequest(key: key, value: try coding.value(endpoint)))]
+    }
+
     /// Why a txn did not apply, from the keys it read back in its failure branch (fence first, then each
     /// expectation in commit order).
     private func refusal(_ response: EtcdWire.TxnResponse, checked: [RegistryChange]) -> RegistryError {
         var reads = (response.responses ?? []).map { $0.responseRange?.kvs?.first }
-        if let fence = configuration.fence {
+        if let fence {
             let current = reads.isEmpty ? nil : reads.removeFirst()
             let createRevision = current?.createRevision?.value ?? 0
             if createRevision != fence.createRevision {

@@ -12,6 +12,8 @@ enum EtcdWire {
     struct PutRequest: Codable, Sendable {
         var key: String
         var value: String
+        /// The lease the key is bound to (a decimal int64); the key is deleted when the lease expires.
+        var lease: String? = nil
     }
 
     struct DeleteRangeRequest: Codable, Sendable {
@@ -52,7 +54,33 @@ enum EtcdWire {
         var value: String?
         var createRevision: Int64Text?
         var modRevision: Int64Text?
+        var lease: Int64Text?
     }
+
+    /// `/v3/lease/grant`, `/v3/lease/keepalive` and `/v3/lease/revoke` take the proto field names `TTL` and
+    /// `ID` verbatim, which the snake_case encoder would lowercase; these are encoded with ``plainEncoder``.
+    struct LeaseRequest: Encodable, Sendable {
+        var TTL: String? = nil
+        var ID: String
+    }
+
+    struct LeaseGrantResponse: Decodable, Sendable {
+        var header: Header?
+        var ID: Int64Text?
+        var TTL: Int64Text?
+        var error: String?
+    }
+
+    /// One answer of the keepalive stream; a lease that has expired comes back without a TTL.
+    struct LeaseKeepAliveResponse: Decodable, Sendable {
+        struct Result: Decodable, Sendable {
+            var ID: Int64Text?
+            var TTL: Int64Text?
+        }
+        var result: Result?
+    }
+
+    struct Empty: Decodable, Sendable {}
 
     struct RangeResponse: Decodable, Sendable {
         var header: Header?
@@ -119,6 +147,8 @@ enum EtcdWire {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return encoder
     }()
+
+    static let plainEncoder = JSONEncoder()
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()

@@ -24,8 +24,10 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
     func status() async -> StatusDocument {
         let snapshot = await controller.snapshot()
         let result =
-            snapshot.deploying != nil
-            ? "in-progress" : snapshot.services.allSatisfy(\.phase.isSettled) ? "settled" : "progressing"
+            snapshot.role == "standby"
+            ? "standby"
+            : snapshot.deploying != nil
+                ? "in-progress" : snapshot.services.allSatisfy(\.phase.isSettled) ? "settled" : "progressing"
         return StatusDocument(
             fleet: snapshot.fleet, trackedBranch: trackedBranch, revision: snapshot.revision,
             fetchedRevision: snapshot.fetchedRevision, result: result, lastReconcileAt: snapshot.lastPassAt,
@@ -33,7 +35,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                 ServiceSummary(
                     name: service.service, result: Self.describe(service.phase), replicas: service.replicas,
                     ready: service.ready, image: service.toImage, reason: service.phase.failureReason)
-            })
+            }, role: snapshot.role, leader: snapshot.leader)
     }
 
     func service(named name: String) async -> ServiceDocument? {

@@ -60,6 +60,36 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("controller-id"), help: "This controller's name in status annotations.")
     var controllerId: String?
 
+    @Option(name: .customLong("runtime-dir"), help: "The process runtime's folder (default: the state directory).")
+    var runtimeDir: String?
+
+    @Option(name: .customLong("registry"), help: "The live registry: sqlite (default) or etcd.")
+    var registry: String?
+
+    @Option(name: .customLong("etcd-endpoints"), help: "etcd client URLs, comma-separated.")
+    var etcdEndpoints: String?
+
+    @Option(name: .customLong("etcd-prefix"), help: "The key prefix of this fleet in etcd (default /gitfleet).")
+    var etcdPrefix: String?
+
+    @Option(name: .customLong("etcd-ca-file"), help: "The CA (PEM) of etcd's server certificates.")
+    var etcdCaFile: String?
+
+    @Option(name: .customLong("etcd-cert-file"), help: "The client certificate (PEM) for etcd.")
+    var etcdCertFile: String?
+
+    @Option(name: .customLong("etcd-key-file"), help: "The client certificate's key (PEM).")
+    var etcdKeyFile: String?
+
+    @Option(name: .customLong("etcd-username"), help: "The etcd user.")
+    var etcdUsername: String?
+
+    @Option(name: .customLong("etcd-password-file"), help: "A file holding the etcd user's password.")
+    var etcdPasswordFile: String?
+
+    @Option(name: .customLong("lease-ttl"), help: "The leader lease (default 15s).")
+    var leaseTtl: String?
+
     @Option(name: .customLong("notes-ref"), help: "The notes ref for status annotations (default refs/notes/gitfleet).")
     var notesRef: String?
 
@@ -113,6 +143,16 @@ struct ServeCommand: AsyncParsableCommand {
             ("resyncInterval", resyncInterval),
             ("stateDir", stateDir),
             ("controllerId", controllerId),
+            ("runtimeDir", runtimeDir),
+            ("registry", registry),
+            ("etcdEndpoints", etcdEndpoints),
+            ("etcdPrefix", etcdPrefix),
+            ("etcdCaFile", etcdCaFile),
+            ("etcdCertFile", etcdCertFile),
+            ("etcdKeyFile", etcdKeyFile),
+            ("etcdUsername", etcdUsername),
+            ("etcdPasswordFile", etcdPasswordFile),
+            ("leaseTtl", leaseTtl),
             ("notesRef", notesRef),
             ("pushNotes", pushNotes),
             ("listenHost", listenHost),
@@ -134,12 +174,13 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try ServeCommand.loadConfiguration(file: config, flags: flags)
         let stateDirectory = configuration.resolvedStateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let registry = try StateOptions.openRegistry(in: stateDirectory)
-        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
         let logger = Logger(label: "gitfleet")
         let metrics = FleetMetrics()
+        let (registry, leadership) = try await ServeCommand.openRegistry(configuration, logger: logger)
+        let runtime = ProcessRuntime(stateDirectory: configuration.resolvedRuntimeDirectory)
         let controller = ControllerService(
-            configuration: configuration, registry: registry, runtime: runtime, logger: logger, metrics: metrics)
+            configuration: configuration, registry: registry, runtime: runtime, logger: logger, metrics: metrics,
+            leadership: leadership)
         var secrets: [WebhookProvider: String] = [:]
         secrets[.github] = configuration.githubSecretFile
         secrets[.gitlab] = configuration.gitlabSecretFile
@@ -153,6 +194,7 @@ struct ServeCommand: AsyncParsableCommand {
                 endpoint: ControllerEndpointAdapter(controller: controller, registry: registry), metrics: metrics)
         } catch {
             Terminal.error("error: the HTTP server cannot start: \(error)")
+            try? await registry.close()
             throw CommandFailure()
         }
         let group = ServiceGroup(
@@ -166,6 +208,48 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await group.run()
         try await registry.close()
+    }
+
+    /// The configured registry; with etcd, also the election this replica takes part in.
+    static func openRegistry(
+        _ configuration: ControllerConfiguration, logger: Logger
+    ) async throws -> (any Registry, LeaderElection?) {
+        switch configuration.registry {
+        case .sqlite:
+            return (try StateOptions.openRegistry(in: configuration.resolvedStateDirectory), nil)
+        case .etcd:
+            var credentials: EtcdConfiguration.Credentials? = nil
+            if let username = configuration.etcdUsername, let passwordFile = configuration.etcdPasswordFile {
+                guard let password = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                    Terminal.error("error: cannot read the etcd password file \(passwordFile)")
+                    throw CommandFailure()
+                }
+                credentials = .init(username: username, password: password.trimmingCharacters(in: .newlines))
+            }
+            var tls: EtcdConfiguration.TLSFiles? = nil
+            if configuration.etcdCaFile != nil || configuration.etcdCertFile != nil {
+                tls = .init(
+                    caFile: configuration.etcdCaFile, certificateFile: configuration.etcdCertFile,
+                    keyFile: configuration.etcdKeyFile)
+            }
+            let registry: EtcdRegistry
+            do {
+                registry = try EtcdRegistry(
+                    configuration: EtcdConfiguration(
+                        endpoints: configuration.etcdEndpoints, prefix: configuration.etcdPrefix,
+                        credentials: credentials, tls: tls,
+                        requestTimeout: min(.seconds(10), configuration.leaseTTL / 3)))
+            } catch {
+                Terminal.error("error: the etcd registry cannot be set up: \(error)")
+                throw CommandFailure()
+            }
+            let election = LeaderElection(
+                registry: registry, identity: configuration.controllerID, ttl: configuration.leaseTTL
+            ) { role in
+                logger.notice("leader election: \(role)")
+            }
+            return (registry, election)
+        }
     }
 
     static func loadConfiguration(file: String?, flags: [String: String]) throws -> ControllerConfiguration {
