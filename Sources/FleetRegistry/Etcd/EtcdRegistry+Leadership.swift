@@ -18,8 +18,8 @@ extension EtcdRegistry {
     public func grantLease(ttl: Duration) async throws -> Int64 {
         let seconds = max(ttl.components.seconds, 2)
         let response: EtcdWire.LeaseGrantResponse = try await call(
-            "/v3/lease/grant", EtcdWire.LeaseRequest(TTL: String(seconds), ID: "0"), encoder: EtcdWire.plainEncoder)
-        guard let id = response.ID?.value, id != 0 else {
+            "/v3/lease/grant", EtcdWire.LeaseRequest(ttl: String(seconds), id: "0"), encoder: EtcdWire.plainEncoder)
+        guard let id = response.id?.value, id != 0 else {
             throw RegistryError(
                 .unavailable, "etcd granted no lease: \(response.error ?? "no lease id in the answer").")
         }
@@ -29,8 +29,8 @@ extension EtcdRegistry {
     /// Renews `lease`; returns the time it has left, or nil when it has already expired.
     public func keepAlive(lease: Int64) async throws -> Duration? {
         let response: EtcdWire.LeaseKeepAliveResponse = try await call(
-            "/v3/lease/keepalive", EtcdWire.LeaseRequest(ID: String(lease)), encoder: EtcdWire.plainEncoder)
-        guard let ttl = response.result?.TTL?.value, ttl > 0 else { return nil }
+            "/v3/lease/keepalive", EtcdWire.LeaseRequest(id: String(lease)), encoder: EtcdWire.plainEncoder)
+        guard let ttl = response.result?.ttl?.value, ttl > 0 else { return nil }
         return .seconds(ttl)
     }
 
@@ -38,7 +38,7 @@ extension EtcdRegistry {
     public func revokeLease(_ lease: Int64) async throws {
         do {
             let _: EtcdWire.Empty = try await call(
-                "/v3/lease/revoke", EtcdWire.LeaseRequest(ID: String(lease)), encoder: EtcdWire.plainEncoder)
+                "/v3/lease/revoke", EtcdWire.LeaseRequest(id: String(lease)), encoder: EtcdWire.plainEncoder)
         } catch let error as RegistryError where error.message.contains("lease not found") {
             // Already expired: the key it held is gone either way.
         }

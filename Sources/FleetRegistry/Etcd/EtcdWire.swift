@@ -60,22 +60,36 @@ enum EtcdWire {
     /// `/v3/lease/grant`, `/v3/lease/keepalive` and `/v3/lease/revoke` take the proto field names `TTL` and
     /// `ID` verbatim, which the snake_case encoder would lowercase; these are encoded with ``plainEncoder``.
     struct LeaseRequest: Encodable, Sendable {
-        var TTL: String? = nil
-        var ID: String
+        var ttl: String? = nil
+        var id: String
+
+        enum CodingKeys: String, CodingKey {
+            case ttl = "TTL"
+            case id = "ID"
+        }
     }
 
     struct LeaseGrantResponse: Decodable, Sendable {
         var header: Header?
-        var ID: Int64Text?
-        var TTL: Int64Text?
+        var id: Int64Text?
+        var ttl: Int64Text?
         var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case header, error
+            case ttl = "TTL"
+            case id = "ID"
+        }
     }
 
     /// One answer of the keepalive stream; a lease that has expired comes back without a TTL.
     struct LeaseKeepAliveResponse: Decodable, Sendable {
         struct Result: Decodable, Sendable {
-            var ID: Int64Text?
-            var TTL: Int64Text?
+            var ttl: Int64Text?
+
+            enum CodingKeys: String, CodingKey {
+                case ttl = "TTL"
+            }
         }
         var result: Result?
     }
