@@ -10,15 +10,19 @@ final class ServeProcess: @unchecked Sendable {
     let process = Process()
     let logPath: String
 
-    init(fleet: EmbeddedFleet, remote: GitFixture, extra: [String] = [], environment: [String: String] = [:]) throws {
-        logPath = fleet.repository.directory.appending("serve-\(UUID().uuidString.prefix(6)).log")
+    /// `stateDirectory` defaults to the fleet's (which also holds the process runtime's images and instances).
+    init(
+        fleet: EmbeddedFleet, remote: GitFixture, stateDirectory: String? = nil, controllerID: String = "gitfleet-test",
+        extra: [String] = [], environment: [String: String] = [:]
+    ) throws {
+        logPath = fleet.repository.directory.appending("serve-\(controllerID)-\(UUID().uuidString.prefix(6)).log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: try BuiltProducts.path(of: "gitfleet"))
         process.arguments =
             [
-                "serve", "--repo", remote.fileURL, "--state-dir", fleet.stateDirectory, "--poll-interval", "1s",
-                "--listen-port", "0", "--controller-id", "gitfleet-test",
+                "serve", "--repo", remote.fileURL, "--state-dir", stateDirectory ?? fleet.stateDirectory,
+                "--poll-interval", "1s", "--listen-port", "0", "--controller-id", controllerID,
             ] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = log
@@ -52,6 +56,13 @@ final class ServeProcess: @unchecked Sendable {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// SIGKILL: the controller dies mid-step, as on a lost node; its instances keep running.
+    func killAbruptly() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// SIGTERM, then SIGKILL if it has not stopped within 10 s; returns whether it stopped gracefully.

@@ -1,0 +1,217 @@
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import GitFleetTesting
+import Testing
+
+/// `gitfleet serve` replicas on a real etcd: leader election, failover mid-rollout, and etcd itself failing.
+/// The replicas share one process runtime (one runtime folder), as replicas on several hosts would share a
+/// Docker or cluster runtime, so each can inventory what the other started.
+@Suite("gitfleet serve on etcd: one leader, failover and outages", .serialized)
+struct EtcdFailoverTests {
+    @Test("The leader is killed mid-rollout; the standby finishes it with no duplicate or lost instance")
+    func standbyFinishesTheRollout() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 3)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a", "controller-b"]) { controllers in
+            let (a, b) = (controllers[0], controllers[1])
+            let converged = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            #expect(converged?.contains("controller: controller-a") == true, "\(a.log)\n\(b.log)")
+            #expect(try await b.status()["role"] as? String == "standby", "\(b.log)")
+            #expect(try await b.status()["leader"] as? String == "controller-a")
+            #expect(try await b.request("GET", "/readyz").status == 200, "a standby that reaches etcd is ready")
+
+            let v2 = try fleet.commitSlowWeb()
+            let probe = ServingProbe()
+            let probing = Task { await probe.run(registry: fleet.observer, service: "web") }
+            defer { probing.cancel() }
+            try fleet.fleet.push()
+            try await fleet.waitUntil("the first v2 instance serves while v1 still does") { records in
+                records.contains { $0.revision == v2 && $0.state == .serving }
+                    && records.contains { $0.revision == v1 && $0.state == .serving }
+            }
+            a.killAbruptly()
+            let killedAt = ContinuousClock.now
+            try await fleet.waitUntil("the standby leads", timeout: .seconds(30)) { _ in
+                (try? await b.status()["role"] as? String) == "leader"
+            }
+            let takeover = ContinuousClock.now - killedAt
+            let done = await fleet.remote.waitForNote(on: v2, timeout: .seconds(90)) {
+                $0.contains("\nresult: converged")
+            }
+            await probe.stop()
+            print("failover: the standby led \(takeover) after SIGKILL (lease TTL 3s, campaign every 1s)")
+            #expect(done?.contains("controller: controller-b") == true, "\(b.log)")
+            // The lease TTL (3s) plus one campaign interval (1s), with room for a loaded machine.
+            #expect(takeover < .seconds(20), "took \(takeover)")
+            try await fleet.expectOnly(revision: v2, replicas: 3)
+            #expect(await probe.fewestAnswering >= 3, "capacity fell below the 3 replicas (maxUnavailable 0)")
+            let mismatches = await probe.mismatches
+            #expect(mismatches.isEmpty, "\(mismatches)")
+        }
+    }
+
+    @Test("With etcd down mid-rollout nothing is destroyed, readiness says why, and the rollout finishes after")
+    func etcdOutageHoldsTheFleet() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 3)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a"]) { controllers in
+            let a = controllers[0]
+            _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            let v2 = try fleet.commitSlowWeb()
+            try fleet.fleet.push()
+            try await fleet.waitUntil("the first v2 instance serves while v1 still does") { records in
+                records.contains { $0.revision == v2 && $0.state == .serving }
+                    && records.contains { $0.revision == v1 && $0.state == .serving }
+            }
+            etcd.stopMember(0)
+            let before = Set(try await fleet.fleet.inventory().map(\.instanceID))
+            // Longer than the lease, so the controller also loses (and must later regain) leadership.
+            let outageEnds = ContinuousClock.now.advanced(by: .seconds(8))
+            var sawNotReady = false
+            var lost: Set<String> = []
+            while ContinuousClock.now < outageEnds {
+                lost.formUnion(before.subtracting(try await fleet.fleet.inventory().map(\.instanceID)))
+                if let ready = try? await a.request("GET", "/readyz"), ready.status == 503,
+                    ready.body.contains("registry")
+                {
+                    sawNotReady = true
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(lost.isEmpty, "instances destroyed while etcd was down: \(lost)")
+            #expect(sawNotReady, "/readyz never said the registry was failing:\n\(a.log)")
+
+            try await etcd.startMember(0)
+            let done = await fleet.remote.waitForNote(on: v2, timeout: .seconds(90)) {
+                $0.contains("\nresult: converged")
+            }
+            #expect(done != nil, "the rollout did not finish after etcd returned:\n\(a.log)")
+            try await fleet.expectOnly(revision: v2, replicas: 3)
+        }
+    }
+
+    @Test("A 3-member etcd loses the member the controller talks to mid-rollout; the rollout finishes")
+    func memberLossMidRollout() async throws {
+        let etcd = try await EtcdCluster(size: 3)
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 3)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a"]) { controllers in
+            let a = controllers[0]
+            _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            let v2 = try fleet.commitSlowWeb()
+            try fleet.fleet.push()
+            try await fleet.waitUntil("the first v2 instance serves") { records in
+                records.contains { $0.revision == v2 && $0.state == .serving }
+            }
+            etcd.stopMember(0)
+            let done = await fleet.remote.waitForNote(on: v2, timeout: .seconds(90)) {
+                $0.contains("\nresult: converged")
+            }
+            #expect(done?.contains("controller: controller-a") == true, "\(a.log)")
+            try await fleet.expectOnly(revision: v2, replicas: 3)
+        }
+    }
+}
+
+/// A fleet repository with a bare remote, controllers that share its process runtime and an etcd registry,
+/// and an unfenced etcd client to watch the registry from outside.
+struct EtcdFleet {
+    let fleet: EmbeddedFleet
+    let remote: GitFixture
+    let etcd: EtcdCluster
+    let observer: EtcdRegistry
+
+    init(etcd: EtcdCluster) throws {
+        fleet = try EmbeddedFleet()
+        remote = try fleet.remote()
+        self.etcd = etcd
+        observer = try EtcdRegistry(configuration: EtcdConfiguration(endpoints: etcd.clientURLs, prefix: "/fleet"))
+        // A v2 that takes a second and a half to listen, so its rollout is surely in flight when a test strikes.
+        _ = try DemoImage.install(
+            into: ImageStore(root: fleet.stateDirectory + "/images"), tag: "slow",
+            binary: try RuntimeFixtures.demoBinary(), env: ["VERSION": "slow", "DEMO_START_DELAY": "1.5"])
+    }
+
+    func commitSlowWeb() throws -> String {
+        try fleet.commitWeb("demo/web:slow", replicas: 3)
+    }
+
+    /// Runs `body` with one `gitfleet serve` per identity, started in order (the first one leads), each with
+    /// its own state directory; stops them, the instances and etcd's client afterwards, however `body` ends.
+    func run(controllers identities: [String], _ body: ([ServeProcess]) async throws -> Void) async throws {
+        var controllers: [ServeProcess] = []
+        do {
+            for identity in identities {
+                let controller = try ServeProcess(
+                    fleet: fleet, remote: remote, stateDirectory: fleet.repository.directory.appending(identity),
+                    controllerID: identity,
+                    extra: [
+                        "--registry", "etcd", "--etcd-endpoints", etcd.clientURLs.joined(separator: ","),
+                        "--etcd-prefix", "/fleet", "--lease-ttl", "3s", "--runtime-dir", fleet.stateDirectory,
+                    ])
+                controllers.append(controller)
+                if controllers.count == 1 {
+                    try await waitUntil("\(identity) leads", timeout: .seconds(30)) { _ in
+                        (try? await controller.status()["role"] as? String) == "leader"
+                    }
+                }
+            }
+            try await body(controllers)
+        } catch {
+            for controller in controllers { await controller.stop() }
+            await close()
+            throw error
+        }
+        for controller in controllers { await controller.stop() }
+        await close()
+    }
+
+    private func close() async {
+        try? await observer.close()
+        await fleet.tearDown()
+    }
+
+    /// Polls the registry (through etcd) until `condition` holds, or fails after `timeout`.
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(60), _ condition: ([InstanceRecord]) async -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            let records = (try? await observer.instances(service: nil).map(\.record)) ?? []
+            if await condition(records) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw FixtureError("timed out waiting until \(what)")
+    }
+
+    /// Exactly `replicas` instances live, all serving `revision`, and the runtime runs exactly those.
+    func expectOnly(revision: String, replicas: Int) async throws {
+        let live = try await observer.instances(service: nil).map(\.record).filter { $0.state.isLive }
+        #expect(live.count == replicas, "\(live.map { "\($0.id) \($0.state)" })")
+        #expect(live.allSatisfy { $0.revision == revision && $0.state == .serving }, "\(live)")
+        let running = try await fleet.inventory().filter { $0.status.isRunning }
+        #expect(Set(running.map(\.instanceID)) == Set(live.map(\.id)), "a leaked or lost instance: \(running)")
+        let endpoints = try await etcd.values(under: "/fleet/endpoints/web/")
+        #expect(Set(endpoints.keys) == Set(live.map { "/fleet/endpoints/web/\($0.id)" }), "\(endpoints.keys)")
+    }
+}
+
+extension ServeProcess {
+    /// `GET /api/v1/status` as a JSON object.
+    func status() async throws -> [String: Any] {
+        let (status, body) = try await request("GET", "/api/v1/status")
+        guard status == 200, let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        else { throw FixtureError("status answered \(status): \(body)") }
+        return object
+    }
+}
