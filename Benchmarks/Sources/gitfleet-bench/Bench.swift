@@ -8,7 +8,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gitfleet-bench",
         abstract: "gitfleet benchmarks (see docs/performance.md).",
-        subcommands: [Fixture.self, Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self])
+        subcommands: [
+            Fixture.self, Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self, RegistryBench.self,
+        ])
 }
 
 struct Fixture: ParsableCommand {
@@ -91,5 +93,16 @@ struct SteadyState: AsyncParsableCommand {
         try await RuntimeBenchmarks.steadyState(
             demoBinary: try demo.demoBinary(), instances: instances, perService: perService, seconds: seconds,
             probeInterval: .milliseconds(demo.probeMs == 100 ? 1_000 : demo.probeMs), tick: .milliseconds(demo.tickMs))
+    }
+}
+
+struct RegistryBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "registry", abstract: "(f) etcd registry writes per second, against etcdctl put on the same etcd.")
+    @Option var writes = 1_000
+    @Option var concurrency = 8
+    @Option(help: "The etcdctl binary (Debian: etcd-client).") var etcdctl = "/usr/bin/etcdctl"
+    func run() async throws {
+        try await RegistryBenchmarks.run(writes: writes, concurrency: concurrency, etcdctl: etcdctl)
     }
 }
