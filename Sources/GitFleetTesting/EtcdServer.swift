@@ -21,6 +21,20 @@ public final class EtcdCluster: @unchecked Sendable {
         public let name: String
         public let clientURL: String
         let peerURL: String
+        let metricsURL: String
+    }
+
+    /// The server's certificate and key, and the CA client certificates must be signed by.
+    public struct TLSFiles: Sendable {
+        public var caFile: String
+        public var certificateFile: String
+        public var keyFile: String
+
+        public init(caFile: String, certificateFile: String, keyFile: String) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+        }
     }
 
     public let members: [Member]
@@ -39,19 +53,33 @@ public final class EtcdCluster: @unchecked Sendable {
     /// Every member's client URL, in member order.
     public var clientURLs: [String] { members.map(\.clientURL) }
 
-    /// Starts `size` members and waits (up to `timeout` seconds) until each reports healthy.
-    public init(size: Int = 1, timeout: TimeInterval = 60) async throws {
+    /// Arguments every member gets besides its name, URLs and cluster (TLS files, say).
+    private let extraArguments: [String]
+
+    /// Starts `size` members and waits (up to `timeout` seconds) until each reports healthy. With `tls`, the
+    /// client URLs are https and clients must present a certificate signed by the same CA; health is then
+    /// read from a plain-http metrics URL.
+    public init(size: Int = 1, tls: TLSFiles? = nil, timeout: TimeInterval = 60) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw StartError(
                 description:
                     "\(Self.executable) is missing; install Debian's etcd-server (apt-get install etcd-server).")
         }
         directory = try TemporaryDirectory(prefix: "gitfleet-etcd")
+        let scheme = tls == nil ? "http" : "https"
         members = try (0..<size).map { index in
             Member(
-                name: "m\(index)", clientURL: "http://127.0.0.1:\(try Self.freePort())",
-                peerURL: "http://127.0.0.1:\(try Self.freePort())")
+                name: "m\(index)", clientURL: "\(scheme)://127.0.0.1:\(try Self.freePort())",
+                peerURL: "http://127.0.0.1:\(try Self.freePort())",
+                metricsURL: "http://127.0.0.1:\(try Self.freePort())")
         }
+        extraArguments =
+            tls.map {
+                [
+                    "--cert-file", $0.certificateFile, "--key-file", $0.keyFile, "--trusted-ca-file", $0.caFile,
+                    "--client-cert-auth",
+                ]
+            } ?? []
         processes = Array(repeating: nil, count: size)
         do {
             for index in members.indices { try launch(index) }
@@ -97,8 +125,8 @@ public final class EtcdCluster: @unchecked Sendable {
                 "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
                 "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
                 "--initial-cluster", cluster, "--initial-cluster-state", "new",
-                "--initial-cluster-token", "gitfleet-test",
-            ],
+                "--initial-cluster-token", "gitfleet-test", "--listen-metrics-urls", member.metricsURL,
+            ] + extraArguments,
             logPath: directory.appending("etcd-\(member.name).log"))
         lock.withLock { processes[index] = process }
     }
@@ -112,7 +140,7 @@ public final class EtcdCluster: @unchecked Sendable {
                     description: "etcd \(members[index].name) exited with status \(status) while starting:\n"
                         + process.logTail())
             }
-            if await healthy(members[index].clientURL) { return }
+            if await healthy(members[index].metricsURL) { return }
             if Date() > deadline {
                 throw StartError(
                     description: "etcd \(members[index].name) did not report healthy within \(Int(timeout)) s:\n"
@@ -180,8 +208,8 @@ public final class EtcdCluster: @unchecked Sendable {
         return revision
     }
 
-    private func healthy(_ clientURL: String) async -> Bool {
-        guard let url = URL(string: clientURL + "/health"),
+    private func healthy(_ metricsURL: String) async -> Bool {
+        guard let url = URL(string: metricsURL + "/health"),
             let (data, _) = try? await URLSession.shared.data(from: url),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return false }

@@ -536,3 +536,17 @@ public struct RegistryConformance: Sendable {
         }
     }
 }
+
+/// Runs `body` on an etcd registry and closes it however `body` ends (an unclosed HTTP client traps).
+public func withEtcdRegistry(
+    _ configuration: EtcdConfiguration, _ body: (EtcdRegistry) async throws -> Void
+) async throws {
+    let registry = try EtcdRegistry(configuration: configuration)
+    do {
+        try await body(registry)
+    } catch {
+        try? await registry.close()
+        throw error
+    }
+    try await registry.close()
+}

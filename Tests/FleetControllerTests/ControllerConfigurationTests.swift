@@ -38,6 +38,53 @@ struct ControllerConfigurationTests {
         #expect(text.contains("--push-notes: 'maybe' is not true or false"), "\(text)")
     }
 
+    @Test("The etcd registry takes its endpoints as a YAML list or a comma-separated value")
+    func etcdSettings() throws {
+        let yaml = try SettingsFile.parse(
+            Array(
+                "repo: file:///srv/fleet.git\nregistry: etcd\netcdEndpoints:\n  - https://10.0.0.1:2379\n  - https://10.0.0.2:2379\nleaseTtl: 10s\n"
+                    .utf8), file: "config.yaml")
+        let configuration = try ControllerConfiguration.resolve(file: yaml, environment: [:], flags: [:])
+        #expect(configuration.registry == .etcd)
+        #expect(configuration.etcdEndpoints == ["https://10.0.0.1:2379", "https://10.0.0.2:2379"])
+        #expect(configuration.leaseTTL == .seconds(10))
+        #expect(configuration.etcdPrefix == "/gitfleet")
+        let fromEnvironment = try ControllerConfiguration.resolve(
+            file: nil,
+            environment: [
+                "GITFLEET_REPO": "/srv/fleet", "GITFLEET_REGISTRY": "etcd",
+                "GITFLEET_ETCD_ENDPOINTS": "http://a:2379, http://b:2379",
+            ], flags: [:])
+        #expect(fromEnvironment.etcdEndpoints == ["http://a:2379", "http://b:2379"])
+    }
+
+    @Test("etcd settings that cannot work together are reported, each naming the setting")
+    func etcdProblems() {
+        let error = #expect(throws: ControllerConfiguration.ProblemList.self) {
+            try ControllerConfiguration.resolve(
+                file: nil, environment: ["GITFLEET_REPO": "/srv/fleet"],
+                flags: [
+                    "registry": "etcd", "etcdUsername": "gitfleet", "etcdCertFile": "/tls/client.pem",
+                    "leaseTtl": "1s",
+                ])
+        }
+        let text = error?.description ?? ""
+        #expect(text.contains("etcdEndpoints: registry is etcd but no endpoint is set"), "\(text)")
+        #expect(text.contains("etcdUsername and etcdPasswordFile must be set together"), "\(text)")
+        #expect(text.contains("etcdCertFile and etcdKeyFile must be set together"), "\(text)")
+        #expect(text.contains("leaseTtl: the leader lease must last at least 2s"), "\(text)")
+        let badChoice = #expect(throws: ControllerConfiguration.ProblemList.self) {
+            try ControllerConfiguration.resolve(
+                file: nil, environment: ["GITFLEET_REPO": "/srv/fleet"],
+                flags: ["registry": "zookeeper", "etcdEndpoints": "10.0.0.1:2379"])
+        }
+        #expect(
+            badChoice?.description.contains(
+                "--registry: 'zookeeper' is not one of the choices (expected sqlite or etcd)")
+                == true, "\(String(describing: badChoice))")
+        #expect(badChoice?.description.contains("'10.0.0.1:2379' is not a client URL") == true)
+    }
+
     @Test("Signed commits cannot be required without a way to verify them, and a repository is required")
     func requiredCombinations() {
         let error = #expect(throws: ControllerConfiguration.ProblemList.self) {

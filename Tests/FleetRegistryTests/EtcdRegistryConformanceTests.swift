@@ -23,7 +23,7 @@ import Testing
         let leaderKey = "/gitfleet-election/leader"
         let createRevision = try await etcd.put(leaderKey, "controller-a")
         let fence = EtcdConfiguration.Fence(key: leaderKey, createRevision: createRevision)
-        try await withRegistry(EtcdConfiguration(endpoints: [etcd.clientURL], fence: fence)) { registry in
+        try await withEtcdRegistry(EtcdConfiguration(endpoints: [etcd.clientURL], fence: fence)) { registry in
             let revision = try await registry.commit([.putInstance(RegistryConformance.instance("web-1"))])
             #expect(revision > createRevision)
             #expect(try await registry.instance(id: "web-1")?.version == revision)
@@ -55,30 +55,16 @@ import Testing
         defer { etcd.stop() }
         // Port 1 on loopback refuses connections.
         let endpoints = ["http://127.0.0.1:1", etcd.clientURL]
-        try await withRegistry(
+        try await withEtcdRegistry(
             EtcdConfiguration(endpoints: endpoints, prefix: "/failover", connectTimeout: .seconds(1))
         ) { registry in
             try await registry.ping()
             let revision = try await registry.commit([.putInstance(RegistryConformance.instance("web-1"))])
             #expect(try await registry.instance(id: "web-1")?.version == revision)
         }
-        try await withRegistry(EtcdConfiguration(endpoints: ["http://127.0.0.1:1"], connectTimeout: .seconds(1))) {
+        try await withEtcdRegistry(EtcdConfiguration(endpoints: ["http://127.0.0.1:1"], connectTimeout: .seconds(1))) {
             registry in
             try await RegistryConformance.expectError(.unavailable) { try await registry.ping() }
         }
-    }
-
-    /// Runs `body` on a registry and closes it however `body` ends (an unclosed HTTP client traps in debug).
-    private func withRegistry(
-        _ configuration: EtcdConfiguration, _ body: (EtcdRegistry) async throws -> Void
-    ) async throws {
-        let registry = try EtcdRegistry(configuration: configuration)
-        do {
-            try await body(registry)
-        } catch {
-            try? await registry.close()
-            throw error
-        }
-        try await registry.close()
     }
 }

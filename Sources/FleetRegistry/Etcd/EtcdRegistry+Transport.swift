@@ -83,6 +83,10 @@ extension EtcdRegistry {
         let message = answer?.message ?? answer?.error ?? String(decoding: data.prefix(500), as: UTF8.self)
         let text = "etcd refused \(path) with \(status.code): \(message)"
         // gRPC codes the gateway passes on: 3 invalid argument, 4 deadline, 14 unavailable, 16 unauthenticated.
+        if message.contains("user name is empty") {
+            return RegistryError(
+                .unavailable, text + " (etcd has authentication on: set etcdUsername and etcdPasswordFile)")
+        }
         switch answer?.code {
         case 3: return RegistryError(.invalid, text)
         case 4, 14: return RegistryError(.unavailable, text)
