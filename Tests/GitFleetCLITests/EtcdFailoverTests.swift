@@ -119,6 +119,16 @@ struct EtcdFailoverTests {
             }
             #expect(done?.contains("controller: controller-a") == true, "\(a.log)")
             try await fleet.expectOnly(revision: v2, replicas: 3)
+
+            // An operator reads the shared registry with the controller's settings, from anywhere.
+            let status = try await BuiltProducts.gitfleet(
+                ["status"],
+                environment: [
+                    "GITFLEET_REGISTRY": "etcd", "GITFLEET_ETCD_ENDPOINTS": etcd.clientURLs.joined(separator: ","),
+                    "GITFLEET_ETCD_PREFIX": "/fleet",
+                ])
+            #expect(status.status == 0, "\(status)")
+            #expect(status.standardOutput.components(separatedBy: " serving ").count == 4, "\(status)")
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetModel
 import FleetRegistry
 import Foundation
+import Logging
 
 /// `gitfleet status`: what the live registry records, per instance.
 struct StatusCommand: AsyncParsableCommand {
@@ -18,19 +19,26 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
+    @Option(
+        name: .long,
+        help: "A controller configuration file (as for serve): read the registry it names, e.g. a shared etcd.")
+    var config: String?
+
     @Flag(name: .long, help: "Print the registry as JSON.")
     var json = false
 
     func run() async throws {
-        let base = repo.hasPrefix("/") ? repo : "\(FileManager.default.currentDirectoryPath)/\(repo)"
-        let stateDirectory = state.directory(default: "\(base)/.gitfleet")
-        guard StateOptions.registryExists(in: stateDirectory) else {
-            Terminal.error("error: no registry in \(stateDirectory) (run 'gitfleet apply' first, or pass --state-dir)")
+        let registry = try await openRegistry()
+        let read: RegistrySnapshot
+        do {
+            read = try await registry.snapshot()
+        } catch {
+            try? await registry.close()
+            Terminal.error("error: the registry cannot be read: \(error)")
             throw CommandFailure()
         }
-        let registry = try StateOptions.openRegistry(in: stateDirectory)
-        var snapshot = try await registry.snapshot()
         try await registry.close()
+        var snapshot = read
         if let service {
             snapshot.instances = snapshot.instances.filter { $0.record.service == service }
             snapshot.rolloutStates = snapshot.rolloutStates.filter { $0.record.service == service }
@@ -40,6 +48,31 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         Terminal.out(StatusTable.render(snapshot, now: Date()))
+    }
+}
+
+extension StatusCommand {
+    /// The controller's registry when a configuration is given (or the environment names one), else the
+    /// embedded one in the state directory.
+    func openRegistry() async throws -> any Registry {
+        if config != nil || ProcessInfo.processInfo.environment["GITFLEET_REGISTRY"] != nil {
+            // Reading the registry needs no repository; the flag only satisfies the configuration's check.
+            let configuration = try ServeCommand.loadConfiguration(file: config, flags: ["repo": "unused"])
+            if configuration.registry == .etcd {
+                return try await ServeCommand.openRegistry(configuration, logger: Logger(label: "gitfleet")).0
+            }
+            return try Self.embeddedRegistry(in: state.stateDir ?? configuration.resolvedStateDirectory)
+        }
+        let base = repo.hasPrefix("/") ? repo : "\(FileManager.default.currentDirectoryPath)/\(repo)"
+        return try Self.embeddedRegistry(in: state.directory(default: "\(base)/.gitfleet"))
+    }
+
+    static func embeddedRegistry(in stateDirectory: String) throws -> SQLiteRegistry {
+        guard StateOptions.registryExists(in: stateDirectory) else {
+            Terminal.error("error: no registry in \(stateDirectory) (run 'gitfleet apply' first, or pass --state-dir)")
+            throw CommandFailure()
+        }
+        return try StateOptions.openRegistry(in: stateDirectory)
     }
 }
 
