@@ -1,0 +1,366 @@
+"""Checks the files that deploy gitfleet on Kubernetes, offline.
+
+- Every object under manifests/ and every object the chart renders (with its default values and with
+  each charts/gitfleet/ci/*-values.yaml) validates strictly against the Kubernetes schemas that
+  kubernetes-validate bundles. The ServiceMonitor is a CRD those schemas do not hold: it is checked
+  against servicemonitor.schema.json beside this file instead, and the output says so.
+- The controller's pods keep the security promises (non-root, read-only root, no capabilities,
+  seccomp RuntimeDefault) and probe /healthz and /readyz.
+- Every key of every controller configuration file (the ConfigMaps' config.yaml) is a setting the
+  controller knows, so a typo is caught here and not by a crash-looping pod.
+- Every manifest file is listed by a kustomization, or named here as deliberately not listed.
+- The chart passes Helm's lint, and values that cannot work are refused with a message.
+
+The chart is rendered by Helm's own library (helm-sdkpy): an install with Helm's in-memory release
+storage against a stand-in API server on loopback that only answers discovery and accepts every
+object. helm-sdkpy has no "template" call; an install renders exactly as `helm template` does, and
+its result carries the rendered manifest.
+
+Prints one line per check and ends with "N passed, N failed"; exits 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = ROOT / "manifests"
+CHART = ROOT / "charts" / "gitfleet"
+KUBERNETES_VERSION = "1.30.0"
+SERVICE_MONITOR_SCHEMA = Path(__file__).with_name("servicemonitor.schema.json")
+
+# Files under manifests/ that no kustomization lists, on purpose.
+NOT_IN_KUSTOMIZATION = {"secrets.example.yaml"}
+
+# Settings fixed for the etcd registry and the Docker runtime that docs/configuration.md may not list
+# yet on every branch; once it does, they are found there and this set changes nothing.
+AGREED_SETTINGS = {
+    "registry", "etcdEndpoints", "etcdPrefix", "etcdCaFile", "etcdCertFile", "etcdKeyFile",
+    "etcdUsername", "etcdPasswordFile", "leaseTtl", "runtimeDir",
+    "runtime", "dockerHosts", "dockerCaFile", "dockerCertFile", "dockerKeyFile",
+}
+
+
+class Checks:
+    """Counts and prints outcomes; a failure never stops the other checks."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def ok(self, what: str) -> None:
+        self.passed += 1
+        print(f"ok    {what}")
+
+    def fail(self, what: str, why: str) -> None:
+        self.failed += 1
+        print(f"FAIL  {what}: {why}")
+
+    def note(self, what: str) -> None:
+        print(f"note  {what}")
+
+
+# ---- objects --------------------------------------------------------------------------------------
+
+def documents(text: str, source: str) -> list[tuple[str, dict]]:
+    """The YAML documents of a file or a rendered manifest, each named for messages."""
+    found = []
+    for index, document in enumerate(yaml.safe_load_all(text)):
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            raise ValueError(f"{source}: document {index + 1} is not a mapping")
+        kind = document.get("kind", "?")
+        name = (document.get("metadata") or {}).get("name", "?")
+        found.append((f"{source}: {kind}/{name}", document))
+    return found
+
+
+def validate_object(checks: Checks, label: str, obj: dict) -> None:
+    try:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        checks.ok(f"{label} validates against Kubernetes {KUBERNETES_VERSION} (strict)")
+    except kubernetes_validate.SchemaNotFoundError:
+        if obj.get("apiVersion") == "monitoring.coreos.com/v1" and obj.get("kind") == "ServiceMonitor":
+            schema = json.loads(SERVICE_MONITOR_SCHEMA.read_text())
+            errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(obj), key=lambda e: list(e.path))
+            if errors:
+                checks.fail(label, "; ".join(f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors))
+            else:
+                checks.ok(f"{label} validates against {SERVICE_MONITOR_SCHEMA.name} "
+                          "(a CRD: the Kubernetes schemas do not hold it, the upstream CRD schema is not checked)")
+        else:
+            checks.fail(label, f"no schema for {obj.get('apiVersion')} {obj.get('kind')} and none of our own")
+    except kubernetes_validate.ValidationError as error:
+        checks.fail(label, str(error))
+
+
+def check_controller_pod(checks: Checks, label: str, obj: dict) -> None:
+    """The promises every controller Deployment keeps, whichever file or values made it."""
+    if obj.get("kind") != "Deployment":
+        return
+    pod = obj["spec"]["template"]["spec"]
+    problems = []
+    pod_security = pod.get("securityContext", {})
+    if pod_security.get("runAsNonRoot") is not True:
+        problems.append("pod securityContext.runAsNonRoot is not true")
+    if pod_security.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+        problems.append("pod seccompProfile is not RuntimeDefault")
+    if pod.get("automountServiceAccountToken") is not False:
+        problems.append("a service account token is mounted")
+    for container in pod["containers"]:
+        security = container.get("securityContext", {})
+        if security.get("readOnlyRootFilesystem") is not True:
+            problems.append(f"{container['name']}: root filesystem is writable")
+        if security.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{container['name']}: privilege escalation allowed")
+        if security.get("capabilities", {}).get("drop") != ["ALL"]:
+            problems.append(f"{container['name']}: capabilities are not all dropped")
+        if container.get("livenessProbe", {}).get("httpGet", {}).get("path") != "/healthz":
+            problems.append(f"{container['name']}: liveness probe is not /healthz")
+        if container.get("readinessProbe", {}).get("httpGet", {}).get("path") != "/readyz":
+            problems.append(f"{container['name']}: readiness probe is not /readyz")
+        mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+        for writable in ("/var/lib/gitfleet", "/home/gitfleet", "/tmp"):
+            if writable not in mounts:
+                problems.append(f"{container['name']}: nothing writable mounted at {writable}")
+    if problems:
+        checks.fail(label, "; ".join(problems))
+    else:
+        checks.ok(f"{label} runs non-root, read-only, no capabilities, seccomp RuntimeDefault, probes /healthz /readyz")
+
+
+def known_settings() -> set[str]:
+    table = (ROOT / "docs" / "configuration.md").read_text()
+    return set(re.findall(r"^\| `([A-Za-z]+)` \|", table, flags=re.MULTILINE))
+
+
+def check_configuration(checks: Checks, label: str, obj: dict, known: set[str]) -> None:
+    if obj.get("kind") != "ConfigMap" or "config.yaml" not in (obj.get("data") or {}):
+        return
+    try:
+        settings = yaml.safe_load(obj["data"]["config.yaml"])
+    except yaml.YAMLError as error:
+        checks.fail(f"{label} config.yaml", f"not YAML: {error}")
+        return
+    unknown = sorted(set(settings) - known - AGREED_SETTINGS)
+    pending = sorted((set(settings) & AGREED_SETTINGS) - known)
+    if unknown:
+        checks.fail(f"{label} config.yaml", f"settings the controller does not know: {', '.join(unknown)}")
+    else:
+        checks.ok(f"{label} config.yaml holds only controller settings ({len(settings)} keys)")
+    if pending:
+        checks.note(f"{label} config.yaml uses settings docs/configuration.md does not list yet: {', '.join(pending)}")
+
+
+def check_objects(checks: Checks, named: list[tuple[str, dict]], known: set[str]) -> None:
+    for label, obj in named:
+        validate_object(checks, label, obj)
+        check_controller_pod(checks, label, obj)
+        check_configuration(checks, label, obj, known)
+
+
+def check_manifests(checks: Checks, known: set[str]) -> set[str]:
+    listed: set[Path] = set()
+    for kustomization in sorted(MANIFESTS.rglob("kustomization.yaml")):
+        resources = yaml.safe_load(kustomization.read_text()).get("resources", [])
+        for resource in resources:
+            path = (kustomization.parent / resource).resolve()
+            if not path.is_file():
+                checks.fail(str(kustomization.relative_to(ROOT)), f"lists {resource}, which does not exist")
+            listed.add(path)
+    kinds = set()
+    for path in sorted(MANIFESTS.rglob("*.yaml")):
+        relative = str(path.relative_to(ROOT))
+        if path.name == "kustomization.yaml":
+            continue
+        if path.resolve() not in listed and path.name not in NOT_IN_KUSTOMIZATION:
+            checks.fail(relative, "no kustomization.yaml lists it")
+        named = documents(path.read_text(), relative)
+        kinds |= {obj["kind"] for _, obj in named}
+        check_objects(checks, named, known)
+    return kinds
+
+
+# ---- the chart ------------------------------------------------------------------------------------
+
+class StandInAPIServer:
+    """Just enough of a Kubernetes API server for Helm to install into: discovery for the kinds the
+    chart makes, and every object accepted as sent. Nothing is kept."""
+
+    GROUPS = {
+        "": {"v1": [("namespaces", "Namespace", False), ("serviceaccounts", "ServiceAccount", True),
+                    ("configmaps", "ConfigMap", True), ("secrets", "Secret", True), ("services", "Service", True)]},
+        "apps": {"v1": [("deployments", "Deployment", True), ("statefulsets", "StatefulSet", True)]},
+        "policy": {"v1": [("poddisruptionbudgets", "PodDisruptionBudget", True)]},
+        "networking.k8s.io": {"v1": [("networkpolicies", "NetworkPolicy", True)]},
+        "monitoring.coreos.com": {"v1": [("servicemonitors", "ServiceMonitor", True)]},
+    }
+
+    def __init__(self) -> None:
+        groups = self.GROUPS
+
+        def resource_list(group: str, version: str) -> dict:
+            return {"kind": "APIResourceList", "apiVersion": "v1",
+                    "groupVersion": f"{group}/{version}" if group else version,
+                    "resources": [{"name": name, "singularName": "", "namespaced": namespaced, "kind": kind,
+                                   "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
+                                  for name, kind, namespaced in groups[group][version]]}
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def reply(self, code: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def handle_any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = urlparse(self.path).path
+                if path == "/version":
+                    return self.reply(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0",
+                                            "platform": "linux/amd64"})
+                if path == "/api":
+                    return self.reply(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})
+                if path == "/apis":
+                    return self.reply(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+                        {"name": g, "versions": [{"groupVersion": f"{g}/v1", "version": "v1"}],
+                         "preferredVersion": {"groupVersion": f"{g}/v1", "version": "v1"}}
+                        for g in groups if g]})
+                if path == "/api/v1":
+                    return self.reply(200, resource_list("", "v1"))
+                match = re.fullmatch(r"/apis/([^/]+)/([^/]+)", path)
+                if match and match.group(1) in groups and match.group(2) in groups[match.group(1)]:
+                    return self.reply(200, resource_list(match.group(1), match.group(2)))
+                if self.command in ("POST", "PUT", "PATCH"):
+                    return self.reply(201, json.loads(body) if body.startswith(b"{") else {})
+                self.reply(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                 "reason": "NotFound", "code": 404})
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "StandInAPIServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *args) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def kubeconfig(self, directory: Path) -> Path:
+        path = directory / "kubeconfig"
+        path.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config",
+            "clusters": [{"name": "stand-in", "cluster": {"server": f"http://127.0.0.1:{self.server.server_port}"}}],
+            "users": [{"name": "stand-in", "user": {}}],
+            "contexts": [{"name": "stand-in", "context": {"cluster": "stand-in", "user": "stand-in"}}],
+            "current-context": "stand-in"}))
+        return path
+
+
+def render(helm, kubeconfig: Path, values: dict) -> dict:
+    configuration = helm.Configuration(namespace="gitfleet", kubeconfig=str(kubeconfig))
+    return asyncio.run(helm.Install(configuration).run("gitfleet", str(CHART), values=values, wait=False, timeout=60))
+
+
+def check_chart(checks: Checks, known: set[str], manifest_kinds: set[str]) -> None:
+    # Helm keeps releases in memory instead of in Secrets of the (stand-in) cluster.
+    os.environ["HELM_DRIVER"] = "memory"
+    import helm_sdkpy as helm
+
+    lint = asyncio.run(helm.Lint(helm.Configuration(namespace="gitfleet")).run(str(CHART)))
+    # Severity: 1 info, 2 warning, 3 error (Helm's support.Severity).
+    serious = [m for m in lint.get("Messages") or [] if m.get("Severity", 0) >= 2]
+    if lint.get("Errors") or serious:
+        # helm-sdkpy carries some messages' text as {}: the path and severity still say where to look.
+        described = [f"{m.get('Path') or '(chart)'}: severity {m.get('Severity')}: {m.get('Err') or '(no text)'}"
+                     for m in serious]
+        checks.fail("helm lint charts/gitfleet", "; ".join(described) or json.dumps(lint.get("Errors")))
+    else:
+        checks.ok(f"helm lint charts/gitfleet ({helm.get_version()}): no warnings, no errors")
+
+    value_sets = [("defaults", {})] + [
+        (str(path.relative_to(ROOT)), yaml.safe_load(path.read_text()) or {})
+        for path in sorted((CHART / "ci").glob("*-values.yaml"))]
+    with StandInAPIServer() as api, tempfile.TemporaryDirectory() as scratch:
+        kubeconfig = api.kubeconfig(Path(scratch))
+        chart_kinds = set()
+        for name, values in value_sets:
+            try:
+                release = render(helm, kubeconfig, values)
+            except Exception as error:  # noqa: BLE001 - every failure is reported, none stops the run
+                checks.fail(f"helm render charts/gitfleet with {name}", str(error))
+                continue
+            named = documents(release["manifest"], f"chart[{name}]")
+            chart_kinds |= {obj["kind"] for _, obj in named}
+            checks.ok(f"helm render charts/gitfleet with {name}: {len(named)} objects")
+            notes = (release.get("info") or {}).get("notes", "")
+            if "git log --notes=gitfleet" in notes:
+                checks.ok(f"chart[{name}]: NOTES.txt renders")
+            else:
+                checks.fail(f"chart[{name}]: NOTES.txt", "did not render")
+            check_objects(checks, named, known)
+
+        missing = manifest_kinds - chart_kinds - {"Secret"}
+        if missing:
+            checks.fail("chart and manifests/", f"the chart never makes {', '.join(sorted(missing))}")
+        else:
+            checks.ok(f"the chart makes every kind manifests/ has: {', '.join(sorted(manifest_kinds - {'Secret'}))}")
+
+        # Values that cannot work must be refused by the schema or the chart, saying what to change.
+        refusals = [
+            ("an unknown runtime", {"runtime": {"kind": "podman"}}, "/runtime/kind"),
+            ("a misspelt value", {"replicaCont": 3}, "replicaCont"),
+            ("two replicas without etcd", {"etcd": {"example": {"enabled": False}}}, "needs etcd"),
+            ("signed commits without signers", {"policy": {"requireSignedCommits": True}}, "allowedSigners"),
+        ]
+        for what, values, expected in refusals:
+            try:
+                render(helm, kubeconfig, values)
+                checks.fail(f"chart refuses {what}", "it rendered")
+            except Exception as error:  # noqa: BLE001
+                if expected in str(error):
+                    checks.ok(f"chart refuses {what}: {str(error).splitlines()[-1].strip()[:140]}")
+                else:
+                    checks.fail(f"chart refuses {what}", f"the message does not name {expected!r}: {error}")
+
+
+def main() -> int:
+    checks = Checks()
+    known = known_settings()
+    if len(known) < 10:
+        checks.fail("docs/configuration.md", f"found only {len(known)} settings in its table")
+    try:
+        kinds = check_manifests(checks, known)
+        check_chart(checks, known, kinds)
+    except Exception:  # noqa: BLE001 - a crash of the checker is a failure, reported as such
+        checks.fail("check-deploy", traceback.format_exc())
+    print(f"check-deploy: {checks.passed} passed, {checks.failed} failed")
+    return 1 if checks.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
