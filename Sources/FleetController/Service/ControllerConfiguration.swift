@@ -80,13 +80,21 @@ public struct ControllerConfiguration: Sendable, Hashable {
 
     public var layout: FleetLayout { FleetLayout(root: fleetPath, servicesDirectory: servicesDirectory) }
 
-    /// The state directory: configured, or `.gitfleet/` under the working directory.
-    public var resolvedStateDirectory: String {
-        stateDirectory ?? "\(FileManager.default.currentDirectoryPath)/.gitfleet"
-    }
+    /// The state directory: configured, or `.gitfleet/` under the working directory; always absolute.
+    public var resolvedStateDirectory: String { Self.absolute(stateDirectory ?? ".gitfleet") }
 
-    /// The process runtime's folder: configured, or the state directory.
-    public var resolvedRuntimeDirectory: String { runtimeDirectory ?? resolvedStateDirectory }
+    /// The process runtime's folder: configured, or the state directory; always absolute.
+    public var resolvedRuntimeDirectory: String { runtimeDirectory.map(Self.absolute) ?? resolvedStateDirectory }
+
+    /// `path` against the working directory when it is relative; instances and clones live under these
+    /// folders and are reached from other working directories.
+    public static func absolute(_ path: String) -> String {
+        let url =
+            path.hasPrefix("/")
+            ? URL(fileURLWithPath: path)
+            : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
+        return url.standardized.path
+    }
 }
 
 /// One setting: its name in each of the three places, and how to apply a value to a configuration.

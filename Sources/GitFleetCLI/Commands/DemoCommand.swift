@@ -39,8 +39,20 @@ struct DemoImagesCommand: ParsableCommand {
         Terminal.out("installed \(broken) (fails its health check)")
     }
 
+    /// `gitfleet-demo` next to the running `gitfleet` (found through /proc, so it works however gitfleet was
+    /// started: from PATH, a relative path or a symlink), else the first one on PATH.
     static func siblingBinary() -> String {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        return executable.deletingLastPathComponent().appendingPathComponent("gitfleet-demo").path
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let sibling = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            .appendingPathComponent("gitfleet-demo").path
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/gitfleet-demo"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return sibling
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetController
 import FleetRegistry
 import FleetRuntime
 import Foundation
@@ -9,7 +10,10 @@ struct StateOptions: ParsableArguments {
     @Option(name: .long, help: "The state directory (default: .gitfleet/ in the fleet repository).")
     var stateDir: String?
 
-    func directory(default fallback: String) -> String { stateDir ?? fallback }
+    /// The state directory as an absolute path: instances run in folders under it, from any working directory.
+    func directory(default fallback: String) -> String {
+        ControllerConfiguration.absolute(stateDir ?? fallback)
+    }
 
     static func registryExists(in directory: String) -> Bool {
         FileManager.default.fileExists(atPath: "\(directory)/registry.sqlite")
