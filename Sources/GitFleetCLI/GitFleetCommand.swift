@@ -8,7 +8,7 @@ public struct GitFleetCommand: AsyncParsableCommand {
         abstract: "A GitOps controller that converges a fleet by replacing instances.",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, HistoryCommand.self,
-            RetryCommand.self, ServeCommand.self, DemoImagesCommand.self,
+            RetryCommand.self, ServeCommand.self, AdoptCommand.self, DemoImagesCommand.self,
         ]
     )
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import FleetModel
 import FleetRegistry
 import Foundation
-import Logging
 
 /// `gitfleet status`: what the live registry records, per instance.
 struct StatusCommand: AsyncParsableCommand {
@@ -14,21 +13,13 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "Only this service.")
     var service: String?
 
-    @Option(name: .long, help: "The fleet repository whose .gitfleet/ state directory to read.")
-    var repo: String = "."
-
-    @OptionGroup var state: StateOptions
-
-    @Option(
-        name: .long,
-        help: "A controller configuration file (as for serve): read the registry it names, e.g. a shared etcd.")
-    var config: String?
+    @OptionGroup var location: RegistryLocationOptions
 
     @Flag(name: .long, help: "Print the registry as JSON.")
     var json = false
 
     func run() async throws {
-        let registry = try await openRegistry()
+        let registry = try await location.openRegistry(mustExist: true).0
         let read: RegistrySnapshot
         do {
             read = try await registry.snapshot()
@@ -48,31 +39,6 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         Terminal.out(StatusTable.render(snapshot, now: Date()))
-    }
-}
-
-extension StatusCommand {
-    /// The controller's registry when a configuration is given (or the environment names one), else the
-    /// embedded one in the state directory.
-    func openRegistry() async throws -> any Registry {
-        if config != nil || ProcessInfo.processInfo.environment["GITFLEET_REGISTRY"] != nil {
-            // Reading the registry needs no repository; the flag only satisfies the configuration's check.
-            let configuration = try ServeCommand.loadConfiguration(file: config, flags: ["repo": "unused"])
-            if configuration.registry == .etcd {
-                return try await ServeCommand.openRegistry(configuration, logger: Logger(label: "gitfleet")).0
-            }
-            return try Self.embeddedRegistry(in: state.stateDir ?? configuration.resolvedStateDirectory)
-        }
-        let base = repo.hasPrefix("/") ? repo : "\(FileManager.default.currentDirectoryPath)/\(repo)"
-        return try Self.embeddedRegistry(in: state.directory(default: "\(base)/.gitfleet"))
-    }
-
-    static func embeddedRegistry(in stateDirectory: String) throws -> SQLiteRegistry {
-        guard StateOptions.registryExists(in: stateDirectory) else {
-            Terminal.error("error: no registry in \(stateDirectory) (run 'gitfleet apply' first, or pass --state-dir)")
-            throw CommandFailure()
-        }
-        return try StateOptions.openRegistry(in: stateDirectory)
     }
 }
 

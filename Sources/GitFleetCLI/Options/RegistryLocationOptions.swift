@@ -1,0 +1,58 @@
+import ArgumentParser
+import FleetController
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import Logging
+
+/// Where a command finds the controller's registry and runtime: the controller's configuration (a file, or
+/// `GITFLEET_*` variables that name a registry), or else the embedded state folder of a fleet repository.
+struct RegistryLocationOptions: ParsableArguments {
+    @Option(name: .long, help: "The fleet repository whose .gitfleet/ state directory to use (embedded default).")
+    var repo: String = "."
+
+    @OptionGroup var state: StateOptions
+
+    @Option(
+        name: .long,
+        help: "A controller configuration file (as for serve): use the registry and runtime it names.")
+    var config: String?
+
+    /// The controller's configuration, when one is given; nil for the embedded default.
+    func controllerConfiguration() throws -> ControllerConfiguration? {
+        guard config != nil || ProcessInfo.processInfo.environment["GITFLEET_REGISTRY"] != nil else { return nil }
+        // Reading the registry needs no repository; the flag only satisfies the configuration's check.
+        return try ServeCommand.loadConfiguration(file: config, flags: ["repo": "unused"])
+    }
+
+    /// The embedded state folder: --state-dir, or .gitfleet/ in --repo.
+    var embeddedStateDirectory: String {
+        let base = repo.hasPrefix("/") ? repo : "\(FileManager.default.currentDirectoryPath)/\(repo)"
+        return state.directory(default: "\(base)/.gitfleet")
+    }
+
+    /// The registry, and with etcd the election a writer must win first. `mustExist` refuses an embedded
+    /// state folder without a registry instead of creating one.
+    func openRegistry(mustExist: Bool) async throws -> (any Registry, LeaderElection?) {
+        if let configuration = try controllerConfiguration(), configuration.registry == .etcd {
+            return try await ServeCommand.openRegistry(configuration, logger: Logger(label: "gitfleet"))
+        }
+        let directory =
+            try controllerConfiguration().map {
+                state.stateDir.map(ControllerConfiguration.absolute) ?? $0.resolvedStateDirectory
+            }
+            ?? embeddedStateDirectory
+        if mustExist && !StateOptions.registryExists(in: directory) {
+            Terminal.error("error: no registry in \(directory) (run 'gitfleet apply' first, or pass --state-dir)")
+            throw CommandFailure()
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return (try StateOptions.openRegistry(in: directory), nil)
+    }
+
+    /// The process runtime the controller uses.
+    func runtime() throws -> ProcessRuntime {
+        ProcessRuntime(
+            stateDirectory: try controllerConfiguration()?.resolvedRuntimeDirectory ?? embeddedStateDirectory)
+    }
+}
