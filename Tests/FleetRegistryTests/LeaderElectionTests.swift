@@ -123,3 +123,62 @@ import Testing
         for registry in registries { try await registry.close() }
     }
 }
+
+@Suite struct EtcdWatchTests {
+    @Test func aWatchSeesPutsAndDeletesUnderAPrefix() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        try await withEtcdRegistry(EtcdConfiguration(endpoints: [etcd.clientURL], prefix: "/fleet")) { registry in
+            let changes = registry.watch("/fleet/endpoints/", prefix: true)
+            let collected = Task {
+                var seen: [EtcdWatchEvent] = []
+                for try await events in changes {
+                    seen += events
+                    if seen.count >= 2 { break }
+                }
+                return seen
+            }
+            // Writes made before etcd has created the watch would not be seen; give it a moment.
+            var record = RegistryConformance.instance("web-1")
+            record.state = .serving
+            record.address = "127.0.0.1"
+            try await Task.sleep(for: .milliseconds(300))
+            try await registry.commit([.putInstance(record)])
+            try await registry.commit([.deleteInstance(id: "web-1")])
+            let seen = try await collected.value
+            #expect(seen.map(\.kind) == [.put, .delete])
+            #expect(seen.allSatisfy { $0.key == "/fleet/endpoints/web/web-1" })
+            #expect(seen[0].value.map { String(decoding: $0, as: UTF8.self).contains("127.0.0.1") } == true)
+            #expect(seen[1].revision > seen[0].revision)
+        }
+    }
+
+    @Test func aStandbyTakesOverTheMomentTheLeaderResigns() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        try await withEtcdRegistry(EtcdConfiguration(endpoints: [etcd.clientURL], prefix: "/fleet")) { first in
+            try await withEtcdRegistry(EtcdConfiguration(endpoints: [etcd.clientURL], prefix: "/fleet")) { second in
+                // A long lease: without the watch, the standby would campaign only every 10 s.
+                let a = LeaderElection(registry: first, identity: "controller-a", ttl: .seconds(30))
+                let b = LeaderElection(registry: second, identity: "controller-b", ttl: .seconds(30))
+                let leading = Task { await a.run() }
+                while !(await a.isLeader) { try await Task.sleep(for: .milliseconds(50)) }
+                let standing = Task { await b.run() }
+                while await b.role != .follower(leader: "controller-a") { try await Task.sleep(for: .milliseconds(50)) }
+                try await Task.sleep(for: .milliseconds(300))
+
+                leading.cancel()
+                await leading.value
+                let resignedAt = ContinuousClock.now
+                while !(await b.isLeader) && ContinuousClock.now - resignedAt < .seconds(9) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let took = ContinuousClock.now - resignedAt
+                #expect(await b.isLeader, "the standby did not take over before its next round (10 s)")
+                print("takeover after a resignation: \(took)")
+                standing.cancel()
+                await standing.value
+            }
+        }
+    }
+}

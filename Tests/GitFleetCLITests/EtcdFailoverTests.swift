@@ -44,7 +44,7 @@ struct EtcdFailoverTests {
                 $0.contains("\nresult: converged")
             }
             await probe.stop()
-            print("failover: the standby led \(takeover) after SIGKILL (lease TTL 3s, campaign every 1s)")
+            print("failover: the standby led \(takeover) after SIGKILL (lease TTL 3s; it watches the leader key)")
             #expect(done?.contains("controller: controller-b") == true, "\(b.log)")
             // The lease TTL (3s) plus one campaign interval (1s), with room for a loaded machine.
             #expect(takeover < .seconds(20), "took \(takeover)")

@@ -96,6 +96,30 @@ enum EtcdWire {
 
     struct Empty: Decodable, Sendable {}
 
+    struct WatchRequest: Encodable, Sendable {
+        struct Create: Encodable, Sendable {
+            var key: String
+            var rangeEnd: String?
+        }
+        var createRequest: Create
+    }
+
+    /// One line of the watch stream: a batch of events, or the gateway's error.
+    struct WatchResponse: Decodable, Sendable {
+        struct Result: Decodable, Sendable {
+            var header: Header?
+            var created: Bool?
+            var events: [Event]?
+        }
+        struct Event: Decodable, Sendable {
+            /// Absent for a put (proto3 omits the default), `DELETE` for a delete.
+            var type: String?
+            var kv: KeyValue?
+        }
+        var result: Result?
+        var error: ErrorResponse?
+    }
+
     struct RangeResponse: Decodable, Sendable {
         var header: Header?
         var kvs: [KeyValue]?

@@ -7,7 +7,8 @@ import Foundation
 /// TTL and fences its registry on the key's `create_revision`, so once the key is gone (lease expired,
 /// leader resigned) or held anew by another controller, its writes are refused. A leader steps down at once
 /// when etcd says the lease has expired, or when it could not renew the lease for a whole TTL (it must assume
-/// a standby has taken over). Followers campaign again every third of the TTL, so a dead leader is replaced
+/// a standby has taken over). Followers watch the leader key and campaign the moment it is deleted (a leader
+/// that resigns is replaced at once), and otherwise every third of the TTL, so a dead leader is replaced
 /// within the TTL plus that interval.
 public actor LeaderElection {
     public enum Role: Sendable, Equatable {
@@ -54,9 +55,32 @@ public actor LeaderElection {
         await start()
         while !Task.isCancelled {
             await step()
-            try? await Task.sleep(for: ttl / 3)
+            if isLeader {
+                try? await Task.sleep(for: ttl / 3)
+            } else {
+                await waitForVacancy(upTo: ttl / 3)
+            }
         }
         await resign()
+    }
+
+    /// Waits until the leader key is deleted (the leader resigned or its lease expired), so a standby
+    /// campaigns at once instead of at its next round, or until `limit` passes.
+    private func waitForVacancy(upTo limit: Duration) async {
+        let changes = registry.watch(registry.leaderKey)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: limit) }
+            group.addTask {
+                do {
+                    for try await events in changes where events.contains(where: { $0.kind == .delete }) { return }
+                } catch {
+                    // etcd unreachable: the round's own call will say so; wait out the round.
+                }
+                try? await Task.sleep(for: limit)
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// One round: renew the lease and keep leading, or campaign.
