@@ -133,6 +133,40 @@ struct EtcdFailoverTests {
     }
 }
 
+@Suite("gitfleet retry against a shared etcd registry", .serialized)
+struct EtcdRetryTests {
+    @Test("A retry written to etcd from anywhere is acted on at once, not at the next resync")
+    func retryWakesTheLeader() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a"]) { controllers in
+            _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            let broken = try fleet.fleet.commitWeb(
+                "demo/web:broken", replicas: 2, progressDeadline: "10s", startTimeout: "2s")
+            try fleet.fleet.push()
+            let rolledBack = await fleet.remote.waitForNote(on: broken) { $0.contains("\nresult: rolled-back") }
+            #expect(rolledBack?.contains("\nresult: rolled-back") == true, "\(controllers[0].log)")
+            let before = try await fleet.observer.instances(service: "web").map(\.record)
+            let brokenHash = try #require(before.first { $0.state == .quarantined }?.specHash)
+
+            let retry = try await BuiltProducts.gitfleet(
+                ["retry", "web"],
+                environment: [
+                    "GITFLEET_REGISTRY": "etcd", "GITFLEET_ETCD_ENDPOINTS": etcd.clientURL,
+                    "GITFLEET_ETCD_PREFIX": "/fleet",
+                ])
+            #expect(retry.status == 0, "\(retry)")
+            // The resync interval is the default 5 minutes: only the watch can make the leader try again now.
+            try await fleet.waitUntil("the leader starts the retried spec", timeout: .seconds(60)) { records in
+                records.contains { $0.specHash == brokenHash && !before.map(\.id).contains($0.id) }
+            }
+        }
+    }
+}
+
 /// A fleet repository with a bare remote, controllers that share its process runtime and an etcd registry,
 /// and an unfenced etcd client to watch the registry from outside.
 struct EtcdFleet {

@@ -111,6 +111,9 @@ public actor ControllerService: Service {
                     // Campaigns and renewals run beside the loop, so a long pass never lets the lease lapse.
                     group.addTask { await leadership.run() }
                 }
+                if let registry = self.registry as? EtcdRegistry {
+                    group.addTask { await self.followRolloutChanges(registry) }
+                }
                 await self.loop()
                 // Resigns on the way out (run() ends when cancelled), so a standby takes over at once.
                 group.cancelAll()
@@ -118,6 +121,22 @@ public actor ControllerService: Service {
         } onGracefulShutdown: {
             stop.stop = true
             wake.signal()
+        }
+    }
+
+    /// Wakes the loop for a pass whenever a rollout state changes in etcd, so a `gitfleet retry` made from
+    /// anywhere is acted on at once rather than at the next resync. Reconnects while the service runs.
+    nonisolated func followRolloutChanges(_ registry: EtcdRegistry) async {
+        while !Task.isCancelled {
+            do {
+                for try await _ in registry.watch(registry.rolloutsPrefix, prefix: true) {
+                    requests.resync = true
+                    wake.signal()
+                }
+            } catch {
+                // etcd unreachable: the loop reports it; try again shortly.
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 
@@ -152,6 +171,7 @@ public actor ControllerService: Service {
                 continue
             }
             let now = ContinuousClock.now
+            if requests.takeResync() { nextResync = now }
             if requests.takeFetch() || now >= nextPoll {
                 if await poll() { nextResync = now }
                 nextPoll = ContinuousClock.now.advanced(by: nextPollDelay())
@@ -213,6 +233,7 @@ final class ControllerRequests: @unchecked Sendable {
     private let lock = NSLock()
     private var fetchValue = false
     private var stopValue = false
+    private var resyncValue = false
 
     var fetch: Bool {
         get { lock.withLock { fetchValue } }
@@ -222,6 +243,18 @@ final class ControllerRequests: @unchecked Sendable {
     var stop: Bool {
         get { lock.withLock { stopValue } }
         set { lock.withLock { stopValue = newValue } }
+    }
+
+    var resync: Bool {
+        get { lock.withLock { resyncValue } }
+        set { lock.withLock { resyncValue = newValue } }
+    }
+
+    func takeResync() -> Bool {
+        lock.withLock {
+            defer { resyncValue = false }
+            return resyncValue
+        }
     }
 
     func takeFetch() -> Bool {

@@ -14,6 +14,9 @@ extension EtcdRegistry {
     /// The election key of the controllers sharing this registry's prefix: `<prefix>/leader`.
     public nonisolated var leaderKey: String { coding.leaderKey }
 
+    /// The prefix of every rollout state, to watch for changes made by others (a retry).
+    public nonisolated var rolloutsPrefix: String { coding.rolloutsPrefix }
+
     /// Grants a lease that lives `ttl` unless kept alive; returns its id.
     public func grantLease(ttl: Duration) async throws -> Int64 {
         let seconds = max(ttl.components.seconds, 2)

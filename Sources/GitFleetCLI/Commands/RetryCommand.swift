@@ -13,22 +13,10 @@ struct RetryCommand: AsyncParsableCommand {
     @Argument(help: "The service.")
     var service: String
 
-    @Option(name: .long, help: "The fleet repository whose .gitfleet/ state directory to use.")
-    var repo: String = "."
-
-    @OptionGroup var state: StateOptions
+    @OptionGroup var location: RegistryLocationOptions
 
     func run() async throws {
-        let base = URL(
-            fileURLWithPath: repo, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        )
-        .standardizedFileURL.path
-        let stateDirectory = state.directory(default: "\(base)/.gitfleet")
-        guard StateOptions.registryExists(in: stateDirectory) else {
-            Terminal.error("error: no registry in \(stateDirectory) (pass --state-dir)")
-            throw CommandFailure()
-        }
-        let registry = try StateOptions.openRegistry(in: stateDirectory)
+        let registry = try await location.openRegistry(mustExist: true).0
         do {
             try await retry(in: registry)
             try await registry.close()
@@ -38,7 +26,7 @@ struct RetryCommand: AsyncParsableCommand {
         }
     }
 
-    private func retry(in registry: SQLiteRegistry) async throws {
+    private func retry(in registry: any Registry) async throws {
         guard let stored = try await registry.rolloutState(service: service) else {
             Terminal.error("error: the registry has no rollout of '\(service)'")
             throw CommandFailure()
