@@ -51,6 +51,8 @@ final class ServeProcess: @unchecked Sendable {
         -> (status: Int, body: String)
     {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(try await port())\(path)")!)
+        // Every endpoint answers at once; waiting longer would hide a controller that blocks.
+        request.timeoutInterval = 15
         request.httpMethod = method
         if method != "GET" { request.httpBody = body }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }

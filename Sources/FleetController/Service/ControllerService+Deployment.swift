@@ -124,7 +124,11 @@ extension ControllerService {
         do {
             try repository.setNote(text, on: commit, ref: configuration.notesRef, author: author)
             if configuration.isRemote && configuration.pushNotes {
-                _ = try repository.pushNotes(ref: configuration.notesRef, credentials: configuration.credentials)
+                let configuration = configuration
+                let handed = GitThread.Handed(repository)
+                _ = try await GitThread.run {
+                    try handed.value.pushNotes(ref: configuration.notesRef, credentials: configuration.credentials)
+                }
             }
         } catch {
             logger.error("status annotation on \(commit.short) not written: \(error)")

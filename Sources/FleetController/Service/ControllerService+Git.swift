@@ -8,7 +8,7 @@ extension ControllerService {
     func poll() async -> Bool {
         let head: CommitID
         do {
-            guard let found = try newHead() else {
+            guard let found = try await newHead() else {
                 gitFailures = 0
                 gitProblem = nil
                 return false
@@ -30,30 +30,43 @@ extension ControllerService {
 
     /// The branch's head when it differs from the last one seen, else nil. A remote is asked for its
     /// head first and fetched only when that moved.
-    func newHead() throws -> CommitID? {
-        let repository = try openRepository()
-        if configuration.isRemote {
-            let remoteHead = try GitRemoteHead.lookup(
-                url: configuration.repository, branch: configuration.branch, credentials: configuration.credentials)
-            if let remoteHead, remoteHead == lastSeenHead { return nil }
-            let started = ContinuousClock.now
-            try repository.fetch()
-            metrics.recordGitFetch(duration: ContinuousClock.now - started)
+    func newHead() async throws -> CommitID? {
+        let handed = GitThread.Handed(try await openRepository())
+        let configuration = configuration
+        let lastSeen = lastSeenHead
+        let (head, fetchDuration) = try await GitThread.run { () throws -> (CommitID?, Duration?) in
+            let repository = handed.value
+            var fetchDuration: Duration? = nil
+            if configuration.isRemote {
+                let remoteHead = try GitRemoteHead.lookup(
+                    url: configuration.repository, branch: configuration.branch,
+                    credentials: configuration.credentials)
+                if let remoteHead, remoteHead == lastSeen { return (nil, nil) }
+                let started = ContinuousClock.now
+                try repository.fetch()
+                fetchDuration = ContinuousClock.now - started
+            }
+            let head = try repository.resolve(configuration.branch)
+            return (head == lastSeen ? nil : head, fetchDuration)
         }
-        let head = try repository.resolve(configuration.branch)
-        return head == lastSeenHead ? nil : head
+        if let fetchDuration { metrics.recordGitFetch(duration: fetchDuration) }
+        return head
     }
 
-    func openRepository() throws -> GitRepository {
+    func openRepository() async throws -> GitRepository {
         if let repository { return repository }
-        let opened: GitRepository
-        if configuration.isRemote {
-            let cache = configuration.cacheDirectory ?? "\(configuration.resolvedStateDirectory)/repositories"
-            opened = try GitRepository.openOrClone(
-                url: configuration.repository, cacheRoot: cache, credentials: configuration.credentials)
-        } else {
-            opened = try GitRepository.open(at: configuration.repository, credentials: configuration.credentials)
+        let configuration = configuration
+        let opened = try await GitThread.run {
+            if configuration.isRemote {
+                let cache = configuration.cacheDirectory ?? "\(configuration.resolvedStateDirectory)/repositories"
+                return GitThread.Handed(
+                    try GitRepository.openOrClone(
+                        url: configuration.repository, cacheRoot: cache, credentials: configuration.credentials))
+            }
+            return GitThread.Handed(
+                try GitRepository.open(at: configuration.repository, credentials: configuration.credentials))
         }
+        .value
         repository = opened
         source = DesiredStateSource(repository: opened, layout: configuration.layout)
         return opened
