@@ -7,6 +7,8 @@ extension ControllerService {
     /// Looks for a new head and adopts it. Returns whether the desired state changed.
     func poll() async -> Bool {
         let head: CommitID
+        gitWaitingSince = ContinuousClock.now
+        defer { gitWaitingSince = nil }
         do {
             guard let found = try await newHead() else {
                 gitFailures = 0

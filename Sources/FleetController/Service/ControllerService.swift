@@ -34,6 +34,9 @@ public actor ControllerService: Service {
     var lastSeenHead: CommitID?
     var gitFailures = 0
     var gitProblem: String?
+    /// When the Git operation in flight started; libgit2 has no network timeouts, so a silent remote is
+    /// noticed by how long its operation has been waiting.
+    var gitWaitingSince: ContinuousClock.Instant?
     var registryProblem: String?
     var desired: Fleet?
     var deployment: Deployment?
@@ -78,6 +81,12 @@ public actor ControllerService: Service {
             return problems
         }
         if let gitProblem { problems.append("git: \(gitProblem) (\(gitFailures) failed attempts)") }
+        if let gitWaitingSince {
+            let waited = ContinuousClock.now - gitWaitingSince
+            if waited > max(.seconds(60), configuration.pollInterval * 2) {
+                problems.append("git: the remote has not answered for \(waited.components.seconds)s")
+            }
+        }
         if let registryProblem { problems.append("registry: \(registryProblem)") }
         if desired == nil && gitProblem == nil { problems.append("no desired state read yet") }
         return problems
