@@ -21,6 +21,8 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var lastReconcileAt: Date?
     /// One entry per service in the desired state or the registry, sorted by name.
     public var services: [ServiceSummary]
+    /// Whether the serving set reaches the discovery outputs; while it does not, rollouts wait.
+    public var discovery: DiscoverySummary?
 
     public init(
         fleet: String? = nil, trackedBranch: String, revision: String? = nil, fetchedRevision: String? = nil,
@@ -33,6 +35,25 @@ public struct StatusDocument: Codable, Hashable, Sendable {
         self.result = result
         self.lastReconcileAt = lastReconcileAt
         self.services = services
+    }
+}
+
+/// Discovery publication in `StatusDocument.discovery`.
+public struct DiscoverySummary: Codable, Hashable, Sendable {
+    /// True while the last publication (outputs written, reload command run) failed.
+    public var failing: Bool
+    /// Why it failed, while it does.
+    public var problem: String?
+    /// Consecutive failed publications.
+    public var failures: Int
+    /// When a publication was last confirmed.
+    public var lastConfirmedAt: Date?
+
+    public init(failing: Bool, problem: String? = nil, failures: Int = 0, lastConfirmedAt: Date? = nil) {
+        self.failing = failing
+        self.problem = problem
+        self.failures = failures
+        self.lastConfirmedAt = lastConfirmedAt
     }
 }
 

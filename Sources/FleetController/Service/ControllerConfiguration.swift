@@ -40,6 +40,11 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var allowedSignersFile: String?
     public var gpgHome: String?
     public var refuseHistoryRewrite = false
+    // Discovery.
+    public var discoveryOutputs: [DiscoveryOutput] = []
+    public var discoveryReloadCommand: [String] = []
+    public var discoveryReloadTimeout: Duration = .seconds(10)
+    public var discoveryPort = "http"
 
     public init(repository: String, controllerID: String = ControllerConfiguration.defaultControllerID()) {
         self.repository = repository
@@ -179,10 +184,56 @@ extension ControllerConfiguration {
         .bool(
             "refuseHistoryRewrite", "Refuse a new head that does not descend from the last deployed commit.",
             \.refuseHistoryRewrite),
+        .discoveryOutputs,
+        .discoveryReloadCommand,
+        .duration(
+            "discoveryReloadTimeout", "How long the reload command may run before it is killed and counts as failed.",
+            \.discoveryReloadTimeout),
+        .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
     ]
+
+    /// The discovery publisher's part of the configuration.
+    public var discovery: DiscoveryPublisher.Configuration {
+        DiscoveryPublisher.Configuration(
+            outputs: discoveryOutputs, reloadCommand: discoveryReloadCommand, reloadTimeout: discoveryReloadTimeout,
+            port: discoveryPort)
+    }
 }
 
 extension ControllerSetting {
+    static let discoveryOutputs = ControllerSetting(
+        key: "discoveryOutputs",
+        summary:
+            "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH."
+    ) { configuration, value in
+        var outputs: [DiscoveryOutput] = []
+        for entry in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            guard let output = DiscoveryOutput(entry) else {
+                return
+                    "'\(entry)' is not a discovery output (expected nginx:PATH, haproxy:PATH or template:TEMPLATE:PATH)"
+            }
+            outputs.append(output)
+        }
+        configuration.discoveryOutputs = outputs
+        return nil
+    }
+
+    static let discoveryReloadCommand = ControllerSetting(
+        key: "discoveryReloadCommand",
+        summary: "The command run after the outputs change, as argv: words split at spaces, or a JSON array of strings."
+    ) { configuration, value in
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("[") {
+            guard let words = try? JSONDecoder().decode([String].self, from: Data(trimmed.utf8)), !words.isEmpty,
+                !words[0].isEmpty
+            else { return "'\(value)' is not a JSON array of strings with a program first" }
+            configuration.discoveryReloadCommand = words
+        } else {
+            configuration.discoveryReloadCommand = trimmed.split(separator: " ").map(String.init)
+        }
+        return nil
+    }
+
     static func text(
         _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, String> & Sendable
     )

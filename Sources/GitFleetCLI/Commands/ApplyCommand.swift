@@ -38,7 +38,6 @@ struct ApplyCommand: AsyncParsableCommand {
             throw CommandFailure()
         }
 
-        for warning in StrategySupport.warnings(for: pinned) { Terminal.error("warning: \(warning)") }
         let registry = try StateOptions.openRegistry(in: stateDirectory)
         let display = ProgressDisplay(interactive: Terminal.isInteractive)
         let converger = Converger(registry: registry, runtime: runtime, log: { Terminal.error("gitfleet: \($0)") })
