@@ -75,15 +75,15 @@ struct DiscoveryOrderingTests {
             let converger = Converger(
                 registry: fixture.registry, runtime: fixture.runtime, options: .init(tick: .milliseconds(100)),
                 discovery: discovery)
-            var v1 = fixture.webService(image: try await fixture.image("1.0.0"))
-            v1.rollout.strategy = .canary
-            v1.rollout.steps = [RolloutPolicy.CanaryStep(weight: 30, pause: .seconds(30))]
+            let v1 = fixture.webService(image: try await fixture.image("1.0.0"))
             let first = try await converger.converge(Fleet(name: "test", services: [v1]), timeout: .seconds(60))
             #expect(first.map(\.phase) == [.converged])
 
             var v2 = fixture.webService(
                 image: try await fixture.image("2.0.0", env: ["DEMO_FAIL_HEALTH": "1"]), startTimeout: .seconds(2))
-            v2.rollout = v1.rollout
+            v2.rollout.strategy = .canary
+            // A long pause: the rollback must come from the failed health, not from a step running out.
+            v2.rollout.steps = [RolloutPolicy.CanaryStep(weight: 30, pause: .seconds(300))]
             let second = try await converger.converge(Fleet(name: "test", services: [v2]), timeout: .seconds(60))
             let phase = try #require(second.first?.phase)
             guard case .rolledBack(let reason) = phase else {

@@ -1,6 +1,8 @@
 /// Why the serving set could not be published; the rollout waits until it can.
 public struct DiscoveryError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
+        /// A discovery setting (an output, the reload command) is malformed.
+        case badSetting
         /// A user template could not be read.
         case templateUnreadable
         /// An output file could not be written.

@@ -203,18 +203,12 @@ extension ControllerConfiguration {
 extension ControllerSetting {
     static let discoveryOutputs = ControllerSetting(
         key: "discoveryOutputs",
-        summary:
-            "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH."
+        summary: "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH."
     ) { configuration, value in
-        var outputs: [DiscoveryOutput] = []
-        for entry in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
-            guard let output = DiscoveryOutput(entry) else {
-                return
-                    "'\(entry)' is not a discovery output (expected nginx:PATH, haproxy:PATH or template:TEMPLATE:PATH)"
-            }
-            outputs.append(output)
+        switch DiscoveryOutput.list(value) {
+        case .success(let outputs): configuration.discoveryOutputs = outputs
+        case .failure(let error): return error.message
         }
-        configuration.discoveryOutputs = outputs
         return nil
     }
 
@@ -222,14 +216,9 @@ extension ControllerSetting {
         key: "discoveryReloadCommand",
         summary: "The command run after the outputs change, as argv: words split at spaces, or a JSON array of strings."
     ) { configuration, value in
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasPrefix("[") {
-            guard let words = try? JSONDecoder().decode([String].self, from: Data(trimmed.utf8)), !words.isEmpty,
-                !words[0].isEmpty
-            else { return "'\(value)' is not a JSON array of strings with a program first" }
-            configuration.discoveryReloadCommand = words
-        } else {
-            configuration.discoveryReloadCommand = trimmed.split(separator: " ").map(String.init)
+        switch DiscoveryOutput.command(value) {
+        case .success(let command): configuration.discoveryReloadCommand = command
+        case .failure(let error): return error.message
         }
         return nil
     }
