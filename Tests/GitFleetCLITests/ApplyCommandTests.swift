@@ -153,7 +153,8 @@ struct ApplyDiscoveryTests {
 
             let refused = try await fleet.apply(["--discovery-outputs", "apache:/etc/apache2/x.conf"])
             #expect(refused.status != 0)
-            #expect(refused.standardError.contains("'apache:/etc/apache2/x.conf' is not a discovery output"), "\(refused)")
+            #expect(
+                refused.standardError.contains("'apache:/etc/apache2/x.conf' is not a discovery output"), "\(refused)")
         } catch {
             await fleet.tearDown()
             throw error

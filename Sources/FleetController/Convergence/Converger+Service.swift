@@ -95,7 +95,12 @@ extension Converger {
         }
         let drained = try await finishDraining(
             world.records(of: desired.name), drain: desired.drain, in: &world, now: now)
-        if drained > 0 || progressed || waiting || (discovery != nil && discoveryProblem != nil) {
+        if drained > 0 || progressed {
+            state.lastProgressAt = now
+        } else if waiting || (discovery != nil && discoveryProblem != nil),
+            now.timeIntervalSince(state.lastProgressAt) >= 1
+        {
+            // At most once a second, so a long pause does not write the rollout state on every pass.
             state.lastProgressAt = now
         }
 

@@ -39,7 +39,8 @@ public struct DiscoveryOutput: Hashable, Sendable, CustomStringConvertible {
                 return .failure(
                     DiscoveryError(
                         .badSetting,
-                        "'\(entry)' is not a discovery output (expected nginx:PATH, haproxy:PATH or template:TEMPLATE:PATH)"))
+                        "'\(entry)' is not a discovery output (expected nginx:PATH, haproxy:PATH or template:TEMPLATE:PATH)"
+                    ))
             }
             outputs.append(output)
         }
@@ -52,7 +53,10 @@ public struct DiscoveryOutput: Hashable, Sendable, CustomStringConvertible {
         guard trimmed.hasPrefix("[") else { return .success(trimmed.split(separator: " ").map(String.init)) }
         guard let words = try? JSONDecoder().decode([String].self, from: Data(trimmed.utf8)), let first = words.first,
             !first.isEmpty
-        else { return .failure(DiscoveryError(.badSetting, "'\(text)' is not a JSON array of strings with a program first")) }
+        else {
+            return .failure(
+                DiscoveryError(.badSetting, "'\(text)' is not a JSON array of strings with a program first"))
+        }
         return .success(words)
     }
 

@@ -203,7 +203,8 @@ extension ControllerConfiguration {
 extension ControllerSetting {
     static let discoveryOutputs = ControllerSetting(
         key: "discoveryOutputs",
-        summary: "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH."
+        summary:
+            "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH."
     ) { configuration, value in
         switch DiscoveryOutput.list(value) {
         case .success(let outputs): configuration.discoveryOutputs = outputs

@@ -21,7 +21,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("discovery-outputs"),
-        help: "Files rendered from the serving set: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH (comma-separated).")
+        help: "Files rendered from the serving set: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH (comma-separated)."
+    )
     var discoveryOutputs: String?
 
     @Option(
