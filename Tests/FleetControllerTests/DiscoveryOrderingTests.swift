@@ -104,3 +104,89 @@ struct DiscoveryOrderingTests {
         await fixture.tearDown()
     }
 }
+
+@Suite("The order of publication, reload and SIGTERM", .serialized)
+struct PublicationOrderTests {
+    @Test(
+        "every reload lists at least replicas instances; each old one is stopped only a drain delay after a reload left it out"
+    )
+    func reloadsPrecedeStops() async throws {
+        let fixture = try ConvergenceFixture()
+        let scratch = try TemporaryDirectory(prefix: "gitfleet-order")
+        do {
+            let output = scratch.appending("upstreams.conf")
+            let timeline = scratch.appending("timeline")
+            FileManager.default.createFile(atPath: timeline, contents: nil)
+            // The reload appends what the file it confirms lists, so the timeline shows what nginx would serve.
+            let script =
+                #"printf 'reload %s %s\n' "$(date +%s.%N)" "$(grep -o '# web-[a-z0-9-]*' "$1" | cut -c3- | tr '\n' ' ')" >> "$2""#
+            let discovery = DiscoveryPublisher(
+                configuration: .init(
+                    outputs: [DiscoveryOutput(kind: .nginx, path: output)],
+                    reloadCommand: ["/bin/sh", "-c", script, "reload", output, timeline]))
+            let runtime = StopRecordingRuntime(base: fixture.runtime, timeline: timeline)
+            let converger = Converger(
+                registry: fixture.registry, runtime: runtime, options: .init(tick: .milliseconds(100)),
+                discovery: discovery)
+            let v1 = fixture.webService(image: try await fixture.image("1.0.0"))
+            _ = try await converger.converge(Fleet(name: "test", services: [v1]), timeout: .seconds(60))
+            let old = Set(try await fixture.records().map(\.id))
+            try Data().write(to: URL(fileURLWithPath: timeline))
+
+            let v2 = fixture.webService(image: try await fixture.image("2.0.0"))
+            let report = try await converger.converge(Fleet(name: "test", services: [v2]), timeout: .seconds(60))
+            #expect(report.map(\.phase) == [.converged])
+
+            let lines = try String(contentsOfFile: timeline, encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: " ").map(String.init)
+            }
+            let reloads = lines.enumerated().filter { $0.element.first == "reload" }
+            #expect(reloads.count >= 3, "\(lines)")
+            for (_, line) in reloads {
+                #expect(line.count - 2 >= 3, "a confirmed serving set had fewer than 3 instances: \(line)")
+            }
+            let delay = 0.3  // the fixture's drain delay
+            for id in old {
+                let stop = try #require(lines.firstIndex { $0.count == 3 && $0[0] == "stop" && $0[1] == id })
+                let stoppedAt = try #require(Double(lines[stop][2]))
+                let leftOut = reloads.first { $0.offset < stop && !$0.element.dropFirst(2).contains(id) }
+                let reload = try #require(leftOut, "\(id) was stopped before any reload left it out: \(lines)")
+                let reloadedAt = try #require(Double(reload.element[1]))
+                #expect(stoppedAt - reloadedAt >= delay, "\(id) stopped \(stoppedAt - reloadedAt) s after its removal")
+            }
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
+        scratch.remove()
+    }
+}
+
+/// The process runtime, appending `stop <id> <time>` to a timeline file before each stop, so a test can
+/// put SIGTERMs and reloads in one order.
+struct StopRecordingRuntime: Runtime {
+    let base: ProcessRuntime
+    let timeline: String
+
+    func resolve(_ image: ImageReference) async throws -> ImageReference { try await base.resolve(image) }
+    func start(_ launch: InstanceLaunch) async throws -> RuntimeInstance { try await base.start(launch) }
+    func stop(instanceID: String, gracePeriod: Duration) async throws -> FleetRuntime.ExitStatus? {
+        let line = "stop \(instanceID) \(String(format: "%.6f", Date().timeIntervalSince1970))\n"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: timeline))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
+        try handle.close()
+        return try await base.stop(instanceID: instanceID, gracePeriod: gracePeriod)
+    }
+    func destroy(instanceID: String, keepLogs: Bool) async throws {
+        try await base.destroy(instanceID: instanceID, keepLogs: keepLogs)
+    }
+    func inventory() async throws -> [RuntimeInstance] { try await base.inventory() }
+    func logs(instanceID: String, tail lines: Int) async throws -> String {
+        try await base.logs(instanceID: instanceID, tail: lines)
+    }
+    func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult {
+        try await base.exec(instanceID: instanceID, command: command, timeout: timeout)
+    }
+}
