@@ -8,7 +8,8 @@ public enum InstanceState: String, Hashable, Sendable, Codable, CaseIterable {
     case pending
     /// Started; not yet healthy.
     case starting
-    /// Healthy, but not yet published to clients.
+    /// Healthy, but not published to clients: a new blueGreen instance waiting for the switch, or an
+    /// old one kept after it, ready to switch back.
     case ready
     /// In the serving set: discovery publishes it.
     case serving

@@ -25,4 +25,12 @@ public protocol ControllerEndpoint: Sendable {
     /// Must return without waiting for the pass: the webhook sender times out after a few seconds. Triggers that
     /// arrive while a pass is pending may be coalesced into one.
     func trigger(_ reason: TriggerReason) async
+
+    /// The serving set once its index differs from `index`, waiting up to `wait` for that (a long poll);
+    /// at once when `index` is nil. `nil` when the controller publishes no serving set (404).
+    func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument?
+}
+
+extension ControllerEndpoint {
+    public func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? { nil }
 }

@@ -1,4 +1,5 @@
 import FleetController
+import FleetModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -32,6 +33,9 @@ struct ControllerRoutes: Sendable {
             }
             return Response.json(document)
         }
+        router.get("/api/v1/discovery") { request, _ in
+            try await discovery(request)
+        }
         router.post("/webhooks/:provider") { request, context in
             let name = try context.parameters.require("provider")
             guard let provider = WebhookProvider(rawValue: name) else {
@@ -39,6 +43,29 @@ struct ControllerRoutes: Sendable {
             }
             return await receiveWebhook(request, from: provider, logger: context.logger)
         }
+    }
+
+    /// The serving set; with `index` (or `If-None-Match`) equal to the current entity tag, waits up to
+    /// `wait` (at most 5m) for a change and answers 304 if none came.
+    private func discovery(_ request: Request) async throws -> Response {
+        let index = request.uri.queryParameters.get("index") ?? request.headers[.ifNoneMatch]
+        var wait = Duration.zero
+        if let text = request.uri.queryParameters.get("wait") {
+            guard let parsed = Duration.manifest(text), parsed >= .zero, parsed <= .seconds(300) else {
+                return Response.error(
+                    .badRequest, code: "bad_wait", "wait '\(text)' is not a duration from 0s to 5m (e.g. 30s)")
+            }
+            wait = parsed
+        }
+        guard let document = await endpoint.discovery(changedFrom: index, wait: wait) else {
+            return Response.error(.notFound, code: "discovery_disabled", "this controller publishes no serving set")
+        }
+        if document.index == index {
+            return Response(status: .notModified, headers: [.eTag: document.index])
+        }
+        var response = Response.json(document)
+        response.headers[.eTag] = document.index
+        return response
     }
 
     private func receiveWebhook(_ request: Request, from provider: WebhookProvider, logger: Logger) async -> Response {

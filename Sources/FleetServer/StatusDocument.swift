@@ -25,6 +25,8 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var role: String?
     /// The controller that leads, when known.
     public var leader: String?
+    /// Whether the serving set reaches the discovery outputs; while it does not, rollouts wait.
+    public var discovery: DiscoverySummary?
 
     public init(
         fleet: String? = nil, trackedBranch: String, revision: String? = nil, fetchedRevision: String? = nil,
@@ -40,6 +42,25 @@ public struct StatusDocument: Codable, Hashable, Sendable {
         self.services = services
         self.role = role
         self.leader = leader
+    }
+}
+
+/// Discovery publication in `StatusDocument.discovery`.
+public struct DiscoverySummary: Codable, Hashable, Sendable {
+    /// True while the last publication (outputs written, reload command run) failed.
+    public var failing: Bool
+    /// Why it failed, while it does.
+    public var problem: String?
+    /// Consecutive failed publications.
+    public var failures: Int
+    /// When a publication was last confirmed.
+    public var lastConfirmedAt: Date?
+
+    public init(failing: Bool, problem: String? = nil, failures: Int = 0, lastConfirmedAt: Date? = nil) {
+        self.failing = failing
+        self.problem = problem
+        self.failures = failures
+        self.lastConfirmedAt = lastConfirmedAt
     }
 }
 

@@ -217,7 +217,7 @@ public final class EtcdCluster: @unchecked Sendable {
     }
 
     /// A loopback TCP port that was free a moment ago (the kernel's pick for port 0).
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         defer { close(socketFD) }

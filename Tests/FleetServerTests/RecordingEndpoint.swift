@@ -1,3 +1,4 @@
+import FleetController
 import FleetServer
 import Foundation
 
@@ -34,6 +35,18 @@ actor RecordingEndpoint: ControllerEndpoint {
                         updatedAt: created)
                 ])
         ]
+    }
+
+    /// The serving set served at `/api/v1/discovery`, when set.
+    var publisher: DiscoveryPublisher?
+
+    func setPublisher(_ publisher: DiscoveryPublisher) {
+        self.publisher = publisher
+    }
+
+    func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? {
+        guard let publisher else { return nil }
+        return DiscoveryDocument(await publisher.view(changedFrom: index, wait: wait))
     }
 
     func setReadiness(_ readiness: Readiness) {

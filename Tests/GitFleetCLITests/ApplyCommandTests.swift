@@ -130,3 +130,35 @@ struct ApplyScalingTests {
         await fleet.tearDown()
     }
 }
+
+@Suite("gitfleet apply publishes discovery outputs", .serialized)
+struct ApplyDiscoveryTests {
+    @Test("apply writes the serving set to the nginx file and runs the reload command; a bad output is refused")
+    func applyPublishes() async throws {
+        let fleet = try EmbeddedFleet()
+        do {
+            let output = fleet.repository.directory.appending("upstreams.conf")
+            let reloaded = fleet.repository.directory.appending("reloaded")
+            try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+            let outcome = try await fleet.apply([
+                "--discovery-outputs", "nginx:\(output)", "--discovery-reload-command",
+                #"["/usr/bin/touch", "\#(reloaded)"]"#,
+            ])
+            #expect(outcome.status == 0, "\(outcome)")
+            let file = try String(contentsOfFile: output, encoding: .utf8)
+            let serving = try await fleet.records().filter { $0.state == .serving }
+            #expect(serving.count == 2)
+            for record in serving { #expect(file.contains("# \(record.id)"), "\(file)") }
+            #expect(FileManager.default.fileExists(atPath: reloaded), "the reload command did not run")
+
+            let refused = try await fleet.apply(["--discovery-outputs", "apache:/etc/apache2/x.conf"])
+            #expect(refused.status != 0)
+            #expect(
+                refused.standardError.contains("'apache:/etc/apache2/x.conf' is not a discovery output"), "\(refused)")
+        } catch {
+            await fleet.tearDown()
+            throw error
+        }
+        await fleet.tearDown()
+    }
+}

@@ -98,7 +98,7 @@ struct SteadyState: AsyncParsableCommand {
 
 struct RegistryBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "registry", abstract: "(f) etcd registry writes per second, against etcdctl put on the same etcd.")
+        commandName: "registry", abstract: "(g) etcd registry writes per second, against etcdctl put on the same etcd.")
     @Option var writes = 1_000
     @Option var concurrency = 8
     @Option(help: "The etcdctl binary (Debian: etcd-client).") var etcdctl = "/usr/bin/etcdctl"

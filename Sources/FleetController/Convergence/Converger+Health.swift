@@ -5,11 +5,12 @@ import Foundation
 
 extension Converger {
     /// Probes the target's instances that are due, promotes those healthy for `minReady` to
-    /// serving, and fails those that did not become healthy in time or stopped being healthy.
-    /// Returns whether an instance started serving.
-    func advanceHealth(of target: ServiceSpec, hash: SpecHash, world: inout ObservedWorld, now: Date) async throws
-        -> Bool
-    {
+    /// `promotion` (serving, or ready for a strategy that publishes them itself), and fails those that
+    /// did not become healthy in time or stopped being healthy. Returns whether an instance was promoted.
+    func advanceHealth(
+        of target: ServiceSpec, hash: SpecHash, promotion: InstanceState = .serving, world: inout ObservedWorld,
+        now: Date
+    ) async throws -> Bool {
         let candidates = world.records(of: target.name).filter {
             $0.specHash == hash && [.starting, .ready, .serving].contains($0.state)
                 && world.inventory[$0.id]?.status.isRunning == true
@@ -41,6 +42,12 @@ extension Converger {
             guard var streak = health[record.id] else { continue }
             if let last = streak.lastProbe { pacing.due(at: last.advanced(by: interval)) }
             switch record.state {
+            case .ready where promotion == .ready || streak.failures > 0:
+                // Healthy once already: it can only stop being healthy, never time out starting.
+                if streak.failures >= (check?.unhealthyThreshold ?? 3) {
+                    let reason = "unhealthy: \(streak.lastDetail)" + (await logTail(record.id))
+                    try await fail(record, reason: reason, in: &world, now: now)
+                }
             case .starting, .ready:
                 if streak.successes >= (check?.healthyThreshold ?? 1) {
                     let since = streak.healthySince ?? now
@@ -51,7 +58,7 @@ extension Converger {
                         pacing.due(at: since.addingTimeInterval(minReady))
                     } else {
                         var serving = record
-                        serving.state = .serving
+                        serving.state = promotion
                         serving.reason = nil
                         serving.updatedAt = now
                         try await put(serving, in: &world)

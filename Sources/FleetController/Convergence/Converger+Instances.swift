@@ -14,6 +14,7 @@ extension Converger {
     func delete(_ id: String, in world: inout ObservedWorld) async throws {
         try await registry.commit([.deleteInstance(id: id)])
         world.records[id] = nil
+        drainClock[id] = nil
         pacing.changed = true
     }
 
@@ -70,14 +71,21 @@ extension Converger {
         health[id] = nil
     }
 
-    /// Stops and destroys draining instances whose drain delay has passed.
+    /// Stops and destroys draining instances whose drain delay has passed. With discovery, the delay
+    /// counts from the confirmed publication that left the instance out, and an instance whose removal
+    /// is not confirmed yet is not touched.
     func finishDraining(_ records: [InstanceRecord], drain: DrainPolicy, in world: inout ObservedWorld, now: Date)
         async throws -> Int
     {
         let delay = TimeInterval(drain.delay.milliseconds) / 1000
-        let due = records.filter { $0.state == .draining && now.timeIntervalSince($0.updatedAt) >= delay }
-        for record in records where record.state == .draining && now.timeIntervalSince(record.updatedAt) < delay {
-            pacing.due(at: record.updatedAt.addingTimeInterval(delay))
+        var due: [InstanceRecord] = []
+        for record in records where record.state == .draining {
+            guard let since = discovery == nil ? record.updatedAt : drainClock[record.id] else { continue }
+            if now.timeIntervalSince(since) >= delay {
+                due.append(record)
+            } else {
+                pacing.due(at: since.addingTimeInterval(delay))
+            }
         }
         if due.isEmpty { return 0 }
         try await confirmWriteAccess()

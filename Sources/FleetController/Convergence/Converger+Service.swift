@@ -30,6 +30,7 @@ extension Converger {
             state.targetSpecHash = desiredHash
             state.targetRevision = world.revision
             state.phase = .progressing
+            state.step = 0
             state.startedAt = now
             state.lastProgressAt = now
             state.message = nil
@@ -37,16 +38,48 @@ extension Converger {
 
         let targetHash = target.map(SpecHash.init)
         var progressed = false
+        // Waiting on purpose (a canary's pause, blueGreen's scaleDownDelay, a discovery reload that
+        // fails) is not a lack of progress: the progress deadline must not fail the rollout for it.
+        var waiting = false
         if let target, let targetHash {
-            progressed = try await advanceHealth(of: target, hash: targetHash, world: &world, now: now)
-            let records = world.records(of: desired.name)
+            let strategy = Self.strategy(of: target, failed: state.failedSpecHashes.contains(desiredHash))
+            progressed = try await advanceHealth(
+                of: target, hash: targetHash, promotion: strategy == .blueGreen ? .ready : .serving, world: &world,
+                now: now)
             let snapshot = RolloutSnapshot(
-                records: agedOut(records, target: target, hash: targetHash, now: now), target: targetHash,
-                replicas: target.replicas, rollout: target.rollout)
-            let decision = RollingUpdate.decide(snapshot)
-            for id in decision.retire {
-                try await retire(id, in: &world, now: now)
-                progressed = true
+                records: agedOut(world.records(of: desired.name), target: target, hash: targetHash, now: now),
+                target: targetHash, replicas: target.replicas, rollout: target.rollout)
+            let decision: RolloutDecision
+            switch strategy {
+            case .rolling:
+                decision = RollingUpdate.decide(snapshot)
+            case .blueGreen:
+                decision = BlueGreen.decide(
+                    snapshot, scaleDownDelay: TimeInterval(target.rollout.scaleDownDelay.milliseconds) / 1000,
+                    now: now.timeIntervalSince1970)
+            case .canary:
+                waiting = try await advanceCanaryStep(
+                    &state, target: target, snapshot: snapshot, world: &world, now: now)
+                decision = Canary.decide(snapshot, weight: Canary.steps(target.rollout.steps)[state.step].weight)
+            }
+            if let notBefore = decision.notBefore {
+                waiting = true
+                pacing.due(at: Date(timeIntervalSince1970: notBefore))
+            }
+            // The current serving set must be confirmed before anything leaves it, and what leaves must
+            // be confirmed gone before its drain delay starts (finishDraining waits for that).
+            if decision.changesServingSet {
+                if await publishServingSet(world) {
+                    try await switchServingSet(
+                        publish: decision.publish, unpublish: decision.unpublish, in: &world, now: now)
+                    for id in decision.retire {
+                        try await retire(id, in: &world, now: now)
+                    }
+                    progressed = true
+                    await publishServingSet(world)
+                } else {
+                    waiting = true
+                }
             }
             let mayCreate = now >= (backoff[desired.name]?.notBefore ?? .distantPast)
             if !mayCreate, decision.create > 0, let notBefore = backoff[desired.name]?.notBefore {
@@ -62,7 +95,14 @@ extension Converger {
         }
         let drained = try await finishDraining(
             world.records(of: desired.name), drain: desired.drain, in: &world, now: now)
-        if drained > 0 || progressed { state.lastProgressAt = now }
+        if drained > 0 || progressed {
+            state.lastProgressAt = now
+        } else if waiting || (discovery != nil && discoveryProblem != nil),
+            now.timeIntervalSince(state.lastProgressAt) >= 1
+        {
+            // At most once a second, so a long pause does not write the rollout state on every pass.
+            state.lastProgressAt = now
+        }
 
         let records = world.records(of: desired.name)
         let phase = try await judge(
@@ -112,10 +152,15 @@ extension Converger {
         }
         let deadline = TimeInterval(desired.rollout.progressDeadline.milliseconds) / 1000
         if state.phase == .progressing { pacing.due(at: state.lastProgressAt.addingTimeInterval(deadline)) }
-        if state.phase == .progressing, now.timeIntervalSince(state.lastProgressAt) > deadline {
-            let reason =
+        var failure: String? = nil
+        if desired.rollout.strategy == .canary, let reason = canaryFailure(of: desired, state: state, world: world) {
+            failure = reason
+        } else if state.phase == .progressing, now.timeIntervalSince(state.lastProgressAt) > deadline {
+            failure =
                 "no progress within progressDeadline \(desired.rollout.progressDeadline.manifestDescription)"
                 + (lastFailure(of: desired.name, hash: desiredHash, world: world).map { ": \($0)" } ?? "")
+        }
+        if let reason = failure {
             log("\(desired.name): rollout of \(desiredHash.short) failed: \(reason)")
             state.failedSpecHashes.insert(desiredHash)
             state.message = reason

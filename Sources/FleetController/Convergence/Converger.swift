@@ -53,6 +53,9 @@ public actor Converger {
     let log: @Sendable (String) -> Void
     /// Where drift and failures are counted, when the converger runs inside a controller service.
     let metrics: FleetMetrics?
+    /// Where the serving set is published. With one, no instance leaves the outputs before its
+    /// replacement is in them and confirmed, and no drain delay starts before the removal is confirmed.
+    let discovery: DiscoveryPublisher?
 
     var health: [String: HealthStreak] = [:]
     var counters: [String: (created: Int, destroyed: Int)] = [:]
@@ -60,18 +63,28 @@ public actor Converger {
     /// What the current pass learnt for pacing the next one: whether it changed a record, and the
     /// earliest moment something it waits for falls due. Reset at the start of every pass.
     var pacing = PassPacing()
+    /// When the outputs were confirmed without each draining instance: its drain delay counts from there.
+    /// Soft: after a restart the first confirmed publication starts every clock afresh, which only
+    /// lengthens a drain.
+    var drainClock: [String: Date] = [:]
+    /// Each canary's traffic split, from its rollout state and spec, for the serving set's weights.
+    var trafficSplits: [String: ServingSet.TrafficSplit] = [:]
+    /// Why the last publication was not confirmed, while it is not.
+    var discoveryProblem: String?
 
     public init(
         registry: any Registry,
         runtime: any Runtime,
         options: Options = Options(),
         metrics: FleetMetrics? = nil,
+        discovery: DiscoveryPublisher? = nil,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.registry = registry
         self.runtime = runtime
         self.options = options
         self.metrics = metrics
+        self.discovery = discovery
         self.log = log
     }
 
@@ -114,6 +127,8 @@ public actor Converger {
         var world = try await observe()
         world.revision = fleet.revision
         try await healDrift(&world, now: now)
+        trafficSplits = canarySplits(fleet, world: world)
+        await publishServingSet(world)
 
         var report: [ServiceConvergence] = []
         var settled = Set<String>()
@@ -143,6 +158,7 @@ public actor Converger {
             try await registry.commit([.deleteRolloutState(service: state.service)])
         }
         try await pruneQuarantine(&world, now: now)
+        await publishServingSet(world)
         return report
     }
 }

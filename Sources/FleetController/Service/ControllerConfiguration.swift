@@ -52,6 +52,11 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var allowedSignersFile: String?
     public var gpgHome: String?
     public var refuseHistoryRewrite = false
+    // Discovery.
+    public var discoveryOutputs: [DiscoveryOutput] = []
+    public var discoveryReloadCommand: [String] = []
+    public var discoveryReloadTimeout: Duration = .seconds(10)
+    public var discoveryPort = "http"
 
     public enum RegistryKind: String, Sendable, Hashable, CaseIterable {
         case sqlite, etcd
@@ -254,10 +259,46 @@ extension ControllerConfiguration {
         .bool(
             "refuseHistoryRewrite", "Refuse a new head that does not descend from the last deployed commit.",
             \.refuseHistoryRewrite),
+        .discoveryOutputs,
+        .discoveryReloadCommand,
+        .duration(
+            "discoveryReloadTimeout", "How long the reload command may run before it is killed and counts as failed.",
+            \.discoveryReloadTimeout),
+        .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
     ]
+
+    /// The discovery publisher's part of the configuration.
+    public var discovery: DiscoveryPublisher.Configuration {
+        DiscoveryPublisher.Configuration(
+            outputs: discoveryOutputs, reloadCommand: discoveryReloadCommand, reloadTimeout: discoveryReloadTimeout,
+            port: discoveryPort)
+    }
 }
 
 extension ControllerSetting {
+    static let discoveryOutputs = ControllerSetting(
+        key: "discoveryOutputs",
+        summary:
+            "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH."
+    ) { configuration, value in
+        switch DiscoveryOutput.list(value) {
+        case .success(let outputs): configuration.discoveryOutputs = outputs
+        case .failure(let error): return error.message
+        }
+        return nil
+    }
+
+    static let discoveryReloadCommand = ControllerSetting(
+        key: "discoveryReloadCommand",
+        summary: "The command run after the outputs change, as argv: words split at spaces, or a JSON array of strings."
+    ) { configuration, value in
+        switch DiscoveryOutput.command(value) {
+        case .success(let command): configuration.discoveryReloadCommand = command
+        case .failure(let error): return error.message
+        }
+        return nil
+    }
+
     static func text(
         _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, String> & Sendable
     )

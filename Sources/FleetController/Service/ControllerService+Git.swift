@@ -130,7 +130,6 @@ extension ControllerService {
             commit: commit, startedAt: Date(), fleet: pinned, from: liveImages(), counters: lastReport,
             verdict: verdict, rewrite: rewrite)
         logger.notice("deploying \(commit.short) (\(pinned.services.count) services)")
-        for warning in StrategySupport.warnings(for: pinned) { logger.warning("\(warning)") }
         await annotate(deployment!, result: .inProgress)
         return true
     }

@@ -24,6 +24,8 @@ public actor ControllerService: Service {
     let leadership: LeaderElection?
     /// Whether this controller acted as leader in its last loop round.
     var leading = false
+    /// Publishes the serving set to the configured outputs and the HTTP endpoint.
+    public nonisolated let discovery: DiscoveryPublisher
     let logger: Logger
     public nonisolated let metrics: FleetMetrics
     nonisolated let wake = WakeSignal()
@@ -61,8 +63,12 @@ public actor ControllerService: Service {
         self.logger = logger
         self.tick = tick
         self.metrics = metrics
+        let discovery = DiscoveryPublisher(
+            configuration: configuration.discovery, metrics: metrics,
+            log: { [logger] line in logger.notice("\(line)") })
+        self.discovery = discovery
         converger = Converger(
-            registry: registry, runtime: runtime, options: .init(tick: tick), metrics: metrics,
+            registry: registry, runtime: runtime, options: .init(tick: tick), metrics: metrics, discovery: discovery,
             log: { [logger] line in logger.notice("\(line)") })
     }
 
@@ -72,8 +78,8 @@ public actor ControllerService: Service {
             gpgHome: configuration.gpgHome)
     }
 
-    /// Why the controller is not ready, if it is not: Git or the registry failing, or no desired state yet.
-    /// A standby is ready while it can reach etcd: it is ready to take over.
+    /// Why the controller is not ready, if it is not: Git, the registry or discovery failing, or no
+    /// desired state yet. A standby is ready while it can reach etcd: it is ready to take over.
     public func readinessProblems() async -> [String] {
         var problems: [String] = []
         if let leadership, !leading {
@@ -88,6 +94,10 @@ public actor ControllerService: Service {
             }
         }
         if let registryProblem { problems.append("registry: \(registryProblem)") }
+        let discoveryStatus = await discovery.status
+        if let problem = discoveryStatus.problem {
+            problems.append("discovery: \(problem) (\(discoveryStatus.failures) failed attempts; rollouts wait)")
+        }
         if desired == nil && gitProblem == nil { problems.append("no desired state read yet") }
         return problems
     }

@@ -102,7 +102,7 @@ public struct CommitVerifier: Sendable {
 
     /// The fingerprint of the key that made the signature, checked only against the payload (not against any
     /// list), so an unknown signer can be named in the reason; nil when the signature does not even verify.
-    private func signingKey(_ tool: SigningTool, signatureFile: String, payloadFile: String) async throws -> String? {
+    private func signingKey(_ tool: BoundedTool, signatureFile: String, payloadFile: String) async throws -> String? {
         let checked = try await tool.run(
             ["-Y", "check-novalidate", "-n", "git", "-s", signatureFile], input: payloadFile)
         guard !checked.timedOut, checked.status == 0 else { return nil }
@@ -135,7 +135,7 @@ public struct CommitVerifier: Sendable {
         }
         let (tool, signatureFile, payloadFile) = (work.tool, work.signatureFile, work.payloadFile)
         defer { work.scratch.remove() }
-        let outcome: SigningTool.Outcome
+        let outcome: BoundedTool.Outcome
         do {
             outcome = try await tool.run([
                 "--homedir", home, "--batch", "--no-tty", "--no-auto-key-retrieve", "--status-fd", "1",
@@ -155,7 +155,7 @@ public struct CommitVerifier: Sendable {
         return .untrusted(.gpg, signer: status.keyID, status.reason(commit: commit, home: home, outcome: outcome))
     }
 
-    private func timedOut(_ tool: SigningTool, _ commit: CommitID, _ method: SignatureVerdict.Method)
+    private func timedOut(_ tool: BoundedTool, _ commit: CommitID, _ method: SignatureVerdict.Method)
         -> SignatureVerdict
     {
         .untrusted(
@@ -165,7 +165,7 @@ public struct CommitVerifier: Sendable {
     }
 
     private static func describe(_ error: any Error) -> String {
-        if let unavailable = error as? SigningTool.Unavailable { return unavailable.message }
+        if let unavailable = error as? BoundedTool.Unavailable { return unavailable.message }
         return "\(error)"
     }
 }
@@ -173,13 +173,13 @@ public struct CommitVerifier: Sendable {
 /// What one verification needs: the tool, and the signature and signed payload written to a private
 /// scratch directory that the caller removes.
 private struct Workspace {
-    let tool: SigningTool
+    let tool: BoundedTool
     let scratch: ScratchDirectory
     let signatureFile: String
     let payloadFile: String
 
     init(_ program: String, package: String, signature: CommitSignature, policy: SignaturePolicy) throws {
-        tool = try SigningTool(program, package: package, timeout: policy.toolTimeout)
+        tool = try BoundedTool(program, package: package, timeout: policy.toolTimeout)
         scratch = try ScratchDirectory()
         do {
             signatureFile = try scratch.write("commit.sig", Array(signature.armored.utf8))

@@ -45,7 +45,7 @@ struct GPGStatus {
     }
 
     /// Why the signature is not trusted, in words that say what to do.
-    func reason(commit: CommitID, home: String, outcome: SigningTool.Outcome) -> String {
+    func reason(commit: CommitID, home: String, outcome: BoundedTool.Outcome) -> String {
         let key = keyID ?? "(unknown key)"
         let subject = "commit \(commit.short)"
         if arguments(of: "BADSIG") != nil {

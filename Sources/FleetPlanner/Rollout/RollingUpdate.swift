@@ -9,8 +9,12 @@ import FleetModel
 /// 2. Current instances beyond `replicas` are surplus: retire them, non-serving first, then the newest.
 /// 3. Start new instances up to `replicas`, as far as the surge ceiling allows.
 /// 4. Retire serving old instances as far as serving capacity stays at or above the minimum.
+///
+/// `currentLimit` caps the instances of the target spec below `replicas` (a canary step); old ones are
+/// then kept so that together they still make `replicas`.
 public enum RollingUpdate {
-    public static func decide(_ snapshot: RolloutSnapshot) -> RolloutDecision {
+    public static func decide(_ snapshot: RolloutSnapshot, currentLimit: Int? = nil) -> RolloutDecision {
+        let wantedCurrent = min(snapshot.replicas, currentLimit ?? snapshot.replicas)
         var retire: [String] = []
         var retiredServing = 0
 
@@ -20,7 +24,7 @@ public enum RollingUpdate {
         }
 
         let currentActive = snapshot.current.filter { $0.state != .draining }
-        let surplus = currentActive.count - snapshot.replicas
+        let surplus = currentActive.count - wantedCurrent
         if surplus > 0 {
             let byPreference = currentActive.sorted { lhs, rhs in
                 let lhsServing = lhs.state == .serving
@@ -37,14 +41,15 @@ public enum RollingUpdate {
 
         // Retired instances still hold resources until they have drained, so they stay in the total.
         let ceiling = snapshot.replicas + snapshot.maxSurge
-        let wanted = snapshot.replicas - min(currentActive.count, snapshot.replicas)
+        let wanted = wantedCurrent - min(currentActive.count, wantedCurrent)
         let create = max(0, min(wanted, ceiling - snapshot.total))
 
         let minimumServing = snapshot.replicas - snapshot.maxUnavailable
-        var retirable = snapshot.serving - retiredServing - minimumServing
         let oldServing = oldActive.filter { $0.state == .serving }.sorted {
             ($0.createdAt, $0.id) < ($1.createdAt, $1.id)
         }
+        var retirable = min(
+            snapshot.serving - retiredServing - minimumServing, oldServing.count - (snapshot.replicas - wantedCurrent))
         for instance in oldServing where retirable > 0 {
             retire.append(instance.id)
             retirable -= 1

@@ -10,11 +10,14 @@ public struct RolloutSnapshot: Sendable {
         public var id: String
         public var state: InstanceState
         public var createdAt: Double
+        /// When its record last changed state; blueGreen counts the old set's scaleDownDelay from here.
+        public var updatedAt: Double
 
-        public init(id: String, state: InstanceState, createdAt: Double) {
+        public init(id: String, state: InstanceState, createdAt: Double, updatedAt: Double? = nil) {
             self.id = id
             self.state = state
             self.createdAt = createdAt
+            self.updatedAt = updatedAt ?? createdAt
         }
     }
 
@@ -39,7 +42,9 @@ public struct RolloutSnapshot: Sendable {
         let snapshots = records.filter { $0.state.isLive }.map {
             (
                 isCurrent: $0.specHash == target,
-                Instance(id: $0.id, state: $0.state, createdAt: $0.createdAt.timeIntervalSince1970)
+                Instance(
+                    id: $0.id, state: $0.state, createdAt: $0.createdAt.timeIntervalSince1970,
+                    updatedAt: $0.updatedAt.timeIntervalSince1970)
             )
         }
         self.init(
@@ -63,11 +68,28 @@ public struct RolloutDecision: Hashable, Sendable {
     public var create: Int
     /// Instance ids, oldest first among old instances, to be drained.
     public var retire: [String]
+    /// blueGreen's switch, applied in one step: ready instances that start serving, and serving
+    /// instances that stop serving but keep running (`ready`) for a switch back.
+    public var publish: [String]
+    public var unpublish: [String]
+    /// The earliest moment (seconds since 1970) a decision may change with nothing else changing:
+    /// the end of a scaleDownDelay.
+    public var notBefore: Double?
 
-    public init(create: Int = 0, retire: [String] = []) {
+    public init(
+        create: Int = 0, retire: [String] = [], publish: [String] = [], unpublish: [String] = [],
+        notBefore: Double? = nil
+    ) {
         self.create = create
         self.retire = retire
+        self.publish = publish
+        self.unpublish = unpublish
+        self.notBefore = notBefore
     }
 
-    public var isEmpty: Bool { create == 0 && retire.isEmpty }
+    public var isEmpty: Bool { create == 0 && retire.isEmpty && publish.isEmpty && unpublish.isEmpty }
+
+    /// Whether applying it changes what discovery publishes, so it must wait for the current serving
+    /// set to be confirmed first.
+    public var changesServingSet: Bool { !retire.isEmpty || !publish.isEmpty || !unpublish.isEmpty }
 }

@@ -19,10 +19,37 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Give up after this long (a duration such as 90s or 15m).")
     var timeout: String = "15m"
 
+    @Option(
+        name: .customLong("discovery-outputs"),
+        help: "Files rendered from the serving set: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH (comma-separated)."
+    )
+    var discoveryOutputs: String?
+
+    @Option(
+        name: .customLong("discovery-reload-command"),
+        help: "Run after the outputs change (argv: words, or a JSON array); the rollout waits until it exits 0.")
+    var discoveryReloadCommand: String?
+
     func validate() throws {
         guard Duration.manifest(timeout) != nil else {
             throw ValidationError("--timeout takes a duration such as 90s or 15m, not '\(timeout)'")
         }
+        _ = try discovery()
+    }
+
+    /// The discovery publisher's configuration, when outputs or a reload command are given.
+    func discovery() throws -> DiscoveryPublisher.Configuration? {
+        guard discoveryOutputs != nil || discoveryReloadCommand != nil else { return nil }
+        var configuration = DiscoveryPublisher.Configuration()
+        switch DiscoveryOutput.list(discoveryOutputs ?? "") {
+        case .success(let outputs): configuration.outputs = outputs
+        case .failure(let error): throw ValidationError(error.message)
+        }
+        switch DiscoveryOutput.command(discoveryReloadCommand ?? "") {
+        case .success(let command): configuration.reloadCommand = command
+        case .failure(let error): throw ValidationError(error.message)
+        }
+        return configuration
     }
 
     func run() async throws {
@@ -38,10 +65,12 @@ struct ApplyCommand: AsyncParsableCommand {
             throw CommandFailure()
         }
 
-        for warning in StrategySupport.warnings(for: pinned) { Terminal.error("warning: \(warning)") }
         let registry = try StateOptions.openRegistry(in: stateDirectory)
         let display = ProgressDisplay(interactive: Terminal.isInteractive)
-        let converger = Converger(registry: registry, runtime: runtime, log: { Terminal.error("gitfleet: \($0)") })
+        let log: @Sendable (String) -> Void = { Terminal.error("gitfleet: \($0)") }
+        let converger = Converger(
+            registry: registry, runtime: runtime, discovery: try discovery().map { .init(configuration: $0, log: log) },
+            log: log)
         let report = try await converger.converge(
             pinned, timeout: Duration.manifest(timeout)!, progress: { display.update($0) })
         try await registry.close()

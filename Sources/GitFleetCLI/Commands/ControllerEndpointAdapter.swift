@@ -28,7 +28,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             ? "standby"
             : snapshot.deploying != nil
                 ? "in-progress" : snapshot.services.allSatisfy(\.phase.isSettled) ? "settled" : "progressing"
-        return StatusDocument(
+        var document = StatusDocument(
             fleet: snapshot.fleet, trackedBranch: trackedBranch, revision: snapshot.revision,
             fetchedRevision: snapshot.fetchedRevision, result: result, lastReconcileAt: snapshot.lastPassAt,
             services: snapshot.services.map { service in
@@ -36,6 +36,11 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                     name: service.service, result: Self.describe(service.phase), replicas: service.replicas,
                     ready: service.ready, image: service.toImage, reason: service.phase.failureReason)
             }, role: snapshot.role, leader: snapshot.leader)
+        let discovery = await controller.discovery.status
+        document.discovery = DiscoverySummary(
+            failing: discovery.problem != nil, problem: discovery.problem, failures: discovery.failures,
+            lastConfirmedAt: discovery.lastConfirmedAt)
+        return document
     }
 
     func service(named name: String) async -> ServiceDocument? {
@@ -50,6 +55,10 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             name: name, result: Self.describe(service.phase), replicas: service.replicas, ready: service.ready,
             image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
             reason: service.phase.failureReason, instances: records.map(InstanceDocument.init))
+    }
+
+    func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? {
+        DiscoveryDocument(await controller.discovery.view(changedFrom: index, wait: wait))
     }
 
     func trigger(_ reason: TriggerReason) async {

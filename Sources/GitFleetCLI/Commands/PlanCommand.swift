@@ -64,7 +64,6 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
 
-        for warning in StrategySupport.warnings(for: fleet) { Terminal.error("warning: \(warning)") }
         let plan = Planner.plan(desired: fleet, observed: observed, policy: policy)
         if json {
             FileHandle.standardOutput.write(plan.jsonData())

@@ -128,6 +128,23 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Refuse a head that does not descend from the last deployed commit.")
     var refuseHistoryRewrite: String?
 
+    @Option(
+        name: .customLong("discovery-outputs"),
+        help: "Files rendered from the serving set: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH (comma-separated)."
+    )
+    var discoveryOutputs: String?
+
+    @Option(
+        name: .customLong("discovery-reload-command"),
+        help: "Run after the outputs change (argv: words, or a JSON array); rollouts wait until it exits 0.")
+    var discoveryReloadCommand: String?
+
+    @Option(name: .customLong("discovery-reload-timeout"), help: "How long the reload command may run (default 10s).")
+    var discoveryReloadTimeout: String?
+
+    @Option(name: .customLong("discovery-port"), help: "The named port discovery points clients at (default http).")
+    var discoveryPort: String?
+
     /// The settings given as flags, by their configuration key.
     var flags: [String: String] {
         let given: [(String, String?)] = [
@@ -165,6 +182,10 @@ struct ServeCommand: AsyncParsableCommand {
             ("allowedSignersFile", allowedSignersFile),
             ("gpgHome", gpgHome),
             ("refuseHistoryRewrite", refuseHistoryRewrite),
+            ("discoveryOutputs", discoveryOutputs),
+            ("discoveryReloadCommand", discoveryReloadCommand),
+            ("discoveryReloadTimeout", discoveryReloadTimeout),
+            ("discoveryPort", discoveryPort),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }

@@ -1,11 +1,12 @@
 import Foundation
 
-/// One bounded run of a signature tool (`ssh-keygen`, `gpg`): argv only, never a shell, killed when it
-/// overruns its time, its output captured up to a limit.
+/// One bounded run of a program the controller starts besides instances: a signature tool (`ssh-keygen`,
+/// `gpg`) or a discovery reload command. argv only, never a shell, killed when it overruns its time, its
+/// output captured up to a limit.
 ///
-/// These tools are the only programs besides instances that the controller starts. A signature comes
-/// from whoever pushed the commit, so nothing about it is trusted to be small or to finish.
-struct SigningTool: Sendable {
+/// A signature comes from whoever pushed the commit and a reload command is whatever the operator
+/// configured, so nothing about either is trusted to be small or to finish.
+struct BoundedTool: Sendable {
     /// What a finished (or stopped) run produced.
     struct Outcome: Sendable {
         var status: Int32
@@ -33,14 +34,15 @@ struct SigningTool: Sendable {
     /// Output beyond this many bytes per stream is read and dropped, so a hostile tool input cannot grow memory.
     static let outputLimit = 64 * 1024
 
-    /// Finds `name`; throws ``Unavailable`` naming the Debian package to install when it is missing.
-    init(_ name: String, package: String, timeout: Duration) throws {
-        guard let found = SigningTool.locate(name) else {
+    /// Finds `name`; throws ``Unavailable`` naming the Debian package to install (when known) if it is missing.
+    init(_ name: String, package: String?, timeout: Duration) throws {
+        guard let found = BoundedTool.locate(name) else {
+            let install = package.map { "install \($0)" } ?? "install it"
             throw Unavailable(
                 tool: name,
                 message: name.contains("/")
-                    ? "\(name) is not installed (no executable at that path); install \(package) or fix the path"
-                    : "\(name) is not installed (not found on PATH); install \(package) on the controller host")
+                    ? "\(name) is not installed (no executable at that path); \(install) or fix the path"
+                    : "\(name) is not installed (not found on PATH); \(install) on the controller host")
         }
         executable = found
         self.timeout = timeout

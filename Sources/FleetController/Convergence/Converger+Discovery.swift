@@ -1,0 +1,44 @@
+import FleetModel
+import FleetPlanner
+import FleetRegistry
+import Foundation
+
+extension Converger {
+    /// Publishes the serving set of `world` and answers whether it is confirmed. A confirmation
+    /// starts the drain clock of every draining instance (none of them is in the set); a failure
+    /// paces the next pass to the retry and is remembered for the rollout's status.
+    @discardableResult
+    func publishServingSet(_ world: ObservedWorld) async -> Bool {
+        guard let discovery else { return true }
+        let set = ServingSet(records: Array(world.records.values), splits: trafficSplits)
+        switch await discovery.publish(set) {
+        case .confirmed:
+            let now = Date()
+            for record in world.records.values where record.state == .draining && drainClock[record.id] == nil {
+                drainClock[record.id] = now
+            }
+            discoveryProblem = nil
+            return true
+        case .waiting(let reason, let retryAt):
+            pacing.due(at: retryAt)
+            discoveryProblem = reason
+            return false
+        }
+    }
+
+    /// The traffic split of every canary in flight, from its rollout state's step and its spec's steps,
+    /// so the weights are the same for any controller reading the same registry and commit.
+    func canarySplits(_ fleet: Fleet, world: ObservedWorld) -> [String: ServingSet.TrafficSplit] {
+        var splits: [String: ServingSet.TrafficSplit] = [:]
+        for service in fleet.services where service.rollout.strategy == .canary {
+            let hash = SpecHash(service)
+            guard let state = world.rollouts[service.name], state.targetSpecHash == hash,
+                !state.failedSpecHashes.contains(hash)
+            else { continue }
+            let steps = Canary.steps(service.rollout.steps)
+            splits[service.name] = ServingSet.TrafficSplit(
+                target: hash, percent: steps[min(state.step, steps.count - 1)].weight)
+        }
+        return splits
+    }
+}

@@ -1,0 +1,80 @@
+import FleetModel
+import FleetPlanner
+import FleetRegistry
+import Foundation
+
+/// What blueGreen and canary add to the rolling pass: the traffic switch, canary steps and canary failure.
+extension Converger {
+    /// The strategy a pass follows. A failed canary returns to the last good spec as a rolling update
+    /// (its steps are for trying a new spec, not for restoring a known one); blueGreen keeps its own,
+    /// whose switch back to a kept old set is one step.
+    static func strategy(of target: ServiceSpec, failed: Bool) -> RolloutPolicy.Strategy {
+        target.rollout.strategy == .canary && failed ? .rolling : target.rollout.strategy
+    }
+
+    /// blueGreen's switch: `publish` start serving and `unpublish` stop serving (kept `ready`), in one
+    /// registry commit, so every output changes in one publication.
+    func switchServingSet(publish: [String], unpublish: [String], in world: inout ObservedWorld, now: Date)
+        async throws
+    {
+        var changed: [InstanceRecord] = []
+        for (ids, state) in [(publish, InstanceState.serving), (unpublish, .ready)] {
+            for id in ids {
+                guard var record = world.records[id] else { continue }
+                record.state = state
+                record.updatedAt = now
+                changed.append(record)
+            }
+        }
+        guard let first = changed.first else { return }
+        for start in stride(from: 0, to: changed.count, by: RegistryChange.maximumPerCommit) {
+            let batch = changed[start..<min(start + RegistryChange.maximumPerCommit, changed.count)]
+            try await registry.commit(batch.map { .putInstance($0) })
+        }
+        for record in changed { world.records[record.id] = record }
+        pacing.changed = true
+        log("\(first.service): switched traffic to \(publish.count) new instance(s), \(unpublish.count) old kept ready")
+    }
+
+    /// Moves a canary to its next step once the current one is reached and its pause has passed.
+    /// Returns whether it is pausing. Also sets the service's traffic split to the step's weight.
+    func advanceCanaryStep(
+        _ state: inout RolloutState, target: ServiceSpec, snapshot: RolloutSnapshot, world: inout ObservedWorld,
+        now: Date
+    ) async throws -> Bool {
+        let steps = Canary.steps(target.rollout.steps)
+        let hash = SpecHash(target)
+        state.step = min(max(state.step, 0), steps.count - 1)
+        defer { trafficSplits[target.name] = ServingSet.TrafficSplit(target: hash, percent: steps[state.step].weight) }
+        let step = steps[state.step]
+        guard state.step < steps.count - 1, Canary.reached(snapshot, weight: step.weight) else { return false }
+        // The step was reached when its last new instance started serving.
+        let reachedAt =
+            world.records(of: target.name).filter { $0.specHash == hash && $0.state == .serving }.map(\.updatedAt)
+            .max() ?? now
+        let until = reachedAt.addingTimeInterval(TimeInterval(step.pause.milliseconds) / 1000)
+        guard now >= until else {
+            pacing.due(at: until)
+            return true
+        }
+        state.step += 1
+        pacing.changed = true
+        log("\(target.name): canary step \(state.step + 1) of \(steps.count): weight \(steps[state.step].weight)%")
+        return false
+    }
+
+    /// Why a canary failed, if it did: an instance of the new spec made for this rollout failed health.
+    func canaryFailure(of desired: ServiceSpec, state: RolloutState, world: ObservedWorld) -> String? {
+        let hash = SpecHash(desired)
+        guard
+            let failed = world.records(of: desired.name).filter({
+                $0.specHash == hash && ($0.state == .failed || $0.state == .quarantined)
+                    && $0.createdAt >= state.startedAt
+            }).max(by: { $0.updatedAt < $1.updatedAt })
+        else { return nil }
+        let steps = Canary.steps(desired.rollout.steps)
+        let step = min(state.step, steps.count - 1)
+        return "canary failed at step \(step + 1) of \(steps.count) (weight \(steps[step].weight)%): instance "
+            + "\(failed.id) \(failed.reason ?? "failed")"
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+/// Publishes the serving set to every discovery output and confirms it, so the converger can keep the
+/// order that gives zero downtime: a new instance is published and confirmed before an old one leaves,
+/// and an old one leaves and that is confirmed before its drain delay starts.
+///
+/// A publication renders every output, writes each file atomically (a temporary file renamed over the
+/// old one, only when its content changed), updates the HTTP view, then runs the reload command (argv,
+/// never a shell, bounded by a timeout). It is confirmed when the command exits 0, or at once when none
+/// is configured. A failed one is recorded (``status``, metrics) and retried with exponential back-off;
+/// until it succeeds ``publish(_:)`` answers `.waiting` and the converger holds every step that would
+/// take an instance out of the outputs.
+public actor DiscoveryPublisher {
+    public struct Configuration: Sendable, Hashable {
+        public var outputs: [DiscoveryOutput]
+        /// argv of the command that makes consumers read the outputs (`nginx -s reload`); empty: none.
+        public var reloadCommand: [String]
+        public var reloadTimeout: Duration
+        /// The named port an output points clients at.
+        public var port: String
+        /// The first retry delay after a failure; it doubles with each further failure, up to 30 s.
+        public var retryDelay: Duration
+
+        public init(
+            outputs: [DiscoveryOutput] = [], reloadCommand: [String] = [], reloadTimeout: Duration = .seconds(10),
+            port: String = "http", retryDelay: Duration = .milliseconds(500)
+        ) {
+            self.outputs = outputs
+            self.reloadCommand = reloadCommand
+            self.reloadTimeout = reloadTimeout
+            self.port = port
+            self.retryDelay = retryDelay
+        }
+    }
+
+    /// What a publication came to.
+    public enum Outcome: Sendable, Equatable {
+        /// The outputs show the set and the reload command confirmed it.
+        case confirmed
+        /// Not confirmed; the next attempt is not before `retryAt`.
+        case waiting(reason: String, retryAt: ContinuousClock.Instant)
+    }
+
+    /// Where publication stands, for status, readiness and metrics.
+    public struct Status: Sendable, Hashable {
+        /// Why the last publication failed, while it does.
+        public var problem: String?
+        /// Consecutive failed publications.
+        public var failures: Int
+        public var lastConfirmedAt: Date?
+        public var confirmedReloads: Int
+    }
+
+    /// The serving set as the HTTP endpoint shows it, with its entity tag.
+    public struct View: Sendable, Hashable {
+        public var set: ServingSet
+        /// A strong entity tag (quoted) over the set's canonical JSON.
+        public var etag: String
+    }
+
+    public nonisolated let configuration: Configuration
+    let metrics: FleetMetrics?
+    let log: @Sendable (String) -> Void
+
+    private var confirmed: ServingSet?
+    private var attempted: ServingSet?
+    private var retryAt = ContinuousClock.now
+    public private(set) var status = Status(problem: nil, failures: 0, lastConfirmedAt: nil, confirmedReloads: 0)
+    public private(set) var view = View(set: ServingSet(), etag: DiscoveryPublisher.etag(of: ServingSet()))
+
+    public init(
+        configuration: Configuration, metrics: FleetMetrics? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.log = log
+        for family in MetricFamily.discovery { metrics?.register(family) }
+    }
+
+    /// Publishes `set` unless it is already confirmed; while a failed attempt of the same set is in its
+    /// back-off, answers `.waiting` without trying again.
+    public func publish(_ set: ServingSet) async -> Outcome {
+        if set == confirmed { return .confirmed }
+        let now = ContinuousClock.now
+        if set == attempted, now < retryAt, let problem = status.problem {
+            return .waiting(reason: problem, retryAt: retryAt)
+        }
+        attempted = set
+        do {
+            try write(set)
+            view = View(set: set, etag: Self.etag(of: set))
+            try await reload()
+        } catch {
+            status.failures += 1
+            status.problem = "\(error)"
+            let factor = Double(1 << min(status.failures - 1, 6))
+            retryAt = ContinuousClock.now.advanced(by: min(configuration.retryDelay * factor, .seconds(30)))
+            let result = (error as? DiscoveryError).map { [.templateUnreadable, .writeFailed].contains($0.code) }
+            metrics?.recordDiscoveryPublication(result: result == true ? "render_failed" : "failed", servingSet: set)
+            log("discovery: publication failed (\(status.failures) in a row), retrying: \(error)")
+            return .waiting(reason: "\(error)", retryAt: retryAt)
+        }
+        if status.problem != nil { log("discovery: publication works again") }
+        confirmed = set
+        status.problem = nil
+        status.failures = 0
+        status.lastConfirmedAt = Date()
+        status.confirmedReloads += 1
+        metrics?.recordDiscoveryPublication(result: "ok", servingSet: set)
+        return .confirmed
+    }
+
+    /// The view once its entity tag differs from `etag`, waiting up to `wait` for that (a long poll);
+    /// at once when `etag` is nil or already stale.
+    public func view(changedFrom etag: String?, wait: Duration) async -> View {
+        let deadline = ContinuousClock.now.advanced(by: wait)
+        while view.etag == etag, ContinuousClock.now < deadline, !Task.isCancelled {
+            // Polling the actor's own state keeps waiters free of bookkeeping; 50 ms is well under any
+            // consumer's reaction time.
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return view
+    }
+
+    private func write(_ set: ServingSet) throws {
+        for output in configuration.outputs {
+            let template: DiscoveryTemplate
+            switch output.kind {
+            case .nginx: template = .nginx
+            case .haproxy: template = .haproxy
+            case .template(let path):
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw DiscoveryError(.templateUnreadable, "the discovery template \(path) cannot be read")
+                }
+                template = .user(String(decoding: data, as: UTF8.self))
+            }
+            let text = template.render(set, port: configuration.port)
+            try Self.writeAtomically(Data(text.utf8), to: output.path)
+        }
+    }
+
+    /// Writes through a temporary file in the same directory and a rename, so a reader sees the old
+    /// file or the new one, never half of one. An unchanged file is left alone.
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        if FileManager.default.contents(atPath: path) == data { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = "\(directory.isEmpty ? "." : directory)/.\((path as NSString).lastPathComponent).gitfleet-tmp"
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else {
+                throw DiscoveryError(.writeFailed, "renaming onto \(path) failed: \(String(cString: strerror(errno)))")
+            }
+        } catch let error as DiscoveryError {
+            throw error
+        } catch {
+            throw DiscoveryError(.writeFailed, "the discovery output \(path) cannot be written", underlying: error)
+        }
+    }
+
+    private func reload() async throws {
+        guard let program = configuration.reloadCommand.first else { return }
+        let display = configuration.reloadCommand.joined(separator: " ")
+        let outcome: BoundedTool.Outcome
+        do {
+            let tool = try BoundedTool(program, package: nil, timeout: configuration.reloadTimeout)
+            outcome = try await tool.run(Array(configuration.reloadCommand.dropFirst()))
+        } catch let unavailable as BoundedTool.Unavailable {
+            throw DiscoveryError(.reloadUnavailable, "the reload command \(display) cannot run: \(unavailable.message)")
+        }
+        if outcome.timedOut {
+            throw DiscoveryError(
+                .reloadTimedOut,
+                "the reload command \(display) did not finish within \(configuration.reloadTimeout); killed")
+        }
+        guard outcome.status == 0 else {
+            throw DiscoveryError(
+                .reloadFailed,
+                "the reload command \(display) exited \(outcome.status): \(outcome.firstErrorLine)")
+        }
+    }
+
+    /// FNV-1a over the canonical JSON: stable across restarts and processes, which a hash seed is not.
+    static func etag(of set: ServingSet) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(set)) ?? Data()
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return "\"\(String(hash, radix: 16))\""
+    }
+}

@@ -1,0 +1,106 @@
+import FleetRuntime
+import Foundation
+
+/// A real nginx in front of one service, for zero-downtime tests: its own prefix, configuration, pid
+/// and logs in a temporary directory, listening on a free loopback port and proxying to the upstream
+/// `gitfleet_<service>` that a discovery output writes to ``upstreamFile``.
+///
+/// It retries a request on the next upstream on connection errors, timeouts, 502 and 503, as operators
+/// configure it; the order of discovery and draining must still be right, since a retry cannot help
+/// once every upstream it knows is gone.
+public final class NginxServer: Sendable {
+    public static let executable = "/usr/sbin/nginx"
+
+    public let port: Int
+    /// Where the discovery output for nginx must be written (included inside `http {}`).
+    public let upstreamFile: String
+    private let directory: TemporaryDirectory
+    private let configurationFile: String
+    private let process: SpawnedProcess
+
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Starts nginx once `upstreamFile` exists (write the first output before); waits until it listens.
+    public init(service: String, upstreams: String, timeout: TimeInterval = 30) async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
+            throw StartError(description: "\(Self.executable) is missing; install Debian's nginx (scripts/test does)")
+        }
+        directory = try TemporaryDirectory(prefix: "gitfleet-nginx")
+        upstreamFile = directory.appending("upstreams.conf")
+        configurationFile = directory.appending("nginx.conf")
+        port = try EtcdServer.freePort()
+        try upstreams.write(toFile: upstreamFile, atomically: true, encoding: .utf8)
+        let root = directory.path
+        let configuration = """
+            \(getuid() == 0 ? "user root;" : "")
+            worker_processes 1;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                client_body_temp_path \(root)/body;
+                proxy_temp_path \(root)/proxy;
+                fastcgi_temp_path \(root)/fastcgi;
+                uwsgi_temp_path \(root)/uwsgi;
+                scgi_temp_path \(root)/scgi;
+                include \(upstreamFile);
+                server {
+                    listen 127.0.0.1:\(port);
+                    location / {
+                        proxy_pass http://gitfleet_\(service.replacingOccurrences(of: "-", with: "_"));
+                        proxy_next_upstream error timeout http_502 http_503;
+                        proxy_next_upstream_tries 4;
+                        proxy_connect_timeout 1s;
+                        proxy_read_timeout 5s;
+                    }
+                }
+            }
+            """
+        try configuration.write(toFile: configurationFile, atomically: true, encoding: .utf8)
+        process = try SpawnedProcess(
+            executable: Self.executable,
+            arguments: [
+                "-p", root, "-c", configurationFile, "-e", "\(root)/error.log",
+                "-g", "daemon off; pid \(root)/nginx.pid; error_log \(root)/error.log warn;",
+            ],
+            logPath: directory.appending("nginx.out"))
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let status = process.exitCode {
+                let log = errorLog
+                stop()
+                throw StartError(description: "nginx exited with status \(status) while starting:\n\(log)")
+            }
+            if (try? await LoopbackHTTP.connect(port: port, timeout: .seconds(1))) != nil { return }
+            if Date() > deadline {
+                let log = errorLog
+                stop()
+                throw StartError(description: "nginx did not listen within \(Int(timeout)) s:\n\(log)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The argv that makes this nginx re-read its configuration (gracefully: old workers finish their requests).
+    public var reloadCommand: [String] {
+        [
+            Self.executable, "-p", directory.path, "-c", configurationFile, "-e", directory.appending("error.log"),
+            "-g", "pid \(directory.path)/nginx.pid;", "-s", "reload",
+        ]
+    }
+
+    public var errorLog: String {
+        (try? String(contentsOfFile: directory.appending("error.log"), encoding: .utf8)) ?? process.logTail()
+    }
+
+    /// Stops nginx and removes its directory. Idempotent.
+    public func stop() {
+        process.stop()
+        directory.remove()
+    }
+}

@@ -1,0 +1,69 @@
+import FleetController
+import FleetModel
+import Foundation
+import Testing
+
+@Suite("Discovery outputs rendered from the serving set")
+struct DiscoveryTemplateTests {
+    static let records = [
+        InstanceRecord(
+            id: "web-aaaa-1", service: "web", specHash: SpecHash(rawValue: "aaaa"), image: "demo/web:1",
+            state: .serving,
+            address: "127.0.0.1", ports: ["http": 41001], createdAt: Date()),
+        InstanceRecord(
+            id: "web-bbbb-1", service: "web", specHash: SpecHash(rawValue: "bbbb"), image: "demo/web:2",
+            state: .serving,
+            address: "127.0.0.1", ports: ["http": 41002], createdAt: Date()),
+        InstanceRecord(
+            id: "web-bbbb-2", service: "web", specHash: SpecHash(rawValue: "bbbb"), image: "demo/web:2", state: .ready,
+            address: "127.0.0.1", ports: ["http": 41003], createdAt: Date()),
+        InstanceRecord(
+            id: "db-migrate-1", service: "db-migrate", specHash: SpecHash(rawValue: "cccc"), image: "demo/db:1",
+            state: .starting, address: "127.0.0.1", ports: ["http": 41004], createdAt: Date()),
+    ]
+
+    @Test("nginx: one upstream per service from published instances only; an empty one stays valid")
+    func nginx() {
+        let text = DiscoveryTemplate.nginx.render(ServingSet(records: Self.records), port: "http")
+        #expect(text.contains("upstream gitfleet_web {\n    server 127.0.0.1:41001 weight=1; # web-aaaa-1\n"))
+        #expect(text.contains("server 127.0.0.1:41002 weight=1;"))
+        #expect(!text.contains("41003"), "a ready instance is not published")
+        #expect(text.contains("upstream gitfleet_db_migrate {\n    server 127.0.0.1:9 down;"))
+    }
+
+    @Test("a canary split becomes upstream weights that give the target its percentage")
+    func weights() {
+        let set = ServingSet(
+            records: Self.records, splits: ["web": .init(target: SpecHash(rawValue: "bbbb"), percent: 10)])
+        let web = set.services["web"] ?? []
+        // One old and one new instance: 10 % to the new one is weight 1 against 9.
+        #expect(web.map(\.weight) == [9, 1])
+        let haproxy = DiscoveryTemplate.haproxy.render(set, port: "http")
+        #expect(haproxy.contains("backend gitfleet_web\n    server web-aaaa-1 127.0.0.1:41001 weight 9 check\n"))
+    }
+
+    @Test("a user template repeats its sections per service and endpoint")
+    func userTemplate() {
+        let template = DiscoveryTemplate.user(
+            "# fleet\n{{#services}}[{{service}}]\n{{#endpoints}}{{instance}}={{address}}:{{port}}/{{weight}}\n{{/endpoints}}{{/services}}end\n"
+        )
+        let text = template.render(ServingSet(records: Self.records), port: "http")
+        #expect(
+            text
+                == "# fleet\n[db-migrate]\n[web]\nweb-aaaa-1=127.0.0.1:41001/1\nweb-bbbb-1=127.0.0.1:41002/1\nend\n")
+    }
+
+    @Test("output settings parse, and bad ones are refused", arguments: ["nginx:", "apache:/x", "template:/t", "x"])
+    func badOutputs(text: String) {
+        #expect(DiscoveryOutput(text) == nil)
+    }
+
+    @Test("output settings in each form")
+    func outputs() {
+        #expect(
+            DiscoveryOutput("nginx:/etc/nginx/conf.d/up.conf")
+                == DiscoveryOutput(kind: .nginx, path: "/etc/nginx/conf.d/up.conf"))
+        #expect(
+            DiscoveryOutput("template:/t.tmpl:/out") == DiscoveryOutput(kind: .template(path: "/t.tmpl"), path: "/out"))
+    }
+}
