@@ -133,6 +133,32 @@ struct EtcdFailoverTests {
     }
 }
 
+@Suite("gitfleet serve on etcd: a leader stopped gracefully hands over at once", .serialized)
+struct EtcdHandoverTests {
+    @Test("SIGTERM makes the leader resign: the standby leads long before the 30 s lease would expire")
+    func gracefulStopHandsOver() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a", "controller-b"], leaseTTL: "30s") { controllers in
+            let (a, b) = (controllers[0], controllers[1])
+            _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            try await fleet.waitUntil("controller-b stands by", timeout: .seconds(30)) { _ in
+                (try? await b.status()["role"] as? String) == "standby"
+            }
+            #expect(await a.stop(), "the leader did not stop gracefully:\n\(a.log)")
+            let stoppedAt = ContinuousClock.now
+            try await fleet.waitUntil("controller-b leads", timeout: .seconds(25)) { _ in
+                (try? await b.status()["role"] as? String) == "leader"
+            }
+            print("graceful handover: the standby led \(ContinuousClock.now - stoppedAt) after the leader stopped")
+            try await fleet.expectOnly(revision: v1, replicas: 2)
+        }
+    }
+}
+
 @Suite("gitfleet retry against a shared etcd registry", .serialized)
 struct EtcdRetryTests {
     @Test("A retry written to etcd from anywhere is acted on at once, not at the next resync")
@@ -192,7 +218,9 @@ struct EtcdFleet {
 
     /// Runs `body` with one `gitfleet serve` per identity, started in order (the first one leads), each with
     /// its own state directory; stops them, the instances and etcd's client afterwards, however `body` ends.
-    func run(controllers identities: [String], _ body: ([ServeProcess]) async throws -> Void) async throws {
+    func run(
+        controllers identities: [String], leaseTTL: String = "3s", _ body: ([ServeProcess]) async throws -> Void
+    ) async throws {
         var controllers: [ServeProcess] = []
         do {
             for identity in identities {
@@ -201,7 +229,7 @@ struct EtcdFleet {
                     controllerID: identity,
                     extra: [
                         "--registry", "etcd", "--etcd-endpoints", etcd.clientURLs.joined(separator: ","),
-                        "--etcd-prefix", "/fleet", "--lease-ttl", "3s", "--runtime-dir", fleet.stateDirectory,
+                        "--etcd-prefix", "/fleet", "--lease-ttl", leaseTTL, "--runtime-dir", fleet.stateDirectory,
                     ])
                 controllers.append(controller)
                 if controllers.count == 1 {

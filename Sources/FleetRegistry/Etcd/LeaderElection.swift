@@ -61,7 +61,9 @@ public actor LeaderElection {
                 await waitForVacancy(upTo: ttl / 3)
             }
         }
-        await resign()
+        // The calls to etcd must not inherit this task's cancellation, or the revoke would be cancelled
+        // before it is sent and a standby would wait out the whole lease.
+        await Task { await self.resign() }.value
     }
 
     /// Waits until the leader key is deleted (the leader resigned or its lease expired), so a standby
