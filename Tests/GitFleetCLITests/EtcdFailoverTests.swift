@@ -24,6 +24,16 @@ struct EtcdFailoverTests {
             #expect(try await b.status()["role"] as? String == "standby", "\(b.log)")
             #expect(try await b.status()["leader"] as? String == "controller-a")
             #expect(try await b.request("GET", "/readyz").status == 200, "a standby that reaches etcd is ready")
+            // A standby serves the leader's serving set from the shared registry.
+            try await fleet.waitUntil("the standby's discovery lists the 3 instances", timeout: .seconds(30)) { _ in
+                let discovery = try? await b.request("GET", "/api/v1/discovery")
+                guard discovery?.status == 200,
+                    let object = try? JSONSerialization.jsonObject(with: Data((discovery?.body ?? "").utf8))
+                        as? [String: Any],
+                    let services = object["services"] as? [String: [Any]]
+                else { return false }
+                return services["web"]?.count == 3
+            }
 
             let v2 = try fleet.commitSlowWeb()
             let probe = ServingProbe()

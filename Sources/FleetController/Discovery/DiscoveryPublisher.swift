@@ -110,6 +110,13 @@ public actor DiscoveryPublisher {
         return .confirmed
     }
 
+    /// Shows `set` on the HTTP view only, writing no file and running no reload: how a standby replica keeps
+    /// its `/api/v1/discovery` current from the shared registry while the leader drives the outputs.
+    public func mirror(_ set: ServingSet) {
+        let etag = Self.etag(of: set)
+        if etag != view.etag { view = View(set: set, etag: etag) }
+    }
+
     /// The view once its entity tag differs from `etag`, waiting up to `wait` for that (a long poll);
     /// at once when `etag` is nil or already stale.
     public func view(changedFrom etag: String?, wait: Duration) async -> View {

@@ -186,6 +186,9 @@ public actor ControllerService: Service {
         var nextResync = ContinuousClock.now
         while !requests.stop && !Task.isCancelled {
             guard await mayAct() else {
+                if let records = try? await registry.instances(service: nil).map(\.record) {
+                    await discovery.mirror(ServingSet(records: records))
+                }
                 await wake.wait(timeout: leadership.map { $0.ttl / 6 } ?? tick)
                 continue
             }
