@@ -150,6 +150,10 @@ extension Converger {
             backoff[desired.name] = nil
             return .converged
         }
+        if !desired.rollout.autoRollback, state.phase == .failed, targetHash == desiredHash {
+            // Reported once; the rolling update keeps trying the desired spec, paced by the creation back-off.
+            return .failed(reason: state.message ?? "spec \(desiredHash.short) failed")
+        }
         let deadline = TimeInterval(desired.rollout.progressDeadline.milliseconds) / 1000
         if state.phase == .progressing { pacing.due(at: state.lastProgressAt.addingTimeInterval(deadline)) }
         var failure: String? = nil
@@ -159,6 +163,18 @@ extension Converger {
             failure =
                 "no progress within progressDeadline \(desired.rollout.progressDeadline.manifestDescription)"
                 + (lastFailure(of: desired.name, hash: desiredHash, world: world).map { ": \($0)" } ?? "")
+        }
+        if let reason = failure, !desired.rollout.autoRollback {
+            // As Kubernetes does with a missed progress deadline: say so, roll nothing back. What serves keeps
+            // serving (the rolling bounds still hold) and the desired spec is tried again with back-off.
+            let held = reason + "; autoRollback is off: nothing was rolled back, the spec is retried with back-off"
+            log("\(desired.name): rollout of \(desiredHash.short) failed: \(held)")
+            state.message = held
+            state.phase = .failed
+            for record in live where record.specHash == desiredHash && record.state != .serving {
+                try await fail(record, reason: "rollout failed: \(reason)", in: &world, now: now)
+            }
+            return .failed(reason: held)
         }
         if let reason = failure {
             log("\(desired.name): rollout of \(desiredHash.short) failed: \(reason)")

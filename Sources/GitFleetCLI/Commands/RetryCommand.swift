@@ -32,11 +32,14 @@ struct RetryCommand: AsyncParsableCommand {
             throw CommandFailure()
         }
         var state = stored.record
-        guard !state.failedSpecHashes.isEmpty else {
+        // A failed rollout with autoRollback off keeps its spec out of failedSpecHashes, only its phase says so.
+        let failedHashes =
+            state.phase == .failed ? state.failedSpecHashes.union([state.targetSpecHash]) : state.failedSpecHashes
+        guard !failedHashes.isEmpty else {
             Terminal.out("\(service): no failed spec to retry")
             return
         }
-        let failed = state.failedSpecHashes.map(\.short).sorted().joined(separator: ", ")
+        let failed = failedHashes.map(\.short).sorted().joined(separator: ", ")
         // A new rollout of the desired spec, with a fresh progress deadline.
         state.failedSpecHashes = []
         state.phase = .progressing
