@@ -40,6 +40,12 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var allowedSignersFile: String?
     public var gpgHome: String?
     public var refuseHistoryRewrite = false
+    // Where instances run (see ControllerConfiguration+Runtime.swift).
+    public var runtime = RuntimeChoice.process
+    public var dockerHosts: [String] = []
+    public var dockerCaFile: String?
+    public var dockerCertFile: String?
+    public var dockerKeyFile: String?
 
     public init(repository: String, controllerID: String = ControllerConfiguration.defaultControllerID()) {
         self.repository = repository
@@ -179,6 +185,14 @@ extension ControllerConfiguration {
         .bool(
             "refuseHistoryRewrite", "Refuse a new head that does not descend from the last deployed commit.",
             \.refuseHistoryRewrite),
+        .runtimeChoice(
+            "runtime", "Where instances run: process (local processes) or docker (Docker Engine API hosts)."),
+        .dockerHosts(
+            "dockerHosts", "The Docker Engine API hosts, comma-separated: unix:///path.sock, tcp://host:port."),
+        .optionalText(
+            "dockerCaFile", "The CA certificate Docker hosts' TLS certificates are checked against.", \.dockerCaFile),
+        .optionalText("dockerCertFile", "The client certificate for Docker hosts that require one.", \.dockerCertFile),
+        .optionalText("dockerKeyFile", "The private key of dockerCertFile.", \.dockerKeyFile),
     ]
 }
 

@@ -98,6 +98,21 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Refuse a head that does not descend from the last deployed commit.")
     var refuseHistoryRewrite: String?
 
+    @Option(name: .customLong("runtime"), help: "Where instances run: process or docker (default process).")
+    var runtime: String?
+
+    @Option(name: .customLong("docker-hosts"), help: "Docker Engine API hosts, comma-separated (unix:// or tcp://).")
+    var dockerHosts: String?
+
+    @Option(name: .customLong("docker-ca-file"), help: "The CA certificate for Docker hosts' TLS.")
+    var dockerCaFile: String?
+
+    @Option(name: .customLong("docker-cert-file"), help: "The client certificate for Docker hosts.")
+    var dockerCertFile: String?
+
+    @Option(name: .customLong("docker-key-file"), help: "The private key of --docker-cert-file.")
+    var dockerKeyFile: String?
+
     /// The settings given as flags, by their configuration key.
     var flags: [String: String] {
         let given: [(String, String?)] = [
@@ -125,6 +140,11 @@ struct ServeCommand: AsyncParsableCommand {
             ("allowedSignersFile", allowedSignersFile),
             ("gpgHome", gpgHome),
             ("refuseHistoryRewrite", refuseHistoryRewrite),
+            ("runtime", runtime),
+            ("dockerHosts", dockerHosts),
+            ("dockerCaFile", dockerCaFile),
+            ("dockerCertFile", dockerCertFile),
+            ("dockerKeyFile", dockerKeyFile),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -135,7 +155,13 @@ struct ServeCommand: AsyncParsableCommand {
         let stateDirectory = configuration.resolvedStateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         let registry = try StateOptions.openRegistry(in: stateDirectory)
-        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
+        let runtime: any Runtime
+        do {
+            runtime = try configuration.makeRuntime()
+        } catch {
+            Terminal.error("error: the runtime cannot be set up: \(error)")
+            throw CommandFailure()
+        }
         let logger = Logger(label: "gitfleet")
         let metrics = FleetMetrics()
         let controller = ControllerService(
@@ -165,6 +191,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         try await group.run()
+        await RuntimeChoice.shutDown(runtime)
         try await registry.close()
     }
 
