@@ -32,15 +32,23 @@ public final class ContainerImages: Sendable {
             let ldd = try BuiltProducts.runBlocking("/usr/bin/ldd", [demoBinary])
             guard ldd.status == 0 else { throw FixtureError("ldd \(demoBinary) failed: \(ldd)") }
             for line in ldd.standardOutput.split(separator: "\n") {
-                let words = line.split(separator: " ")
-                if let arrow = words.firstIndex(of: "=>"), arrow + 1 < words.count, words[arrow + 1].hasPrefix("/") {
+                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                guard let first = words.first else { continue }
+                // Copied from what each link points at: a link into the host's folders would dangle in the image.
+                if first.hasPrefix("/") {
+                    // The loader, named by the absolute path the binary asks for (ldd may add "=> target").
+                    let loader = String(first)
+                    try fileManager.createDirectory(
+                        atPath: "\(root)\((loader as NSString).deletingLastPathComponent)",
+                        withIntermediateDirectories: true)
+                    try? fileManager.removeItem(atPath: "\(root)\(loader)")
+                    try fileManager.copyItem(atPath: Self.target(of: loader), toPath: "\(root)\(loader)")
+                } else if let arrow = words.firstIndex(of: "=>"), arrow + 1 < words.count,
+                    words[arrow + 1].hasPrefix("/")
+                {
                     let library = String(words[arrow + 1])
                     let name = (library as NSString).lastPathComponent
-                    try fileManager.copyItem(atPath: library, toPath: "\(root)/lib/\(name)")
-                } else if let first = words.first, first.hasPrefix("/") {
-                    let loader = String(first)
-                    try fileManager.copyItem(
-                        atPath: loader, toPath: "\(root)/lib64/\((loader as NSString).lastPathComponent)")
+                    try fileManager.copyItem(atPath: Self.target(of: library), toPath: "\(root)/lib/\(name)")
                 }
             }
             try "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n".write(
@@ -50,6 +58,11 @@ public final class ContainerImages: Sendable {
         } catch {
             throw FixtureError("cannot lay out the test image's root filesystem in \(root): \(error)")
         }
+    }
+
+    /// The file `path` names, with every symbolic link on the way followed.
+    static func target(of path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     }
 
     /// Imports (or re-imports) the demo image as `localhost/demo/web:<tag>` with `VERSION=<tag>`, extra `env`,
@@ -72,7 +85,9 @@ public final class ContainerImages: Sendable {
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(contents.utf8).write(to: url)
             }
-            tarArguments += ["-C", extra, "."]
+            // Named one by one: a second "." would add the root directory twice, which the engine refuses.
+            let entries = try FileManager.default.contentsOfDirectory(atPath: extra).sorted()
+            tarArguments += ["-C", extra] + entries
         }
         let tar = try await BuiltProducts.run("/bin/tar", tarArguments)
         guard tar.status == 0 else { throw FixtureError("tar of the test image failed: \(tar)") }

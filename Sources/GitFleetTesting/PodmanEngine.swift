@@ -103,7 +103,8 @@ public final class PodmanEngine: @unchecked Sendable {
                     description: "podman system service exited with status \(status) while starting:\n"
                         + process.logTail())
             }
-            if await answersPing() {
+            let failure = await ping()
+            if failure == nil {
                 startDuration = clock.now - begun
                 return
             }
@@ -111,7 +112,7 @@ public final class PodmanEngine: @unchecked Sendable {
                 stopService()
                 throw StartError(
                     description: "podman system service did not answer /_ping on \(socketPath) within "
-                        + "\(Int(timeout)) s:\n\(process.logTail())")
+                        + "\(Int(timeout)) s (\(failure ?? "")):\n\(process.logTail())")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -152,11 +153,18 @@ public final class PodmanEngine: @unchecked Sendable {
 
     /// Whether the service answers `GET /_ping` with `OK`.
     public func answersPing() async -> Bool {
-        guard FileManager.default.fileExists(atPath: socketPath),
-            let client = try? DockerEngineClient(endpoint: endpoint),
-            let answer = try? await client.ping()
-        else { return false }
-        return answer
+        await ping() == nil
+    }
+
+    /// Nil when the service answers `GET /_ping` with `OK`, else what went wrong.
+    func ping() async -> String? {
+        guard FileManager.default.fileExists(atPath: socketPath) else { return "no socket yet" }
+        do {
+            let client = try DockerEngineClient(endpoint: endpoint)
+            return try await client.ping() ? nil : "the answer was not OK"
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Imports a root filesystem tarball as `reference` (repository:tag) with the given image settings

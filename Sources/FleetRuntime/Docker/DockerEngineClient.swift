@@ -116,6 +116,8 @@ public final class DockerEngineClient: Sendable {
         }
         var request = HTTPClientRequest(url: url)
         request.method = method
+        // A unix socket URL names no host, and engines written in Go refuse HTTP/1.1 requests without one.
+        if endpoint.isLocal { request.headers.add(name: "Host", value: "localhost") }
         if let json {
             let data: Data
             do {

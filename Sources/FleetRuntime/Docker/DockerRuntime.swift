@@ -144,7 +144,7 @@ public struct DockerRuntime: Runtime {
         guard launch.image.digest != nil else {
             throw RuntimeError(.invalidLaunch, "image \(launch.image) is not pinned: resolve it to a digest first")
         }
-        if case let (host, existing)? = try await find(launch.instanceID) {
+        if case (let host, let existing)? = try await find(launch.instanceID) {
             let labels = existing.Labels ?? [:]
             guard labels[Label.service] == launch.service, labels[Label.specHash] == launch.specHash.rawValue else {
                 throw RuntimeError(
@@ -164,7 +164,7 @@ public struct DockerRuntime: Runtime {
     }
 
     public func stop(instanceID: String, gracePeriod: Duration) async throws -> ExitStatus? {
-        guard case let (host, container)? = try await find(instanceID) else { return nil }
+        guard case (let host, let container)? = try await find(instanceID) else { return nil }
         return try await call(host) {
             if container.State == "running" || container.State == "paused" || container.State == "restarting" {
                 let seconds = Int(
@@ -186,7 +186,7 @@ public struct DockerRuntime: Runtime {
 
     public func destroy(instanceID: String, keepLogs: Bool) async throws {
         let evidence = evidencePath(instanceID)
-        guard case let (host, container)? = try await find(instanceID) else {
+        guard case (let host, let container)? = try await find(instanceID) else {
             if !keepLogs { try? FileManager.default.removeItem(atPath: evidence) }
             return
         }
@@ -238,7 +238,7 @@ public struct DockerRuntime: Runtime {
     }
 
     public func logs(instanceID: String, tail lines: Int) async throws -> String {
-        if case let (host, container)? = try await find(instanceID) {
+        if case (let host, let container)? = try await find(instanceID) {
             let limit = Int(container.Labels?[Label.logLimit] ?? "") ?? (10 << 20)
             return try await call(host) { try await containerLogs(container.Id, tail: lines, limit: limit, on: host) }
         }
@@ -249,7 +249,7 @@ public struct DockerRuntime: Runtime {
     }
 
     public func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult {
-        guard case let (host, container)? = try await find(instanceID) else {
+        guard case (let host, let container)? = try await find(instanceID) else {
             throw RuntimeError(.notFound, "no instance \(instanceID) on any Docker host")
         }
         guard !command.isEmpty else { throw RuntimeError(.invalidLaunch, "empty exec command") }
