@@ -50,7 +50,8 @@ struct DockerRuntimeTests {
         let labels = (config["Labels"] as? [String: String]) ?? [:]
         #expect(labels["gitfleet.spec-hash"] == Self.specHash.rawValue && labels["gitfleet.service"] == "web")
         let port = try #require(started.ports["http"])
-        #expect((config["Cmd"] as? [String] ?? []) + (config["Entrypoint"] as? [String] ?? []) != [], "\(config)")
+        let argv = [document?["Path"] as? String ?? ""] + (document?["Args"] as? [String] ?? [])
+        #expect(argv.suffix(2) == ["--port", String(port)], "the command is expanded and set at creation: \(argv)")
         #expect(answer.status == 200 && port > 0)
         _ = try await runtime.stop(instanceID: "web-limited", gracePeriod: .seconds(5))
         try await runtime.destroy(instanceID: "web-limited", keepLogs: false)
