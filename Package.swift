@@ -58,7 +58,13 @@ let package = Package(
         ),
         .target(
             name: "FleetRuntime",
-            dependencies: ["FleetModel", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "FleetModel", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .target(
             name: "FleetController",

@@ -15,6 +15,8 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         case notFound
         /// Reading or writing the runtime's state failed.
         case io
+        /// A host of the runtime (a Docker engine) does not answer; its instances cannot be seen or controlled.
+        case hostUnavailable
     }
 
     public var code: Code

@@ -9,13 +9,13 @@ public struct RuntimeConformanceFixture: Sendable {
     /// stands for the controller after a restart.
     public var makeRuntime: @Sendable () throws -> any Runtime
     /// Installs (or replaces) the demo image under `tag`; extra `files` change its content and so its digest.
-    public var installDemoImage: @Sendable (_ tag: String, _ files: [String: String]) throws -> ImageReference
+    public var installDemoImage: @Sendable (_ tag: String, _ files: [String: String]) async throws -> ImageReference
     /// Removes everything the fixture made, after every instance is stopped and destroyed.
     public var tearDown: @Sendable () throws -> Void
 
     public init(
         makeRuntime: @escaping @Sendable () throws -> any Runtime,
-        installDemoImage: @escaping @Sendable (_ tag: String, _ files: [String: String]) throws -> ImageReference,
+        installDemoImage: @escaping @Sendable (_ tag: String, _ files: [String: String]) async throws -> ImageReference,
         tearDown: @escaping @Sendable () throws -> Void
     ) {
         self.makeRuntime = makeRuntime
@@ -51,16 +51,16 @@ public struct RuntimeConformance: Sendable {
         public var testDescription: String { rawValue }
     }
 
-    public let makeFixture: @Sendable () throws -> RuntimeConformanceFixture
+    public let makeFixture: @Sendable () async throws -> RuntimeConformanceFixture
     /// Generous, because a loaded 2-core machine is slow to start processes; only ever an upper bound.
     public var deadline: Duration = .seconds(30)
 
-    public init(makeFixture: @escaping @Sendable () throws -> RuntimeConformanceFixture) {
+    public init(makeFixture: @escaping @Sendable () async throws -> RuntimeConformanceFixture) {
         self.makeFixture = makeFixture
     }
 
     public func run(_ check: Check) async throws {
-        let fixture = try makeFixture()
+        let fixture = try await makeFixture()
         var failure: (any Error)? = nil
         do {
             try await run(check, fixture)
@@ -90,20 +90,20 @@ public struct RuntimeConformance: Sendable {
         let runtime = try fixture.makeRuntime()
         switch check {
         case .resolvePinsDigest:
-            let image = try fixture.installDemoImage("1.0", [:])
+            let image = try await fixture.installDemoImage("1.0", [:])
             let pinned = try await runtime.resolve(image)
             let digest = try #require(pinned.digest)
             #expect(digest.hasPrefix("sha256:") && digest.count == 71, "digest \(digest)")
             #expect(pinned.repository == image.repository && pinned.tag == "1.0")
             #expect(try await runtime.resolve(image).digest == digest, "resolving twice gives the same digest")
             #expect(try await runtime.resolve(pinned) == pinned, "a pinned reference that matches resolves to itself")
-            _ = try fixture.installDemoImage("1.0", ["marker.txt": "changed"])
+            _ = try await fixture.installDemoImage("1.0", ["marker.txt": "changed"])
             let changed = try #require(try await runtime.resolve(image).digest)
             #expect(changed != digest, "a changed image must get a new digest")
 
         case .digestMismatchIsAnError:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
-            _ = try fixture.installDemoImage("1.0", ["marker.txt": "moved"])
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
+            _ = try await fixture.installDemoImage("1.0", ["marker.txt": "moved"])
             let resolveError = await #expect(throws: RuntimeError.self) { try await runtime.resolve(pinned) }
             #expect(resolveError?.code == .imageChanged, "\(String(describing: resolveError))")
             let startError = await #expect(throws: RuntimeError.self) {
@@ -125,7 +125,7 @@ public struct RuntimeConformance: Sendable {
             }
             #expect(startError?.code == .imageNotFound, "\(String(describing: startError))")
             #expect(try await runtime.inventory().isEmpty, "a failed start leaves nothing behind")
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             var unrunnable = launch("web-unrunnable", image: pinned)
             unrunnable.command = ["/nonexistent/program"]
             let spawnError = await #expect(throws: RuntimeError.self) { try await runtime.start(unrunnable) }
@@ -136,7 +136,7 @@ public struct RuntimeConformance: Sendable {
             )
 
         case .startedInstanceIsInInventoryAndServes:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("2.1", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("2.1", [:]))
             let started = try await runtime.start(launch("web-a", image: pinned, env: ["EXTRA": "1"]))
             let port = try #require(started.ports["http"])
             #expect(port > 0, "port 0 is allocated")
@@ -153,7 +153,7 @@ public struct RuntimeConformance: Sendable {
             #expect(response.body.contains("\"service\": \"web\""), "\(response.body)")
 
         case .startIsIdempotent:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             let first = try await runtime.start(launch("web-once", image: pinned))
             let second = try await runtime.start(launch("web-once", image: pinned))
             #expect(second.handle == first.handle && second.ports == first.ports)
@@ -166,7 +166,7 @@ public struct RuntimeConformance: Sendable {
             #expect(reused?.code == .invalidLaunch)
 
         case .stopIsGracefulAndIdempotent:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             let started = try await runtime.start(launch("web-stop", image: pinned))
             // Only once it serves has it installed its SIGTERM handler.
             _ = try await waitForHTTP(started, path: "/healthz")
@@ -179,7 +179,7 @@ public struct RuntimeConformance: Sendable {
             #expect(try await runtime.stop(instanceID: "never-existed", gracePeriod: .seconds(1)) == nil)
 
         case .stopKillsAfterGracePeriod:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             let started = try await runtime.start(
                 launch("web-stubborn", image: pinned, env: ["DEMO_IGNORE_SIGTERM": "1"]))
             _ = try await waitForHTTP(started, path: "/healthz")
@@ -190,7 +190,7 @@ public struct RuntimeConformance: Sendable {
             #expect(status == .signaled(signal: 9), "\(String(describing: status))")
 
         case .destroyRemovesFromInventory:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             _ = try await runtime.start(launch("web-gone", image: pinned))
             let running = try await runtime.start(launch("web-running", image: pinned))
             _ = try await runtime.stop(instanceID: "web-gone", gracePeriod: deadline)
@@ -208,7 +208,7 @@ public struct RuntimeConformance: Sendable {
             )
 
         case .logsAreCapturedAndCapped:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             var request = launch("web-logs", image: pinned, env: ["DEMO_LOG_LINES": "3000"])
             request.logLimit = 8192
             let started = try await runtime.start(request)
@@ -223,7 +223,7 @@ public struct RuntimeConformance: Sendable {
             #expect(tail.contains("listening on 127.0.0.1"))
 
         case .restartedRuntimeAdoptsInstances:
-            let pinned = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             let started = try await runtime.start(launch("web-adopted", image: pinned))
             _ = try await waitForHTTP(started, path: "/healthz")
             let restarted = try fixture.makeRuntime()

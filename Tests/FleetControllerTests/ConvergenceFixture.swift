@@ -5,25 +5,71 @@ import FleetRuntime
 import Foundation
 import GitFleetTesting
 
-/// A state directory with a SQLite registry, a process runtime and demo images `demo/web:<tag>`,
-/// torn down with every process it started.
+/// The runtimes the rollout tests run on.
+enum RuntimeKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case process
+    /// Containers on a private Podman engine.
+    case docker
+
+    var description: String { rawValue }
+}
+
+/// A state directory with a SQLite registry, a runtime (processes, or containers on a private Podman engine)
+/// and demo images `demo/web:<tag>`, torn down with every instance it started.
 final class ConvergenceFixture: Sendable {
     let stateDirectory: String
     let registry: SQLiteRegistry
-    let runtime: ProcessRuntime
-    let demoBinary: String
+    let runtime: any Runtime
+    let engine: PodmanEngine?
+    private let install: @Sendable (_ tag: String, _ env: [String: String]) async throws -> ImageReference
 
-    init() throws {
-        stateDirectory = try RuntimeFixtures.temporaryDirectory("gitfleet-converge")
-        registry = try SQLiteRegistry(stateDirectory: URL(fileURLWithPath: stateDirectory))
-        runtime = ProcessRuntime(stateDirectory: stateDirectory)
-        demoBinary = try RuntimeFixtures.demoBinary()
+    /// On the process runtime.
+    convenience init() throws {
+        let stateDirectory = try RuntimeFixtures.temporaryDirectory("gitfleet-converge")
+        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
+        let demoBinary = try RuntimeFixtures.demoBinary()
+        try self.init(stateDirectory: stateDirectory, runtime: runtime, engine: nil) { tag, env in
+            try DemoImage.install(into: runtime.images, tag: tag, binary: demoBinary, env: env)
+        }
+    }
+
+    init(
+        stateDirectory: String, runtime: any Runtime, engine: PodmanEngine?,
+        install: @escaping @Sendable (_ tag: String, _ env: [String: String]) async throws -> ImageReference
+    ) throws {
+        self.stateDirectory = stateDirectory
+        self.registry = try SQLiteRegistry(stateDirectory: URL(fileURLWithPath: stateDirectory))
+        self.runtime = runtime
+        self.engine = engine
+        self.install = install
+    }
+
+    /// On `kind`; for Docker a new Podman engine with the demo image, stopped by ``tearDown()``.
+    static func on(_ kind: RuntimeKind) async throws -> ConvergenceFixture {
+        switch kind {
+        case .process:
+            return try ConvergenceFixture()
+        case .docker:
+            let engine = try await PodmanEngine()
+            do {
+                let stateDirectory = try RuntimeFixtures.temporaryDirectory("gitfleet-converge")
+                let images = try ContainerImages(engine: engine, demoBinary: try RuntimeFixtures.demoBinary())
+                let runtime = try DockerRuntime(
+                    endpoints: [engine.endpoint],
+                    options: .init(scope: "rollout", evidenceDirectory: "\(stateDirectory)/evidence"))
+                return try ConvergenceFixture(stateDirectory: stateDirectory, runtime: runtime, engine: engine) {
+                    tag, env in try await images.installDemo(tag: tag, env: env)
+                }
+            } catch {
+                engine.stop()
+                throw error
+            }
+        }
     }
 
     /// Installs demo image `demo/web:<tag>` and returns the reference pinned to its digest.
     func image(_ tag: String, env: [String: String] = [:]) async throws -> ImageReference {
-        let reference = try DemoImage.install(into: runtime.images, tag: tag, binary: demoBinary, env: env)
-        return try await runtime.resolve(reference)
+        try await runtime.resolve(try await install(tag, env))
     }
 
     /// A web service of the demo image, health-checked over HTTP, with quick drains for tests.
@@ -41,15 +87,15 @@ final class ConvergenceFixture: Sendable {
             drain: DrainPolicy(delay: .milliseconds(300), gracePeriod: .seconds(5)))
     }
 
-    func converger() -> Converger {
-        Converger(registry: registry, runtime: runtime, options: .init(tick: .milliseconds(100)))
+    func converger(runtime: (any Runtime)? = nil) -> Converger {
+        Converger(registry: registry, runtime: runtime ?? self.runtime, options: .init(tick: .milliseconds(100)))
     }
 
     func records(_ service: String = "web") async throws -> [InstanceRecord] {
         try await registry.instances(service: service).map(\.record)
     }
 
-    /// Stops and destroys everything the runtime holds, then removes the state directory.
+    /// Stops and destroys everything the runtime holds, then removes the state directory (and the engine).
     func tearDown() async {
         for instance in (try? await runtime.inventory()) ?? [] {
             _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(2))
@@ -57,5 +103,6 @@ final class ConvergenceFixture: Sendable {
         }
         try? await registry.close()
         try? FileManager.default.removeItem(atPath: stateDirectory)
+        engine?.stop()
     }
 }

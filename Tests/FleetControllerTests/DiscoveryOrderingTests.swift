@@ -166,7 +166,7 @@ struct PublicationOrderTests {
 /// The process runtime, appending `stop <id> <time>` to a timeline file before each stop, so a test can
 /// put SIGTERMs and reloads in one order.
 struct StopRecordingRuntime: Runtime {
-    let base: ProcessRuntime
+    let base: any Runtime
     let timeline: String
 
     func resolve(_ image: ImageReference) async throws -> ImageReference { try await base.resolve(image) }

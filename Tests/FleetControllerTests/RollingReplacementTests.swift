@@ -6,11 +6,13 @@ import Foundation
 import GitFleetTesting
 import Testing
 
-@Suite("Rolling replacement on the process runtime", .serialized)
+@Suite("Rolling replacement on every runtime", .serialized)
 struct RollingReplacementTests {
-    @Test("v1 → v2 replaces every instance with three serving at every moment; a v3 that never gets healthy rolls back")
-    func rollingReplacementAndFailure() async throws {
-        let fixture = try ConvergenceFixture()
+    @Test(
+        "v1 → v2 replaces every instance with three serving at every moment; a v3 that never gets healthy rolls back",
+        arguments: RuntimeKind.allCases)
+    func rollingReplacementAndFailure(_ kind: RuntimeKind) async throws {
+        let fixture = try await ConvergenceFixture.on(kind)
         do {
             let converger = fixture.converger()
             let v1 = fixture.webService(image: try await fixture.image("1.0.0"))

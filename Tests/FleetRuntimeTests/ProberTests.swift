@@ -19,7 +19,7 @@ struct ProberTests {
         var failure: (any Error)? = nil
         do {
             let runtime = try #require(try fixture.makeRuntime() as? ProcessRuntime)
-            let image = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let image = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             let instance = try await runtime.start(
                 InstanceLaunch(
                     instanceID: "probe-1", service: "web", specHash: Self.specHash, image: image, env: env,

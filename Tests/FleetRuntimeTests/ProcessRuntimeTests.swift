@@ -17,7 +17,7 @@ struct ProcessRuntimeTests {
         var failure: (any Error)? = nil
         do {
             let runtime = try #require(try fixture.makeRuntime() as? ProcessRuntime)
-            let image = try await runtime.resolve(try fixture.installDemoImage("1.0", [:]))
+            let image = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
             try await body(runtime, image)
         } catch {
             failure = error

@@ -46,14 +46,6 @@ SERVICE_MONITOR_SCHEMA = Path(__file__).with_name("servicemonitor.schema.json")
 # Files under manifests/ that no kustomization lists, on purpose.
 NOT_IN_KUSTOMIZATION = {"secrets.example.yaml"}
 
-# Settings fixed for the etcd registry and the Docker runtime that docs/configuration.md may not list
-# yet on every branch; once it does, they are found there and this set changes nothing.
-AGREED_SETTINGS = {
-    "registry", "etcdEndpoints", "etcdPrefix", "etcdCaFile", "etcdCertFile", "etcdKeyFile",
-    "etcdUsername", "etcdPasswordFile", "leaseTtl", "runtimeDir",
-    "runtime", "dockerHosts", "dockerCaFile", "dockerCertFile", "dockerKeyFile",
-}
-
 
 class Checks:
     """Counts and prints outcomes; a failure never stops the other checks."""
@@ -157,14 +149,11 @@ def check_configuration(checks: Checks, label: str, obj: dict, known: set[str]) 
     except yaml.YAMLError as error:
         checks.fail(f"{label} config.yaml", f"not YAML: {error}")
         return
-    unknown = sorted(set(settings) - known - AGREED_SETTINGS)
-    pending = sorted((set(settings) & AGREED_SETTINGS) - known)
+    unknown = sorted(set(settings) - known)
     if unknown:
         checks.fail(f"{label} config.yaml", f"settings the controller does not know: {', '.join(unknown)}")
     else:
         checks.ok(f"{label} config.yaml holds only controller settings ({len(settings)} keys)")
-    if pending:
-        checks.note(f"{label} config.yaml uses settings docs/configuration.md does not list yet: {', '.join(pending)}")
 
 
 def check_objects(checks: Checks, named: list[tuple[str, dict]], known: set[str]) -> None:

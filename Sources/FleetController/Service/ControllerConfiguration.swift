@@ -61,6 +61,12 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public enum RegistryKind: String, Sendable, Hashable, CaseIterable {
         case sqlite, etcd
     }
+    // Where instances run (see ControllerConfiguration+Runtime.swift).
+    public var runtime = RuntimeChoice.process
+    public var dockerHosts: [String] = []
+    public var dockerCaFile: String?
+    public var dockerCertFile: String?
+    public var dockerKeyFile: String?
 
     public init(repository: String, controllerID: String = ControllerConfiguration.defaultControllerID()) {
         self.repository = repository
@@ -265,6 +271,14 @@ extension ControllerConfiguration {
             "discoveryReloadTimeout", "How long the reload command may run before it is killed and counts as failed.",
             \.discoveryReloadTimeout),
         .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
+        .runtimeChoice(
+            "runtime", "Where instances run: process (local processes) or docker (Docker Engine API hosts)."),
+        .dockerHosts(
+            "dockerHosts", "The Docker Engine API hosts, comma-separated: unix:///path.sock, tcp://host:port."),
+        .optionalText(
+            "dockerCaFile", "The CA certificate Docker hosts' TLS certificates are checked against.", \.dockerCaFile),
+        .optionalText("dockerCertFile", "The client certificate for Docker hosts that require one.", \.dockerCertFile),
+        .optionalText("dockerKeyFile", "The private key of dockerCertFile.", \.dockerKeyFile),
     ]
 
     /// The discovery publisher's part of the configuration.

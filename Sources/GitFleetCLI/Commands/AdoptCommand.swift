@@ -24,15 +24,23 @@ struct AdoptCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (registry, election) = try await location.openRegistry(mustExist: false)
-        let runtime = try location.runtime()
+        let runtime: any Runtime
+        do {
+            runtime = try location.runtime()
+        } catch {
+            try? await registry.close()
+            throw error
+        }
         do {
             try await adopt(registry: registry, runtime: runtime, election: election)
         } catch {
             await election?.resign()
+            await RuntimeChoice.shutDown(runtime)
             try? await registry.close()
             throw error
         }
         await election?.resign()
+        await RuntimeChoice.shutDown(runtime)
         try await registry.close()
     }
 

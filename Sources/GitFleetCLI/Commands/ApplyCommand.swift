@@ -15,6 +15,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var state: StateOptions
+    @OptionGroup var runtimeOptions: RuntimeOptions
 
     @Option(name: .long, help: "Give up after this long (a duration such as 90s or 15m).")
     var timeout: String = "15m"
@@ -56,11 +57,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let fleet = try DesiredStateLoading.load(repository)
         let stateDirectory = state.directory(default: repository.defaultStateDirectory)
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
+        let runtime = try runtimeOptions.makeRuntime(stateDirectory: stateDirectory)
         let pinned: Fleet
         do {
             pinned = try await ImagePinning.pin(fleet, with: runtime)
         } catch {
+            await RuntimeChoice.shutDown(runtime)
             Terminal.error("error: images cannot be pinned; nothing was changed:\n\(error)")
             throw CommandFailure()
         }
@@ -74,6 +76,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let report = try await converger.converge(
             pinned, timeout: Duration.manifest(timeout)!, progress: { display.update($0) })
         try await registry.close()
+        await RuntimeChoice.shutDown(runtime)
 
         var failed = false
         for service in report {

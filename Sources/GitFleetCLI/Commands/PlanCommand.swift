@@ -20,6 +20,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var state: StateOptions
+    @OptionGroup var runtimeOptions: RuntimeOptions
 
     @Option(name: .long, help: "A JSON file of live instances to plan against instead of the registry.")
     var live: String?
@@ -55,9 +56,11 @@ struct PlanCommand: AsyncParsableCommand {
             try await registry.close()
         }
 
-        if FileManager.default.fileExists(atPath: "\(stateDirectory)/images") {
-            let (pinned, failures) = await ImagePinning.pinWherePossible(
-                fleet, with: ProcessRuntime(stateDirectory: stateDirectory))
+        // The process runtime pins against the image store when there is one; Docker hosts are always asked.
+        if runtimeOptions.choice == .docker || FileManager.default.fileExists(atPath: "\(stateDirectory)/images") {
+            let runtime = try runtimeOptions.makeRuntime(stateDirectory: stateDirectory)
+            let (pinned, failures) = await ImagePinning.pinWherePossible(fleet, with: runtime)
+            await RuntimeChoice.shutDown(runtime)
             fleet = pinned
             for (service, reason) in failures.sorted(by: { $0.key < $1.key }) {
                 Terminal.error("warning: \(service): image not pinned to a digest: \(reason)")

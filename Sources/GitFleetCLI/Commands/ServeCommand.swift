@@ -145,6 +145,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("discovery-port"), help: "The named port discovery points clients at (default http).")
     var discoveryPort: String?
 
+    @Option(name: .customLong("runtime"), help: "Where instances run: process or docker (default process).")
+    var runtime: String?
+
+    @Option(name: .customLong("docker-hosts"), help: "Docker Engine API hosts, comma-separated (unix:// or tcp://).")
+    var dockerHosts: String?
+
+    @Option(name: .customLong("docker-ca-file"), help: "The CA certificate for Docker hosts' TLS.")
+    var dockerCaFile: String?
+
+    @Option(name: .customLong("docker-cert-file"), help: "The client certificate for Docker hosts.")
+    var dockerCertFile: String?
+
+    @Option(name: .customLong("docker-key-file"), help: "The private key of --docker-cert-file.")
+    var dockerKeyFile: String?
+
     /// The settings given as flags, by their configuration key.
     var flags: [String: String] {
         let given: [(String, String?)] = [
@@ -186,6 +201,11 @@ struct ServeCommand: AsyncParsableCommand {
             ("discoveryReloadCommand", discoveryReloadCommand),
             ("discoveryReloadTimeout", discoveryReloadTimeout),
             ("discoveryPort", discoveryPort),
+            ("runtime", runtime),
+            ("dockerHosts", dockerHosts),
+            ("dockerCaFile", dockerCaFile),
+            ("dockerCertFile", dockerCertFile),
+            ("dockerKeyFile", dockerKeyFile),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -195,10 +215,16 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try ServeCommand.loadConfiguration(file: config, flags: flags)
         let stateDirectory = configuration.resolvedStateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let runtime: any Runtime
+        do {
+            runtime = try configuration.makeRuntime()
+        } catch {
+            Terminal.error("error: the runtime cannot be set up: \(error)")
+            throw CommandFailure()
+        }
         let logger = Logger(label: "gitfleet")
         let metrics = FleetMetrics()
         let (registry, leadership) = try await ServeCommand.openRegistry(configuration, logger: logger)
-        let runtime = ProcessRuntime(stateDirectory: configuration.resolvedRuntimeDirectory)
         let controller = ControllerService(
             configuration: configuration, registry: registry, runtime: runtime, logger: logger, metrics: metrics,
             leadership: leadership)
@@ -228,6 +254,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         try await group.run()
+        await RuntimeChoice.shutDown(runtime)
         try await registry.close()
     }
 

@@ -50,9 +50,11 @@ struct RegistryLocationOptions: ParsableArguments {
         return (try StateOptions.openRegistry(in: directory), nil)
     }
 
-    /// The process runtime the controller uses.
-    func runtime() throws -> ProcessRuntime {
-        ProcessRuntime(
-            stateDirectory: try controllerConfiguration()?.resolvedRuntimeDirectory ?? embeddedStateDirectory)
+    /// The runtime the controller uses (release it with `RuntimeChoice.shutDown`).
+    func runtime() throws -> any Runtime {
+        guard let configuration = try controllerConfiguration() else {
+            return ProcessRuntime(stateDirectory: embeddedStateDirectory)
+        }
+        return try configuration.makeRuntime()
     }
 }
