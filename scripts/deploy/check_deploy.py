@@ -25,6 +25,8 @@ import asyncio
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -337,6 +339,36 @@ def check_chart(checks: Checks, known: set[str], manifest_kinds: set[str]) -> No
                     checks.fail(f"chart refuses {what}", f"the message does not name {expected!r}: {error}")
 
 
+def check_container_context(checks: Checks) -> None:
+    """The Containerfile builds from what .dockerignore lets into the context: that must be a package
+    SwiftPM accepts, with the gitfleet product. (The image itself cannot be built here: no engine with
+    network access to the base images.)"""
+    allowed = [line[1:] for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
+    copied = re.findall(r"^COPY (?!--from)(\S+)", (ROOT / "Containerfile").read_text(), re.M)
+    missing = [path for path in copied if path not in allowed]
+    if missing:
+        checks.fail("Containerfile", f"copies {', '.join(missing)}, which .dockerignore keeps out of the context")
+        return
+    with tempfile.TemporaryDirectory(prefix="gitfleet-context-") as context:
+        for path in copied:
+            source = ROOT / path
+            if source.is_dir():
+                shutil.copytree(source, Path(context) / path)
+            elif source.exists():
+                shutil.copy(source, Path(context) / path)
+        result = subprocess.run(
+            ["swift", "package", "--package-path", context, "describe", "--type", "json"],
+            capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            checks.fail("Containerfile build context", (result.stderr or result.stdout).strip()[-600:])
+            return
+        products = [product["name"] for product in json.loads(result.stdout).get("products", [])]
+        if "gitfleet" in products:
+            checks.ok(f"the Containerfile's build context ({', '.join(copied)}) is a package with the gitfleet product")
+        else:
+            checks.fail("Containerfile build context", f"no gitfleet product among {products}")
+
+
 def main() -> int:
     checks = Checks()
     known = known_settings()
@@ -345,6 +377,7 @@ def main() -> int:
     try:
         kinds = check_manifests(checks, known)
         check_chart(checks, known, kinds)
+        check_container_context(checks)
     except Exception:  # noqa: BLE001 - a crash of the checker is a failure, reported as such
         checks.fail("check-deploy", traceback.format_exc())
     print(f"check-deploy: {checks.passed} passed, {checks.failed} failed")
