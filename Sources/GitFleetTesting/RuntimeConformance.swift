@@ -213,7 +213,15 @@ public struct RuntimeConformance: Sendable {
             request.logLimit = 8192
             let started = try await runtime.start(request)
             _ = try await waitForHTTP(started, path: "/healthz")
-            let all = try await runtime.logs(instanceID: "web-logs", tail: 100_000)
+            // A container engine collects output asynchronously (Podman's conmon writes it to a file), so
+            // what an instance printed shows up in its logs soon after, not at once.
+            var all = ""
+            let collected = ContinuousClock.now.advanced(by: .seconds(15))
+            repeat {
+                all = try await runtime.logs(instanceID: "web-logs", tail: 100_000)
+                if all.contains("log line 3000 of 3000") && all.contains("listening on 127.0.0.1") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            } while ContinuousClock.now < collected
             #expect(all.contains("log line 3000 of 3000"), "the newest output is kept")
             #expect(all.contains("listening on 127.0.0.1"))
             #expect(!all.contains("log line 1 of 3000\n"), "the oldest output is dropped by the cap")
