@@ -1,3 +1,5 @@
+import FleetModel
+
 /// Where and how an ``EtcdRegistry`` reaches etcd, and under which keys it keeps its records.
 public struct EtcdConfiguration: Sendable, Hashable {
     /// Client URLs (`http://host:2379`, `https://…`), tried in order whenever one cannot be connected to.
@@ -27,19 +29,9 @@ public struct EtcdConfiguration: Sendable, Hashable {
         }
     }
 
-    public struct TLSFiles: Sendable, Hashable {
-        /// PEM file of the CA that signed the etcd server certificates.
-        public var caFile: String?
-        /// PEM files of the client certificate and its key, for etcd's `--client-cert-auth`.
-        public var certificateFile: String?
-        public var keyFile: String?
-
-        public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
-            self.caFile = caFile
-            self.certificateFile = certificateFile
-            self.keyFile = keyFile
-        }
-    }
+    /// PEM files for `https` endpoints: the CA of etcd's server certificates, and the client certificate and
+    /// key for etcd's `--client-cert-auth`.
+    public typealias TLSFiles = FleetModel.TLSFiles
 
     public struct Fence: Sendable, Hashable {
         /// The full etcd key (no prefix is added).

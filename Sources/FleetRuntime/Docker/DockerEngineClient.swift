@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FleetModel
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -19,19 +20,7 @@ public final class DockerEngineClient: Sendable {
 
     /// The TLS files for a `tcp://`/`https://` endpoint: the CA that signed the engine's certificate, and this
     /// client's certificate and key when the engine asks for one.
-    public struct TLSFiles: Hashable, Sendable {
-        public var caFile: String?
-        public var certificateFile: String?
-        public var keyFile: String?
-
-        public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
-            self.caFile = caFile
-            self.certificateFile = certificateFile
-            self.keyFile = keyFile
-        }
-
-        var isEmpty: Bool { caFile == nil && certificateFile == nil && keyFile == nil }
-    }
+    public typealias TLSFiles = FleetModel.TLSFiles
 
     public init(endpoint: DockerEndpoint, tls: TLSFiles? = nil) throws {
         var endpoint = endpoint
