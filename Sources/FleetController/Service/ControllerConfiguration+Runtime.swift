@@ -37,10 +37,9 @@ public enum RuntimeChoice: String, Sendable, Hashable, CaseIterable {
 
 extension ControllerConfiguration {
     /// The TLS files for Docker hosts, nil when none is set.
-    public var dockerTLS: DockerEngineClient.TLSFiles? {
-        guard dockerCaFile != nil || dockerCertFile != nil || dockerKeyFile != nil else { return nil }
-        return DockerEngineClient.TLSFiles(
-            caFile: dockerCaFile, certificateFile: dockerCertFile, keyFile: dockerKeyFile)
+    public var dockerTLS: TLSFiles? {
+        let files = TLSFiles(caFile: dockerCaFile, certificateFile: dockerCertFile, keyFile: dockerKeyFile)
+        return files.isEmpty ? nil : files
     }
 
     /// The runtime this configuration asks for: the process runtime over `resolvedRuntimeDirectory` (which

@@ -274,18 +274,15 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 credentials = .init(username: username, password: password.trimmingCharacters(in: .newlines))
             }
-            var tls: EtcdConfiguration.TLSFiles? = nil
-            if configuration.etcdCaFile != nil || configuration.etcdCertFile != nil {
-                tls = .init(
-                    caFile: configuration.etcdCaFile, certificateFile: configuration.etcdCertFile,
-                    keyFile: configuration.etcdKeyFile)
-            }
+            let files = TLSFiles(
+                caFile: configuration.etcdCaFile, certificateFile: configuration.etcdCertFile,
+                keyFile: configuration.etcdKeyFile)
             let registry: EtcdRegistry
             do {
                 registry = try EtcdRegistry(
                     configuration: EtcdConfiguration(
                         endpoints: configuration.etcdEndpoints, prefix: configuration.etcdPrefix,
-                        credentials: credentials, tls: tls,
+                        credentials: credentials, tls: files.isEmpty ? nil : files,
                         requestTimeout: min(.seconds(10), configuration.leaseTTL / 3)))
             } catch {
                 Terminal.error("error: the etcd registry cannot be set up: \(error)")

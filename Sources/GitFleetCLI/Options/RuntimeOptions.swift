@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetController
+import FleetModel
 import FleetRuntime
 
 /// Which runtime `apply` and `plan` use: the process runtime over the state directory (the default), or
@@ -40,11 +41,9 @@ struct RuntimeOptions: ParsableArguments {
 
     /// The runtime these options name, over `stateDirectory`.
     func makeRuntime(stateDirectory: String) throws -> any Runtime {
-        let tls: DockerEngineClient.TLSFiles? =
-            dockerCaFile == nil && dockerCertFile == nil && dockerKeyFile == nil
-            ? nil : .init(caFile: dockerCaFile, certificateFile: dockerCertFile, keyFile: dockerKeyFile)
+        let tls = TLSFiles(caFile: dockerCaFile, certificateFile: dockerCertFile, keyFile: dockerKeyFile)
         return try choice.makeRuntime(
             stateDirectory: stateDirectory,
-            dockerHosts: (dockerHosts ?? "").split(separator: ",").map(String.init), tls: tls)
+            dockerHosts: (dockerHosts ?? "").split(separator: ",").map(String.init), tls: tls.isEmpty ? nil : tls)
     }
 }
