@@ -69,7 +69,10 @@ struct DockerRuntimeTests {
         let runtime = try DockerRuntime(
             endpoints: [first.endpoint, second.endpoint],
             options: .init(
-                scope: "hosts", lostAfter: .seconds(2), evidenceDirectory: first.directory.appending("evidence")))
+                scope: "hosts", lostAfter: .seconds(2), evidenceDirectory: first.directory.appending("evidence"),
+                // The stopped host here hangs a listing rather than refusing it, as a hung engine does; a short
+                // listing timeout keeps each inventory from waiting out the default 10 s.
+                listTimeout: .seconds(3)))
         let pinned = try await runtime.resolve(reference)
 
         for index in 0..<4 {

@@ -156,7 +156,7 @@ extension DockerRuntime {
         let filters = ["label": ["\(Label.scope)=\(options.scope)"] + labels]
         let encoded = String(decoding: try JSONEncoder().encode(filters), as: UTF8.self)
         let answer = try await host.client.send(
-            .GET, "/containers/json", query: [("all", "true"), ("filters", encoded)], timeout: .seconds(20))
+            .GET, "/containers/json", query: [("all", "true"), ("filters", encoded)], timeout: options.listTimeout)
         return try host.client.decode([DockerWire.ContainerSummary].self, answer, "list containers")
     }
 

@@ -50,15 +50,19 @@ public struct DockerRuntime: Runtime {
         public var lostAfter: Duration
         /// Where the output of instances destroyed with `keepLogs` is kept.
         public var evidenceDirectory: String
+        /// How long listing a host's containers may take before the host counts as silent. A hung engine
+        /// (one that accepts connections and never answers) costs every inventory this long.
+        public var listTimeout: Duration
 
         public init(
             scope: String = "gitfleet", networking: Networking = .host, lostAfter: Duration = .seconds(60),
-            evidenceDirectory: String
+            evidenceDirectory: String, listTimeout: Duration = .seconds(10)
         ) {
             self.scope = scope
             self.networking = networking
             self.lostAfter = lostAfter
             self.evidenceDirectory = evidenceDirectory
+            self.listTimeout = listTimeout
         }
     }
 
