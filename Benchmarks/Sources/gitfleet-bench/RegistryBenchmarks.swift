@@ -43,8 +43,10 @@ enum RegistryBenchmarks {
 
     static func record(_ index: Int, round: Int) -> InstanceRecord {
         InstanceRecord(
-            id: "web-\(round)-\(index)", service: "web", specHash: SpecHash(rawValue: String(repeating: "a", count: 64)),
-            revision: String(repeating: "b", count: 40), image: "demo/web:1.0.0@sha256:" + String(repeating: "c", count: 64),
+            id: "web-\(round)-\(index)", service: "web",
+            specHash: SpecHash(rawValue: String(repeating: "a", count: 64)),
+            revision: String(repeating: "b", count: 40),
+            image: "demo/web:1.0.0@sha256:" + String(repeating: "c", count: 64),
             state: .starting, address: "127.0.0.1", ports: ["http": 8080], runtimeHandle: "4242",
             createdAt: Date())
     }
