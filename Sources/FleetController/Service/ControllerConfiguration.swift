@@ -137,9 +137,10 @@ extension ControllerConfiguration {
     }
 
     /// Resolves the configuration from its file (if any), the environment and flags, reporting every
-    /// bad value at once.
+    /// bad value at once. Commands that only reach the registry or the runtime (status, retry, adopt) need
+    /// no repository; pass `requiringRepository: false`.
     public static func resolve(
-        file: SettingsFile?, environment: [String: String], flags: [String: String]
+        file: SettingsFile?, environment: [String: String], flags: [String: String], requiringRepository: Bool = true
     ) throws -> ControllerConfiguration {
         var configuration = ControllerConfiguration(repository: "")
         var problems: [Problem] = []
@@ -168,7 +169,7 @@ extension ControllerConfiguration {
                 problems.append(Problem(source: value.source, message: problem))
             }
         }
-        if configuration.repository.isEmpty {
+        if requiringRepository && configuration.repository.isEmpty {
             problems.append(
                 Problem(source: "repo", message: "no repository to watch; set --repo, GITFLEET_REPO or repo:"))
         }

@@ -297,7 +297,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    static func loadConfiguration(file: String?, flags: [String: String]) throws -> ControllerConfiguration {
+    static func loadConfiguration(
+        file: String?, flags: [String: String], requiringRepository: Bool = true
+    ) throws -> ControllerConfiguration {
         do {
             var settings: SettingsFile? = nil
             if let file {
@@ -308,7 +310,8 @@ struct ServeCommand: AsyncParsableCommand {
                 settings = try SettingsFile.parse(Array(bytes), file: file)
             }
             return try ControllerConfiguration.resolve(
-                file: settings, environment: ProcessInfo.processInfo.environment, flags: flags)
+                file: settings, environment: ProcessInfo.processInfo.environment, flags: flags,
+                requiringRepository: requiringRepository)
         } catch let error as CommandFailure {
             throw error
         } catch {
