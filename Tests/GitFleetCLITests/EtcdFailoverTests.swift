@@ -35,15 +35,10 @@ struct EtcdFailoverTests {
                 return services["web"]?.count == 3
             }
 
-            let v2 = try fleet.commitSlowWeb()
             let probe = ServingProbe()
             let probing = Task { await probe.run(registry: fleet.observer, service: "web") }
             defer { probing.cancel() }
-            try fleet.fleet.push()
-            try await fleet.waitUntil("the first v2 instance serves while v1 still does") { records in
-                records.contains { $0.revision == v2 && $0.state == .serving }
-                    && records.contains { $0.revision == v1 && $0.state == .serving }
-            }
+            let v2 = try await fleet.startSlowRollout(whileServing: v1)
             a.killAbruptly()
             let killedAt = ContinuousClock.now
             try await fleet.waitUntil("the standby leads", timeout: .seconds(30)) { _ in
@@ -75,12 +70,7 @@ struct EtcdFailoverTests {
         try await fleet.run(controllers: ["controller-a"]) { controllers in
             let a = controllers[0]
             _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
-            let v2 = try fleet.commitSlowWeb()
-            try fleet.fleet.push()
-            try await fleet.waitUntil("the first v2 instance serves while v1 still does") { records in
-                records.contains { $0.revision == v2 && $0.state == .serving }
-                    && records.contains { $0.revision == v1 && $0.state == .serving }
-            }
+            let v2 = try await fleet.startSlowRollout(whileServing: v1)
             etcd.stopMember(0)
             let before = Set(try await fleet.fleet.inventory().map(\.instanceID))
             // Longer than the lease, so the controller also loses (and must later regain) leadership.
@@ -118,11 +108,7 @@ struct EtcdFailoverTests {
         try await fleet.run(controllers: ["controller-a"]) { controllers in
             let a = controllers[0]
             _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
-            let v2 = try fleet.commitSlowWeb()
-            try fleet.fleet.push()
-            try await fleet.waitUntil("the first v2 instance serves") { records in
-                records.contains { $0.revision == v2 && $0.state == .serving }
-            }
+            let v2 = try await fleet.startSlowRollout()
             etcd.stopMember(0)
             let done = await fleet.remote.waitForNote(on: v2, timeout: .seconds(90)) {
                 $0.contains("\nresult: converged")
@@ -222,8 +208,16 @@ struct EtcdFleet {
             binary: try RuntimeFixtures.demoBinary(), env: ["VERSION": "slow", "DEMO_START_DELAY": "1.5"])
     }
 
-    func commitSlowWeb() throws -> String {
-        try fleet.commitWeb("demo/web:slow", replicas: 3)
+    /// Commits and pushes the slow v2 and returns once its first instance serves (while `revision`'s
+    /// instances still do, when given): the moment a test strikes in the middle of a rollout.
+    func startSlowRollout(whileServing revision: String? = nil) async throws -> String {
+        let v2 = try fleet.commitWeb("demo/web:slow", replicas: 3)
+        try fleet.push()
+        try await waitUntil("the first v2 instance serves") { records in
+            records.contains { $0.revision == v2 && $0.state == .serving }
+                && (revision.map { old in records.contains { $0.revision == old && $0.state == .serving } } ?? true)
+        }
+        return v2
     }
 
     /// Runs `body` with one `gitfleet serve` per identity, started in order (the first one leads), each with
