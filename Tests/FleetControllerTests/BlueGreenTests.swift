@@ -15,9 +15,7 @@ struct BlueGreenTests {
         let fixture = try ConvergenceFixture()
         do {
             let discovery = DiscoveryPublisher(configuration: .init())
-            let converger = Converger(
-                registry: fixture.registry, runtime: fixture.runtime, options: .init(tick: .milliseconds(100)),
-                discovery: discovery)
+            let converger = fixture.converger(discovery: discovery)
             var v1 = fixture.webService(image: try await fixture.image("1.0.0"))
             v1.rollout.strategy = .blueGreen
             v1.rollout.scaleDownDelay = .seconds(60)

@@ -87,8 +87,12 @@ final class ConvergenceFixture: Sendable {
             drain: DrainPolicy(delay: .milliseconds(300), gracePeriod: .seconds(5)))
     }
 
-    func converger(runtime: (any Runtime)? = nil) -> Converger {
-        Converger(registry: registry, runtime: runtime ?? self.runtime, options: .init(tick: .milliseconds(100)))
+    func converger(
+        runtime: (any Runtime)? = nil, metrics: FleetMetrics? = nil, discovery: DiscoveryPublisher? = nil
+    ) -> Converger {
+        Converger(
+            registry: registry, runtime: runtime ?? self.runtime, options: .init(tick: .milliseconds(100)),
+            metrics: metrics, discovery: discovery)
     }
 
     func records(_ service: String = "web") async throws -> [InstanceRecord] {

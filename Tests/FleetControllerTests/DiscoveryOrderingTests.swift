@@ -24,9 +24,7 @@ struct DiscoveryOrderingTests {
                     outputs: [DiscoveryOutput(kind: .nginx, path: output)],
                     reloadCommand: ["/usr/bin/test", "!", "-e", broken], retryDelay: .milliseconds(200)),
                 metrics: metrics)
-            let converger = Converger(
-                registry: fixture.registry, runtime: fixture.runtime, options: .init(tick: .milliseconds(100)),
-                metrics: metrics, discovery: discovery)
+            let converger = fixture.converger(metrics: metrics, discovery: discovery)
             let v1 = fixture.webService(image: try await fixture.image("1.0.0"))
             let first = try await converger.converge(Fleet(name: "test", services: [v1]), timeout: .seconds(60))
             #expect(first.map(\.phase) == [.converged])
@@ -72,9 +70,7 @@ struct DiscoveryOrderingTests {
         let fixture = try ConvergenceFixture()
         do {
             let discovery = DiscoveryPublisher(configuration: .init())
-            let converger = Converger(
-                registry: fixture.registry, runtime: fixture.runtime, options: .init(tick: .milliseconds(100)),
-                discovery: discovery)
+            let converger = fixture.converger(discovery: discovery)
             let v1 = fixture.webService(image: try await fixture.image("1.0.0"))
             let first = try await converger.converge(Fleet(name: "test", services: [v1]), timeout: .seconds(60))
             #expect(first.map(\.phase) == [.converged])
@@ -125,9 +121,7 @@ struct PublicationOrderTests {
                     outputs: [DiscoveryOutput(kind: .nginx, path: output)],
                     reloadCommand: ["/bin/sh", "-c", script, "reload", output, timeline]))
             let runtime = StopRecordingRuntime(base: fixture.runtime, timeline: timeline)
-            let converger = Converger(
-                registry: fixture.registry, runtime: runtime, options: .init(tick: .milliseconds(100)),
-                discovery: discovery)
+            let converger = fixture.converger(runtime: runtime, discovery: discovery)
             let v1 = fixture.webService(image: try await fixture.image("1.0.0"))
             _ = try await converger.converge(Fleet(name: "test", services: [v1]), timeout: .seconds(60))
             let old = Set(try await fixture.records().map(\.id))

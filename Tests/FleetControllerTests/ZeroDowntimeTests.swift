@@ -29,9 +29,7 @@ struct ZeroDowntimeTests {
                 configuration: .init(
                     outputs: [DiscoveryOutput(kind: .nginx, path: server.upstreamFile)],
                     reloadCommand: server.reloadCommand))
-            let converger = Converger(
-                registry: fixture.registry, runtime: fixture.runtime, options: .init(tick: .milliseconds(100)),
-                discovery: discovery)
+            let converger = fixture.converger(discovery: discovery)
 
             let load = LoadGenerator()
             let loading = Task { await load.run(port: server.port) }
