@@ -218,7 +218,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let configuration = try ServeCommand.loadConfiguration(file: config, flags: flags)
+        let configuration = try ControllerConfiguration.load(file: config, flags: flags)
         let logger = Logger(label: "gitfleet")
         do {
             try await ControllerBootstrap.withResources(configuration, logger: logger) { resources in
@@ -263,28 +263,5 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         try await group.run()
-    }
-
-    static func loadConfiguration(
-        file: String?, flags: [String: String], requiringRepository: Bool = true
-    ) throws -> ControllerConfiguration {
-        do {
-            var settings: SettingsFile? = nil
-            if let file {
-                guard let bytes = FileManager.default.contents(atPath: file) else {
-                    Terminal.error("error: cannot read the configuration file \(file)")
-                    throw CommandFailure()
-                }
-                settings = try SettingsFile.parse(Array(bytes), file: file)
-            }
-            return try ControllerConfiguration.resolve(
-                file: settings, environment: ProcessInfo.processInfo.environment, flags: flags,
-                requiringRepository: requiringRepository)
-        } catch let error as CommandFailure {
-            throw error
-        } catch {
-            Terminal.error("error: the configuration is not valid:\n\(error)")
-            throw CommandFailure()
-        }
     }
 }

@@ -21,7 +21,7 @@ struct RegistryLocationOptions: ParsableArguments {
     /// The controller's configuration, when one is given; nil for the embedded default.
     func controllerConfiguration() throws -> ControllerConfiguration? {
         guard config != nil || ProcessInfo.processInfo.environment["GITFLEET_REGISTRY"] != nil else { return nil }
-        return try ServeCommand.loadConfiguration(file: config, flags: [:], requiringRepository: false)
+        return try ControllerConfiguration.load(file: config, flags: [:], requiringRepository: false)
     }
 
     /// The embedded state folder: --state-dir, or .gitfleet/ in --repo.
