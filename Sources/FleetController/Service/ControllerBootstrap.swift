@@ -14,7 +14,7 @@ public struct ControllerResources: Sendable {
     public let leadership: LeaderElection?
 
     public func close() async {
-        await RuntimeChoice.shutDown(runtime)
+        await runtime.close()
         try? await registry.close()
     }
 }
