@@ -30,6 +30,9 @@ public actor ControllerService: Service {
     public nonisolated let metrics: FleetMetrics
     nonisolated let wake = WakeSignal()
     nonisolated let requests = ControllerRequests()
+    /// Watches the fleet between passes (exits, health probes) and asks for a pass when something changed.
+    /// [runtime branch: port into the new controller; run it as a Service of the group, see ServeCommand]
+    public nonisolated let observer: InstanceObserver
 
     var repository: GitRepository?
     var source: DesiredStateSource?
@@ -70,6 +73,7 @@ public actor ControllerService: Service {
         converger = Converger(
             registry: registry, runtime: runtime, options: .init(tick: tick), metrics: metrics, discovery: discovery,
             log: { [logger] line in logger.notice("\(line)") })
+        observer = InstanceObserver(runtime: runtime, converger: converger, logger: logger)
     }
 
     var signaturePolicy: SignaturePolicy {
@@ -132,6 +136,13 @@ public actor ControllerService: Service {
                 }
                 if let registry = self.registry as? EtcdRegistry {
                     group.addTask { await self.followRolloutChanges(registry) }
+                }
+                // [runtime branch] The observer's one hook: each change it reports asks for a pass at once.
+                group.addTask {
+                    for await _ in self.observer.passRequests {
+                        stop.resync = true
+                        wake.signal()
+                    }
                 }
                 await self.loop()
                 // Resigns on the way out (run() ends when cancelled), so a standby takes over at once.

@@ -160,6 +160,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("docker-key-file"), help: "The private key of --docker-cert-file.")
     var dockerKeyFile: String?
 
+    @Option(
+        name: .customLong("runtime-scope"),
+        help: "The fleet the runtime acts for (default: derived from the registry's location).")
+    var runtimeScope: String?
+
     /// The settings given as flags, by their configuration key.
     var flags: [String: String] {
         let given: [(String, String?)] = [
@@ -206,6 +211,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("dockerCaFile", dockerCaFile),
             ("dockerCertFile", dockerCertFile),
             ("dockerKeyFile", dockerKeyFile),
+            ("runtimeScope", runtimeScope),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -246,7 +252,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: controller), .init(service: server)],
+                // [runtime branch] The instance observer runs beside the controller it wakes.
+                services: [.init(service: controller), .init(service: controller.observer), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         Task {
             if let port = try? await server.listeningPort() {

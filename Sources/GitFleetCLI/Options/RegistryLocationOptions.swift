@@ -18,10 +18,33 @@ struct RegistryLocationOptions: ParsableArguments {
         help: "A controller configuration file (as for serve): use the registry and runtime it names.")
     var config: String?
 
-    /// The controller's configuration, when one is given; nil for the embedded default.
+    @Option(
+        name: .long,
+        help: "The fleet the runtime acts for (default: as the controller derives it from its registry).")
+    var runtimeScope: String?
+
+    func validate() throws {
+        if let runtimeScope, let problem = RuntimeScope.problem(runtimeScope) {
+            throw ValidationError("--runtime-scope: \(problem)")
+        }
+    }
+
+    /// The controller's configuration, when one is given; nil for the embedded default. `--state-dir` and
+    /// `--runtime-scope` count as the flags of the same names.
     func controllerConfiguration() throws -> ControllerConfiguration? {
         guard config != nil || ProcessInfo.processInfo.environment["GITFLEET_REGISTRY"] != nil else { return nil }
-        return try ServeCommand.loadConfiguration(file: config, flags: [:], requiringRepository: false)
+        var flags: [String: String] = [:]
+        flags["stateDir"] = state.stateDir
+        flags["runtimeScope"] = runtimeScope
+        return try ServeCommand.loadConfiguration(file: config, flags: flags, requiringRepository: false)
+    }
+
+    /// The scope of the runtime this command acts through.
+    func resolvedRuntimeScope() throws -> String {
+        try controllerConfiguration()?.resolvedRuntimeScope
+            ?? runtimeScope
+            ?? RuntimeScope.derived(
+                fromRegistry: ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: embeddedStateDirectory))
     }
 
     /// The embedded state folder: --state-dir, or .gitfleet/ in --repo.
@@ -36,11 +59,7 @@ struct RegistryLocationOptions: ParsableArguments {
         if let configuration = try controllerConfiguration(), configuration.registry == .etcd {
             return try await ServeCommand.openRegistry(configuration, logger: Logger(label: "gitfleet"))
         }
-        let directory =
-            try controllerConfiguration().map {
-                state.stateDir.map(ControllerConfiguration.absolute) ?? $0.resolvedStateDirectory
-            }
-            ?? embeddedStateDirectory
+        let directory = try controllerConfiguration()?.resolvedStateDirectory ?? embeddedStateDirectory
         if mustExist && !StateOptions.registryExists(in: directory) {
             Terminal.error("error: no registry in \(directory) (run 'gitfleet apply' first, or pass --state-dir)")
             throw CommandFailure()
@@ -52,7 +71,7 @@ struct RegistryLocationOptions: ParsableArguments {
     /// The runtime the controller uses (release it with `RuntimeChoice.shutDown`).
     func runtime() throws -> any Runtime {
         guard let configuration = try controllerConfiguration() else {
-            return ProcessRuntime(stateDirectory: embeddedStateDirectory)
+            return ProcessRuntime(stateDirectory: embeddedStateDirectory, scope: try resolvedRuntimeScope())
         }
         return try configuration.makeRuntime()
     }
