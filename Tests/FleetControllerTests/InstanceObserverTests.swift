@@ -77,6 +77,31 @@ struct InstanceObserverTests {
         }
         await fixture.tearDown()
     }
+
+    @Test("A controller that stopped leading stops watching: an exit then asks for no pass")
+    func standbyWatchesNothing() async throws {
+        let fixture = try ConvergenceFixture()
+        do {
+            let converger = fixture.converger()
+            let fleet = Fleet(
+                name: "test", services: [fixture.webService(image: try await fixture.image("1.0.0"), replicas: 1)])
+            _ = try await converger.converge(fleet, timeout: .seconds(60))
+            let victim = try #require(try await fixture.records().first { $0.state == .serving })
+            await converger.stopWatching()
+
+            let observer = ObservedChanges(InstanceObserver(runtime: fixture.runtime, converger: converger))
+            defer { observer.stop() }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(kill(try #require(Int32(victim.runtimeHandle ?? "")), SIGKILL) == 0)
+            try await Task.sleep(for: .seconds(2))
+            let seen = await observer.seen
+            #expect(seen.isEmpty, "a standby asked for a pass: \(seen)")
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
+    }
 }
 
 /// Runs an observer and keeps what it asks for.

@@ -32,6 +32,13 @@ extension Converger {
         watchedLive = Set(world.records.values.filter { [.starting, .ready, .serving].contains($0.state) }.map(\.id))
     }
 
+    /// Forgets what to watch, until the next pass: a controller that stops leading no longer probes or
+    /// follows the instances the new leader looks after.
+    public func stopWatching() {
+        watched = [:]
+        watchedLive = []
+    }
+
     /// Whether the last pass left `instanceID` starting, ready or serving: its exit is news.
     func isWatchedLive(_ instanceID: String) -> Bool {
         watchedLive.contains(instanceID)

@@ -187,6 +187,8 @@ public actor ControllerService: Service {
             desired = nil
             deployment = nil
             lastReport = []
+            // [runtime branch] A standby leaves watching the fleet to the leader.
+            if !isLeader { await converger.stopWatching() }
         }
         return isLeader
     }
