@@ -5,6 +5,9 @@ import Foundation
 /// process that started it is gone. Written before the spawn (pid nil: intent) and again after it (pid set).
 struct ProcessInstanceFile: Codable, Sendable {
     var instanceID: String
+    /// The ``RuntimeScope`` the instance belongs to; nil in records written before scopes existed, which
+    /// belong to ``RuntimeScope/legacy``.
+    var scope: String?
     var service: String
     var specHash: SpecHash
     var image: ImageReference

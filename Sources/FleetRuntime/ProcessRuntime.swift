@@ -38,17 +38,31 @@ import Foundation
 /// then look for the process by the `GITFLEET_INSTANCE_ID` in its environment (`/proc/*/environ`) and adopt
 /// it, so the instance is neither lost nor started twice.
 ///
+/// **Scoped.** Every record carries the runtime's ``scope`` (and the process `GITFLEET_SCOPE`); a record of
+/// another scope is invisible to this runtime: not listed, stopped, destroyed, adopted or reported. A folder
+/// left with only an instance's kept logs remembers its scope in a `scope` file. Runtimes of several fleets
+/// can therefore share one folder (`runtimeDir`) without ever touching each other's instances.
+///
+/// **Exits as they happen.** ``exits()`` looks at the processes of the scope's running instances every
+/// ``exitPollInterval`` (a read of `/proc/<pid>/stat`, and `waitpid` for its own children) and reports those
+/// that stopped, whoever started them.
+///
 /// **Not enforced.** `resources` (CPU, memory, user, read-only root) are recorded but not applied: that needs
 /// cgroups or privileges the embedded runtime does not assume. Use a container runtime for isolation.
 public struct ProcessRuntime: Runtime {
     public let stateDirectory: String
     public let images: ImageStore
+    /// The fleet this runtime acts for (see ``RuntimeScope``).
+    public let scope: String
     /// Used for exec probes and output that needs a time limit.
     static let pollInterval: Duration = .milliseconds(25)
+    /// How often ``exits()`` looks at the running instances' processes.
+    static let exitPollInterval: Duration = .milliseconds(200)
 
-    public init(stateDirectory: String) {
+    public init(stateDirectory: String, scope: String = RuntimeScope.legacy) {
         self.stateDirectory = stateDirectory
         self.images = ImageStore(root: "\(stateDirectory)/images")
+        self.scope = scope
     }
 
     var instancesDirectory: String { "\(stateDirectory)/instances" }
@@ -76,6 +90,13 @@ public struct ProcessRuntime: Runtime {
         let recordPath = "\(directory)/instance.json"
         if FileManager.default.fileExists(atPath: recordPath) {
             let record = try ProcessInstanceFile.read(from: recordPath)
+            guard (record.scope ?? RuntimeScope.legacy) == scope else {
+                throw RuntimeError(
+                    .invalidLaunch,
+                    "instance id \(launch.instanceID) is used by another fleet (runtime scope \(record.scope ?? RuntimeScope.legacy)) "
+                        + "in \(instancesDirectory); give the new one a new id"
+                )
+            }
             guard record.service == launch.service && record.specHash == launch.specHash else {
                 throw RuntimeError(
                     .invalidLaunch,
@@ -92,8 +113,15 @@ public struct ProcessRuntime: Runtime {
 
         let source = try images.locate(launch.image)
         let root = "\(directory)/root"
+        guard owns(directory) else {
+            throw RuntimeError(
+                .invalidLaunch,
+                "instance id \(launch.instanceID) is used by another fleet in \(instancesDirectory); give the new one a new id"
+            )
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try ProcessInstanceFile.writeAtomically(Data(scope.utf8), to: "\(directory)/scope")
             try? FileManager.default.removeItem(atPath: root)
             try FileManager.default.copyItem(atPath: source.directory, toPath: root)
         } catch {
@@ -123,6 +151,7 @@ public struct ProcessRuntime: Runtime {
         environment["GITFLEET_INSTANCE_ID"] = launch.instanceID
         environment["GITFLEET_SERVICE"] = launch.service
         environment["GITFLEET_SPEC_HASH"] = launch.specHash.rawValue
+        environment["GITFLEET_SCOPE"] = scope
         if environment["PATH"] == nil { environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
 
         var argv = (launch.command.isEmpty ? manifest.entrypoint : launch.command).map {
@@ -136,6 +165,7 @@ public struct ProcessRuntime: Runtime {
 
         var record = ProcessInstanceFile(
             instanceID: launch.instanceID,
+            scope: scope,
             service: launch.service,
             specHash: launch.specHash,
             image: launch.image,
@@ -195,7 +225,7 @@ public struct ProcessRuntime: Runtime {
 
     public func destroy(instanceID: String, keepLogs: Bool) async throws {
         let directory = directory(of: instanceID)
-        guard FileManager.default.fileExists(atPath: directory) else { return }
+        guard FileManager.default.fileExists(atPath: directory), owns(directory) else { return }
         _ = try await stop(instanceID: instanceID, gracePeriod: .zero)
         do {
             if keepLogs {
@@ -226,7 +256,7 @@ public struct ProcessRuntime: Runtime {
 
     public func logs(instanceID: String, tail lines: Int) async throws -> String {
         let directory = directory(of: instanceID)
-        guard FileManager.default.fileExists(atPath: directory) else {
+        guard FileManager.default.fileExists(atPath: directory), owns(directory) else {
             throw RuntimeError(.notFound, "no instance \(instanceID) in \(instancesDirectory)")
         }
         if let record = try? record(of: instanceID) { enforceLogLimit(record) }
@@ -282,12 +312,26 @@ public struct ProcessRuntime: Runtime {
 
     // MARK: - Observation
 
+    /// The record of `instanceID` when it is an instance of this scope; nil for another scope's, as for none.
     func record(of instanceID: String) throws -> ProcessInstanceFile? {
         guard InstanceLaunch.isValidInstanceID(instanceID) else { return nil }
         let path = "\(directory(of: instanceID))/instance.json"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let record = try ProcessInstanceFile.read(from: path)
+        guard (record.scope ?? RuntimeScope.legacy) == scope else { return nil }
         return adoptInterruptedStart(record, at: path) ?? record
+    }
+
+    /// Whether the instance folder `directory` is this scope's (or free): its record, else its `scope` file
+    /// (a folder left with only kept logs) says so; a folder with neither predates scopes.
+    func owns(_ directory: String) -> Bool {
+        if let record = try? ProcessInstanceFile.read(from: "\(directory)/instance.json") {
+            return (record.scope ?? RuntimeScope.legacy) == scope
+        }
+        guard let marker = FileManager.default.contents(atPath: "\(directory)/scope") else {
+            return !FileManager.default.fileExists(atPath: directory) || scope == RuntimeScope.legacy
+        }
+        return String(decoding: marker, as: UTF8.self) == scope
     }
 
     /// The instance as the OS shows it now; reaps it when it is an exited child of this process.

@@ -16,6 +16,11 @@ import FleetModel
 /// - **Idempotent verbs.** ``start(_:)`` of an id that exists returns that instance; ``stop(instanceID:gracePeriod:)``
 ///   and ``destroy(instanceID:keepLogs:)`` of something already stopped or gone succeed. The controller
 ///   retries steps after a crash, so a repeated step must not duplicate or fail.
+/// - **Scoped.** A runtime acts for one fleet, its ``RuntimeScope``: it lists, stops, destroys, adopts and
+///   reports exits of its own scope's instances only, and treats any other instance as if it did not exist,
+///   so fleets sharing a host or a folder never remove each other's instances as drift.
+/// - **Exits are reported.** ``exits()`` tells, as it happens, that an instance stopped running, so a settled
+///   fleet notices a dead instance between reconcile passes.
 /// - **Replace, never mutate.** There is no verb that changes a running instance. ``exec(instanceID:command:timeout:)``
 ///   exists only for exec health probes.
 public protocol Runtime: Sendable {
@@ -53,9 +58,39 @@ public protocol Runtime: Sendable {
     /// Releases what the runtime holds open (connections to engines); its instances keep running. Called once,
     /// when the runtime is no longer used.
     func close() async
+
+    /// Instances of this runtime's scope that stop running (they exit, are killed, or are removed behind the
+    /// runtime's back), each reported soon after it happens (within a second or so), for as long as the
+    /// caller iterates. A stop or destroy asked through this runtime is reported too, and an exit may be
+    /// reported more than once: the stream says "look again", and the caller checks ``inventory()``. Exits
+    /// while the runtime could not watch (an engine that did not answer) are reported once it watches again
+    /// where the engine can replay them, and may be missed otherwise; the controller's resync covers those.
+    /// Ending the iteration stops the watching.
+    func exits() -> AsyncStream<InstanceExit>
 }
 
 extension Runtime {
     /// Nothing to release.
     public func close() async {}
+
+    /// A runtime that cannot watch its instances reports nothing: the stream finishes at once, and exits are
+    /// found by health probes and the resync.
+    public func exits() -> AsyncStream<InstanceExit> {
+        AsyncStream { $0.finish() }
+    }
+}
+
+/// An instance that stopped running, as ``Runtime/exits()`` reports it.
+public struct InstanceExit: Hashable, Sendable {
+    public var instanceID: String
+    public var service: String
+    /// How it ended, when the runtime could tell (nil for a process that was not its child, or a container
+    /// removed before it could be inspected).
+    public var status: ExitStatus?
+
+    public init(instanceID: String, service: String, status: ExitStatus?) {
+        self.instanceID = instanceID
+        self.service = service
+        self.status = status
+    }
 }

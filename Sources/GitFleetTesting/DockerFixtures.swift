@@ -22,6 +22,10 @@ public enum DockerFixtures {
                 try DockerRuntime(
                     endpoints: [engine.endpoint], options: .init(scope: "conformance", evidenceDirectory: evidence))
             },
+            makeRuntimeInScope: { scope in
+                try DockerRuntime(
+                    endpoints: [engine.endpoint], options: .init(scope: scope, evidenceDirectory: evidence))
+            },
             installDemoImage: { tag, files in try await images.installDemo(tag: tag, files: files) },
             tearDown: { engine.stop() })
     }

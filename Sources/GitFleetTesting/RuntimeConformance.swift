@@ -8,6 +8,8 @@ public struct RuntimeConformanceFixture: Sendable {
     /// A new runtime object over the same state (same directory, same engine) on every call: a second call
     /// stands for the controller after a restart.
     public var makeRuntime: @Sendable () throws -> any Runtime
+    /// A runtime over the same state (same directory, same engine) acting for another fleet: `scope`.
+    public var makeRuntimeInScope: @Sendable (_ scope: String) throws -> any Runtime
     /// Installs (or replaces) the demo image under `tag`; extra `files` change its content and so its digest.
     public var installDemoImage: @Sendable (_ tag: String, _ files: [String: String]) async throws -> ImageReference
     /// Removes everything the fixture made, after every instance is stopped and destroyed.
@@ -15,10 +17,12 @@ public struct RuntimeConformanceFixture: Sendable {
 
     public init(
         makeRuntime: @escaping @Sendable () throws -> any Runtime,
+        makeRuntimeInScope: @escaping @Sendable (_ scope: String) throws -> any Runtime,
         installDemoImage: @escaping @Sendable (_ tag: String, _ files: [String: String]) async throws -> ImageReference,
         tearDown: @escaping @Sendable () throws -> Void
     ) {
         self.makeRuntime = makeRuntime
+        self.makeRuntimeInScope = makeRuntimeInScope
         self.installDemoImage = installDemoImage
         self.tearDown = tearDown
     }
@@ -47,6 +51,8 @@ public struct RuntimeConformance: Sendable {
         case destroyRemovesFromInventory
         case logsAreCapturedAndCapped
         case restartedRuntimeAdoptsInstances
+        case scopeSeparatesFleets
+        case exitsAreReported
 
         public var testDescription: String { rawValue }
     }
@@ -71,13 +77,12 @@ public struct RuntimeConformance: Sendable {
         if let failure { throw failure }
     }
 
-    /// Stops and destroys everything the runtime holds; leaked processes on a shared machine are a bug.
+    /// Stops and destroys everything the runtime holds (in its scope and in the other scope the scope checks
+    /// use); leaked processes on a shared machine are a bug.
     public static func cleanUp(_ fixture: RuntimeConformanceFixture) async {
-        if let runtime = try? fixture.makeRuntime(), let instances = try? await runtime.inventory() {
-            for instance in instances {
-                _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(5))
-                try? await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)
-            }
+        if let other = try? fixture.makeRuntimeInScope("conformance-other") { await destroyAll(other) }
+        if let runtime = try? fixture.makeRuntime() {
+            await destroyAll(runtime)
             let left = (try? await runtime.inventory()) ?? []
             #expect(left.isEmpty, "instances left after clean-up: \(left.map(\.instanceID))")
         }
@@ -243,6 +248,99 @@ public struct RuntimeConformance: Sendable {
             _ = try await restarted.stop(instanceID: "web-adopted", gracePeriod: deadline)
             let seen = try #require(try await runtime.inventory().first { $0.instanceID == "web-adopted" })
             #expect(!seen.status.isRunning, "the old runtime object sees the stop too")
+
+        case .scopeSeparatesFleets:
+            try await checkScopeSeparatesFleets(runtime, fixture)
+
+        case .exitsAreReported:
+            try await checkExitsAreReported(runtime, fixture)
+        }
+    }
+
+    // MARK: - Fleet scope and exits
+
+    /// Another fleet's runtime over the same state neither sees nor touches this fleet's instance, and this
+    /// one never sees or touches the other's.
+    func checkScopeSeparatesFleets(_ runtime: any Runtime, _ fixture: RuntimeConformanceFixture) async throws {
+        // cleanUp(_:) destroys the other scope's instances too.
+        let other = try fixture.makeRuntimeInScope("conformance-other")
+        let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
+        let mine = try await runtime.start(launch("web-mine", image: pinned))
+        _ = try await waitForHTTP(mine, path: "/healthz")
+        let theirs = try await other.start(launch("web-theirs", image: try await other.resolve(pinned)))
+        _ = try await waitForHTTP(theirs, path: "/healthz")
+
+        #expect(try await other.inventory().map(\.instanceID) == ["web-theirs"], "another scope is never listed")
+        #expect(try await runtime.inventory().map(\.instanceID) == ["web-mine"], "another scope is never listed")
+        #expect(try await other.stop(instanceID: "web-mine", gracePeriod: .seconds(1)) == nil)
+        try await other.destroy(instanceID: "web-mine", keepLogs: false)
+        await #expect(throws: RuntimeError.self, "another scope's logs are not readable") {
+            try await other.logs(instanceID: "web-mine", tail: 10)
+        }
+        let exec = await #expect(throws: RuntimeError.self, "another scope's instance cannot be probed") {
+            try await other.exec(instanceID: "web-mine", command: ["/bin/true"], timeout: .seconds(5))
+        }
+        #expect(exec?.code == .notFound)
+        // Reusing the id in the other scope must never adopt this scope's instance.
+        if let reused = try? await other.start(launch("web-mine", image: pinned)) {
+            #expect(reused.handle != mine.handle, "a start in another scope adopted this scope's instance")
+            _ = try await other.stop(instanceID: "web-mine", gracePeriod: .seconds(5))
+            try await other.destroy(instanceID: "web-mine", keepLogs: false)
+        }
+        let still = try #require(try await runtime.inventory().first { $0.instanceID == "web-mine" })
+        #expect(still.status == .running && still.handle == mine.handle, "another scope stopped this one's instance")
+        _ = try await waitForHTTP(still, path: "/healthz")
+        #expect(try await other.inventory().map(\.instanceID) == ["web-theirs"])
+    }
+
+    /// An instance stopped behind this runtime object's back is reported by ``Runtime/exits()``; one of
+    /// another scope never is.
+    func checkExitsAreReported(_ runtime: any Runtime, _ fixture: RuntimeConformanceFixture) async throws {
+        // cleanUp(_:) destroys the other scope's instances too.
+        let other = try fixture.makeRuntimeInScope("conformance-other")
+        let pinned = try await runtime.resolve(try await fixture.installDemoImage("1.0", [:]))
+        let watched = try await runtime.start(launch("web-watched", image: pinned))
+        let foreign = try await other.start(launch("web-foreign", image: try await other.resolve(pinned)))
+        _ = try await waitForHTTP(watched, path: "/healthz")
+        _ = try await waitForHTTP(foreign, path: "/healthz")
+
+        let exits = runtime.exits()
+        _ = try await other.stop(instanceID: "web-foreign", gracePeriod: .seconds(5))
+        _ = try await fixture.makeRuntime().stop(instanceID: "web-watched", gracePeriod: .seconds(5))
+        let seen = try await Self.collect(exits, until: "web-watched", within: deadline)
+        #expect(seen.last?.instanceID == "web-watched" && seen.last?.service == "web", "\(seen)")
+        #expect(!seen.contains { $0.instanceID == "web-foreign" }, "another scope's exit was reported: \(seen)")
+    }
+
+    /// The exits `stream` reports until one of `instanceID`, or fails after `timeout`.
+    static func collect(_ stream: AsyncStream<InstanceExit>, until instanceID: String, within timeout: Duration)
+        async throws -> [InstanceExit]
+    {
+        try await withThrowingTaskGroup(of: [InstanceExit]?.self) { group in
+            group.addTask {
+                var seen: [InstanceExit] = []
+                for await exit in stream {
+                    seen.append(exit)
+                    if exit.instanceID == instanceID { return seen }
+                }
+                return seen
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let seen = try await group.next(), let seen else {
+                throw FixtureError("no exit of \(instanceID) was reported within \(timeout)")
+            }
+            return seen
+        }
+    }
+
+    static func destroyAll(_ runtime: any Runtime) async {
+        for instance in (try? await runtime.inventory()) ?? [] {
+            _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(5))
+            try? await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)
         }
     }
 

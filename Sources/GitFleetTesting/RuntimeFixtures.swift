@@ -24,6 +24,7 @@ public enum RuntimeFixtures {
         let binary = try demoBinary()
         return RuntimeConformanceFixture(
             makeRuntime: { ProcessRuntime(stateDirectory: state) },
+            makeRuntimeInScope: { scope in ProcessRuntime(stateDirectory: state, scope: scope) },
             installDemoImage: { tag, files in
                 try DemoImage.install(into: ImageStore(root: "\(state)/images"), tag: tag, binary: binary, files: files)
             },

@@ -1,3 +1,4 @@
+import FleetController
 import FleetModel
 import FleetPlanner
 import FleetRuntime
@@ -28,9 +29,16 @@ struct DockerRuntimeCommandTests {
         var stateDirectory: String { repository.directory.appending("state") }
         var runtimeArguments: [String] { ["--runtime", "docker", "--docker-hosts", "unix://\(engine.socketPath)"] }
 
+        /// The runtime scope `apply` derives from the state directory.
+        var scope: String {
+            RuntimeScope.derived(
+                fromRegistry: ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: stateDirectory))
+        }
+
         func runtime() throws -> DockerRuntime {
             try DockerRuntime(
-                endpoints: [engine.endpoint], options: .init(evidenceDirectory: "\(stateDirectory)/docker-evidence"))
+                endpoints: [engine.endpoint],
+                options: .init(scope: scope, evidenceDirectory: "\(stateDirectory)/docker-evidence"))
         }
 
         func apply(_ extra: [String], environment: [String: String] = [:]) async throws -> BuiltProducts.Outcome {

@@ -1,3 +1,4 @@
+import FleetController
 import FleetModel
 import FleetRegistry
 import FleetRuntime
@@ -9,10 +10,15 @@ import GitFleetTesting
 struct EmbeddedFleet {
     let repository: FleetRepository
     let stateDirectory: String
+    /// The runtime scope of the controllers and commands driving this fleet: by default what they derive from
+    /// the SQLite registry in the state directory.
+    var scope: String
 
     init() throws {
         repository = try FleetRepository()
         stateDirectory = repository.directory.appending("state")
+        scope = RuntimeScope.derived(
+            fromRegistry: ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: stateDirectory))
         let installed = try BuiltProducts.runBlocking(
             try BuiltProducts.path(of: "gitfleet"),
             ["demo-images", "--state-dir", stateDirectory, "--binary", try RuntimeFixtures.demoBinary()])
@@ -61,11 +67,11 @@ struct EmbeddedFleet {
     }
 
     func inventory() async throws -> [RuntimeInstance] {
-        try await ProcessRuntime(stateDirectory: stateDirectory).inventory()
+        try await ProcessRuntime(stateDirectory: stateDirectory, scope: scope).inventory()
     }
 
     func tearDown() async {
-        let runtime = ProcessRuntime(stateDirectory: stateDirectory)
+        let runtime = ProcessRuntime(stateDirectory: stateDirectory, scope: scope)
         for instance in (try? await runtime.inventory()) ?? [] {
             _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(2))
             try? await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)

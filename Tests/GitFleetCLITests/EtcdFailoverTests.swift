@@ -198,7 +198,10 @@ struct EtcdFleet {
     let observer: EtcdRegistry
 
     init(etcd: EtcdCluster) throws {
-        fleet = try EmbeddedFleet()
+        var fleet = try EmbeddedFleet()
+        // The controllers' registry is etcd under /fleet: their runtime scope follows it.
+        fleet.scope = RuntimeScope.derived(fromRegistry: "etcd:/fleet")
+        self.fleet = fleet
         remote = try fleet.remote()
         self.etcd = etcd
         observer = try EtcdRegistry(configuration: EtcdConfiguration(endpoints: etcd.clientURLs, prefix: "/fleet"))

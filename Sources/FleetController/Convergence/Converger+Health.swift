@@ -23,17 +23,7 @@ extension Converger {
         }
         let results = await probe(due.compactMap { world.inventory[$0.id] }, check: target.health)
         for (id, result) in results {
-            var streak = health[id] ?? HealthStreak()
-            streak.lastProbe = clock
-            streak.lastDetail = result.detail
-            if result.success {
-                streak.successes += 1
-                streak.failures = 0
-            } else {
-                streak.failures += 1
-                streak.successes = 0
-            }
-            health[id] = streak
+            health[id, default: HealthStreak()].record(result, at: clock)
         }
 
         var promoted = false

@@ -71,6 +71,10 @@ public actor Converger {
     var trafficSplits: [String: ServingSet.TrafficSplit] = [:]
     /// Why the last publication was not confirmed, while it is not.
     var discoveryProblem: String?
+    /// What the ``InstanceObserver`` probes between passes, by instance id (see ``watch(_:world:)``).
+    var watched: [String: WatchedInstance] = [:]
+    /// Instances the last pass left starting, ready or serving, whose exit asks for a pass.
+    var watchedLive: Set<String> = []
 
     public init(
         registry: any Registry,
@@ -159,6 +163,7 @@ public actor Converger {
         }
         try await pruneQuarantine(&world, now: now)
         await publishServingSet(world)
+        watch(fleet, world: world)
         return report
     }
 }
@@ -183,6 +188,19 @@ struct HealthStreak {
     var lastProbe: ContinuousClock.Instant?
     var healthySince: Date?
     var lastDetail = ""
+
+    /// Folds in one probe's result.
+    mutating func record(_ result: ProbeResult, at instant: ContinuousClock.Instant) {
+        lastProbe = instant
+        lastDetail = result.detail
+        if result.success {
+            successes += 1
+            failures = 0
+        } else {
+            failures += 1
+            successes = 0
+        }
+    }
 }
 
 /// Exponential back-off on creating instances for a service whose new instances keep failing, so a

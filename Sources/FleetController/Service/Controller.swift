@@ -16,6 +16,7 @@ import ServiceLifecycle
 ///    Git thread)           manifests, images)                                   v
 ///                                                      DeploymentTracker ──NoteRequest──> AnnotationWriter
 ///                                                                                        (note, push, retry)
+/// InstanceObserver (exits, probes between passes) ──"reconcile now"──> Reconciler
 /// ```
 ///
 /// Each part with a loop is a `Service`; ``services`` lists them in the order a `ServiceGroup` starts them
@@ -28,6 +29,7 @@ public final class Controller: Sendable {
     public let admission: CommitAdmission
     public let reconciler: Reconciler
     public let annotations: AnnotationWriter
+    public let observer: InstanceObserver
     public let discovery: DiscoveryPublisher
     public let metrics: FleetMetrics
     public let leadership: LeaderElection?
@@ -35,7 +37,7 @@ public final class Controller: Sendable {
     init(
         configuration: ControllerConfiguration, repository: TrackedRepository, watcher: RepositoryWatcher,
         admission: CommitAdmission, reconciler: Reconciler, annotations: AnnotationWriter,
-        discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?
+        observer: InstanceObserver, discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?
     ) {
         self.configuration = configuration
         self.repository = repository
@@ -43,13 +45,14 @@ public final class Controller: Sendable {
         self.admission = admission
         self.reconciler = reconciler
         self.annotations = annotations
+        self.observer = observer
         self.discovery = discovery
         self.metrics = metrics
         self.leadership = leadership
     }
 
     /// The parts to run, in start order.
-    public var services: [any Service] { [annotations, watcher, admission, reconciler] }
+    public var services: [any Service] { [annotations, watcher, admission, observer, reconciler] }
 
     /// Asks for a look at the branch at once (a webhook saw a push), naming the revision when the sender did.
     public func requestFetch(revision: String?, delivery: String?) {

@@ -116,6 +116,7 @@ public enum ControllerBootstrap {
         let converger = Converger(
             registry: resources.registry, runtime: resources.runtime, options: .init(tick: tick), metrics: metrics,
             discovery: discovery, log: { [logger] line in logger.notice("\(line)") })
+        let observer = InstanceObserver(runtime: resources.runtime, converger: converger, logger: logger)
         let watcher = RepositoryWatcher(
             repository: repository, pollInterval: configuration.pollInterval, leadership: resources.leadership,
             metrics: metrics, logger: logger)
@@ -138,11 +139,11 @@ public enum ControllerBootstrap {
                 resyncInterval: configuration.resyncInterval, tick: tick, stateDirectory: stateDirectory,
                 controllerID: configuration.controllerID),
             registry: resources.registry, converger: converger, discovery: discovery,
-            leadership: resources.leadership, admission: admission, annotations: annotations, metrics: metrics,
-            logger: logger)
+            leadership: resources.leadership, admission: admission, annotations: annotations, observer: observer,
+            metrics: metrics, logger: logger)
         return Controller(
             configuration: configuration, repository: repository, watcher: watcher, admission: admission,
-            reconciler: reconciler, annotations: annotations, discovery: discovery, metrics: metrics,
-            leadership: resources.leadership)
+            reconciler: reconciler, annotations: annotations, observer: observer, discovery: discovery,
+            metrics: metrics, leadership: resources.leadership)
     }
 }

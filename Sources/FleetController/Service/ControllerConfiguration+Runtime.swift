@@ -12,11 +12,12 @@ public enum RuntimeChoice: String, Sendable, Hashable, CaseIterable {
     /// The runtime this choice names. A Docker runtime keeps the logs of destroyed instances under
     /// `<stateDirectory>/docker-evidence`; call its `close()` when done with it.
     public func makeRuntime(
-        stateDirectory: String, dockerHosts: [String], tls: DockerEngineClient.TLSFiles? = nil
+        stateDirectory: String, dockerHosts: [String], tls: DockerEngineClient.TLSFiles? = nil, scope: String
     ) throws -> any Runtime {
+        if let problem = RuntimeScope.problem(scope) { throw RuntimeError(.invalidLaunch, problem) }
         switch self {
         case .process:
-            return ProcessRuntime(stateDirectory: stateDirectory)
+            return ProcessRuntime(stateDirectory: stateDirectory, scope: scope)
         case .docker:
             let endpoints = try dockerHosts.map { try DockerEndpoint(parsing: $0) }
             guard !endpoints.isEmpty else {
@@ -25,7 +26,7 @@ public enum RuntimeChoice: String, Sendable, Hashable, CaseIterable {
             }
             return try DockerRuntime(
                 endpoints: endpoints, tls: tls,
-                options: .init(evidenceDirectory: "\(stateDirectory)/docker-evidence"))
+                options: .init(scope: scope, evidenceDirectory: "\(stateDirectory)/docker-evidence"))
         }
     }
 }
@@ -40,7 +41,31 @@ extension ControllerConfiguration {
     /// The runtime this configuration asks for: the process runtime over `resolvedRuntimeDirectory` (which
     /// replicas on one host share), or Docker hosts keeping evidence there.
     public func makeRuntime() throws -> any Runtime {
-        try runtime.makeRuntime(stateDirectory: resolvedRuntimeDirectory, dockerHosts: dockerHosts, tls: dockerTLS)
+        try runtime.makeRuntime(
+            stateDirectory: resolvedRuntimeDirectory, dockerHosts: dockerHosts, tls: dockerTLS,
+            scope: resolvedRuntimeScope)
+    }
+
+    /// The runtime scope: configured, or derived from the registry, whose records say which instances are
+    /// this fleet's: `sqlite:<state directory>` for the embedded registry (one controller, one folder),
+    /// `etcd:<prefix>` for etcd (replicas share it, other fleets on the same etcd need their own prefix).
+    /// Stable across restarts and upgrades as long as the registry stays where it is.
+    public var resolvedRuntimeScope: String {
+        runtimeScope ?? RuntimeScope.derived(fromRegistry: registryIdentity)
+    }
+
+    /// What names the registry this configuration uses, for ``resolvedRuntimeScope``.
+    public var registryIdentity: String {
+        switch registry {
+        case .sqlite: return ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: resolvedStateDirectory)
+        case .etcd: return "etcd:\(etcdPrefix)"
+        }
+    }
+
+    /// The registry identity of the embedded SQLite registry in `stateDirectory` (an absolute path), which
+    /// `apply`, `status` and `adopt` use without a controller configuration.
+    public static func embeddedRegistryIdentity(stateDirectory: String) -> String {
+        "sqlite:\(absolute(stateDirectory))"
     }
 }
 
@@ -51,6 +76,14 @@ extension ControllerSetting {
                 return "'\(value)' is not a runtime (expected process or docker)"
             }
             configuration.runtime = choice
+            return nil
+        }
+    }
+
+    static func runtimeScope(_ key: String, _ summary: String) -> ControllerSetting {
+        ControllerSetting(key: key, summary: summary) { configuration, value in
+            if let problem = RuntimeScope.problem(value) { return problem }
+            configuration.runtimeScope = value
             return nil
         }
     }

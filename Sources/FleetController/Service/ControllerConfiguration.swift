@@ -69,6 +69,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var dockerCaFile: String?
     public var dockerCertFile: String?
     public var dockerKeyFile: String?
+    /// The fleet the runtime acts for; nil derives it from the registry (see ``resolvedRuntimeScope``).
+    public var runtimeScope: String?
 
     public init(repository: String, controllerID: String = ControllerConfiguration.defaultControllerID()) {
         self.repository = repository
@@ -287,6 +289,9 @@ extension ControllerConfiguration {
             "dockerCaFile", "The CA certificate Docker hosts' TLS certificates are checked against.", \.dockerCaFile),
         .optionalText("dockerCertFile", "The client certificate for Docker hosts that require one.", \.dockerCertFile),
         .optionalText("dockerKeyFile", "The private key of dockerCertFile.", \.dockerKeyFile),
+        .runtimeScope(
+            "runtimeScope",
+            "The fleet the runtime acts for: it never lists, stops, removes or adopts another scope's instances."),
     ]
 
     /// The discovery publisher's part of the configuration.

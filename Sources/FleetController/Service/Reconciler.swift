@@ -38,6 +38,8 @@ public actor Reconciler: Service {
     let leadership: LeaderElection?
     let admission: CommitAdmission
     let annotations: AnnotationWriter
+    /// Watches the fleet between passes (exits, health probes) and asks for a pass when something changed.
+    let observer: InstanceObserver
     let metrics: FleetMetrics
     let logger: Logger
 
@@ -57,9 +59,10 @@ public actor Reconciler: Service {
 
     public init(
         options: Options, registry: any Registry, converger: Converger, discovery: DiscoveryPublisher,
-        leadership: LeaderElection?, admission: CommitAdmission, annotations: AnnotationWriter, metrics: FleetMetrics,
-        logger: Logger
+        leadership: LeaderElection?, admission: CommitAdmission, annotations: AnnotationWriter,
+        observer: InstanceObserver, metrics: FleetMetrics, logger: Logger
     ) {
+        self.observer = observer
         self.options = options
         self.registry = registry
         self.converger = converger
@@ -118,6 +121,12 @@ public actor Reconciler: Service {
                 group.addTask {
                     for await verdict in self.admission.results { self.offer(verdict) }
                 }
+                group.addTask {
+                    for await change in self.observer.passRequests {
+                        self.logger.info("\(change); reconciling now")
+                        self.requestPass()
+                    }
+                }
                 if let registry = self.registry as? EtcdRegistry {
                     group.addTask { await self.followRolloutChanges(registry) }
                 }
@@ -159,6 +168,8 @@ public actor Reconciler: Service {
                 logger.warning("standing by: another controller may lead; this one no longer acts")
                 desired = nil
                 tracker.abandon()
+                // A standby leaves watching the fleet to the leader.
+                await converger.stopWatching()
                 lastReport = []
                 offered.withLockedValue { $0 = nil }
             }

@@ -85,6 +85,29 @@ public final class DockerEngineClient: Sendable {
             DockerWire.Empty
         >.none, timeout: Duration = .seconds(30), limit: Int = 64 << 20
     ) async throws -> Answer {
+        var request = try request(method, path, query: query)
+        if let json {
+            let data: Data
+            do {
+                data = try JSONEncoder().encode(json)
+            } catch {
+                throw RuntimeError(.invalidLaunch, "the request \(method) \(path) cannot be encoded", cause: error)
+            }
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: data))
+        }
+        do {
+            let response = try await client.execute(request, timeout: Self.timeAmount(timeout))
+            let body = try await response.body.collect(upTo: limit)
+            return Answer(status: Int(response.status.code), body: Data(body.readableBytesView))
+        } catch {
+            throw RuntimeError(
+                .hostUnavailable, "docker host \(endpoint) did not answer \(method) \(path): \(error)", cause: error)
+        }
+    }
+
+    /// The request for `/v1.41<path>` with `query` appended percent-encoded, addressed to this endpoint.
+    func request(_ method: HTTPMethod, _ path: String, query: [(String, String)]) throws -> HTTPClientRequest {
         var components = URLComponents()
         components.path = "/\(DockerWire.apiVersion)\(path)"
         if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
@@ -107,24 +130,7 @@ public final class DockerEngineClient: Sendable {
         request.method = method
         // A unix socket URL names no host, and engines written in Go refuse HTTP/1.1 requests without one.
         if endpoint.isLocal { request.headers.add(name: "Host", value: "localhost") }
-        if let json {
-            let data: Data
-            do {
-                data = try JSONEncoder().encode(json)
-            } catch {
-                throw RuntimeError(.invalidLaunch, "the request \(method) \(path) cannot be encoded", cause: error)
-            }
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: data))
-        }
-        do {
-            let response = try await client.execute(request, timeout: Self.timeAmount(timeout))
-            let body = try await response.body.collect(upTo: limit)
-            return Answer(status: Int(response.status.code), body: Data(body.readableBytesView))
-        } catch {
-            throw RuntimeError(
-                .hostUnavailable, "docker host \(endpoint) did not answer \(method) \(path): \(error)", cause: error)
-        }
+        return request
     }
 
     /// Whether the engine answers `GET /_ping` with `OK`; throws when it cannot be reached.

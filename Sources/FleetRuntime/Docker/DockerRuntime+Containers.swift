@@ -77,6 +77,7 @@ extension DockerRuntime {
         environment["GITFLEET_INSTANCE_ID"] = launch.instanceID
         environment["GITFLEET_SERVICE"] = launch.service
         environment["GITFLEET_SPEC_HASH"] = launch.specHash.rawValue
+        environment["GITFLEET_SCOPE"] = options.scope
 
         let command = launch.command.map { ArgumentExpansion.expand($0, environment: environment) }
         let portsLabel = String(
@@ -191,8 +192,12 @@ extension DockerRuntime {
         guard answer.status != 404 else { return nil }
         let inspected = try host.client.decode(DockerWire.ContainerInspect.self, answer, "inspect container \(id)")
         guard inspected.State.Running != true, let code = inspected.State.ExitCode else { return nil }
-        if code > 128 && code < 128 + 65 { return .signaled(signal: code - 128) }
-        return .exited(code: code)
+        return Self.exitStatus(engineCode: code)
+    }
+
+    /// An exit code as the engine reports it: 128 + n for a process killed by signal n.
+    static func exitStatus(engineCode code: Int32) -> ExitStatus {
+        code > 128 && code < 128 + 65 ? .signaled(signal: code - 128) : .exited(code: code)
     }
 
     /// The container's output, stdout then stderr, the last `tail` lines of each (all when nil), each stream

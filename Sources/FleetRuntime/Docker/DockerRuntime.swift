@@ -9,6 +9,10 @@ import Foundation
 /// containers by label, and several controllers (or test runs) share an engine without seeing each other's
 /// containers as long as their scopes differ.
 ///
+/// **Scoped.** The scope (``Options/scope``, a ``RuntimeScope``) is in every query, so containers of other
+/// scopes are never listed, stopped, removed or adopted; ``exits()`` follows the engine's `/events` stream
+/// filtered to the scope's label and reports containers that die or are removed.
+///
 /// **Pinned content.** ``resolve(_:)`` reads the image id (`sha256:` of the image configuration, which covers
 /// every layer) of the tag on each host, pulling the tag where it is missing; hosts that disagree are an error.
 /// Containers are created from that id, never from the tag, and a start whose tag now names other content is
@@ -43,7 +47,7 @@ public struct DockerRuntime: Runtime {
     }
 
     public struct Options: Hashable, Sendable {
-        /// Tells this controller's containers from any other's on the same engines. Letters, digits, `.`, `_`, `-`.
+        /// Tells this fleet's containers from any other's on the same engines (see ``RuntimeScope``).
         public var scope: String
         public var networking: Networking
         /// How long a host may be silent before its instances count as lost.
@@ -55,7 +59,7 @@ public struct DockerRuntime: Runtime {
         public var listTimeout: Duration
 
         public init(
-            scope: String = "gitfleet", networking: Networking = .host, lostAfter: Duration = .seconds(60),
+            scope: String = RuntimeScope.legacy, networking: Networking = .host, lostAfter: Duration = .seconds(60),
             evidenceDirectory: String, listTimeout: Duration = .seconds(10)
         ) {
             self.scope = scope
@@ -73,10 +77,7 @@ public struct DockerRuntime: Runtime {
         guard !hosts.isEmpty else {
             throw RuntimeError(.invalidLaunch, "the Docker runtime needs at least one host (dockerHosts)")
         }
-        guard InstanceLaunch.isValidInstanceID(options.scope) else {
-            throw RuntimeError(
-                .invalidLaunch, "Docker scope '\(options.scope)' must be letters, digits, '.', '_' or '-'")
-        }
+        if let problem = RuntimeScope.problem(options.scope) { throw RuntimeError(.invalidLaunch, problem) }
         self.hosts = hosts
         self.options = options
     }

@@ -99,4 +99,19 @@ enum DockerWire {
         var ExitCode: Int32?
         var Pid: Int32?
     }
+
+    /// One line of `GET /events`.
+    struct Event: Decodable {
+        var `Type`: String?
+        var Action: String?
+        /// The action under its older name, which some engines send alone.
+        var status: String?
+        var Actor: EventActor?
+        var time: Int64?
+    }
+
+    struct EventActor: Decodable {
+        var ID: String?
+        var Attributes: [String: String]?
+    }
 }

@@ -49,6 +49,7 @@ struct AdoptCommand: AsyncParsableCommand {
             }
         }
         let recorded = Set(try await registry.instances(service: nil).map(\.record.id))
+        // The inventory holds this fleet's scope only: instances of other fleets on the host are never adopted.
         let inventory = try await runtime.inventory().sorted { $0.instanceID < $1.instanceID }
         let now = Date()
         var adopted: [InstanceRecord] = []
@@ -74,6 +75,7 @@ struct AdoptCommand: AsyncParsableCommand {
             }
         }
         let services = Set(adopted.map(\.service)).count
+        Terminal.out("runtime scope: \(try location.resolvedRuntimeScope())")
         Terminal.out(
             "\(adopted.count) instance(s) of \(services) service(s) \(dryRun ? "would be" : "were") recorded;"
                 + " \(inventory.count - adopted.count) already recorded or not running.")

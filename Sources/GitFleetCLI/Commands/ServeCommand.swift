@@ -165,6 +165,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("docker-key-file"), help: "The private key of --docker-cert-file.")
     var dockerKeyFile: String?
 
+    @Option(
+        name: .customLong("runtime-scope"),
+        help: "The fleet the runtime acts for (default: derived from the registry's location).")
+    var runtimeScope: String?
+
     /// The settings given as flags, by their configuration key.
     var flags: [String: String] {
         let given: [(String, String?)] = [
@@ -212,6 +217,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("dockerCaFile", dockerCaFile),
             ("dockerCertFile", dockerCertFile),
             ("dockerKeyFile", dockerKeyFile),
+            ("runtimeScope", runtimeScope),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }

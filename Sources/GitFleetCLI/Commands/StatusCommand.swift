@@ -39,6 +39,8 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         Terminal.out(StatusTable.render(snapshot, now: Date()))
+        // Says which instances these records speak for, so two fleets on one host are told apart.
+        Terminal.out("runtime scope: \(try location.resolvedRuntimeScope())")
     }
 }
 

@@ -18,10 +18,33 @@ struct RegistryLocationOptions: ParsableArguments {
         help: "A controller configuration file (as for serve): use the registry and runtime it names.")
     var config: String?
 
-    /// The controller's configuration, when one is given; nil for the embedded default.
+    @Option(
+        name: .long,
+        help: "The fleet the runtime acts for (default: as the controller derives it from its registry).")
+    var runtimeScope: String?
+
+    func validate() throws {
+        if let runtimeScope, let problem = RuntimeScope.problem(runtimeScope) {
+            throw ValidationError("--runtime-scope: \(problem)")
+        }
+    }
+
+    /// The controller's configuration, when one is given; nil for the embedded default. `--state-dir` and
+    /// `--runtime-scope` count as the flags of the same names.
     func controllerConfiguration() throws -> ControllerConfiguration? {
         guard config != nil || ProcessInfo.processInfo.environment["GITFLEET_REGISTRY"] != nil else { return nil }
-        return try ControllerConfiguration.load(file: config, flags: [:], requiringRepository: false)
+        var flags: [String: String] = [:]
+        flags["stateDir"] = state.stateDir
+        flags["runtimeScope"] = runtimeScope
+        return try ControllerConfiguration.load(file: config, flags: flags, requiringRepository: false)
+    }
+
+    /// The scope of the runtime this command acts through.
+    func resolvedRuntimeScope() throws -> String {
+        try controllerConfiguration()?.resolvedRuntimeScope
+            ?? runtimeScope
+            ?? RuntimeScope.derived(
+                fromRegistry: ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: embeddedStateDirectory))
     }
 
     /// The embedded state folder: --state-dir, or .gitfleet/ in --repo.
@@ -34,8 +57,7 @@ struct RegistryLocationOptions: ParsableArguments {
     /// controller's, or the embedded default over the state folder. `mustExist` refuses an embedded state
     /// folder without a registry instead of creating one.
     func configuration(mustExist: Bool) throws -> ControllerConfiguration {
-        if var configuration = try controllerConfiguration() {
-            if let stateDir = state.stateDir { configuration.stateDirectory = stateDir }
+        if let configuration = try controllerConfiguration() {
             if configuration.registry == .sqlite {
                 try requireRegistry(in: configuration.resolvedStateDirectory, mustExist: mustExist)
             }
@@ -45,6 +67,7 @@ struct RegistryLocationOptions: ParsableArguments {
         try requireRegistry(in: directory, mustExist: mustExist)
         var configuration = ControllerConfiguration(repository: repo)
         configuration.stateDirectory = directory
+        configuration.runtimeScope = runtimeScope
         return configuration
     }
 

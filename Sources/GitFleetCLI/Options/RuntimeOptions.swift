@@ -21,11 +21,19 @@ struct RuntimeOptions: ParsableArguments {
     @Option(name: .long, help: "The private key of --docker-cert-file.")
     var dockerKeyFile: String?
 
+    @Option(
+        name: .long,
+        help: "The fleet the runtime acts for (default: derived from the state directory, as serve derives it).")
+    var runtimeScope: String?
+
     var choice: RuntimeChoice { RuntimeChoice(rawValue: runtime) ?? .process }
 
     func validate() throws {
         guard let choice = RuntimeChoice(rawValue: runtime) else {
             throw ValidationError("--runtime takes process or docker, not '\(runtime)'")
+        }
+        if let runtimeScope, let problem = RuntimeScope.problem(runtimeScope) {
+            throw ValidationError("--runtime-scope: \(problem)")
         }
         if choice == .docker {
             guard let dockerHosts, !dockerHosts.isEmpty else {
@@ -46,13 +54,18 @@ struct RuntimeOptions: ParsableArguments {
         configuration.dockerCaFile = dockerCaFile
         configuration.dockerCertFile = dockerCertFile
         configuration.dockerKeyFile = dockerKeyFile
+        configuration.runtimeScope = runtimeScope
     }
 
-    /// The runtime these options name, over `stateDirectory`.
+    /// The runtime these options name, over `stateDirectory`, in the scope of the registry there unless
+    /// `--runtime-scope` names one.
     func makeRuntime(stateDirectory: String) throws -> any Runtime {
         let tls = TLSFiles(caFile: dockerCaFile, certificateFile: dockerCertFile, keyFile: dockerKeyFile)
         return try choice.makeRuntime(
             stateDirectory: stateDirectory,
-            dockerHosts: (dockerHosts ?? "").split(separator: ",").map(String.init), tls: tls.isEmpty ? nil : tls)
+            dockerHosts: (dockerHosts ?? "").split(separator: ",").map(String.init), tls: tls.isEmpty ? nil : tls,
+            scope: runtimeScope
+                ?? RuntimeScope.derived(
+                    fromRegistry: ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: stateDirectory)))
     }
 }
