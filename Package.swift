@@ -44,7 +44,10 @@ let package = Package(
             name: "FleetModel",
             dependencies: ["CLibYAML", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "FleetGit", dependencies: ["CLibgit2", "FleetModel"]),
+        .target(
+            name: "FleetGit",
+            dependencies: ["CLibgit2", "FleetModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "FleetPlanner", dependencies: ["FleetModel"]),
         .target(
             name: "FleetRegistry",

@@ -1,4 +1,5 @@
 import CLibgit2
+import Crypto
 import Foundation
 
 extension GitRepository {
@@ -16,7 +17,7 @@ extension GitRepository {
         if name.hasSuffix(".git") { name.removeLast(4) }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         name = String(name.map { allowed.contains($0) ? $0 : "_" }.prefix(40))
-        let digest = SHA1.hash(Array(url.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let digest = Insecure.SHA1.hash(data: Array(url.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
         return (cacheRoot as NSString).appendingPathComponent("\(name.isEmpty ? "repository" : name)-\(digest).git")
     }
 

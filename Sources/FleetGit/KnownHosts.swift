@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The host keys an OpenSSH known_hosts file trusts.
@@ -70,7 +71,9 @@ struct KnownHosts {
 
     private func matches(_ entry: Entry, name: String) -> Bool {
         if let hashed = entry.hashed {
-            return SHA1.hmac(key: hashed.salt, message: Array(name.utf8)) == hashed.hash
+            // OpenSSH's hashed entries fix HMAC-SHA1; the comparison takes constant time.
+            return HMAC<Insecure.SHA1>.isValidAuthenticationCode(
+                hashed.hash, authenticating: Array(name.utf8), using: SymmetricKey(data: hashed.salt))
         }
         var matched = false
         for pattern in entry.patterns {
