@@ -133,6 +133,7 @@ public final class StallingProxy: @unchecked Sendable {
                     (upstream if s is client else client).sendall(data)
         while True:
             connection, _ = server.accept()
+            print("connection", flush=True)
             threading.Thread(target=relay, args=(connection,), daemon=True).start()
         """
 
@@ -144,6 +145,12 @@ public final class StallingProxy: @unchecked Sendable {
             executable: "/usr/bin/python3", arguments: ["-u", "-c", Self.script, modeFile, String(targetPort)],
             logPath: (directory as NSString).appendingPathComponent("proxy.log"))
         port = try GitDaemon.firstLineNumber(of: process, what: "the proxy")
+    }
+
+    /// How many connections clients have opened through the proxy so far.
+    public var connections: Int {
+        let log = (try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").filter { $0 == "connection" }.count
     }
 
     /// From now on nothing is relayed, on any connection; connections are accepted and held.

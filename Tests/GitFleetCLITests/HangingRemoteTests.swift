@@ -89,7 +89,55 @@ struct HangingRemoteTests {
 
             let stopping = ContinuousClock.now
             #expect(await serve.stop(), "serve did not stop within 10 s of SIGTERM:\n\(serve.log)")
-            #expect(ContinuousClock.now - stopping < .seconds(10))
+            let stoppedIn = ContinuousClock.now - stopping
+            #expect(stoppedIn < .seconds(10))
+            print("silent remote: webhook answered in \(answeredIn), SIGTERM stopped serve in \(stoppedIn)")
+        }
+    }
+
+    @Test("A webhook that names its revision skips the head lookup, and costs nothing when the cache has it")
+    func webhookRevisionSkipsTheLookup() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.push()
+        let daemon = try GitDaemon(basePath: fleet.repository.directory.path, probe: "remote.git")
+        defer { daemon.stop() }
+        let proxy = try StallingProxy(targetPort: daemon.port, directory: fleet.repository.directory.path)
+        defer { proxy.stop() }
+        let secretFile = fleet.repository.directory.appending("github-secret")
+        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let extra = [
+            "--repo", "git://127.0.0.1:\(proxy.port)/remote.git", "--poll-interval", "10m", "--push-notes", "false",
+            "--github-secret-file", secretFile,
+        ]
+        func announce(_ revision: String, _ serve: ServeProcess) async throws {
+            let body = Data(#"{"ref": "refs/heads/main", "after": "\#(revision)"}"#.utf8)
+            let answer = try await serve.request(
+                "POST", "/webhooks/github", body: body,
+                headers: [
+                    "Content-Type": "application/json", "X-GitHub-Event": "push",
+                    "X-Hub-Signature-256": ServeTrustAndWebhookTests.signature(body, secret: "s3cret"),
+                ])
+            #expect(answer.status == 202, "\(answer)")
+        }
+        try await fleet.withServe(remote, extra: extra) { serve in
+            try await fleet.waitUntil("v1 serves", log: serve) { records in
+                records.contains { $0.revision == v1 && $0.state == .serving }
+            }
+            let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
+            try fleet.push()
+            let before = proxy.connections
+            try await announce(v2, serve)
+            try await fleet.waitUntil("v2 serves", log: serve) { records in
+                records.contains { $0.revision == v2 && $0.state == .serving }
+            }
+            #expect(proxy.connections - before == 1, "a named revision should cost one fetch, no head lookup")
+
+            let settled = proxy.connections
+            try await announce(v2, serve)
+            try await Task.sleep(for: .seconds(2))
+            #expect(proxy.connections == settled, "a revision the cache holds at the branch needs no connection")
         }
     }
 

@@ -81,18 +81,19 @@ public actor AnnotationWriter: Service {
         }
     }
 
-    /// On the way out: what is queued is written locally and one push is tried, each abandoned after a few
-    /// seconds rather than holding up shutdown (what is not pushed goes out when the controller starts again).
+    /// On the way out: what is queued is written locally and one push is tried, abandoned after 3 s rather
+    /// than holding up shutdown (what is not pushed goes out when the controller starts again).
     private func finish() async {
         let repository = repository
         let notes = queue.withLockedValue { $0.take() }
         let (notesRef, author) = (notesRef, signature())
-        let pushes = pushes
-        await abandoning(after: .seconds(5)) {
+        // A push to a remote that is failing anyway would only hold shutdown up; the next start pushes.
+        let push = pushes && (pushNeeded || !notes.isEmpty) && failing == nil
+        await abandoning(after: .seconds(3)) {
             for note in notes {
                 try? await repository.setNote(note.annotation.yaml(), on: note.commit, ref: notesRef, author: author)
             }
-            if pushes { _ = try? await repository.pushNotes(ref: notesRef) }
+            if push { _ = try? await repository.pushNotes(ref: notesRef) }
         }
     }
 

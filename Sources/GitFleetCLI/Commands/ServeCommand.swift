@@ -236,6 +236,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// How long SIGTERM or SIGINT waits for the parts to stop on their own.
+    static let gracePeriod: Duration = .seconds(8)
+
     /// Runs the controller's parts and the HTTP server in one service group until SIGTERM or SIGINT.
     static func serve(_ configuration: ControllerConfiguration, resources: ControllerResources, logger: Logger)
         async throws
@@ -259,10 +262,14 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.error("error: the HTTP server cannot start: \(error)")
             throw CommandFailure()
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: (controller.services + [server]).map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: (controller.services + [server]).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // The grace period: a pass in flight ends at its safe point and the last notes are written within it;
+        // past it every part is cancelled, and past a further second the process exits regardless.
+        groupConfiguration.maximumGracefulShutdownDuration = Self.gracePeriod
+        groupConfiguration.maximumCancellationDuration = .seconds(1)
+        let group = ServiceGroup(configuration: groupConfiguration)
         Task {
             if let port = try? await server.listeningPort() {
                 logger.notice("listening on \(configuration.listenHost):\(port)")
