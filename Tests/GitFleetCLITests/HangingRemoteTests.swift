@@ -138,6 +138,8 @@ struct HangingRemoteTests {
             try await announce(v2, serve)
             try await Task.sleep(for: .seconds(2))
             #expect(proxy.connections == settled, "a revision the cache holds at the branch needs no connection")
+            // With a 10-minute poll interval the watcher sleeps long: shutdown must not wait for it.
+            #expect(await serve.stop(), "serve did not stop within 10 s of SIGTERM:\n\(serve.log)")
         }
     }
 

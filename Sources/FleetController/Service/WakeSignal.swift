@@ -20,8 +20,16 @@ final class WakeSignal: @unchecked Sendable {
         }
     }
 
-    /// Returns after `timeout`, or at once when signalled meanwhile.
+    /// Returns after `timeout`, or at once when signalled or cancelled meanwhile.
     func wait(timeout: Duration) async {
+        await withTaskCancellationHandler {
+            await waitForSignal(timeout: timeout)
+        } onCancel: {
+            signal()
+        }
+    }
+
+    private func waitForSignal(timeout: Duration) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             lock.lock()
             if pending {

@@ -266,9 +266,8 @@ struct ServeCommand: AsyncParsableCommand {
             services: (controller.services + [server]).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // The grace period: a pass in flight ends at its safe point and the last notes are written within it;
-        // past it every part is cancelled, and past a further second the process exits regardless.
+        // past it every part still running is cancelled.
         groupConfiguration.maximumGracefulShutdownDuration = Self.gracePeriod
-        groupConfiguration.maximumCancellationDuration = .seconds(1)
         let group = ServiceGroup(configuration: groupConfiguration)
         Task {
             if let port = try? await server.listeningPort() {
