@@ -100,6 +100,10 @@ extension ControllerService {
     {
         logger.error(
             "rejected \(commit.short): \(reason)\(errors.isEmpty ? "" : "\n" + errors.joined(separator: "\n"))")
+        // Event: the commit was refused; what it would have changed does not happen.
+        await events.emit(
+            .commitRejected, commit: commit.hex, "rejected \(commit.short): \(reason)",
+            fields: ["reason": .text(reason), "errors": .number(errors.count)])
         let annotation = StatusAnnotation(
             result: .rejected, fleet: desired?.name ?? "", controller: configuration.controllerID, at: Date(),
             revision: commit.hex, reason: reason, errors: errors, rewrite: rewrite)

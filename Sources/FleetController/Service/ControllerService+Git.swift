@@ -129,7 +129,13 @@ extension ControllerService {
         deployment = await Deployment(
             commit: commit, startedAt: Date(), fleet: pinned, from: liveImages(), counters: lastReport,
             verdict: verdict, rewrite: rewrite)
-        logger.notice("deploying \(commit.short) (\(pinned.services.count) services)")
+        // Event: the commit passed admission (it also writes the log line).
+        await events.emit(
+            .commitAdmitted, commit: commit.hex, "deploying \(commit.short) (\(pinned.services.count) services)",
+            fields: [
+                "fleet": .text(pinned.name), "services": .number(pinned.services.count),
+                "signed": .flag(verdict?.trusted == true),
+            ])
         await annotate(deployment!, result: .inProgress)
         return true
     }

@@ -26,6 +26,9 @@ public actor ControllerService: Service {
     var leading = false
     /// Publishes the serving set to the configured outputs and the HTTP endpoint.
     public nonisolated let discovery: DiscoveryPublisher
+    /// The event stream (events item): the converger, discovery and this service emit into it; run it in the
+    /// service group after the HTTP server so its streams end on shutdown.
+    public nonisolated let events: EventLog
     let logger: Logger
     public nonisolated let metrics: FleetMetrics
     nonisolated let wake = WakeSignal()
@@ -54,7 +57,8 @@ public actor ControllerService: Service {
         logger: Logger = Logger(label: "gitfleet"),
         metrics: FleetMetrics = FleetMetrics(),
         leadership: LeaderElection? = nil,
-        tick: Duration = .milliseconds(200)
+        tick: Duration = .milliseconds(200),
+        events: EventLog? = nil
     ) {
         self.configuration = configuration
         self.leadership = leadership
@@ -63,13 +67,15 @@ public actor ControllerService: Service {
         self.logger = logger
         self.tick = tick
         self.metrics = metrics
+        let events = events ?? EventLog(logger: logger, metrics: metrics)
+        self.events = events
         let discovery = DiscoveryPublisher(
-            configuration: configuration.discovery, metrics: metrics,
+            configuration: configuration.discovery, metrics: metrics, events: events,
             log: { [logger] line in logger.notice("\(line)") })
         self.discovery = discovery
         converger = Converger(
             registry: registry, runtime: runtime, options: .init(tick: tick), metrics: metrics, discovery: discovery,
-            log: { [logger] line in logger.notice("\(line)") })
+            events: events, log: { [logger] line in logger.notice("\(line)") })
     }
 
     var signaturePolicy: SignaturePolicy {
@@ -167,10 +173,15 @@ public actor ControllerService: Service {
         if isLeader != leading {
             leading = isLeader
             metrics.setLeader(isLeader)
+            // Events: leadership gained or lost (they also write the log line).
             if isLeader {
-                logger.notice("leading: this controller now acts on the fleet")
+                await events.emit(
+                    .leadershipGained, "\(configuration.controllerID) leads: it now acts on the fleet",
+                    fields: ["controller": .text(configuration.controllerID)])
             } else {
-                logger.warning("standing by: another controller may lead; this one no longer acts")
+                await events.emit(
+                    .leadershipLost, "\(configuration.controllerID) stands by: another controller may lead",
+                    fields: ["controller": .text(configuration.controllerID)])
             }
             lastSeenHead = nil
             desired = nil

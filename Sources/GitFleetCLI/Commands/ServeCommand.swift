@@ -246,7 +246,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: controller), .init(service: server)],
+                // The event log last (events item): the group stops services in reverse order, so the live
+                // event streams end before the HTTP server waits for its requests to finish.
+                services: [.init(service: controller), .init(service: server), .init(service: controller.events)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         Task {
             if let port = try? await server.listeningPort() {
