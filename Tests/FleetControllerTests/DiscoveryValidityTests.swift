@@ -84,8 +84,17 @@ struct DiscoveryValidityTests {
 
             let both = try await converger.converge(Fleet(name: "test", services: [api, web]), timeout: .seconds(90))
             #expect(both.map(\.phase) == [.converged, .converged], "\(both)")
-            let answer = try await LoopbackHTTP.get(port: nginx.port, path: "/api/", timeout: .seconds(5))
-            #expect(answer.status == 200 || answer.status == 404, "nginx proxies to api: \(answer)")
+            // `nginx -s reload` returns once signalled; the new workers take over a moment later.
+            var answer: LoopbackHTTP.Response? = nil
+            let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+            while ContinuousClock.now < deadline {
+                answer = try await LoopbackHTTP.get(port: nginx.port, path: "/api/", timeout: .seconds(5))
+                if answer?.status != 502 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(
+                answer?.status == 200 || answer?.status == 404,
+                "nginx proxies to api: \(String(describing: answer))\n\(nginx.errorLog)")
 
             let onlyWeb = try await converger.converge(Fleet(name: "test", services: [web]), timeout: .seconds(90))
             #expect(onlyWeb.map(\.phase) == [.converged], "\(onlyWeb)")
