@@ -49,7 +49,7 @@ struct ServeEventsTests {
             for index in created {
                 #expect(serving.contains { $0 > index && before[$0].instance == before[index].instance })
             }
-            #expect(before.contains { $0.type == .discoveryPublished } == false, "no discovery output is configured")
+            #expect(before.contains { $0.type == .discoveryPublished }, "the serving set reaches /api/v1/discovery")
 
             // Disconnected while the next rollout happens: its events wait in the ring.
             let lastSeen = try #require(before.last?.id)
