@@ -58,10 +58,7 @@ struct ServeEventsTests {
             let deadline = ContinuousClock.now.advanced(by: .seconds(60))
             var missed: [FleetEvent] = []
             while ContinuousClock.now < deadline {
-                let page = try await serve.request("GET", "/api/v1/events?since=\(lastSeen)")
-                let object = try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any]
-                let events = try JSONSerialization.data(withJSONObject: object?["events"] ?? [])
-                missed = try FleetEvent.decoder().decode([FleetEvent].self, from: events)
+                missed = try await serve.events(since: lastSeen)
                 if missed.contains(where: { $0.type == .instanceCreated && $0.commit == v2 }) { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -86,5 +83,16 @@ struct ServeEventsTests {
             #expect(metrics.body.contains("gitfleet_events_total{type=\"rollout-converged\"} 2"), "\(metrics.body)")
             #expect(serve.log.contains("event=rollout-converged"), "each event is a log line with its metadata")
         }
+    }
+}
+
+extension ServeProcess {
+    /// `GET /api/v1/events` decoded: the events the controller keeps, after `since` when given.
+    func events(since: UInt64? = nil) async throws -> [FleetEvent] {
+        let (status, body) = try await request("GET", "/api/v1/events" + (since.map { "?since=\($0)" } ?? ""))
+        guard status == 200, let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        else { throw FixtureError("events answered \(status): \(body)") }
+        let events = try JSONSerialization.data(withJSONObject: object["events"] ?? [])
+        return try FleetEvent.decoder().decode([FleetEvent].self, from: events)
     }
 }
