@@ -56,8 +56,9 @@ struct EventsRoute: Sendable {
         let body = ResponseBody { writer in
             let subscription = await log.subscribe(after: after)
             // One sequence of what to write, fed by the subscription and the keep-alive clock, so only this
-            // task writes to the connection.
-            let (items, feed) = AsyncStream<Item>.makeStream()
+            // task writes to the connection. Bounded like the subscription: a client that reads slowly loses
+            // the oldest items, and the gap in the ids makes the loop below fetch them from the ring.
+            let (items, feed) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(log.subscriberBuffer))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await event in subscription { feed.yield(.event(event)) }

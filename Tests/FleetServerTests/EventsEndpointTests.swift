@@ -88,6 +88,22 @@ struct EventsEndpointTests {
         }
     }
 
+    @Test(
+        "a burst larger than a subscriber's buffer reaches a stream complete and in order, the gaps filled from the ring"
+    )
+    func burst() async throws {
+        let log = EventLog(capacity: 1000, subscriberBuffer: 2, firstID: 1)
+        try await RunningServer.with(endpoint: RecordingEndpoint(events: log)) { server in
+            async let reading = EventStreamClient.read(
+                url: "http://127.0.0.1:\(server.port)/api/v1/events?stream=true", timeout: .seconds(60)
+            ) { $0.events.count >= 500 }
+            try await Task.sleep(for: .milliseconds(300))
+            await Self.emit(log, 500)
+            let capture = try await reading
+            #expect(capture.events.compactMap { $0.id.flatMap(UInt64.init) } == Array(1...500))
+        }
+    }
+
     @Test("a stream ends cleanly when the server shuts down gracefully")
     func endsOnShutdown() async throws {
         let log = EventLog(firstID: 1)
