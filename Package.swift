@@ -72,6 +72,9 @@ let package = Package(
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                // NIOPosix's thread pool is the Git thread; NIOConcurrencyHelpers' locked boxes hold shared flags.
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // HTTP: health, readiness, metrics, webhooks and the JSON API, on Hummingbird.

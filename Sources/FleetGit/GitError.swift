@@ -17,6 +17,10 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
         case certificate
         /// The remote could not be reached or the transfer broke.
         case network
+        /// The repository's files cannot be read by this process (file permissions).
+        case permissionDenied
+        /// The remote did not answer within the operation's deadline (see `GitNetwork`).
+        case timedOut
         /// The caller passed something malformed (a bad object id, a revision that is not a commit).
         case invalidInput
         /// An object is larger than the caller allowed.

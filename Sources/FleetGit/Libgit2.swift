@@ -12,6 +12,8 @@ enum Libgit2 {
         // diff and path lookup of a reload. Caching trees up to 16 MiB keeps it in memory between them;
         // the object cache as a whole stays within libgit2's total limit (256 MiB by default).
         _ = gitfleet_set_cache_object_limit(GIT_OBJECT_TREE, 16 << 20)
+        // Every TCP connection (http, https, ssh) through a stream with a deadline: libgit2 1.5 has none.
+        _ = GitNetwork.register()
         return result
     }()
 

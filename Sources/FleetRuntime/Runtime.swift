@@ -49,4 +49,13 @@ public protocol Runtime: Sendable {
     /// Runs `command` next to a running instance, with its environment, and reports how it ended.
     /// Killed when `timeout` passes. For exec health probes only.
     func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult
+
+    /// Releases what the runtime holds open (connections to engines); its instances keep running. Called once,
+    /// when the runtime is no longer used.
+    func close() async
+}
+
+extension Runtime {
+    /// Nothing to release.
+    public func close() async {}
 }

@@ -296,8 +296,8 @@ private func status(_ result: String, controller: String) -> String {
         exit 0
         """.write(toFile: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        let daemon = try GitDaemon(basePath: setup.directory.path)
-        defer { daemon.child.stop() }
+        let daemon = try GitDaemon(basePath: setup.directory.path, probe: "remote.git")
+        defer { daemon.stop() }
         let url = "git://127.0.0.1:\(daemon.port)/remote.git"
         try setup.first.addRemote("daemon", url: url)
         let before = try setup.remoteRefs()
@@ -310,41 +310,5 @@ private func status(_ result: String, controller: String) -> String {
         #expect(sync.pushed)
         #expect(try setup.remote.git("notes", "--ref=gitfleet", "show", setup.commits[1].hex) == "via daemon\n")
         #expect(try setup.remoteRefs().filter { $0.key != "refs/notes/gitfleet" } == before)
-    }
-}
-
-/// `git daemon` serving every repository under a directory over git://, with push enabled, on a free port.
-private struct GitDaemon {
-    let child: ChildProcess
-    let port: Int
-
-    static let script = """
-        import os, socket, sys
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        print(port, flush=True)
-        os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
-        os.environ["GIT_CONFIG_GLOBAL"] = "/dev/null"
-        # Exec git-daemon itself, not the `git` wrapper, so stopping this process stops the daemon.
-        daemon = os.path.join(os.popen("git --exec-path").read().strip(), "git-daemon")
-        os.execv(daemon, [daemon, "--reuseaddr", "--listen=127.0.0.1", "--port=%d" % port,
-            "--base-path=" + sys.argv[1], "--export-all", "--enable=receive-pack", sys.argv[1]])
-        """
-
-    init(basePath: String) throws {
-        child = try ChildProcess(["python3", "-c", Self.script, basePath])
-        port = try #require(child.readLine().flatMap { Int($0) })
-        // Poll until the daemon answers; generous, because the machine may be loaded.
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            do {
-                try GitFixture.run(["git", "ls-remote", "git://127.0.0.1:\(port)/remote.git"])
-                return
-            } catch  where Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.2)
-            }
-        }
     }
 }

@@ -210,10 +210,7 @@ struct EtcdFleet {
         remote = try fleet.remote()
         self.etcd = etcd
         observer = try EtcdRegistry(configuration: EtcdConfiguration(endpoints: etcd.clientURLs, prefix: "/fleet"))
-        // A v2 that takes a second and a half to listen, so its rollout is surely in flight when a test strikes.
-        _ = try DemoImage.install(
-            into: ImageStore(root: fleet.stateDirectory + "/images"), tag: "slow",
-            binary: try RuntimeFixtures.demoBinary(), env: ["VERSION": "slow", "DEMO_START_DELAY": "1.5"])
+        try fleet.installSlowImage()
     }
 
     /// Commits and pushes the slow v2 and returns once its first instance serves (while `revision`'s

@@ -1,3 +1,5 @@
+import FleetModel
+import FleetRuntime
 import Foundation
 import GitFleetTesting
 import Testing
@@ -6,7 +8,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("gitfleet serve: a remote that never answers", .serialized)
+@Suite("gitfleet serve: a remote that never answers, or goes away", .serialized)
 struct HangingRemoteTests {
     @Test("Status and readiness still answer while the clone of a silent remote hangs")
     func probesAnswerWhileGitHangs() async throws {
@@ -26,33 +28,127 @@ struct HangingRemoteTests {
             serve.killAbruptly()
         }
     }
-}
 
-/// A loopback TCP port whose connections the kernel completes but nobody ever reads or answers.
-final class SilentListener: @unchecked Sendable {
-    let descriptor: Int32
-    let port: Int
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        self.descriptor = descriptor
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && listen(descriptor, 16) == 0
-                    && getsockname(descriptor, $0, &length) == 0
+    @Test("A rollout begun before the remote went silent finishes; webhooks, readiness and SIGTERM all answer")
+    func rolloutFinishesWhileTheRemoteHangs() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        try fleet.installSlowImage()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 3)
+        try fleet.push()
+        let daemon = try GitDaemon(basePath: fleet.repository.directory.path, probe: "remote.git")
+        defer { daemon.stop() }
+        let proxy = try StallingProxy(targetPort: daemon.port, directory: fleet.repository.directory.path)
+        defer { proxy.stop() }
+        let secretFile = fleet.repository.directory.appending("github-secret")
+        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let extra = [
+            "--repo", "git://127.0.0.1:\(proxy.port)/remote.git", "--git-timeout", "4s", "--github-secret-file",
+            secretFile,
+        ]
+        try await fleet.withServe(remote, extra: extra) { serve in
+            let first = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            #expect(first != nil, "\(serve.log)")
+            let v2 = try fleet.commitWeb("demo/web:slow", replicas: 3)
+            try fleet.push()
+            try await fleet.waitUntil("the first v2 instance serves", log: serve) { records in
+                records.contains { $0.revision == v2 && $0.state == .serving }
             }
+            try proxy.goSilent()
+
+            try await fleet.waitUntil("v2 serves on all three instances", timeout: .seconds(90), log: serve) {
+                records in
+                let live = records.filter { $0.state.isLive }
+                return live.count == 3 && live.allSatisfy { $0.revision == v2 && $0.state == .serving }
+            }
+
+            let body = Data(#"{"ref": "refs/heads/main", "after": "\#(v2)"}"#.utf8)
+            let sent = ContinuousClock.now
+            let webhook = try await serve.request(
+                "POST", "/webhooks/github", body: body,
+                headers: [
+                    "Content-Type": "application/json", "X-GitHub-Event": "push",
+                    "X-Hub-Signature-256": ServeTrustAndWebhookTests.signature(body, secret: "s3cret"),
+                ])
+            let answeredIn = ContinuousClock.now - sent
+            #expect(webhook.status == 202, "\(webhook)")
+            #expect(answeredIn < .seconds(1), "the webhook took \(answeredIn)")
+
+            var readiness = ""
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            while ContinuousClock.now < deadline {
+                let ready = try await serve.request("GET", "/readyz")
+                readiness = ready.body
+                if ready.status == 503 && readiness.contains("did not answer within 4s") { break }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(readiness.contains("did not answer within 4s"), "\(readiness)")
+            #expect(
+                ["head lookup", "fetch", "notes push"].contains { readiness.contains("git: \($0)") },
+                "readiness does not name the stuck operation: \(readiness)")
+
+            let stopping = ContinuousClock.now
+            #expect(await serve.stop(), "serve did not stop within 10 s of SIGTERM:\n\(serve.log)")
+            #expect(ContinuousClock.now - stopping < .seconds(10))
         }
-        guard bound else {
-            _ = Glibc.close(descriptor)
-            throw POSIXError(.init(rawValue: errno) ?? .EIO)
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    func close() { _ = Glibc.close(descriptor) }
+    @Test("A note written while the remote was away reaches it by itself once the remote is back")
+    func noteReachesTheRemoteAfterItReturns() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        try fleet.installSlowImage()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.push()
+        try await fleet.withServe(remote) { serve in
+            _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            let v2 = try fleet.commitWeb("demo/web:slow", replicas: 2)
+            try fleet.push()
+            try await fleet.waitUntil("the first v2 instance serves", log: serve) { records in
+                records.contains { $0.revision == v2 && $0.state == .serving }
+            }
+            let away = remote.path + ".away"
+            try FileManager.default.moveItem(atPath: remote.path, toPath: away)
+            try await fleet.waitUntil("v2 serves on both instances", timeout: .seconds(60), log: serve) { records in
+                let live = records.filter { $0.state.isLive }
+                return live.count == 2 && live.allSatisfy { $0.revision == v2 && $0.state == .serving }
+            }
+            var readiness = ""
+            for _ in 0..<60 {
+                readiness = try await serve.request("GET", "/readyz").body
+                if readiness.contains("notes push failing") { break }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(readiness.contains("notes push failing"), "\(readiness)")
+            let metrics = try await serve.request("GET", "/metrics").body
+            #expect(metrics.contains("gitfleet_notes_unpushed 1"), "\(metrics)")
+
+            try FileManager.default.moveItem(atPath: away, toPath: remote.path)
+            let note = await remote.waitForNote(on: v2, timeout: .seconds(120)) { $0.contains("\nresult: converged") }
+            #expect(note?.contains("result: converged") == true, "\(String(describing: note))\n\(serve.log)")
+        }
+    }
+}
+
+extension EmbeddedFleet {
+    /// `demo/web:slow`: a version that takes a second and a half to listen, so a rollout to it is surely in
+    /// flight when a test strikes.
+    func installSlowImage() throws {
+        _ = try DemoImage.install(
+            into: ImageStore(root: stateDirectory + "/images"), tag: "slow", binary: try RuntimeFixtures.demoBinary(),
+            env: ["VERSION": "slow", "DEMO_START_DELAY": "1.5"])
+    }
+
+    /// Polls the registry until `condition` holds; fails with the serve log after `timeout`.
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(60), log serve: ServeProcess,
+        _ condition: ([InstanceRecord]) -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if let records = try? await records(), condition(records) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw FixtureError("timed out waiting until \(what):\n\(serve.log)")
+    }
 }

@@ -47,6 +47,11 @@ extension FleetMetrics {
         increment(.gitFailures, labels: ["operation": operation, "code": code])
     }
 
+    /// How many commits' notes are written locally but not on the remote yet.
+    public func setNotesUnpushed(_ count: Int) {
+        set(.notesUnpushed, to: Double(count))
+    }
+
     /// The fleet is converged to `revision`; the previous revision's series disappears.
     public func setDeployedRevision(_ revision: String) {
         replaceAll(.deployedRevision, with: [(labels: ["revision": revision], value: 1)])

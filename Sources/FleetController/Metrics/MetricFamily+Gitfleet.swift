@@ -63,6 +63,13 @@ extension MetricFamily {
         labelNames: ["operation", "code"]
     )
 
+    /// Commits whose latest note the remote does not have yet: written locally, their push failing or pending.
+    public static let notesUnpushed = MetricFamily(
+        name: "gitfleet_notes_unpushed",
+        help: "Status annotations written locally that the remote does not have yet.",
+        kind: .gauge
+    )
+
     /// Always 1, on one series whose `revision` label is the commit the fleet is converged to (the info-metric
     /// pattern, so that dashboards can join on the revision).
     public static let deployedRevision = MetricFamily(
@@ -84,6 +91,6 @@ extension MetricFamily {
     /// Every family the controller and its HTTP server record, in the order `/metrics` renders them.
     public static let gitfleet: [MetricFamily] = [
         .reconciles, .reconcileDuration, .rollouts, .instances, .driftFound, .gitFetchDuration, .gitFailures,
-        .deployedRevision, .webhookRequests,
+        .notesUnpushed, .deployedRevision, .webhookRequests,
     ]
 }

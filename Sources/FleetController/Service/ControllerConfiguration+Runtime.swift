@@ -10,7 +10,7 @@ public enum RuntimeChoice: String, Sendable, Hashable, CaseIterable {
     case docker
 
     /// The runtime this choice names. A Docker runtime keeps the logs of destroyed instances under
-    /// `<stateDirectory>/docker-evidence`; call ``RuntimeChoice/shutDown(_:)`` when done with it.
+    /// `<stateDirectory>/docker-evidence`; call its `close()` when done with it.
     public func makeRuntime(
         stateDirectory: String, dockerHosts: [String], tls: DockerEngineClient.TLSFiles? = nil
     ) throws -> any Runtime {
@@ -27,11 +27,6 @@ public enum RuntimeChoice: String, Sendable, Hashable, CaseIterable {
                 endpoints: endpoints, tls: tls,
                 options: .init(evidenceDirectory: "\(stateDirectory)/docker-evidence"))
         }
-    }
-
-    /// Releases what a runtime made by ``makeRuntime(stateDirectory:dockerHosts:tls:)`` holds open.
-    public static func shutDown(_ runtime: any Runtime) async {
-        if let docker = runtime as? DockerRuntime { try? await docker.shutdown() }
     }
 }
 

@@ -22,6 +22,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     // When to look.
     public var pollInterval: Duration = .seconds(30)
     public var resyncInterval: Duration = .seconds(300)
+    /// The bound of one network operation on the repository (clone, head lookup, fetch, notes push).
+    public var gitTimeout: Duration = .seconds(120)
     // Where state lives and who this controller is.
     public var stateDirectory: String?
     public var controllerID: String
@@ -78,7 +80,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         "gitfleet-\(ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "local")"
     }
 
-    public var isRemote: Bool { repository.contains("://") || (repository.contains("@") && repository.contains(":")) }
+    public var isRemote: Bool { TrackedRepository.Location.isRemote(repository) }
 
     public var credentials: GitCredentials {
         if let sshKey {
@@ -234,6 +236,11 @@ extension ControllerConfiguration {
         .duration("pollInterval", "How often the remote head is checked (jittered by up to 10%).", \.pollInterval),
         .duration(
             "resyncInterval", "How often the fleet is reconciled with no new commit, to heal drift.", \.resyncInterval),
+        .duration(
+            "gitTimeout",
+            "How long one network operation on the repository (clone, head lookup, fetch, notes push) may take "
+                + "before it is abandoned.",
+            \.gitTimeout),
         .optionalText("stateDir", "The state directory (registry, image store, instances).", \.stateDirectory),
         .text("controllerId", "This controller's name in status annotations and in leader election.", \.controllerID),
         .optionalText(

@@ -91,8 +91,8 @@ public struct DockerRuntime: Runtime {
     }
 
     /// Releases the hosts' HTTP clients; call once when the runtime is no longer used.
-    public func shutdown() async throws {
-        for host in hosts { try await host.client.shutdown() }
+    public func close() async {
+        for host in hosts { try? await host.client.shutdown() }
     }
 
     /// How every host answers now, as far as the runtime has seen.

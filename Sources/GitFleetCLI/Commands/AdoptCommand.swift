@@ -23,25 +23,16 @@ struct AdoptCommand: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let (registry, election) = try await location.openRegistry(mustExist: false)
-        let runtime: any Runtime
-        do {
-            runtime = try location.runtime()
-        } catch {
-            try? await registry.close()
-            throw error
+        try await ControllerBootstrap.forCommand(try location.configuration(mustExist: false)) { resources in
+            do {
+                try await adopt(
+                    registry: resources.registry, runtime: resources.runtime, election: resources.leadership)
+            } catch {
+                await resources.leadership?.resign()
+                throw error
+            }
+            await resources.leadership?.resign()
         }
-        do {
-            try await adopt(registry: registry, runtime: runtime, election: election)
-        } catch {
-            await election?.resign()
-            await RuntimeChoice.shutDown(runtime)
-            try? await registry.close()
-            throw error
-        }
-        await election?.resign()
-        await RuntimeChoice.shutDown(runtime)
-        try await registry.close()
     }
 
     private func adopt(registry: any Registry, runtime: any Runtime, election: LeaderElection?) async throws {

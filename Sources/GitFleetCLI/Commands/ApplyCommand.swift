@@ -55,28 +55,26 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let fleet = try DesiredStateLoading.load(repository)
-        let stateDirectory = state.directory(default: repository.defaultStateDirectory)
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let runtime = try runtimeOptions.makeRuntime(stateDirectory: stateDirectory)
-        let pinned: Fleet
-        do {
-            pinned = try await ImagePinning.pin(fleet, with: runtime)
-        } catch {
-            await RuntimeChoice.shutDown(runtime)
-            Terminal.error("error: images cannot be pinned; nothing was changed:\n\(error)")
-            throw CommandFailure()
+        var configuration = ControllerConfiguration(repository: repository.repo)
+        configuration.stateDirectory = state.directory(default: repository.defaultStateDirectory)
+        runtimeOptions.apply(to: &configuration)
+        let discovery = try discovery()
+        let timeout = Duration.manifest(timeout)!
+        let report = try await ControllerBootstrap.forCommand(configuration) { resources in
+            let pinned: Fleet
+            do {
+                pinned = try await ImagePinning.pin(fleet, with: resources.runtime)
+            } catch {
+                Terminal.error("error: images cannot be pinned; nothing was changed:\n\(error)")
+                throw CommandFailure()
+            }
+            let display = ProgressDisplay(interactive: Terminal.isInteractive)
+            let log: @Sendable (String) -> Void = { Terminal.error("gitfleet: \($0)") }
+            let converger = Converger(
+                registry: resources.registry, runtime: resources.runtime,
+                discovery: discovery.map { .init(configuration: $0, log: log) }, log: log)
+            return try await converger.converge(pinned, timeout: timeout, progress: { display.update($0) })
         }
-
-        let registry = try StateOptions.openRegistry(in: stateDirectory)
-        let display = ProgressDisplay(interactive: Terminal.isInteractive)
-        let log: @Sendable (String) -> Void = { Terminal.error("gitfleet: \($0)") }
-        let converger = Converger(
-            registry: registry, runtime: runtime, discovery: try discovery().map { .init(configuration: $0, log: log) },
-            log: log)
-        let report = try await converger.converge(
-            pinned, timeout: Duration.manifest(timeout)!, progress: { display.update($0) })
-        try await registry.close()
-        await RuntimeChoice.shutDown(runtime)
 
         var failed = false
         for service in report {

@@ -6,7 +6,7 @@ import FleetServer
 /// Presents the controller service to the HTTP server. It lives here, where both are known: the
 /// server depends on the controller, never the other way round.
 struct ControllerEndpointAdapter: ControllerEndpoint {
-    let controller: ControllerService
+    let controller: Controller
     let registry: any Registry
 
     var trackedBranch: String { controller.configuration.branch }
@@ -64,7 +64,10 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
     var events: EventLog? { controller.events }
 
     func trigger(_ reason: TriggerReason) async {
-        controller.requestFetch(reason: "\(reason)")
+        switch reason {
+        case .webhook(let push):
+            controller.requestFetch(revision: push.revision, delivery: push.deliveryID)
+        }
     }
 
     static func describe(_ phase: ServiceConvergence.Phase) -> String {

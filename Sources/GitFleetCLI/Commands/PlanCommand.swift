@@ -60,7 +60,7 @@ struct PlanCommand: AsyncParsableCommand {
         if runtimeOptions.choice == .docker || FileManager.default.fileExists(atPath: "\(stateDirectory)/images") {
             let runtime = try runtimeOptions.makeRuntime(stateDirectory: stateDirectory)
             let (pinned, failures) = await ImagePinning.pinWherePossible(fleet, with: runtime)
-            await RuntimeChoice.shutDown(runtime)
+            await runtime.close()
             fleet = pinned
             for (service, reason) in failures.sorted(by: { $0.key < $1.key }) {
                 Terminal.error("warning: \(service): image not pinned to a digest: \(reason)")

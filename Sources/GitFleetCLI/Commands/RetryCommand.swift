@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetController
 import FleetRegistry
 import Foundation
 
@@ -16,13 +17,8 @@ struct RetryCommand: AsyncParsableCommand {
     @OptionGroup var location: RegistryLocationOptions
 
     func run() async throws {
-        let registry = try await location.openRegistry(mustExist: true).0
-        do {
-            try await retry(in: registry)
-            try await registry.close()
-        } catch {
-            try? await registry.close()
-            throw error
+        try await ControllerBootstrap.forCommand(try location.configuration(mustExist: true)) { resources in
+            try await retry(in: resources.registry)
         }
     }
 

@@ -54,6 +54,11 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var resyncInterval: String?
 
+    @Option(
+        name: .customLong("git-timeout"),
+        help: "How long one network operation on the repository may take before it is abandoned (default 2m).")
+    var gitTimeout: String?
+
     @Option(name: .customLong("state-dir"), help: "The state directory (default .gitfleet/ in the working directory).")
     var stateDir: String?
 
@@ -173,6 +178,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("knownHosts", knownHosts),
             ("pollInterval", pollInterval),
             ("resyncInterval", resyncInterval),
+            ("gitTimeout", gitTimeout),
             ("stateDir", stateDir),
             ("controllerId", controllerId),
             ("runtimeDir", runtimeDir),
@@ -212,22 +218,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let configuration = try ServeCommand.loadConfiguration(file: config, flags: flags)
-        let stateDirectory = configuration.resolvedStateDirectory
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let runtime: any Runtime
+        let configuration = try ControllerConfiguration.load(file: config, flags: flags)
+        let logger = Logger(label: "gitfleet")
         do {
-            runtime = try configuration.makeRuntime()
-        } catch {
-            Terminal.error("error: the runtime cannot be set up: \(error)")
+            try await ControllerBootstrap.withResources(configuration, logger: logger) { resources in
+                try await Self.serve(configuration, resources: resources, logger: logger)
+            }
+        } catch let error as BootstrapError {
+            Terminal.error("error: \(error)")
             throw CommandFailure()
         }
-        let logger = Logger(label: "gitfleet")
+    }
+
+    /// Runs the controller's parts and the HTTP server in one service group until SIGTERM or SIGINT.
+    static func serve(_ configuration: ControllerConfiguration, resources: ControllerResources, logger: Logger)
+        async throws
+    {
         let metrics = FleetMetrics()
-        let (registry, leadership) = try await ServeCommand.openRegistry(configuration, logger: logger)
-        let controller = ControllerService(
-            configuration: configuration, registry: registry, runtime: runtime, logger: logger, metrics: metrics,
-            leadership: leadership)
+        let controller = ControllerBootstrap.controller(
+            configuration, resources: resources, logger: logger, metrics: metrics)
         var secrets: [WebhookProvider: String] = [:]
         secrets[.github] = configuration.githubSecretFile
         secrets[.gitlab] = configuration.gitlabSecretFile
@@ -238,17 +247,17 @@ struct ServeCommand: AsyncParsableCommand {
             server = try ControllerHTTPServer(
                 configuration: ServerConfiguration(
                     host: configuration.listenHost, port: configuration.listenPort, webhookSecretFiles: secrets),
-                endpoint: ControllerEndpointAdapter(controller: controller, registry: registry), metrics: metrics)
+                endpoint: ControllerEndpointAdapter(controller: controller, registry: resources.registry),
+                metrics: metrics)
         } catch {
             Terminal.error("error: the HTTP server cannot start: \(error)")
-            try? await registry.close()
             throw CommandFailure()
         }
         let group = ServiceGroup(
             configuration: .init(
-                // The event log last (events item): the group stops services in reverse order, so the live
+                // The event log after the server: the group stops services in reverse order, so the live
                 // event streams end before the HTTP server waits for its requests to finish.
-                services: [.init(service: controller), .init(service: server), .init(service: controller.events)],
+                services: (controller.services + [server, controller.events]).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         Task {
             if let port = try? await server.listeningPort() {
@@ -256,69 +265,5 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         try await group.run()
-        await RuntimeChoice.shutDown(runtime)
-        try await registry.close()
-    }
-
-    /// The configured registry; with etcd, also the election this replica takes part in.
-    static func openRegistry(
-        _ configuration: ControllerConfiguration, logger: Logger
-    ) async throws -> (any Registry, LeaderElection?) {
-        switch configuration.registry {
-        case .sqlite:
-            return (try StateOptions.openRegistry(in: configuration.resolvedStateDirectory), nil)
-        case .etcd:
-            var credentials: EtcdConfiguration.Credentials? = nil
-            if let username = configuration.etcdUsername, let passwordFile = configuration.etcdPasswordFile {
-                guard let password = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                    Terminal.error("error: cannot read the etcd password file \(passwordFile)")
-                    throw CommandFailure()
-                }
-                credentials = .init(username: username, password: password.trimmingCharacters(in: .newlines))
-            }
-            let files = TLSFiles(
-                caFile: configuration.etcdCaFile, certificateFile: configuration.etcdCertFile,
-                keyFile: configuration.etcdKeyFile)
-            let registry: EtcdRegistry
-            do {
-                registry = try EtcdRegistry(
-                    configuration: EtcdConfiguration(
-                        endpoints: configuration.etcdEndpoints, prefix: configuration.etcdPrefix,
-                        credentials: credentials, tls: files.isEmpty ? nil : files,
-                        requestTimeout: min(.seconds(10), configuration.leaseTTL / 3)))
-            } catch {
-                Terminal.error("error: the etcd registry cannot be set up: \(error)")
-                throw CommandFailure()
-            }
-            let election = LeaderElection(
-                registry: registry, identity: configuration.controllerID, ttl: configuration.leaseTTL
-            ) { role in
-                logger.notice("leader election: \(role)")
-            }
-            return (registry, election)
-        }
-    }
-
-    static func loadConfiguration(
-        file: String?, flags: [String: String], requiringRepository: Bool = true
-    ) throws -> ControllerConfiguration {
-        do {
-            var settings: SettingsFile? = nil
-            if let file {
-                guard let bytes = FileManager.default.contents(atPath: file) else {
-                    Terminal.error("error: cannot read the configuration file \(file)")
-                    throw CommandFailure()
-                }
-                settings = try SettingsFile.parse(Array(bytes), file: file)
-            }
-            return try ControllerConfiguration.resolve(
-                file: settings, environment: ProcessInfo.processInfo.environment, flags: flags,
-                requiringRepository: requiringRepository)
-        } catch let error as CommandFailure {
-            throw error
-        } catch {
-            Terminal.error("error: the configuration is not valid:\n\(error)")
-            throw CommandFailure()
-        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetController
 import FleetModel
 import FleetRegistry
 import Foundation
@@ -19,16 +20,15 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let registry = try await location.openRegistry(mustExist: true).0
-        let read: RegistrySnapshot
-        do {
-            read = try await registry.snapshot()
-        } catch {
-            try? await registry.close()
-            Terminal.error("error: the registry cannot be read: \(error)")
-            throw CommandFailure()
+        let read = try await ControllerBootstrap.forCommand(try location.configuration(mustExist: true)) {
+            resources in
+            do {
+                return try await resources.registry.snapshot()
+            } catch {
+                Terminal.error("error: the registry cannot be read: \(error)")
+                throw CommandFailure()
+            }
         }
-        try await registry.close()
         var snapshot = read
         if let service {
             snapshot.instances = snapshot.instances.filter { $0.record.service == service }

@@ -21,7 +21,7 @@ struct RegistryLocationOptions: ParsableArguments {
     /// The controller's configuration, when one is given; nil for the embedded default.
     func controllerConfiguration() throws -> ControllerConfiguration? {
         guard config != nil || ProcessInfo.processInfo.environment["GITFLEET_REGISTRY"] != nil else { return nil }
-        return try ServeCommand.loadConfiguration(file: config, flags: [:], requiringRepository: false)
+        return try ControllerConfiguration.load(file: config, flags: [:], requiringRepository: false)
     }
 
     /// The embedded state folder: --state-dir, or .gitfleet/ in --repo.
@@ -30,30 +30,43 @@ struct RegistryLocationOptions: ParsableArguments {
         return state.directory(default: "\(base)/.gitfleet")
     }
 
-    /// The registry, and with etcd the election a writer must win first. `mustExist` refuses an embedded
-    /// state folder without a registry instead of creating one.
-    func openRegistry(mustExist: Bool) async throws -> (any Registry, LeaderElection?) {
-        if let configuration = try controllerConfiguration(), configuration.registry == .etcd {
-            return try await ServeCommand.openRegistry(configuration, logger: Logger(label: "gitfleet"))
-        }
-        let directory =
-            try controllerConfiguration().map {
-                state.stateDir.map(ControllerConfiguration.absolute) ?? $0.resolvedStateDirectory
+    /// The configuration whose registry and runtime the command opens (through `ControllerBootstrap`): the
+    /// controller's, or the embedded default over the state folder. `mustExist` refuses an embedded state
+    /// folder without a registry instead of creating one.
+    func configuration(mustExist: Bool) throws -> ControllerConfiguration {
+        if var configuration = try controllerConfiguration() {
+            if let stateDir = state.stateDir { configuration.stateDirectory = stateDir }
+            if configuration.registry == .sqlite {
+                try requireRegistry(in: configuration.resolvedStateDirectory, mustExist: mustExist)
             }
-            ?? embeddedStateDirectory
+            return configuration
+        }
+        let directory = embeddedStateDirectory
+        try requireRegistry(in: directory, mustExist: mustExist)
+        var configuration = ControllerConfiguration(repository: repo)
+        configuration.stateDirectory = directory
+        return configuration
+    }
+
+    private func requireRegistry(in directory: String, mustExist: Bool) throws {
         if mustExist && !StateOptions.registryExists(in: directory) {
             Terminal.error("error: no registry in \(directory) (run 'gitfleet apply' first, or pass --state-dir)")
             throw CommandFailure()
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return (try StateOptions.openRegistry(in: directory), nil)
     }
+}
 
-    /// The runtime the controller uses (release it with `RuntimeChoice.shutDown`).
-    func runtime() throws -> any Runtime {
-        guard let configuration = try controllerConfiguration() else {
-            return ProcessRuntime(stateDirectory: embeddedStateDirectory)
+extension ControllerBootstrap {
+    /// ``withResources(_:logger:_:)`` for a command: a setting that stops the registry or runtime from opening
+    /// is printed as an error naming it.
+    static func forCommand<Result: Sendable>(
+        _ configuration: ControllerConfiguration, _ body: (ControllerResources) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await withResources(configuration, logger: Logger(label: "gitfleet"), body)
+        } catch let error as BootstrapError {
+            Terminal.error("error: \(error)")
+            throw CommandFailure()
         }
-        return try configuration.makeRuntime()
     }
 }

@@ -30,7 +30,7 @@ struct RepositoryOptions: ParsableArguments {
     @Option(name: .long, help: "A known_hosts file the remote's SSH host key must be in.")
     var knownHosts: String?
 
-    var isRemote: Bool { repo.contains("://") || (repo.contains("@") && repo.contains(":")) }
+    var isRemote: Bool { TrackedRepository.Location.isRemote(repo) }
 
     var layout: FleetLayout { FleetLayout(root: path, servicesDirectory: services) }
 

@@ -39,6 +39,15 @@ struct RuntimeOptions: ParsableArguments {
         }
     }
 
+    /// Sets the runtime settings of `configuration` to these options.
+    func apply(to configuration: inout ControllerConfiguration) {
+        configuration.runtime = choice
+        configuration.dockerHosts = (dockerHosts ?? "").split(separator: ",").map(String.init)
+        configuration.dockerCaFile = dockerCaFile
+        configuration.dockerCertFile = dockerCertFile
+        configuration.dockerKeyFile = dockerKeyFile
+    }
+
     /// The runtime these options name, over `stateDirectory`.
     func makeRuntime(stateDirectory: String) throws -> any Runtime {
         let tls = TLSFiles(caFile: dockerCaFile, certificateFile: dockerCertFile, keyFile: dockerKeyFile)

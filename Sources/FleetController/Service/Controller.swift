@@ -1,0 +1,118 @@
+import FleetGit
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The controller's parts, composed: what `gitfleet serve` runs and what its HTTP server asks.
+///
+/// A commit travels through them as a value:
+///
+/// ```
+/// RepositoryWatcher ──DetectedCommit──> CommitAdmission ──Admission──> Reconciler ──> Converger
+///   (poll, webhooks;      (history, signature,        (passes, safe point)      │
+///    Git thread)           manifests, images)                                   v
+///                                                      DeploymentTracker ──NoteRequest──> AnnotationWriter
+///                                                                                        (note, push, retry)
+/// ```
+///
+/// Each part with a loop is a `Service`; ``services`` lists them in the order a `ServiceGroup` starts them
+/// (and stops them in reverse: the reconciler stops at a safe point first, the annotation writer last).
+/// Built by ``ControllerBootstrap``.
+public final class Controller: Sendable {
+    public let configuration: ControllerConfiguration
+    public let repository: TrackedRepository
+    public let watcher: RepositoryWatcher
+    public let admission: CommitAdmission
+    public let reconciler: Reconciler
+    public let annotations: AnnotationWriter
+    public let discovery: DiscoveryPublisher
+    public let metrics: FleetMetrics
+    public let leadership: LeaderElection?
+    /// The event stream every part tells into. A `Service` of its own: run it after the HTTP server (see
+    /// ``EventLog``), so its live streams end before the server waits for its requests.
+    public let events: EventLog
+
+    init(
+        configuration: ControllerConfiguration, repository: TrackedRepository, watcher: RepositoryWatcher,
+        admission: CommitAdmission, reconciler: Reconciler, annotations: AnnotationWriter,
+        discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?, events: EventLog
+    ) {
+        self.configuration = configuration
+        self.repository = repository
+        self.watcher = watcher
+        self.admission = admission
+        self.reconciler = reconciler
+        self.annotations = annotations
+        self.discovery = discovery
+        self.metrics = metrics
+        self.leadership = leadership
+        self.events = events
+    }
+
+    /// The parts to run, in start order.
+    public var services: [any Service] { [annotations, watcher, admission, reconciler] }
+
+    /// Asks for a look at the branch at once (a webhook saw a push), naming the revision when the sender did.
+    public func requestFetch(revision: String?, delivery: String?) {
+        watcher.trigger(revision: revision, delivery: delivery)
+    }
+
+    /// Why the controller is not ready, if it is not: Git, note pushes, the registry or discovery failing, or no
+    /// desired state yet. A standby is ready while it can reach etcd: it is ready to take over.
+    public func readinessProblems() async -> [String] {
+        if let leadership, !(await reconciler.isLeading) {
+            return await leadership.problem.map { ["registry: \($0)"] } ?? []
+        }
+        let git = await watcher.readinessProblems()
+        var problems = git
+        problems += await annotations.readinessProblems()
+        problems += await reconciler.readinessProblems()
+        if !(await reconciler.hasDesiredState) && git.isEmpty { problems.append("no desired state read yet") }
+        return problems
+    }
+
+    /// What the controller knows now, for the status API.
+    public func snapshot() async -> ControllerSnapshot {
+        var role = "leader"
+        var leader: String? = configuration.controllerID
+        if let leadership, case .follower(let holder) = await leadership.role {
+            role = "standby"
+            leader = holder
+        }
+        let loop = await reconciler.snapshot()
+        let health = await watcher.health()
+        return ControllerSnapshot(
+            fleet: loop.fleet, revision: loop.revision?.hex, fetchedRevision: health.lastSeen?.hex,
+            deploying: loop.deploying?.hex, lastPassAt: loop.lastPassAt, services: loop.services, role: role,
+            leader: leader,
+            rejected: loop.rejected.map { ControllerSnapshot.Rejection(revision: $0.commit.hex, reason: $0.reason) })
+    }
+}
+
+/// A moment's view of the controller, for the status API.
+public struct ControllerSnapshot: Sendable {
+    /// A commit admission turned away, while no later commit was admitted.
+    public struct Rejection: Sendable {
+        public var revision: String
+        public var reason: String
+    }
+
+    public var fleet: String?
+    /// The last commit that converged.
+    public var revision: String?
+    /// The head last seen on the tracked branch.
+    public var fetchedRevision: String?
+    /// The commit being rolled out, if any.
+    public var deploying: String?
+    public var lastPassAt: Date?
+    public var services: [ServiceConvergence]
+    /// `leader` when this controller acts on the fleet, `standby` while another one does.
+    public var role: String
+    /// The identity of the controller that leads, when known.
+    public var leader: String?
+    /// The newest head, when admission rejected it (the fleet keeps running the last admitted commit).
+    public var rejected: Rejection?
+}

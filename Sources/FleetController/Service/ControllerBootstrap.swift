@@ -1,0 +1,149 @@
+import FleetGit
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import Logging
+
+/// What a command opens to act on the fleet: the registry (with etcd, the election a writer must win
+/// first) and the runtime. ``close()`` releases both; ``ControllerBootstrap/withResources(_:logger:_:)``
+/// calls it on every exit path.
+public struct ControllerResources: Sendable {
+    public let registry: any Registry
+    public let runtime: any Runtime
+    public let leadership: LeaderElection?
+
+    public func close() async {
+        await runtime.close()
+        try? await registry.close()
+    }
+}
+
+/// A setting that stops the controller's parts from being built, named so the operator can fix it.
+public struct BootstrapError: Error, Sendable, CustomStringConvertible {
+    public var setting: String
+    public var message: String
+    public var description: String { "\(setting): \(message)" }
+}
+
+/// The one way every command builds the controller's parts from a ``ControllerConfiguration``: `serve`,
+/// `apply`, `status`, `retry` and `adopt` open the same registry, election and runtime the same way.
+public enum ControllerBootstrap {
+    /// Opens the registry and runtime `configuration` names, runs `body` with them and closes them, whether
+    /// `body` returns or throws.
+    public static func withResources<Result: Sendable>(
+        _ configuration: ControllerConfiguration, logger: Logger,
+        _ body: (ControllerResources) async throws -> Result
+    ) async throws -> Result {
+        let (registry, leadership) = try await openRegistry(configuration, logger: logger)
+        let runtime: any Runtime
+        do {
+            runtime = try configuration.makeRuntime()
+        } catch {
+            try? await registry.close()
+            throw BootstrapError(setting: "runtime", message: "the runtime cannot be set up: \(error)")
+        }
+        let resources = ControllerResources(registry: registry, runtime: runtime, leadership: leadership)
+        do {
+            let result = try await body(resources)
+            await resources.close()
+            return result
+        } catch {
+            await resources.close()
+            throw error
+        }
+    }
+
+    /// The configured registry; with etcd, also the election this replica takes part in.
+    public static func openRegistry(
+        _ configuration: ControllerConfiguration, logger: Logger
+    ) async throws -> (any Registry, LeaderElection?) {
+        switch configuration.registry {
+        case .sqlite:
+            let directory = configuration.resolvedStateDirectory
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                return (try SQLiteRegistry(stateDirectory: URL(fileURLWithPath: directory)), nil)
+            } catch {
+                throw BootstrapError(
+                    setting: "stateDir", message: "the registry in \(directory) cannot be opened: \(error)")
+            }
+        case .etcd:
+            var credentials: EtcdConfiguration.Credentials? = nil
+            if let username = configuration.etcdUsername, let passwordFile = configuration.etcdPasswordFile {
+                guard let password = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                    throw BootstrapError(
+                        setting: "etcdPasswordFile", message: "cannot read the etcd password file \(passwordFile)")
+                }
+                credentials = .init(username: username, password: password.trimmingCharacters(in: .newlines))
+            }
+            let files = TLSFiles(
+                caFile: configuration.etcdCaFile, certificateFile: configuration.etcdCertFile,
+                keyFile: configuration.etcdKeyFile)
+            let registry: EtcdRegistry
+            do {
+                registry = try EtcdRegistry(
+                    configuration: EtcdConfiguration(
+                        endpoints: configuration.etcdEndpoints, prefix: configuration.etcdPrefix,
+                        credentials: credentials, tls: files.isEmpty ? nil : files,
+                        requestTimeout: min(.seconds(10), configuration.leaseTTL / 3)))
+            } catch {
+                throw BootstrapError(setting: "etcdEndpoints", message: "the etcd registry cannot be set up: \(error)")
+            }
+            let election = LeaderElection(
+                registry: registry, identity: configuration.controllerID, ttl: configuration.leaseTTL
+            ) { role in
+                logger.notice("leader election: \(role)")
+            }
+            return (registry, election)
+        }
+    }
+
+    /// The controller's parts over `resources`, wired as ``Controller`` describes.
+    public static func controller(
+        _ configuration: ControllerConfiguration, resources: ControllerResources, logger: Logger,
+        metrics: FleetMetrics = FleetMetrics(), tick: Duration = .milliseconds(200), events: EventLog? = nil
+    ) -> Controller {
+        let events = events ?? EventLog(logger: logger, metrics: metrics)
+        let location = TrackedRepository.Location(
+            repository: configuration.repository, branch: configuration.branch,
+            credentials: configuration.credentials,
+            cacheRoot: configuration.cacheDirectory ?? "\(configuration.resolvedStateDirectory)/repositories",
+            layout: configuration.layout)
+        let repository = TrackedRepository(location: location, networkTimeout: configuration.gitTimeout)
+        let discovery = DiscoveryPublisher(
+            configuration: configuration.discovery, metrics: metrics, events: events,
+            log: { [logger] line in logger.notice("\(line)") })
+        let converger = Converger(
+            registry: resources.registry, runtime: resources.runtime, options: .init(tick: tick), metrics: metrics,
+            discovery: discovery, events: events, log: { [logger] line in logger.notice("\(line)") })
+        let watcher = RepositoryWatcher(
+            repository: repository, pollInterval: configuration.pollInterval, leadership: resources.leadership,
+            metrics: metrics, logger: logger)
+        let stateDirectory = configuration.resolvedStateDirectory
+        let admission = CommitAdmission(
+            repository: repository, runtime: resources.runtime,
+            policy: CommitAdmission.Policy(
+                signatures: SignaturePolicy(
+                    required: configuration.requireSignedCommits,
+                    allowedSignersFile: configuration.allowedSignersFile, gpgHome: configuration.gpgHome),
+                refuseHistoryRewrite: configuration.refuseHistoryRewrite),
+            lastDeployed: ControllerState.load(from: stateDirectory).lastDeployed, commits: watcher.commits,
+            metrics: metrics, logger: logger)
+        let annotations = AnnotationWriter(
+            repository: repository, notesRef: configuration.notesRef,
+            pushes: location.isRemote && configuration.pushNotes, author: configuration.controllerID,
+            metrics: metrics, logger: logger)
+        let reconciler = Reconciler(
+            options: .init(
+                resyncInterval: configuration.resyncInterval, tick: tick, stateDirectory: stateDirectory,
+                controllerID: configuration.controllerID),
+            registry: resources.registry, converger: converger, discovery: discovery,
+            leadership: resources.leadership, admission: admission, annotations: annotations, metrics: metrics,
+            logger: logger, events: events)
+        return Controller(
+            configuration: configuration, repository: repository, watcher: watcher, admission: admission,
+            reconciler: reconciler, annotations: annotations, discovery: discovery, metrics: metrics,
+            leadership: resources.leadership, events: events)
+    }
+}

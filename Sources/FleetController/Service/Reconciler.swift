@@ -1,0 +1,320 @@
+import FleetGit
+import FleetModel
+import FleetRegistry
+import FleetRuntime
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// The reconcile loop: makes each admitted commit the desired state and converges the fleet to it, pass by
+/// pass, following the rollout with a ``DeploymentTracker`` whose notes go to the ``AnnotationWriter``.
+///
+/// Between passes is the only place anything changes course (the safe point): a newer admitted commit found
+/// there supersedes the rollout in flight, and a graceful shutdown stops there. Passes run while a rollout
+/// is in flight, when something asks for one (a retry, an instance that changed) and every resync interval,
+/// to heal drift. Nothing here waits for Git: commits arrive admitted, notes leave through the writer.
+/// With etcd, only the leader acts; a standby mirrors the serving set for discovery.
+public actor Reconciler: Service {
+    public struct Options: Sendable {
+        public var resyncInterval: Duration
+        public var tick: Duration
+        /// Where the last deployed commit is remembered across restarts.
+        public var stateDirectory: String
+        public var controllerID: String
+
+        public init(resyncInterval: Duration, tick: Duration, stateDirectory: String, controllerID: String) {
+            self.resyncInterval = resyncInterval
+            self.tick = tick
+            self.stateDirectory = stateDirectory
+            self.controllerID = controllerID
+        }
+    }
+
+    let options: Options
+    let registry: any Registry
+    let converger: Converger
+    let discovery: DiscoveryPublisher
+    let leadership: LeaderElection?
+    let admission: CommitAdmission
+    let annotations: AnnotationWriter
+    let metrics: FleetMetrics
+    let logger: Logger
+    /// Where admitted and rejected commits and changes of leadership are told (they also make the log line).
+    let events: EventLog
+
+    private nonisolated let offered = NIOLockedValueBox<Admission?>(nil)
+    private nonisolated let resyncRequested = NIOLockedValueBox(false)
+    private nonisolated let wake = WakeSignal()
+
+    private var leading = false
+    private var desired: Fleet?
+    private var tracker: DeploymentTracker
+    private var lastReport: [ServiceConvergence] = []
+    private var lastDeployed: CommitID?
+    private var lastPassAt: Date?
+    private var registryProblem: String?
+    /// The last commit admission turned away, while no later commit was admitted.
+    private var lastRejected: RejectedCommit?
+
+    public init(
+        options: Options, registry: any Registry, converger: Converger, discovery: DiscoveryPublisher,
+        leadership: LeaderElection?, admission: CommitAdmission, annotations: AnnotationWriter, metrics: FleetMetrics,
+        logger: Logger, events: EventLog
+    ) {
+        self.options = options
+        self.registry = registry
+        self.converger = converger
+        self.discovery = discovery
+        self.leadership = leadership
+        self.admission = admission
+        self.annotations = annotations
+        self.metrics = metrics
+        self.logger = logger
+        self.events = events
+        tracker = DeploymentTracker(controllerID: options.controllerID)
+        lastDeployed = ControllerState.load(from: options.stateDirectory).lastDeployed
+    }
+
+    /// Hands over admission's verdict on a new head; a newer one replaces one not yet taken.
+    public nonisolated func offer(_ admission: Admission) {
+        offered.withLockedValue { $0 = admission }
+        wake.signal()
+    }
+
+    /// Asks for a pass soon, with or without a rollout in flight (a retry, an instance that exited).
+    public nonisolated func requestPass() {
+        resyncRequested.withLockedValue { $0 = true }
+        wake.signal()
+    }
+
+    /// Why the loop cannot do its job, if it cannot.
+    public func readinessProblems() async -> [String] {
+        var problems: [String] = []
+        if let registryProblem { problems.append("registry: \(registryProblem)") }
+        let discoveryStatus = await discovery.status
+        if let problem = discoveryStatus.problem {
+            problems.append("discovery: \(problem) (\(discoveryStatus.failures) failed attempts; rollouts wait)")
+        }
+        return problems
+    }
+
+    public var hasDesiredState: Bool { desired != nil }
+
+    public var isLeading: Bool { leadership == nil || leading }
+
+    /// What the loop knows now, for the status API.
+    public func snapshot() -> (
+        fleet: String?, revision: CommitID?, deploying: CommitID?, lastPassAt: Date?, services: [ServiceConvergence],
+        rejected: RejectedCommit?
+    ) {
+        (desired?.name, lastDeployed, tracker.deployment?.commit, lastPassAt, lastReport, lastRejected)
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                if let leadership = self.leadership {
+                    // Campaigns and renewals run beside the loop, so a long pass never lets the lease lapse.
+                    group.addTask { await leadership.run() }
+                }
+                group.addTask {
+                    for await verdict in self.admission.results { self.offer(verdict) }
+                }
+                if let registry = self.registry as? EtcdRegistry {
+                    group.addTask { await self.followRolloutChanges(registry) }
+                }
+                await self.loop()
+                // Resigns on the way out (the election ends when cancelled), so a standby takes over at once.
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [wake] in
+            wake.signal()
+        }
+    }
+
+    /// Wakes the loop for a pass whenever a rollout state changes in etcd, so a `gitfleet retry` made from
+    /// anywhere is acted on at once rather than at the next resync. Reconnects while the service runs.
+    nonisolated func followRolloutChanges(_ registry: EtcdRegistry) async {
+        while !Task.isCancelled {
+            do {
+                for try await _ in registry.watch(registry.rolloutsPrefix, prefix: true) {
+                    requestPass()
+                }
+            } catch {
+                // etcd unreachable: the loop reports it; try again shortly.
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Whether this controller may act now; follows changes of leadership. A new leader starts from what
+    /// the registry and the repository say, as if it had just started; a deposed one forgets its rollout.
+    private func mayAct() async -> Bool {
+        guard let leadership else { return true }
+        let isLeader = await leadership.isLeader
+        if isLeader != leading {
+            leading = isLeader
+            metrics.setLeader(isLeader)
+            let controller: [String: FleetEvent.Value] = ["controller": .text(options.controllerID)]
+            if isLeader {
+                await events.emit(
+                    .leadershipGained, "\(options.controllerID) leads: it now acts on the fleet", fields: controller)
+            } else {
+                desired = nil
+                tracker.abandon()
+                lastReport = []
+                offered.withLockedValue { $0 = nil }
+                // Told after the state is reset: the actor may be entered again while it awaits.
+                await events.emit(
+                    .leadershipLost, "\(options.controllerID) stands by: another controller may lead",
+                    fields: controller)
+            }
+        }
+        return isLeader
+    }
+
+    private func loop() async {
+        var nextResync = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            guard await mayAct() else {
+                if let records = try? await registry.instances(service: nil).map(\.record) {
+                    await discovery.mirror(ServingSet(records: records))
+                }
+                await wake.wait(timeout: leadership.map { $0.ttl / 6 } ?? options.tick)
+                continue
+            }
+            if let admission = offered.withLockedValue({ offered in
+                defer { offered = nil }
+                return offered
+            }) {
+                if await take(admission) { nextResync = ContinuousClock.now }
+            }
+            if resyncRequested.withLockedValue({ requested in
+                defer { requested = false }
+                return requested
+            }) {
+                nextResync = ContinuousClock.now
+            }
+            if desired != nil && (inFlight || ContinuousClock.now >= nextResync) {
+                await pass()
+                nextResync = ContinuousClock.now.advanced(by: options.resyncInterval)
+            }
+            let until = inFlight ? ContinuousClock.now.advanced(by: options.tick) : nextResync
+            await wake.wait(timeout: max(ContinuousClock.now.duration(to: until), .milliseconds(5)))
+        }
+        logger.notice("stopped at a safe point")
+    }
+
+    private var inFlight: Bool { tracker.deployment != nil || lastReport.contains { !$0.phase.isSettled } }
+
+    /// Makes an admitted commit the desired state, or records a rejection; returns whether the desired state
+    /// changed.
+    private func take(_ admission: Admission) async -> Bool {
+        switch admission {
+        case .rejected(let rejected):
+            let errors = rejected.errors.isEmpty ? "" : "\n" + rejected.errors.joined(separator: "\n")
+            // The event's log line carries the reason; the manifest errors, one a line, only the log.
+            if !errors.isEmpty {
+                logger.error(
+                    "the problems in \(rejected.commit.short):\(errors)",
+                    metadata: ["commit": "\(rejected.commit.short)"])
+            }
+            lastRejected = rejected
+            annotations.enqueue(tracker.rejected(rejected, fleetName: desired?.name))
+            await events.emit(
+                .commitRejected, commit: rejected.commit.hex, "rejected \(rejected.commit.short): \(rejected.reason)",
+                fields: ["reason": .text(rejected.reason), "errors": .number(rejected.errors.count)])
+            return false
+        case .admitted(let admitted):
+            lastRejected = nil
+            desired = admitted.fleet
+            for note in tracker.begin(admitted, liveImages: await liveImages()) { annotations.enqueue(note) }
+            await events.emit(
+                .commitAdmitted, commit: admitted.commit.hex,
+                "deploying \(admitted.commit.short) (\(admitted.fleet.services.count) services)",
+                fields: [
+                    "fleet": .text(admitted.fleet.name), "services": .number(admitted.fleet.services.count),
+                    "signed": .flag(admitted.verdict?.trusted == true),
+                ])
+            return true
+        }
+    }
+
+    /// One reconcile pass; closes the deployment in flight once every service has settled.
+    private func pass() async {
+        guard let desired else { return }
+        let started = ContinuousClock.now
+        do {
+            lastReport = try await converger.reconcile(desired)
+            registryProblem = nil
+            lastPassAt = Date()
+        } catch {
+            registryProblem = "\(error)"
+            logger.error("reconcile failed: \(error)")
+            if let error = error as? RegistryError, error.code == .fenced { await leadership?.fenceRefused() }
+            metrics.recordReconcile(result: "error", duration: ContinuousClock.now - started)
+            return
+        }
+        let settled = lastReport.allSatisfy(\.phase.isSettled)
+        metrics.recordReconcile(result: settled ? "converged" : "progressing", duration: ContinuousClock.now - started)
+        if let records = try? await registry.instances(service: nil).map(\.record) {
+            let byService = Dictionary(grouping: records, by: \.service)
+            for service in Set(byService.keys).union(desired.services.map(\.name)) {
+                let counts = Dictionary(grouping: byService[service] ?? [], by: \.state).mapValues(\.count)
+                metrics.setInstanceCounts(service: service, counts: counts)
+            }
+        }
+        let (notes, finished) = tracker.progress(lastReport)
+        for note in notes { annotations.enqueue(note) }
+        if let finished { await close(finished) }
+    }
+
+    private func close(_ finished: DeploymentTracker.Finished) async {
+        logger.notice(
+            "\(finished.commit.short): \(finished.result.rawValue)", metadata: ["commit": "\(finished.commit.short)"])
+        for service in finished.report
+        where service.phase.failureReason != nil || finished.from[service.service] != nil {
+            metrics.recordRollout(
+                service: service.service,
+                result: DeploymentTracker.result(of: service.phase).rawValue.replacingOccurrences(of: "-", with: "_"))
+        }
+        guard finished.result == .converged else { return }
+        metrics.setDeployedRevision(finished.commit.hex)
+        lastDeployed = finished.commit
+        await admission.deployed(finished.commit)
+        do {
+            try ControllerState(lastDeployed: finished.commit).save(to: options.stateDirectory)
+        } catch {
+            logger.error("the last deployed commit could not be saved in \(options.stateDirectory): \(error)")
+        }
+    }
+
+    /// The most common image per service among live instances.
+    private func liveImages() async -> [String: String] {
+        guard let records = try? await registry.instances(service: nil).map(\.record) else { return [:] }
+        var counts: [String: [String: Int]] = [:]
+        for record in records where record.state.isLive {
+            counts[record.service, default: [:]][record.image, default: 0] += 1
+        }
+        return counts.mapValues { images in images.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key }
+    }
+}
+
+/// What the controller remembers across restarts beyond the registry: the last commit it deployed,
+/// to tell a history rewrite from a fast-forward.
+struct ControllerState: Codable {
+    var lastDeployed: CommitID?
+
+    static func load(from directory: String) -> ControllerState {
+        guard let data = FileManager.default.contents(atPath: "\(directory)/controller.json"),
+            let state = try? JSONDecoder().decode(ControllerState.self, from: data)
+        else { return ControllerState() }
+        return state
+    }
+
+    func save(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: "\(directory)/controller.json"), options: .atomic)
+    }
+}

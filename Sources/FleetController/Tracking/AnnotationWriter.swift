@@ -1,0 +1,167 @@
+import FleetGit
+import FleetModel
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// Writes status annotations as git notes and gets them to the remote, apart from the reconcile loop.
+///
+/// ``enqueue(_:)`` returns at once: a rollout never waits for Git. Notes are coalesced per commit (only the
+/// latest text of each is written), written to the local notes ref as soon as the Git thread is free, and the
+/// notes ref is then pushed (merged with other writers', never forced). A push that fails is retried with
+/// back-off (1 s doubling up to a minute) until the remote has every note; the first thing a new writer does
+/// is push, so a note written locally before a restart or a crash still reaches the remote. While pushes
+/// fail, readiness says so and `gitfleet_notes_unpushed` counts the commits the remote lacks.
+public actor AnnotationWriter: Service {
+    let repository: TrackedRepository
+    let notesRef: String
+    /// Whether notes go to the remote (the repository is remote and `pushNotes` is on).
+    let pushes: Bool
+    let author: String
+    let metrics: FleetMetrics
+    let logger: Logger
+
+    private nonisolated let queue = NIOLockedValueBox(Queue())
+    private nonisolated let wake = WakeSignal()
+    /// Commits whose notes are written locally but not pushed yet.
+    private var unpushed: Set<CommitID> = []
+    /// Whether the local ref may be ahead of the remote (true at start: a previous run may have left notes).
+    private var pushNeeded: Bool
+    private var pushFailures = 0
+    private var failing: (since: Date, message: String)?
+    private var nextPush = ContinuousClock.now
+
+    public init(
+        repository: TrackedRepository, notesRef: String, pushes: Bool, author: String, metrics: FleetMetrics,
+        logger: Logger
+    ) {
+        self.repository = repository
+        self.notesRef = notesRef
+        self.pushes = pushes
+        self.author = author
+        self.metrics = metrics
+        self.logger = logger
+        pushNeeded = pushes
+    }
+
+    /// Queues `note`; a later note for the same commit replaces one not yet written.
+    public nonisolated func enqueue(_ note: NoteRequest) {
+        queue.withLockedValue { $0.add(note) }
+        wake.signal()
+    }
+
+    /// Why notes are not reaching the remote, while they are not.
+    public func readinessProblems() -> [String] {
+        guard let failing else { return [] }
+        let duration = Duration.seconds(max(0, Date().timeIntervalSince(failing.since)))
+        return [
+            "git: notes push failing for \(RepositoryWatcher.rounded(duration)): \(failing.message) "
+                + "(\(unpushed.count) commits' notes wait; retried with back-off)"
+        ]
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: { [wake] in
+            wake.signal()
+        }
+        await finish()
+    }
+
+    private func loop() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await writeQueued()
+            if pushNeeded && ContinuousClock.now >= nextPush {
+                await push()
+            }
+            let wait = pushNeeded ? max(ContinuousClock.now.duration(to: nextPush), .milliseconds(5)) : .seconds(60)
+            await wake.wait(timeout: wait)
+        }
+    }
+
+    /// On the way out: what is queued is written locally and one push is tried, each abandoned after a few
+    /// seconds rather than holding up shutdown (what is not pushed goes out when the controller starts again).
+    private func finish() async {
+        let repository = repository
+        let notes = queue.withLockedValue { $0.take() }
+        let (notesRef, author) = (notesRef, signature())
+        let pushes = pushes
+        await abandoning(after: .seconds(5)) {
+            for note in notes {
+                try? await repository.setNote(note.annotation.yaml(), on: note.commit, ref: notesRef, author: author)
+            }
+            if pushes { _ = try? await repository.pushNotes(ref: notesRef) }
+        }
+    }
+
+    private func signature() -> CommitInfo.Signature {
+        CommitInfo.Signature(name: author, email: "\(author)@gitfleet.invalid", date: Date(), utcOffsetMinutes: 0)
+    }
+
+    private func writeQueued() async {
+        let notes = queue.withLockedValue { $0.take() }
+        for note in notes {
+            do {
+                try await repository.setNote(
+                    note.annotation.yaml(), on: note.commit, ref: notesRef, author: signature())
+                if pushes {
+                    unpushed.insert(note.commit)
+                    pushNeeded = true
+                }
+            } catch {
+                metrics.recordGitFailure(
+                    operation: "notes", code: (error as? GitError).map { $0.code.rawValue } ?? "other")
+                logger.error(
+                    "the status note on \(note.commit.short) could not be written locally: \(error)",
+                    metadata: ["commit": "\(note.commit.short)"])
+            }
+        }
+        metrics.setNotesUnpushed(unpushed.count)
+    }
+
+    private func push() async {
+        do {
+            try await repository.pushNotes(ref: notesRef)
+            if let failing {
+                logger.notice(
+                    "status notes reach the remote again after \(pushFailures) failed pushes (failing since \(failing.since))"
+                )
+            }
+            pushNeeded = false
+            pushFailures = 0
+            failing = nil
+            unpushed = []
+        } catch {
+            pushFailures += 1
+            let message = (error as? GitError)?.message ?? "\(error)"
+            failing = (failing?.since ?? Date(), message)
+            metrics.recordGitFailure(
+                operation: "notes", code: (error as? GitError).map { $0.code.rawValue } ?? "other")
+            let delay = min(Duration.seconds(1) * (1 << min(pushFailures - 1, 6)), .seconds(60))
+            nextPush = ContinuousClock.now.advanced(by: delay)
+            let retry = delay.manifestDescription
+            logger.warning(
+                "status notes not pushed yet (\(unpushed.count) commits; written locally, retried in \(retry)): \(message)"
+            )
+        }
+        metrics.setNotesUnpushed(unpushed.count)
+    }
+
+    /// Notes waiting to be written, the latest per commit, in the order their commits first came.
+    private struct Queue: Sendable {
+        var order: [CommitID] = []
+        var latest: [CommitID: NoteRequest] = [:]
+
+        mutating func add(_ note: NoteRequest) {
+            if latest[note.commit] == nil { order.append(note.commit) }
+            latest[note.commit] = note
+        }
+
+        mutating func take() -> [NoteRequest] {
+            defer { self = Queue() }
+            return order.compactMap { latest[$0] }
+        }
+    }
+}
