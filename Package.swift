@@ -103,7 +103,15 @@ let package = Package(
         .executableTarget(name: "gitfleet", dependencies: ["GitFleetCLI"]),
         // The demo service: a tiny HTTP server that reports its version, for the demo fleet and the tests.
         .executableTarget(name: "gitfleet-demo"),
-        .target(name: "GitFleetTesting", dependencies: ["FleetModel", "FleetGit", "FleetRegistry", "FleetRuntime"]),
+        .target(
+            name: "GitFleetTesting",
+            dependencies: [
+                "FleetModel", "FleetGit", "FleetRegistry", "FleetRuntime",
+                // A streaming HTTP client, for reading Server-Sent Events in tests.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "GitFleetTesting"]),
         .testTarget(name: "FleetGitTests", dependencies: ["FleetGit", "GitFleetTesting"]),
         .testTarget(name: "FleetPlannerTests", dependencies: ["FleetPlanner", "GitFleetTesting"]),

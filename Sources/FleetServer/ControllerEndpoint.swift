@@ -1,3 +1,5 @@
+import FleetController
+
 /// What the HTTP server needs from the controller, and all it may ask of it.
 ///
 /// The controller implements this; the server never reaches into the controller's internals, so either side can
@@ -29,8 +31,13 @@ public protocol ControllerEndpoint: Sendable {
     /// The serving set once its index differs from `index`, waiting up to `wait` for that (a long poll);
     /// at once when `index` is nil. `nil` when the controller publishes no serving set (404).
     func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument?
+
+    /// The controller's event log, for `GET /api/v1/events` (the ring as JSON, or a live Server-Sent Events
+    /// stream); `nil` when the controller keeps none (404).
+    var events: EventLog? { get }
 }
 
 extension ControllerEndpoint {
     public func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? { nil }
+    public var events: EventLog? { nil }
 }

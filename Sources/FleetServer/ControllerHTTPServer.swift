@@ -13,6 +13,7 @@ import ServiceLifecycle
 /// - `GET /readyz`: 200 or 503, with `Readiness` as JSON.
 /// - `GET /metrics`: `FleetMetrics` in the Prometheus text format 0.0.4.
 /// - `GET /api/v1/status`, `GET /api/v1/services/{name}`: `StatusDocument`, `ServiceDocument`.
+/// - `GET /api/v1/events`: the recent `FleetEvent`s as JSON, or a live Server-Sent Events stream.
 /// - `POST /webhooks/{github,gitlab,gitea,generic}`: verified pushes to the tracked branch trigger a reconcile.
 public struct ControllerHTTPServer: Service {
     public let configuration: ServerConfiguration
@@ -40,7 +41,8 @@ public struct ControllerHTTPServer: Service {
             secrets[provider] = try WebhookSecret.load(from: path, for: provider)
         }
         let routes = ControllerRoutes(
-            endpoint: endpoint, metrics: metrics, secrets: secrets, maxBodySize: configuration.maxBodySize
+            endpoint: endpoint, metrics: metrics, secrets: secrets, maxBodySize: configuration.maxBodySize,
+            eventKeepAlive: configuration.eventKeepAlive
         )
         let router = Router(context: BasicRequestContext.self)
         routes.install(on: router)

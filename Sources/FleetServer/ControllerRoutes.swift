@@ -11,6 +11,7 @@ struct ControllerRoutes: Sendable {
     let metrics: FleetMetrics
     let secrets: [WebhookProvider: WebhookSecret]
     let maxBodySize: Int
+    let eventKeepAlive: Duration
 
     func install(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in
@@ -35,6 +36,9 @@ struct ControllerRoutes: Sendable {
         }
         router.get("/api/v1/discovery") { request, _ in
             try await discovery(request)
+        }
+        router.get("/api/v1/events") { request, _ in
+            await EventsRoute(keepAlive: eventKeepAlive).answer(request, log: endpoint.events)
         }
         router.post("/webhooks/:provider") { request, context in
             let name = try context.parameters.require("provider")

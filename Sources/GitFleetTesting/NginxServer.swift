@@ -3,7 +3,8 @@ import Foundation
 
 /// A real nginx in front of one service, for zero-downtime tests: its own prefix, configuration, pid
 /// and logs in a temporary directory, listening on a free loopback port and proxying to the upstream
-/// `gitfleet_<service>` that a discovery output writes to ``upstreamFile``.
+/// `gitfleet_<service>` that a discovery output writes to ``upstreamFile`` (with several services, the first at
+/// `/` and each other one at `/<service>/`).
 ///
 /// It retries a request on the next upstream on connection errors, timeouts, 502 and 503, as operators
 /// configure it; the order of discovery and draining must still be right, since a retry cannot help
@@ -23,7 +24,12 @@ public final class NginxServer: Sendable {
     }
 
     /// Starts nginx once `upstreamFile` exists (write the first output before); waits until it listens.
-    public init(service: String, upstreams: String, timeout: TimeInterval = 30) async throws {
+    public convenience init(service: String, upstreams: String, timeout: TimeInterval = 30) async throws {
+        try await self.init(services: [service], upstreams: upstreams, timeout: timeout)
+    }
+
+    /// Starts nginx proxying to every one of `services`; `upstreams` is the first content of ``upstreamFile``.
+    public init(services: [String], upstreams: String, timeout: TimeInterval = 30) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw StartError(description: "\(Self.executable) is missing; install Debian's nginx (scripts/test does)")
         }
@@ -33,31 +39,8 @@ public final class NginxServer: Sendable {
         port = try EtcdServer.freePort()
         try upstreams.write(toFile: upstreamFile, atomically: true, encoding: .utf8)
         let root = directory.path
-        let configuration = """
-            \(getuid() == 0 ? "user root;" : "")
-            worker_processes 1;
-            events { worker_connections 1024; }
-            http {
-                access_log off;
-                client_body_temp_path \(root)/body;
-                proxy_temp_path \(root)/proxy;
-                fastcgi_temp_path \(root)/fastcgi;
-                uwsgi_temp_path \(root)/uwsgi;
-                scgi_temp_path \(root)/scgi;
-                include \(upstreamFile);
-                server {
-                    listen 127.0.0.1:\(port);
-                    location / {
-                        proxy_pass http://gitfleet_\(service.replacingOccurrences(of: "-", with: "_"));
-                        proxy_next_upstream error timeout http_502 http_503;
-                        proxy_next_upstream_tries 4;
-                        proxy_connect_timeout 1s;
-                        proxy_read_timeout 5s;
-                    }
-                }
-            }
-            """
-        try configuration.write(toFile: configurationFile, atomically: true, encoding: .utf8)
+        try Self.configuration(root: root, port: port, upstreamFile: upstreamFile, services: services).write(
+            toFile: configurationFile, atomically: true, encoding: .utf8)
         process = try SpawnedProcess(
             executable: Self.executable,
             arguments: [
@@ -86,12 +69,80 @@ public final class NginxServer: Sendable {
         stop()
     }
 
+    /// The main configuration: `include`s `upstreamFile` inside `http {}` and proxies to each service's upstream.
+    static func configuration(root: String, port: Int, upstreamFile: String, services: [String]) -> String {
+        var locations = ""
+        for (index, service) in services.enumerated() {
+            locations += """
+                        location \(index == 0 ? "/" : "/\(service)/") {
+                            proxy_pass http://gitfleet_\(service.replacingOccurrences(of: "-", with: "_"));
+                            proxy_next_upstream error timeout http_502 http_503;
+                            proxy_next_upstream_tries 4;
+                            proxy_connect_timeout 1s;
+                            proxy_read_timeout 5s;
+                        }
+
+                """
+        }
+        return """
+            \(getuid() == 0 ? "user root;" : "")
+            worker_processes 1;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                client_body_temp_path \(root)/body;
+                proxy_temp_path \(root)/proxy;
+                fastcgi_temp_path \(root)/fastcgi;
+                uwsgi_temp_path \(root)/uwsgi;
+                scgi_temp_path \(root)/scgi;
+                include \(upstreamFile);
+                server {
+                    listen 127.0.0.1:\(port);
+            \(locations)    }
+            }
+            """
+    }
+
+    /// The argv that makes nginx check its configuration (with the upstream file as it is now) without applying it.
+    public var testCommand: [String] {
+        [
+            Self.executable, "-t", "-p", directory.path, "-c", configurationFile, "-e",
+            directory.appending("error.log"),
+            "-g", "pid \(directory.path)/nginx.pid;",
+        ]
+    }
+
     /// The argv that makes this nginx re-read its configuration (gracefully: old workers finish their requests).
     public var reloadCommand: [String] {
         [
             Self.executable, "-p", directory.path, "-c", configurationFile, "-e", directory.appending("error.log"),
             "-g", "pid \(directory.path)/nginx.pid;", "-s", "reload",
         ]
+    }
+
+    /// A reload command that first checks the configuration with ``testCommand``, appends that check's exit
+    /// status to `statusFile` (one line per reload), and reloads only when nginx accepted the configuration:
+    /// how a test proves that every output the controller wrote was valid.
+    public func checkedReloadCommand(recordingTo statusFile: String) throws -> [String] {
+        func quoted(_ argv: [String]) -> String {
+            argv.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        }
+        let script = directory.appending("checked-reload.sh")
+        try """
+        #!/bin/sh
+        \(quoted(testCommand)) 2>>\(quoted([directory.appending("check.log")]))
+        status=$?
+        echo $status >>\(quoted([statusFile]))
+        [ $status -eq 0 ] || exit $status
+        exec \(quoted(reloadCommand))
+
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        return ["/bin/sh", script]
+    }
+
+    /// What `nginx -t` said in the checks of ``checkedReloadCommand(recordingTo:)``.
+    public var checkLog: String {
+        (try? String(contentsOfFile: directory.appending("check.log"), encoding: .utf8)) ?? ""
     }
 
     public var errorLog: String {

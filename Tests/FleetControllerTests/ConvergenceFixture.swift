@@ -88,11 +88,12 @@ final class ConvergenceFixture: Sendable {
     }
 
     func converger(
-        runtime: (any Runtime)? = nil, metrics: FleetMetrics? = nil, discovery: DiscoveryPublisher? = nil
+        runtime: (any Runtime)? = nil, metrics: FleetMetrics? = nil, discovery: DiscoveryPublisher? = nil,
+        events: EventLog? = nil
     ) -> Converger {
         Converger(
             registry: registry, runtime: runtime ?? self.runtime, options: .init(tick: .milliseconds(100)),
-            metrics: metrics, discovery: discovery)
+            metrics: metrics, discovery: discovery, events: events)
     }
 
     func records(_ service: String = "web") async throws -> [InstanceRecord] {

@@ -6,13 +6,15 @@ import Foundation
 /// be checked without a real fleet. The lead's integration tests run the server against the real controller.
 actor RecordingEndpoint: ControllerEndpoint {
     nonisolated let trackedBranch: String
+    nonisolated let events: EventLog?
     private(set) var triggers: [TriggerReason] = []
     var currentReadiness: Readiness = .ready
     var statusDocument: StatusDocument
     var services: [String: ServiceDocument]
 
-    init(trackedBranch: String = "main") {
+    init(trackedBranch: String = "main", events: EventLog? = nil) {
         self.trackedBranch = trackedBranch
+        self.events = events
         let created = Date(timeIntervalSince1970: 1_790_000_000)
         self.statusDocument = StatusDocument(
             fleet: "production", trackedBranch: trackedBranch, revision: "8c1f0e2a", fetchedRevision: "9d2a1b3c",

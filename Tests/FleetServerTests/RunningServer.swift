@@ -23,6 +23,7 @@ struct RunningServer {
         secrets: [WebhookProvider: String] = [:],
         endpoint: RecordingEndpoint = RecordingEndpoint(),
         maxBodySize: Int = ServerConfiguration.defaultMaxBodySize,
+        eventKeepAlive: Duration = .seconds(15),
         _ body: @Sendable (RunningServer) async throws -> T
     ) async throws -> T {
         let directory = try TemporaryDirectory(prefix: "gitfleet-server")
@@ -36,10 +37,14 @@ struct RunningServer {
         var logger = Logger(label: "gitfleet.http.test")
         logger.logLevel = .warning
         let server = try ControllerHTTPServer(
-            configuration: ServerConfiguration(port: 0, webhookSecretFiles: files, maxBodySize: maxBodySize),
+            configuration: ServerConfiguration(
+                port: 0, webhookSecretFiles: files, maxBodySize: maxBodySize, eventKeepAlive: eventKeepAlive),
             endpoint: endpoint, metrics: metrics, logger: logger
         )
-        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        // The event log after the server, as `gitfleet serve` runs them: its streams end first on shutdown.
+        var services: [any Service] = [server]
+        if let events = endpoint.events { services.append(events) }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let result: Result<T, any Error>

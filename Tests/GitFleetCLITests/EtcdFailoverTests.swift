@@ -1,3 +1,4 @@
+import FleetController
 import FleetModel
 import FleetRegistry
 import FleetRuntime
@@ -150,6 +151,13 @@ struct EtcdHandoverTests {
                 (try? await b.status()["role"] as? String) == "leader"
             }
             print("graceful handover: the standby led \(ContinuousClock.now - stoppedAt) after the leader stopped")
+            // The loop notices the new role at its next round (a sixth of the lease at most), then tells it.
+            try await fleet.waitUntil("controller-b tells it leads", timeout: .seconds(30)) { _ in
+                (try? await b.events().contains { $0.type == .leadershipGained }) == true
+            }
+            let events = try await b.events()
+            #expect(events.filter { $0.type == .leadershipGained }.count == 1, "\(events.map(\.type))")
+            #expect(events.first { $0.type == .leadershipGained }?.fields["controller"] == .text("controller-b"))
             try await fleet.expectOnly(revision: v1, replicas: 2)
         }
     }

@@ -1,4 +1,5 @@
 import Crypto
+import FleetController
 import FleetModel
 import Foundation
 import GitFleetTesting
@@ -96,6 +97,12 @@ struct ServeTrustAndWebhookTests {
             #expect(refused?.contains("allowed_signers") == true, "\(refused ?? "")")
             #expect(
                 try await fleet.records().allSatisfy { $0.revision == signed }, "an untrusted commit changed the fleet")
+            let events = try await serve.events()
+            for commit in [unsigned, foreign] {
+                #expect(events.contains { $0.type == .commitRejected && $0.commit == commit }, "\(events)")
+                #expect(!events.contains { $0.type == .commitAdmitted && $0.commit == commit })
+            }
+            #expect(events.contains { $0.type == .commitAdmitted && $0.commit == signed })
 
             // history tells the story, newest first.
             let history = try await BuiltProducts.gitfleet([

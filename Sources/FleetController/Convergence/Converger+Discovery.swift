@@ -10,7 +10,8 @@ extension Converger {
     @discardableResult
     func publishServingSet(_ world: ObservedWorld) async -> Bool {
         guard let discovery else { return true }
-        let set = ServingSet(records: Array(world.records.values), splits: trafficSplits)
+        let set = ServingSet(
+            records: Array(world.records.values), splits: trafficSplits, services: world.desiredServices)
         switch await discovery.publish(set) {
         case .confirmed:
             let now = Date()

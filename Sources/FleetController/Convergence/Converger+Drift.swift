@@ -26,6 +26,9 @@ extension Converger {
         where world.records[instance.instanceID] == nil {
             log("drift: \(instance.instanceID) (\(instance.service)) runs without a record; removing it")
             metrics?.recordDrift(service: instance.service, kind: "unknown_instance")
+            await driftFound(
+                service: instance.service, instance: instance.instanceID, kind: "unknown_instance",
+                "\(instance.instanceID) runs without a record; removing it")
             try await confirmWriteAccess()
             _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(10))
             try await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)
@@ -53,12 +56,18 @@ extension Converger {
                 guard let instance else {
                     log("drift: \(record.id) (\(record.service)) is recorded \(record.state.rawValue) but gone")
                     metrics?.recordDrift(service: record.service, kind: "stale_record")
+                    await driftFound(
+                        service: record.service, instance: record.id, kind: "stale_record",
+                        "\(record.id) is recorded \(record.state.rawValue) but gone from the runtime")
                     try await fail(record, reason: "the instance disappeared from the runtime", in: &world, now: now)
                     continue
                 }
                 if case .exited(let status) = instance.status {
                     metrics?.recordDrift(service: record.service, kind: "exited")
                     let exit = status.map { "\($0)" } ?? "exited"
+                    await driftFound(
+                        service: record.service, instance: record.id, kind: "exited",
+                        "\(record.id) exited unexpectedly (\(exit))")
                     let reason = "exited unexpectedly (\(exit))\(await logTail(record.id))"
                     try await fail(record, reason: reason, in: &world, now: now)
                 }
@@ -91,6 +100,7 @@ extension Converger {
                 try await runtime.destroy(instanceID: record.id, keepLogs: false)
                 CrashPoint.pass("quarantine pruned")
                 try await delete(record.id, in: &world)
+                await instanceDestroyed(record)
             }
         }
     }

@@ -6,9 +6,11 @@ import Foundation
 /// The journaled steps of an instance's life. Each writes the registry first, then touches the runtime.
 extension Converger {
     func put(_ record: InstanceRecord, in world: inout ObservedWorld) async throws {
+        let before = world.records[record.id]?.state
         try await registry.commit([.putInstance(record)])
         world.records[record.id] = record
         pacing.changed = true
+        await instanceChanged(from: before, to: record)
     }
 
     func delete(_ id: String, in world: inout ObservedWorld) async throws {
@@ -103,6 +105,7 @@ extension Converger {
             CrashPoint.pass("instance destroyed")
             try await delete(record.id, in: &world)
             counters[record.service, default: (0, 0)].destroyed += 1
+            await instanceDestroyed(record)
         }
         return due.count
     }

@@ -27,6 +27,13 @@ extension Converger {
                 return restored
             }
         } else if recorded == nil || state.targetSpecHash != desiredHash {
+            // Event: a rollout still in flight gives way to the new target.
+            if let recorded, [.progressing, .rollingBack].contains(recorded.phase) {
+                await rolloutEvent(
+                    .rolloutSuperseded, recorded,
+                    "rollout of \(recorded.targetSpecHash.short) superseded by \(desiredHash.short)",
+                    fields: ["by": .text(desiredHash.short)])
+            }
             state.targetSpecHash = desiredHash
             state.targetRevision = world.revision
             state.phase = .progressing
@@ -34,6 +41,13 @@ extension Converger {
             state.startedAt = now
             state.lastProgressAt = now
             state.message = nil
+            // Event: the rollout to the desired spec begins.
+            await rolloutEvent(
+                .rolloutStarted, state, "rollout of \(desiredHash.short) (\(desired.image)) started",
+                fields: [
+                    "strategy": .text(desired.rollout.strategy.rawValue), "image": .text(desired.image.description),
+                    "from": .text(state.lastGoodSpecHash?.short ?? ""),
+                ])
         }
 
         let targetHash = target.map(SpecHash.init)
@@ -134,7 +148,13 @@ extension Converger {
         if state.failedSpecHashes.contains(desiredHash) {
             let reason = state.message ?? "spec \(desiredHash.short) failed"
             if converged {
-                if state.phase != .rolledBack { state.phase = .rolledBack }
+                if state.phase != .rolledBack {
+                    state.phase = .rolledBack
+                    // Event: the last good spec serves at full capacity again.
+                    await rolloutEvent(
+                        .rolloutRolledBack, state,
+                        "rolled back to \(state.lastGoodSpecHash?.short ?? "the last good spec")", reason: reason)
+                }
                 return .rolledBack(reason: reason)
             }
             return .rollingBack(reason: reason)
@@ -146,6 +166,8 @@ extension Converger {
                 state.lastGoodSpec = target
                 state.lastGoodRevision = state.targetRevision ?? world.revision
                 state.message = nil
+                // Event: the rollout reached its target.
+                await rolloutEvent(.rolloutConverged, state, "rollout of \(targetHash.short) converged")
             }
             backoff[desired.name] = nil
             return .converged
@@ -171,6 +193,8 @@ extension Converger {
             log("\(desired.name): rollout of \(desiredHash.short) failed: \(held)")
             state.message = held
             state.phase = .failed
+            // Event: the rollout failed; nothing is rolled back.
+            await rolloutEvent(.rolloutFailed, state, "rollout failed", reason: held, fields: ["rollback": false])
             for record in live where record.specHash == desiredHash && record.state != .serving {
                 try await fail(record, reason: "rollout failed: \(reason)", in: &world, now: now)
             }
@@ -181,6 +205,10 @@ extension Converger {
             state.failedSpecHashes.insert(desiredHash)
             state.message = reason
             state.phase = state.lastGoodSpec == nil ? .failed : .rollingBack
+            // Event: the rollout failed; with a last good spec it is rolled back.
+            await rolloutEvent(
+                .rolloutFailed, state, "rollout failed", reason: reason,
+                fields: ["rollback": .flag(state.lastGoodSpec != nil)])
             // New instances that never served are evidence; serving ones are replaced create-before-destroy.
             for record in live where record.specHash == desiredHash && record.state != .serving {
                 try await fail(record, reason: "rollout failed: \(reason)", in: &world, now: now)

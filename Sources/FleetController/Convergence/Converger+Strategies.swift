@@ -34,6 +34,14 @@ extension Converger {
         for record in changed { world.records[record.id] = record }
         pacing.changed = true
         log("\(first.service): switched traffic to \(publish.count) new instance(s), \(unpublish.count) old kept ready")
+        for record in changed where record.state == .serving { await instanceChanged(from: .ready, to: record) }
+        // Event: blueGreen's one step.
+        await events?.emit(
+            .rolloutStep, service: first.service, commit: world.revision,
+            "\(first.service): switched traffic to \(publish.count) new instance(s), \(unpublish.count) old kept ready",
+            fields: [
+                "strategy": "blueGreen", "published": .number(publish.count), "unpublished": .number(unpublish.count),
+            ])
     }
 
     /// Moves a canary to its next step once the current one is reached and its pause has passed.
@@ -60,6 +68,13 @@ extension Converger {
         state.step += 1
         pacing.changed = true
         log("\(target.name): canary step \(state.step + 1) of \(steps.count): weight \(steps[state.step].weight)%")
+        // Event: the canary moved on to its next weight.
+        await rolloutEvent(
+            .rolloutStep, state, "canary step \(state.step + 1) of \(steps.count): weight \(steps[state.step].weight)%",
+            fields: [
+                "strategy": "canary", "step": .number(state.step + 1), "steps": .number(steps.count),
+                "weight": .number(steps[state.step].weight),
+            ])
         return false
     }
 

@@ -56,6 +56,8 @@ public actor Converger {
     /// Where the serving set is published. With one, no instance leaves the outputs before its
     /// replacement is in them and confirmed, and no drain delay starts before the removal is confirmed.
     let discovery: DiscoveryPublisher?
+    /// Where instance, drift and rollout events go (see Converger+Events); nil: none are told.
+    let events: EventLog?
 
     var health: [String: HealthStreak] = [:]
     var counters: [String: (created: Int, destroyed: Int)] = [:]
@@ -82,6 +84,7 @@ public actor Converger {
         options: Options = Options(),
         metrics: FleetMetrics? = nil,
         discovery: DiscoveryPublisher? = nil,
+        events: EventLog? = nil,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.registry = registry
@@ -89,6 +92,7 @@ public actor Converger {
         self.options = options
         self.metrics = metrics
         self.discovery = discovery
+        self.events = events
         self.log = log
     }
 
@@ -130,6 +134,7 @@ public actor Converger {
         let now = Date()
         var world = try await observe()
         world.revision = fleet.revision
+        world.desiredServices = Set(fleet.services.map(\.name))
         try await healDrift(&world, now: now)
         trafficSplits = canarySplits(fleet, world: world)
         await publishServingSet(world)
@@ -175,6 +180,8 @@ struct ObservedWorld {
     var inventory: [String: RuntimeInstance]
     /// The commit the desired fleet was read from; new instances and rollouts record it.
     var revision: String? = nil
+    /// The services of the desired fleet: discovery keeps a block for each, even with no instance yet.
+    var desiredServices: Set<String> = []
 
     func records(of service: String) -> [InstanceRecord] {
         records.values.filter { $0.service == service }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }

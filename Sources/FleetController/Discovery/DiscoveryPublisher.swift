@@ -10,6 +10,12 @@ import Foundation
 /// is configured. A failed one is recorded (``status``, metrics) and retried with exponential back-off;
 /// until it succeeds ``publish(_:)`` answers `.waiting` and the converger holds every step that would
 /// take an instance out of the outputs.
+///
+/// Every output is a valid configuration at all times: each service of the desired state has a block (a
+/// placeholder marked down while it has no serving instance), and so does every service an output ever
+/// showed — remembered for the life of the process and, for the nginx and HAProxy outputs, from the blocks
+/// of the file found at the first publication — because a proxy configuration may still point at it; a
+/// block that vanished would make every later reload fail.
 public actor DiscoveryPublisher {
     public struct Configuration: Sendable, Hashable {
         public var outputs: [DiscoveryOutput]
@@ -61,18 +67,26 @@ public actor DiscoveryPublisher {
     public nonisolated let configuration: Configuration
     let metrics: FleetMetrics?
     let log: @Sendable (String) -> Void
+    /// Where publications and failures are told; nil: nowhere.
+    let events: EventLog?
 
     private var confirmed: ServingSet?
     private var attempted: ServingSet?
     private var retryAt = ContinuousClock.now
+    /// Every service the outputs have shown, so a removed one keeps its placeholder block.
+    private var shown: Set<String> = []
+    /// Whether the blocks of the output files found at start were added to ``shown``.
+    private var readPreviousOutputs = false
     public private(set) var status = Status(problem: nil, failures: 0, lastConfirmedAt: nil, confirmedReloads: 0)
     public private(set) var view = View(set: ServingSet(), etag: DiscoveryPublisher.etag(of: ServingSet()))
 
     public init(
-        configuration: Configuration, metrics: FleetMetrics? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+        configuration: Configuration, metrics: FleetMetrics? = nil, events: EventLog? = nil,
+        log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.metrics = metrics
+        self.events = events
         self.log = log
         for family in MetricFamily.discovery { metrics?.register(family) }
     }
@@ -98,15 +112,29 @@ public actor DiscoveryPublisher {
             let result = (error as? DiscoveryError).map { [.templateUnreadable, .writeFailed].contains($0.code) }
             metrics?.recordDiscoveryPublication(result: result == true ? "render_failed" : "failed", servingSet: set)
             log("discovery: publication failed (\(status.failures) in a row), retrying: \(error)")
+            if status.failures == 1 {
+                await events?.emit(
+                    .discoveryFailing, "discovery outputs cannot be published; rollouts wait: \(error)",
+                    fields: ["reason": .text("\(error)")])
+            }
             return .waiting(reason: "\(error)", retryAt: retryAt)
         }
-        if status.problem != nil { log("discovery: publication works again") }
+        let recovered = status.problem != nil
+        if recovered { log("discovery: publication works again") }
         confirmed = set
         status.problem = nil
         status.failures = 0
         status.lastConfirmedAt = Date()
         status.confirmedReloads += 1
         metrics?.recordDiscoveryPublication(result: "ok", servingSet: set)
+        let endpoints = set.services.values.map(\.count).reduce(0, +)
+        await events?.emit(
+            .discoveryPublished,
+            "discovery published \(endpoints) endpoint(s) of \(set.services.count) service(s)"
+                + (recovered ? "; publication works again" : ""),
+            fields: [
+                "services": .number(set.services.count), "endpoints": .number(endpoints), "recovered": .flag(recovered),
+            ])
         return .confirmed
     }
 
@@ -130,6 +158,16 @@ public actor DiscoveryPublisher {
     }
 
     private func write(_ set: ServingSet) throws {
+        if !readPreviousOutputs {
+            readPreviousOutputs = true
+            for output in configuration.outputs {
+                guard let data = FileManager.default.contents(atPath: output.path) else { continue }
+                shown.formUnion(DiscoveryTemplate.blocks(in: String(decoding: data, as: UTF8.self), kind: output.kind))
+            }
+        }
+        shown.formUnion(set.services.keys)
+        var set = set
+        for name in shown where set.services[name] == nil { set.services[name] = [] }
         for output in configuration.outputs {
             let template: DiscoveryTemplate
             switch output.kind {

@@ -2,8 +2,9 @@
 ///
 /// The built-in templates write one block per service: an nginx `upstream gitfleet_<service>` (include
 /// the file inside `http {}`) and an HAProxy `backend gitfleet_<service>`. A service with no serving
-/// instance gets a placeholder server marked down, so the file stays valid and requests fail fast rather
-/// than the reload failing. A user template is text with `{{#services}}…{{/services}}` and
+/// instance (not started yet, or removed from the desired state; see ``DiscoveryPublisher``) gets a
+/// placeholder server marked down, so the file stays valid and requests fail fast rather than the reload
+/// failing. A user template is text with `{{#services}}…{{/services}}` and
 /// `{{#endpoints}}…{{/endpoints}}` sections and the fields `{{service}}`, `{{instance}}`, `{{address}}`,
 /// `{{port}}`, `{{weight}}`, `{{specHash}}` and `{{image}}`.
 public enum DiscoveryTemplate: Hashable, Sendable {
@@ -58,5 +59,24 @@ public enum DiscoveryTemplate: Hashable, Sendable {
     /// Service names are DNS labels; a dash is not allowed in every configuration language's names.
     static func identifier(_ name: String) -> String {
         name.replacingOccurrences(of: "-", with: "_")
+    }
+
+    /// The services whose blocks a file rendered by the built-in template of `kind` holds (none for a user
+    /// template, whose shape is the user's): how a restarted controller keeps the blocks a proxy may still use.
+    /// Names are DNS labels, so an identifier maps back to exactly one name.
+    static func blocks(in text: String, kind: DiscoveryOutput.Kind) -> Set<String> {
+        let prefix: String
+        switch kind {
+        case .nginx: prefix = "upstream gitfleet_"
+        case .haproxy: prefix = "backend gitfleet_"
+        case .template: return []
+        }
+        var names: Set<String> = []
+        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
+            let identifier = line.dropFirst(prefix.count).prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            guard !identifier.isEmpty else { continue }
+            names.insert(identifier.replacingOccurrences(of: "_", with: "-"))
+        }
+        return names
     }
 }

@@ -30,7 +30,8 @@ public struct ServingSet: Hashable, Sendable, Codable {
         }
     }
 
-    /// Every service with a live instance, by name; a service whose instances are all starting has none.
+    /// Every desired service and every service with a live instance, by name; a service whose instances are
+    /// all starting (or that has none yet) has no endpoint.
     public var services: [String: [Endpoint]]
 
     public init(services: [String: [Endpoint]] = [:]) {
@@ -50,8 +51,9 @@ public struct ServingSet: Hashable, Sendable, Codable {
 
     /// The serving set of `records`. A service with a split gets per-instance weights that give the
     /// target's instances `percent` of its traffic together, whatever the instance counts; without
-    /// one (or once only one side serves) every instance weighs 1.
-    public init(records: [InstanceRecord], splits: [String: TrafficSplit] = [:]) {
+    /// one (or once only one side serves) every instance weighs 1. Each of `services` (the desired ones) is
+    /// in the set even with no record, so an output has its block before the first instance serves.
+    public init(records: [InstanceRecord], splits: [String: TrafficSplit] = [:], services declared: Set<String> = []) {
         var weights: [String: [SpecHash: Int]] = [:]
         for (service, split) in splits where split.percent > 0 && split.percent < 100 {
             let published = records.filter { $0.service == service && $0.isPublished }
@@ -67,7 +69,7 @@ public struct ServingSet: Hashable, Sendable, Codable {
             }
             weights[service] = byHash
         }
-        var services: [String: [Endpoint]] = [:]
+        var services: [String: [Endpoint]] = Dictionary(uniqueKeysWithValues: declared.map { ($0, []) })
         for record in records where record.state.isLive && services[record.service] == nil {
             services[record.service] = []
         }

@@ -33,11 +33,15 @@ public final class Controller: Sendable {
     public let discovery: DiscoveryPublisher
     public let metrics: FleetMetrics
     public let leadership: LeaderElection?
+    /// The event stream every part tells into. A `Service` of its own: run it after the HTTP server (see
+    /// ``EventLog``), so its live streams end before the server waits for its requests.
+    public let events: EventLog
 
     init(
         configuration: ControllerConfiguration, repository: TrackedRepository, watcher: RepositoryWatcher,
         admission: CommitAdmission, reconciler: Reconciler, annotations: AnnotationWriter,
-        observer: InstanceObserver, discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?
+        observer: InstanceObserver, discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?,
+        events: EventLog
     ) {
         self.configuration = configuration
         self.repository = repository
@@ -49,6 +53,7 @@ public final class Controller: Sendable {
         self.discovery = discovery
         self.metrics = metrics
         self.leadership = leadership
+        self.events = events
     }
 
     /// The parts to run, in start order.

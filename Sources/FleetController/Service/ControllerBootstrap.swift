@@ -102,8 +102,9 @@ public enum ControllerBootstrap {
     /// The controller's parts over `resources`, wired as ``Controller`` describes.
     public static func controller(
         _ configuration: ControllerConfiguration, resources: ControllerResources, logger: Logger,
-        metrics: FleetMetrics = FleetMetrics(), tick: Duration = .milliseconds(200)
+        metrics: FleetMetrics = FleetMetrics(), tick: Duration = .milliseconds(200), events: EventLog? = nil
     ) -> Controller {
+        let events = events ?? EventLog(logger: logger, metrics: metrics)
         let location = TrackedRepository.Location(
             repository: configuration.repository, branch: configuration.branch,
             credentials: configuration.credentials,
@@ -111,11 +112,11 @@ public enum ControllerBootstrap {
             layout: configuration.layout)
         let repository = TrackedRepository(location: location, networkTimeout: configuration.gitTimeout)
         let discovery = DiscoveryPublisher(
-            configuration: configuration.discovery, metrics: metrics,
+            configuration: configuration.discovery, metrics: metrics, events: events,
             log: { [logger] line in logger.notice("\(line)") })
         let converger = Converger(
             registry: resources.registry, runtime: resources.runtime, options: .init(tick: tick), metrics: metrics,
-            discovery: discovery, log: { [logger] line in logger.notice("\(line)") })
+            discovery: discovery, events: events, log: { [logger] line in logger.notice("\(line)") })
         let observer = InstanceObserver(runtime: resources.runtime, converger: converger, logger: logger)
         let watcher = RepositoryWatcher(
             repository: repository, pollInterval: configuration.pollInterval, leadership: resources.leadership,
@@ -140,10 +141,10 @@ public enum ControllerBootstrap {
                 controllerID: configuration.controllerID),
             registry: resources.registry, converger: converger, discovery: discovery,
             leadership: resources.leadership, admission: admission, annotations: annotations, observer: observer,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger, events: events)
         return Controller(
             configuration: configuration, repository: repository, watcher: watcher, admission: admission,
             reconciler: reconciler, annotations: annotations, observer: observer, discovery: discovery,
-            metrics: metrics, leadership: resources.leadership)
+            metrics: metrics, leadership: resources.leadership, events: events)
     }
 }

@@ -42,6 +42,8 @@ public actor Reconciler: Service {
     let observer: InstanceObserver
     let metrics: FleetMetrics
     let logger: Logger
+    /// Where admitted and rejected commits and changes of leadership are told (they also make the log line).
+    let events: EventLog
 
     private nonisolated let offered = NIOLockedValueBox<Admission?>(nil)
     private nonisolated let resyncRequested = NIOLockedValueBox(false)
@@ -60,7 +62,7 @@ public actor Reconciler: Service {
     public init(
         options: Options, registry: any Registry, converger: Converger, discovery: DiscoveryPublisher,
         leadership: LeaderElection?, admission: CommitAdmission, annotations: AnnotationWriter,
-        observer: InstanceObserver, metrics: FleetMetrics, logger: Logger
+        observer: InstanceObserver, metrics: FleetMetrics, logger: Logger, events: EventLog
     ) {
         self.observer = observer
         self.options = options
@@ -72,6 +74,7 @@ public actor Reconciler: Service {
         self.annotations = annotations
         self.metrics = metrics
         self.logger = logger
+        self.events = events
         tracker = DeploymentTracker(controllerID: options.controllerID)
         lastDeployed = ControllerState.load(from: options.stateDirectory).lastDeployed
     }
@@ -162,16 +165,21 @@ public actor Reconciler: Service {
         if isLeader != leading {
             leading = isLeader
             metrics.setLeader(isLeader)
+            let controller: [String: FleetEvent.Value] = ["controller": .text(options.controllerID)]
             if isLeader {
-                logger.notice("leading: this controller now acts on the fleet")
+                await events.emit(
+                    .leadershipGained, "\(options.controllerID) leads: it now acts on the fleet", fields: controller)
             } else {
-                logger.warning("standing by: another controller may lead; this one no longer acts")
                 desired = nil
                 tracker.abandon()
                 // A standby leaves watching the fleet to the leader.
                 await converger.stopWatching()
                 lastReport = []
                 offered.withLockedValue { $0 = nil }
+                // Told after the state is reset: the actor may be entered again while it awaits.
+                await events.emit(
+                    .leadershipLost, "\(options.controllerID) stands by: another controller may lead",
+                    fields: controller)
             }
         }
         return isLeader
@@ -217,19 +225,29 @@ public actor Reconciler: Service {
         switch admission {
         case .rejected(let rejected):
             let errors = rejected.errors.isEmpty ? "" : "\n" + rejected.errors.joined(separator: "\n")
-            logger.error(
-                "rejected \(rejected.commit.short): \(rejected.reason)\(errors)",
-                metadata: ["commit": "\(rejected.commit.short)"])
+            // The event's log line carries the reason; the manifest errors, one a line, only the log.
+            if !errors.isEmpty {
+                logger.error(
+                    "the problems in \(rejected.commit.short):\(errors)",
+                    metadata: ["commit": "\(rejected.commit.short)"])
+            }
             lastRejected = rejected
             annotations.enqueue(tracker.rejected(rejected, fleetName: desired?.name))
+            await events.emit(
+                .commitRejected, commit: rejected.commit.hex, "rejected \(rejected.commit.short): \(rejected.reason)",
+                fields: ["reason": .text(rejected.reason), "errors": .number(rejected.errors.count)])
             return false
         case .admitted(let admitted):
             lastRejected = nil
             desired = admitted.fleet
             for note in tracker.begin(admitted, liveImages: await liveImages()) { annotations.enqueue(note) }
-            logger.notice(
+            await events.emit(
+                .commitAdmitted, commit: admitted.commit.hex,
                 "deploying \(admitted.commit.short) (\(admitted.fleet.services.count) services)",
-                metadata: ["commit": "\(admitted.commit.short)"])
+                fields: [
+                    "fleet": .text(admitted.fleet.name), "services": .number(admitted.fleet.services.count),
+                    "signed": .flag(admitted.verdict?.trusted == true),
+                ])
             return true
         }
     }

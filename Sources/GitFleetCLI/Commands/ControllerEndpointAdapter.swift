@@ -61,6 +61,8 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         DiscoveryDocument(await controller.discovery.view(changedFrom: index, wait: wait))
     }
 
+    var events: EventLog? { controller.events }
+
     func trigger(_ reason: TriggerReason) async {
         switch reason {
         case .webhook(let push):

@@ -263,7 +263,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure()
         }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: (controller.services + [server]).map { .init(service: $0) },
+            // The event log after the server: the group stops services in reverse order, so the live event
+            // streams end before the HTTP server waits for its requests to finish.
+            services: (controller.services + [server, controller.events]).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // The grace period: a pass in flight ends at its safe point and the last notes are written within it;
         // past it every part still running is cancelled.
