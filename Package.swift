@@ -90,6 +90,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Records the commit a build comes from (for `gitfleet --version`), reading .git without the git command.
+        .executableTarget(name: "gitfleet-build-info"),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool(), dependencies: ["gitfleet-build-info"]),
         .target(
             name: "GitFleetCLI",
             dependencies: [
@@ -98,7 +101,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
         .executableTarget(name: "gitfleet", dependencies: ["GitFleetCLI"]),
         // The demo service: a tiny HTTP server that reports its version, for the demo fleet and the tests.

@@ -6,6 +6,7 @@ public struct GitFleetCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gitfleet",
         abstract: "A GitOps controller that converges a fleet by replacing instances.",
+        version: GitFleetCommand.version,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, HistoryCommand.self,
             RetryCommand.self, ServeCommand.self, AdoptCommand.self, DemoImagesCommand.self,
@@ -13,6 +14,10 @@ public struct GitFleetCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// This release's version (the Helm chart's and the image's) and the commit it was built from, as
+    /// `--version` prints them.
+    public static let version = "0.1.0 (commit \(BuildInfo.commit))"
 
     /// Parses `arguments`, runs the command and exits the process with its status.
     ///
