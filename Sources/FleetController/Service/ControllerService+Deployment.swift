@@ -12,6 +12,9 @@ struct Deployment: Sendable {
     /// The converger's created/destroyed counters when the deployment began, to report deltas.
     var baseCounters: [String: (created: Int, destroyed: Int)]
     var settledAt: [String: Date] = [:]
+    /// The converger's counters as of the last pass that reported each service; a removed service stops being
+    /// reported once its last instance is gone, and its note still needs them.
+    var lastCounters: [String: (created: Int, destroyed: Int)] = [:]
     var verdict: SignatureVerdict?
     var rewrite: StatusAnnotation.Rewrite?
     var lastAnnotated: (summary: String, at: Date)?
@@ -41,6 +44,7 @@ extension ControllerService {
         for service in report where service.phase.isSettled && current.settledAt[service.service] == nil {
             current.settledAt[service.service] = now
         }
+        for service in report { current.lastCounters[service.service] = (service.created, service.destroyed) }
         deployment = current
         if report.allSatisfy(\.phase.isSettled) {
             let result: DeploymentResult =
@@ -53,9 +57,7 @@ extension ControllerService {
             await annotate(current, result: result, reason: reasons.isEmpty ? nil : reasons.joined(separator: "\n"))
             logger.notice("\(current.commit.short): \(result.rawValue)")
             for service in report where service.phase.failureReason != nil || current.from[service.service] != nil {
-                metrics.recordRollout(
-                    service: service.service,
-                    result: Self.result(of: service.phase).rawValue.replacingOccurrences(of: "-", with: "_"))
+                metrics.recordRollout(service: service.service, result: service.phase.name.deploymentResult)
             }
             if result == .converged {
                 metrics.setDeployedRevision(current.commit.hex)
@@ -79,7 +81,7 @@ extension ControllerService {
             let report = lastReport.first { $0.service == service.name && $0.targetSpecHash == SpecHash(service) }
             let base = deployment.baseCounters[service.name] ?? (0, 0)
             services[service.name] = ServiceStatus(
-                result: report.map { Self.result(of: $0.phase) } ?? .inProgress,
+                result: report?.phase.name.deploymentResult ?? .inProgress,
                 from: deployment.from[service.name], to: service.image.description,
                 created: (report?.created ?? base.created) - base.created,
                 destroyed: (report?.destroyed ?? base.destroyed) - base.destroyed,
@@ -87,6 +89,22 @@ extension ControllerService {
                     .seconds(Int64($0.timeIntervalSince(deployment.startedAt).rounded()))
                 },
                 reason: report?.phase.failureReason)
+        }
+        // Services the commit removed from Git: listed too, so `history SERVICE` shows the removal.
+        let kept = Set(deployment.fleet.services.map(\.name))
+        for (name, image) in deployment.from where !kept.contains(name) {
+            let report = lastReport.first { $0.service == name && $0.targetSpecHash == nil }
+            let base = deployment.baseCounters[name] ?? (0, 0)
+            let last = deployment.lastCounters[name] ?? base
+            // Once gone, it is no longer reported; that it settled (as `removed`) is remembered.
+            let gone: DeploymentResult = deployment.settledAt[name] == nil ? .inProgress : .removed
+            services[name] = ServiceStatus(
+                result: report?.phase.name.deploymentResult ?? gone, from: image,
+                created: (report?.created ?? last.created) - base.created,
+                destroyed: (report?.destroyed ?? last.destroyed) - base.destroyed,
+                took: deployment.settledAt[name].map {
+                    .seconds(Int64($0.timeIntervalSince(deployment.startedAt).rounded()))
+                })
         }
         let annotation = StatusAnnotation(
             result: result, fleet: deployment.fleet.name, controller: configuration.controllerID, at: Date(),
@@ -98,21 +116,13 @@ extension ControllerService {
     func reject(_ commit: CommitID, reason: String, errors: [String] = [], rewrite: StatusAnnotation.Rewrite? = nil)
         async
     {
+        lastRejected = commit
         logger.error(
             "rejected \(commit.short): \(reason)\(errors.isEmpty ? "" : "\n" + errors.joined(separator: "\n"))")
         let annotation = StatusAnnotation(
             result: .rejected, fleet: desired?.name ?? "", controller: configuration.controllerID, at: Date(),
             revision: commit.hex, reason: reason, errors: errors, rewrite: rewrite)
         await writeNote(on: commit, annotation.yaml())
-    }
-
-    static func result(of phase: ServiceConvergence.Phase) -> DeploymentResult {
-        switch phase {
-        case .converged: return .converged
-        case .rolledBack: return .rolledBack
-        case .failed: return .failed
-        case .progressing, .waiting, .rollingBack, .removing: return .inProgress
-        }
     }
 
     /// Writes the note locally and pushes the notes ref (and only it); a failure is logged, never fatal.

@@ -97,6 +97,8 @@ extension ControllerService {
                 return false
             }
             let checked = await CommitVerifier(policy: signaturePolicy).verify(commit, signature: signature)
+            // The note gets the reason only; the tool's own words and local paths stay in this log.
+            if let detail = checked.detail { logger.info("\(commit.short): signature check: \(detail)") }
             guard checked.trusted else {
                 await reject(commit, reason: checked.reason, rewrite: rewrite)
                 return false
@@ -126,6 +128,7 @@ extension ControllerService {
             await annotate(previous, result: .superseded, reason: "superseded by \(commit.hex) before it settled")
         }
         desired = pinned
+        lastRejected = nil
         deployment = await Deployment(
             commit: commit, startedAt: Date(), fleet: pinned, from: liveImages(), counters: lastReport,
             verdict: verdict, rewrite: rewrite)

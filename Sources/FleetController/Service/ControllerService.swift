@@ -44,6 +44,8 @@ public actor ControllerService: Service {
     var deployment: Deployment?
     var lastReport: [ServiceConvergence] = []
     var lastDeployed: CommitID?
+    /// The newest commit rejected since the last one admitted (vocabulary: the fleet phase says `rejected`).
+    var lastRejected: CommitID?
     var lastPassAt: Date?
     let tick: Duration
 
@@ -112,7 +114,9 @@ public actor ControllerService: Service {
         }
         return ControllerSnapshot(
             fleet: desired?.name, revision: lastDeployed?.hex, fetchedRevision: lastSeenHead?.hex,
-            deploying: deployment?.commit.hex, lastPassAt: lastPassAt, services: lastReport, role: role, leader: leader)
+            deploying: deployment?.commit.hex, rejected: lastRejected?.hex, lastPassAt: lastPassAt,
+            services: lastReport,
+            role: role, leader: leader)
     }
 
     /// Asks for a fetch at once (a webhook saw a push); coalesces with any fetch already asked for.
@@ -130,9 +134,7 @@ public actor ControllerService: Service {
                     // Campaigns and renewals run beside the loop, so a long pass never lets the lease lapse.
                     group.addTask { await leadership.run() }
                 }
-                if let registry = self.registry as? EtcdRegistry {
-                    group.addTask { await self.followRolloutChanges(registry) }
-                }
+                group.addTask { await self.followRolloutChanges() }
                 await self.loop()
                 // Resigns on the way out (run() ends when cancelled), so a standby takes over at once.
                 group.cancelAll()
@@ -143,17 +145,18 @@ public actor ControllerService: Service {
         }
     }
 
-    /// Wakes the loop for a pass whenever a rollout state changes in etcd, so a `gitfleet retry` made from
-    /// anywhere is acted on at once rather than at the next resync. Reconnects while the service runs.
-    nonisolated func followRolloutChanges(_ registry: EtcdRegistry) async {
+    /// Wakes the loop for a pass whenever a rollout state changes in the registry (any registry: its change
+    /// feed), so a `gitfleet retry` made from anywhere is acted on at once rather than at the next resync.
+    /// Subscribes again while the service runs.
+    nonisolated func followRolloutChanges() async {
         while !Task.isCancelled {
             do {
-                for try await _ in registry.watch(registry.rolloutsPrefix, prefix: true) {
+                for try await _ in registry.rolloutStateChanges() {
                     requests.resync = true
                     wake.signal()
                 }
             } catch {
-                // etcd unreachable: the loop reports it; try again shortly.
+                // Registry unreachable: the loop reports it; try again shortly.
             }
             try? await Task.sleep(for: .seconds(1))
         }
@@ -238,7 +241,9 @@ public actor ControllerService: Service {
             return
         }
         let settled = lastReport.allSatisfy(\.phase.isSettled)
-        metrics.recordReconcile(result: settled ? "converged" : "progressing", duration: ContinuousClock.now - started)
+        metrics.recordReconcile(
+            result: (settled ? ServicePhase.converged : .inProgress).rawValue, duration: ContinuousClock.now - started)
+        for service in lastReport { metrics.setServicePhase(service: service.service, phase: service.phase.name) }
         if let records = try? await registry.instances(service: nil).map(\.record) {
             let byService = Dictionary(grouping: records, by: \.service)
             for service in Set(byService.keys).union(desired.services.map(\.name)) {
@@ -314,10 +319,19 @@ public struct ControllerSnapshot: Sendable {
     public var fetchedRevision: String?
     /// The commit being rolled out, if any.
     public var deploying: String?
+    /// The newest commit of the tracked branch when it was rejected and nothing was admitted after it.
+    public var rejected: String?
     public var lastPassAt: Date?
     public var services: [ServiceConvergence]
     /// `leader` when this controller acts on the fleet, `standby` while another one does.
     public var role: String
     /// The identity of the controller that leads, when known.
     public var leader: String?
+
+    /// The fleet's phase, the `result` of `/api/v1/status`.
+    public var phase: FleetPhase {
+        FleetPhase.of(
+            services: services.map(\.phase.name), deploying: deploying != nil, rejected: rejected != nil,
+            standby: role == "standby")
+    }
 }
