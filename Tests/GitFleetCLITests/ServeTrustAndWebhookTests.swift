@@ -124,12 +124,13 @@ struct ServeTrustAndWebhookTests {
             // The whole annotation, signature included (docs/auditing.md).
             let entries = try #require(
                 try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
-            let deployed = try #require(entries.first { $0["commit"] as? String == signed }, "\(json)")
-            let signature = deployed["signature"] as? [String: Any]
-            #expect(signature?["method"] as? String == "ssh", "\(deployed)")
-            #expect(signature?["signer"] as? String == "tester@gitfleet.invalid", "\(deployed)")
-            #expect(deployed["controller"] as? String != nil && deployed["at"] as? String != nil, "\(deployed)")
-            #expect(deployed["fleet"] != nil, "\(deployed)")
+            let historyEntry = try #require(entries.first { $0["commit"] as? String == signed }, "\(json)")
+            let signature = historyEntry["signature"] as? [String: Any]
+            #expect(signature?["method"] as? String == "ssh", "\(historyEntry)")
+            #expect(signature?["signer"] as? String == "tester@gitfleet.invalid", "\(historyEntry)")
+            #expect(
+                historyEntry["controller"] as? String != nil && historyEntry["at"] as? String != nil, "\(historyEntry)")
+            #expect(historyEntry["fleet"] != nil, "\(historyEntry)")
             // Rejection reasons are for every reader of the remote: no local path, no raw ssh-keygen output.
             for note in [rejected, refused].compactMap({ $0 }) {
                 #expect(!note.contains(keys), "a local path reached the note: \(note)")
