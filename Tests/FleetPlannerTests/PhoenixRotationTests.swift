@@ -28,9 +28,15 @@ struct PhoenixRotationTests {
         #expect(snapshot.old.map(\.id) == ["b"] && Set(snapshot.current.map(\.id)) == ["a", "c"])
         #expect(RollingUpdate.decide(snapshot).create == 1, "a replacement starts within maxSurge")
         #expect(records.allSatisfy { $0.specHash == Self.hash })
+
+        // It stays due while its replacement starts, so the strategy does not scale the surge back down.
+        let replacing = records + [Self.record("d", age: 1, state: .starting)]
+        #expect(
+            PhoenixRotation.expired(replacing, target: Self.hash, replicas: 3, maxAge: .seconds(3600), now: Self.now)
+                == ["b"])
     }
 
-    @Test("nothing is due while the service is not settled, or nothing is past maxAge, or no maxAge is set")
+    @Test("nothing is due below capacity, during another rollout, before maxAge, or without maxAge")
     func notDue() {
         let old = [Self.record("a", age: 9000), Self.record("b", age: 9000)]
         let cases: [([InstanceRecord], Duration?)] = [
@@ -41,7 +47,6 @@ struct PhoenixRotationTests {
                 [Self.record("a", age: 9000), Self.record("b", age: 9000, hash: SpecHash(rawValue: "0ld"))],
                 .seconds(3600)
             ),
-            (old + [Self.record("c", age: 5)], .seconds(3600)),
         ]
         for (records, maxAge) in cases {
             #expect(
