@@ -38,6 +38,16 @@ import FleetModel
 /// Compare-and-swap on versions is how writers avoid lost updates: of two commits expecting the same
 /// version of a record, exactly one succeeds.
 ///
+/// **Change feed.** ``rolloutStateChanges()`` reports the rollout states that changed after it was called, by
+/// this process or any other sharing the store, so that an operator's write (`gitfleet retry`) is acted on at
+/// once and not at the next resync. Each element is one batch, in revision order, naming each service whose state
+/// was put or deleted with its state as stored after the change. A batch may fold several commits together and
+/// report only the latest state of a record (a consumer re-reads what it acts on anyway), but no change is
+/// missed while the stream runs, and a change shows within about a second (etcd: its watch; SQLite: the
+/// registry revision polled every ``RegistryFeed/pollInterval``). The stream ends or throws when the store goes
+/// away (etcd restarted, the registry closed); a consumer that must not miss a change re-reads and subscribes
+/// again. Cancelling the consuming task ends the stream and releases what it held.
+///
 /// **Lifetime.** ``close()`` releases the store; calls after it throw `.unavailable`.
 public protocol Registry: Sendable {
     /// Instances of `service`, or of every service when `nil`, ordered by `createdAt`, then `id`.
@@ -60,6 +70,9 @@ public protocol Registry: Sendable {
     /// fenced registry it still checks the fence, so it confirms that this process may act.
     @discardableResult
     func commit(_ changes: [RegistryChange]) async throws -> Int64
+
+    /// The rollout states changed from now on, by any process sharing the store (see "Change feed" above).
+    func rolloutStateChanges() -> AsyncThrowingStream<[RolloutStateChange], any Error>
 
     /// Succeeds when the registry can serve reads now; cheap enough for a readiness probe.
     func ping() async throws

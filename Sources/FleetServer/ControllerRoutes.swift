@@ -94,7 +94,8 @@ struct ControllerRoutes: Sendable {
             metrics.recordWebhook(provider: provider.rawValue, outcome: "too_large")
             return tooLarge
         } catch {
-            return Response.error(.badRequest, code: "body_unreadable", "the body could not be read: \(error)")
+            logger.info("webhook body could not be read: \(error)")
+            return Response.error(.badRequest, code: "body_unreadable", "The body could not be read to its end.")
         }
 
         let delivery = WebhookDelivery(provider: provider, headers: request.headers, body: Array(buffer: body))

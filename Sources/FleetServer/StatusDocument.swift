@@ -14,8 +14,7 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     /// The newest commit fetched from the tracked branch, which may be ahead of `revision` while a rollout runs
     /// or after a rejected commit.
     public var fetchedRevision: String?
-    /// The outcome of the last reconcile pass: `converged`, `in-progress`, `failed`, `rolled-back` or `rejected`
-    /// (the values of the status annotation).
+    /// The fleet's phase: a `FleetPhase` raw value (docs/http-api.md, "Phases").
     public var result: String
     /// When the last reconcile pass ended.
     public var lastReconcileAt: Date?
@@ -67,7 +66,7 @@ public struct DiscoverySummary: Codable, Hashable, Sendable {
 /// One service in `StatusDocument.services`.
 public struct ServiceSummary: Codable, Hashable, Sendable {
     public var name: String
-    /// Where its convergence stands: `converged`, `in-progress`, `failed`, `rolled-back` or `waiting`.
+    /// Where its convergence stands: a `ServicePhase` raw value (docs/http-api.md, "Phases").
     public var result: String
     /// Desired instance count.
     public var replicas: Int

@@ -45,8 +45,10 @@ struct WebhookDelivery {
         let payload: PushPayload
         do {
             payload = try JSONDecoder().decode(PushPayload.self, from: Data(payloadJSON()))
+        } catch let error as DecodingError {
+            return .malformed("The body is not a push payload with a string 'ref'. \(error.sentence)")
         } catch {
-            return .malformed("the body is not a push payload with a string 'ref': \(error)")
+            return .malformed("The body is not a push payload with a string 'ref'.")
         }
         return classify(payload, trackedBranch: trackedBranch)
     }

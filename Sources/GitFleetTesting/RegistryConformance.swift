@@ -11,7 +11,10 @@ import Testing
 /// ```swift
 /// @Test(arguments: RegistryConformance.Check.allCases)
 /// func conformance(_ check: RegistryConformance.Check) async throws {
-///     try await RegistryConformance { try SQLiteRegistry(path: ...) }.run(check)
+///     try await RegistryConformance(
+///         makeRegistry: { try SQLiteRegistry(path: ...) },
+///         sameStore: { registry in try SQLiteRegistry(path: (registry as! SQLiteRegistry).path) }
+///     ).run(check)
 /// }
 /// ```
 public struct RegistryConformance: Sendable {
@@ -34,14 +37,23 @@ public struct RegistryConformance: Sendable {
         case readersSeeWholeCommits
         case snapshotRoundTripsThroughJSON
         case closedRegistryIsUnavailable
+        case changeFeedReportsRolloutStates
+        case changeFeedSeesOtherWriters
 
         public var testDescription: String { rawValue }
     }
 
     public let makeRegistry: @Sendable () async throws -> any Registry
+    /// A second handle on the store of a registry `makeRegistry` made, as another process would open it (a
+    /// `gitfleet retry` next to the controller); the change-feed checks write through it.
+    public let sameStore: @Sendable (any Registry) async throws -> any Registry
 
-    public init(makeRegistry: @escaping @Sendable () async throws -> any Registry) {
+    public init(
+        makeRegistry: @escaping @Sendable () async throws -> any Registry,
+        sameStore: @escaping @Sendable (any Registry) async throws -> any Registry
+    ) {
         self.makeRegistry = makeRegistry
+        self.sameStore = sameStore
     }
 
     /// Runs every check, each on its own fresh registry.
@@ -81,10 +93,46 @@ public struct RegistryConformance: Sendable {
         case .readersSeeWholeCommits: try await readersSeeWholeCommits(registry)
         case .snapshotRoundTripsThroughJSON: try await snapshotRoundTripsThroughJSON(registry)
         case .closedRegistryIsUnavailable: try await closedRegistryIsUnavailable(registry)
+        case .changeFeedReportsRolloutStates: try await changeFeedReportsRolloutStates(registry, writer: registry)
+        case .changeFeedSeesOtherWriters:
+            let other = try await sameStore(registry)
+            do {
+                try await changeFeedReportsRolloutStates(registry, writer: other)
+                try await other.close()
+            } catch {
+                try? await other.close()
+                throw error
+            }
         }
     }
 
     // MARK: - Checks
+
+    /// The feed reports puts (with the stored state and version) and deletes of rollout states made after it
+    /// started, through `writer` (this handle or another one on the same store), and nothing of instances.
+    private func changeFeedReportsRolloutStates(_ registry: any Registry, writer: any Registry) async throws {
+        try await registry.commit([.putRolloutState(Self.rollout("before"))])
+        let feed = Feed(registry.rolloutStateChanges())
+        defer { feed.cancel() }
+        // A feed reports what is committed after it began; give it a moment to be in place.
+        try await Task.sleep(for: .seconds(1))
+
+        var web = Self.rollout("web")
+        let put = try await writer.commit([.putRolloutState(web), .putInstance(Self.instance("web-1"))])
+        var seen = try await feed.until { $0["web"] != nil }
+        #expect(seen["web"] == .some(Versioned(web, version: put)), "\(seen)")
+        #expect(seen["before"] == nil, "a change from before the feed began was reported: \(seen)")
+
+        web.phase = .failed
+        web.message = "boom"
+        let failed = try await writer.commit([.putRolloutState(web)])
+        seen = try await feed.until { $0["web"]??.version == failed }
+        #expect(seen["web"]??.record.phase == .failed)
+
+        try await writer.commit([.deleteRolloutState(service: "web")])
+        seen = try await feed.until { $0.keys.contains("web") && $0["web"]! == nil }
+        #expect(seen["web"]! == nil)
+    }
 
     private func emptyRegistry(_ registry: any Registry) async throws {
         try await registry.ping()
@@ -515,6 +563,51 @@ public struct RegistryConformance: Sendable {
         InstanceRecord(
             id: id, service: service, specHash: hash("a"), image: "shop/\(service):1", state: state,
             createdAt: createdAt)
+    }
+
+    /// Reads a change feed from a task of its own, so a check can wait for a change with a deadline.
+    final class Feed: Sendable {
+        actor Collected {
+            var changes: [RolloutStateChange] = []
+            var failure: (any Error)?
+            func add(_ batch: [RolloutStateChange]) { changes += batch }
+            func fail(_ error: any Error) { failure = error }
+        }
+
+        private let collected = Collected()
+        private let task: Task<Void, Never>
+
+        init(_ stream: AsyncThrowingStream<[RolloutStateChange], any Error>) {
+            let collected = collected
+            task = Task {
+                do {
+                    for try await batch in stream { await collected.add(batch) }
+                } catch {
+                    await collected.fail(error)
+                }
+            }
+        }
+
+        /// The latest change reported per service once `condition` holds of it; fails after 20 s (generous: a
+        /// loaded machine), or when the feed failed.
+        func until(_ condition: ([String: Versioned<RolloutState>?]) -> Bool) async throws
+            -> [String: Versioned<RolloutState>?]
+        {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while true {
+                var latest: [String: Versioned<RolloutState>?] = [:]
+                for change in await collected.changes { latest[change.service] = .some(change.state) }
+                if condition(latest) { return latest }
+                if let error = await collected.failure { throw error }
+                if ContinuousClock.now >= deadline {
+                    Issue.record("the change feed did not report the change within 20 s; it reported \(latest)")
+                    return latest
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+
+        func cancel() { task.cancel() }
     }
 
     public static func rollout(_ service: String) -> RolloutState {

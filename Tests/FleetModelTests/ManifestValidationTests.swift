@@ -77,6 +77,10 @@ private let cases: [RejectedManifest] = [
         services: [("services/a.yaml", ManifestFixtures.service("Web_1", spec: image))],
         expected: "services/a.yaml:4:9: metadata.name: 'Web_1' is not a valid name (expected a DNS label"),
     RejectedManifest(
+        label: "unknown dependency of a service whose name is invalid",
+        services: [("services/a.yaml", ManifestFixtures.service("Web_1", spec: image + "  dependsOn: [nowhere]"))],
+        expected: "services/a.yaml:7:15: spec.dependsOn[0]: depends on unknown service 'nowhere'"),
+    RejectedManifest(
         label: "dependsOn cycle",
         services: [
             ("services/a.yaml", ManifestFixtures.service("a", spec: image + "  dependsOn: [b]")),

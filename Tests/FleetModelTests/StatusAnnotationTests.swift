@@ -26,6 +26,17 @@ struct StatusAnnotationTests {
             ])
     }
 
+    @Test("a service the commit removed is listed with the image it ran, no target, and result removed")
+    func removedService() throws {
+        var annotation = Self.sample(.converged)
+        annotation.services["api"] = ServiceStatus(
+            result: .removed, from: "shop/api:2@sha256:" + String(repeating: "c", count: 64), destroyed: 2,
+            took: .seconds(3))
+        let text = annotation.yaml()
+        #expect(text.contains("\n  api: {result: removed, from: "), "\(text)")
+        #expect(try StatusAnnotation(yaml: text) == annotation)
+    }
+
     @Test("every result round-trips through its YAML", arguments: DeploymentResult.allCases)
     func roundTrip(result: DeploymentResult) throws {
         let annotation = Self.sample(result)

@@ -11,9 +11,14 @@ import Testing
     func conformance(_ check: RegistryConformance.Check) async throws {
         let etcd = try await EtcdServer()
         defer { etcd.stop() }
-        let conformance = RegistryConformance {
-            try EtcdRegistry(configuration: EtcdConfiguration(endpoints: [etcd.clientURL], prefix: "/t-\(UUID())"))
-        }
+        let conformance = RegistryConformance(
+            makeRegistry: {
+                try EtcdRegistry(configuration: EtcdConfiguration(endpoints: [etcd.clientURL], prefix: "/t-\(UUID())"))
+            },
+            // Another client on the same prefix, as a `gitfleet retry` in another process opens it.
+            sameStore: { registry in
+                try EtcdRegistry(configuration: try #require(registry as? EtcdRegistry).configuration)
+            })
         try await conformance.run(check)
     }
 

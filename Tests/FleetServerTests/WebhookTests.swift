@@ -194,13 +194,25 @@ struct WebhookTests {
     @Test("valid credentials over malformed JSON answer 400", arguments: WebhookProvider.allCases)
     func malformedPayload(provider: WebhookProvider) async throws {
         try await RunningServer.with(secrets: [provider: secret]) { server in
-            for text in [#"{"ref": "refs/heads/ma"#, #"{"after": "abc"}"#, #"["refs/heads/main"]"#] {
+            let cases = [
+                (#"{"ref": "refs/heads/ma"#, "The body is not valid JSON."),
+                (#"{"after": "abc"}"#, "The body has no field 'ref'."),
+                (#"{"ref": 7}"#, "The field 'ref' is not a string."),
+                (#"["refs/heads/main"]"#, "The body is not an object."),
+            ]
+            for (text, sentence) in cases {
                 let body = Array(text.utf8)
                 let response = try await server.request(
                     .post, "/webhooks/\(provider.rawValue)",
                     headers: provider.credential(for: body, secret: secret) + provider.event(), body: body)
                 #expect(response.status == .badRequest, "\(text)")
-                #expect(try response.decode(ErrorDocument.self).error == "malformed_payload")
+                let answer = try response.decode(ErrorDocument.self)
+                #expect(answer.error == "malformed_payload")
+                // A sentence for the sender, not Swift's debug text of the decoding error.
+                #expect(answer.message.hasSuffix(sentence), "\(text): \(answer.message)")
+                for debris in ["DecodingError", "CodingKeys", "codingPath", "debugDescription", "Swift."] {
+                    #expect(!answer.message.contains(debris), "\(text): \(answer.message)")
+                }
             }
             #expect(await server.endpoint.triggers.isEmpty)
         }

@@ -53,7 +53,7 @@ struct ApplyCommandTests {
         try fleet.commitWeb("demo/web:broken", progressDeadline: "10s", startTimeout: "3s")
         let third = try await fleet.apply()
         #expect(third.status == 1, "\(third)")
-        #expect(third.standardError.contains("web: rolled back"), "\(third)")
+        #expect(third.standardError.contains("web: rolled-back"), "\(third)")
         #expect(third.standardError.contains("progressDeadline 10s"), "\(third)")
         #expect(third.standardError.contains("HTTP 500") || third.standardError.contains("500"), "\(third)")
 

@@ -65,6 +65,7 @@ struct ServeTrustAndWebhookTests {
         "With signatures required, an unsigned commit is rejected and an SSH-signed commit by an allowed signer deploys"
     )
     func signedCommits() async throws {
+        // Also: the fleet phase after a rejected commit, and history --json carrying the whole annotation.
         let fleet = try EmbeddedFleet()
         let remote = try fleet.remote()
         let keys = fleet.repository.directory.appending("keys")
@@ -103,6 +104,12 @@ struct ServeTrustAndWebhookTests {
                 #expect(!events.contains { $0.type == .commitAdmitted && $0.commit == commit })
             }
             #expect(events.contains { $0.type == .commitAdmitted && $0.commit == signed })
+            // The fleet keeps running the signed commit, and its phase says the newest commit was rejected.
+            let status = try await serve.request("GET", "/api/v1/status")
+            let fleetStatus = try JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any]
+            #expect(fleetStatus?["result"] as? String == "rejected", "\(status.body)")
+            let services = fleetStatus?["services"] as? [[String: Any]]
+            #expect(services?.first?["result"] as? String == "converged", "\(status.body)")
 
             // history tells the story, newest first.
             let history = try await BuiltProducts.gitfleet([
@@ -121,6 +128,63 @@ struct ServeTrustAndWebhookTests {
                 fleet.repository.directory.appending("history-cache"),
             ])
             #expect(json.standardOutput.contains("\"result\" : \"converged\""), "\(json)")
+            // The whole annotation, signature included (docs/auditing.md).
+            let entries = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+            let historyEntry = try #require(entries.first { $0["commit"] as? String == signed }, "\(json)")
+            let signature = historyEntry["signature"] as? [String: Any]
+            #expect(signature?["method"] as? String == "ssh", "\(historyEntry)")
+            #expect(signature?["signer"] as? String == "tester@gitfleet.invalid", "\(historyEntry)")
+            #expect(
+                historyEntry["controller"] as? String != nil && historyEntry["at"] as? String != nil, "\(historyEntry)")
+            #expect(historyEntry["fleet"] != nil, "\(historyEntry)")
+            // Rejection reasons are for every reader of the remote: no local path, no raw ssh-keygen output.
+            for note in [rejected, refused].compactMap({ $0 }) {
+                #expect(!note.contains(keys), "a local path reached the note: \(note)")
+                #expect(!note.contains("\\r") && !note.contains("\r"), "raw tool output reached the note: \(note)")
+            }
+            #expect(refused?.contains("not in allowed_signers") == true, "\(refused ?? "")")
+        }
+    }
+
+    @Test("The note of a commit that removes a service lists it as removed, and history SERVICE shows the removal")
+    func removalIsRecorded() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        try fleet.repository.git.write(
+            "services/api.yaml", FleetRepository.service("api", image: "demo/web:1.0.0", replicas: 1))
+        let both = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.push()
+        try await fleet.withServe(remote) { serve in
+            let first = await remote.waitForNote(on: both) { $0.contains("\nresult: converged") }
+            #expect(first?.contains("api: {result: converged") == true, "\(first ?? "")\n\(serve.log)")
+
+            try fleet.repository.git.remove("services/api.yaml")
+            let removal = try fleet.repository.git.commit("retire api")
+            try fleet.push()
+            let note = await remote.waitForNote(on: removal) { $0.contains("\nresult: converged") }
+            #expect(note?.contains("api: {result: removed, from: ") == true, "\(note ?? "")\n\(serve.log)")
+            #expect(note?.contains("destroyed: 1") == true, "\(note ?? "")")
+            #expect(try await fleet.records().allSatisfy { $0.service == "web" }, "api still has instances")
+
+            let cache = fleet.repository.directory.appending("history-cache")
+            let history = try await BuiltProducts.gitfleet([
+                "history", "api", "--repo", remote.fileURL, "--cache-dir", cache,
+            ])
+            #expect(history.status == 0, "\(history)")
+            let lines = history.standardOutput.split(separator: "\n").map(String.init)
+            let heads = lines.filter { !$0.hasPrefix(" ") }
+            #expect(heads.count == 2, "\(history.standardOutput)")
+            #expect(heads.first?.contains(String(removal.prefix(12))) == true, "\(history.standardOutput)")
+            #expect(lines.contains { $0.hasPrefix("    api: removed") }, "\(history.standardOutput)")
+
+            let json = try await BuiltProducts.gitfleet([
+                "history", "api", "--json", "--repo", remote.fileURL, "--cache-dir", cache,
+            ])
+            let entries = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+            let services = entries.first?["services"] as? [String: [String: Any]]
+            #expect(services?["api"]?["result"] as? String == "removed", "\(json.standardOutput)")
         }
     }
 

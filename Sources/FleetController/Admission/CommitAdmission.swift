@@ -123,6 +123,8 @@ public actor CommitAdmission: Service {
                 return reject("The signature of commit \(commit.short) cannot be read.", rewrite: rewrite)
             }
             let checked = await CommitVerifier(policy: policy.signatures).verify(commit, signature: signature)
+            // The note gets the reason only; the tool's own words and local paths stay in this log.
+            if let detail = checked.detail { logger.info("\(commit.short): signature check: \(detail)") }
             guard checked.trusted else { return reject(checked.reason, rewrite: rewrite) }
             verdict = checked
         }

@@ -34,7 +34,7 @@ extension Converger {
         for service in fleet.services where service.rollout.strategy == .canary {
             let hash = SpecHash(service)
             guard let state = world.rollouts[service.name], state.targetSpecHash == hash,
-                !state.failedSpecHashes.contains(hash)
+                !state.isRolledBackFrom(hash)
             else { continue }
             let steps = Canary.steps(service.rollout.steps)
             splits[service.name] = ServingSet.TrafficSplit(

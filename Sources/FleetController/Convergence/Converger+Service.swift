@@ -14,33 +14,17 @@ extension Converger {
         let desiredHash = SpecHash(desired)
         let recorded = world.rollouts[desired.name]
         var state =
-            recorded ?? RolloutState(service: desired.name, targetSpecHash: desiredHash, phase: .idle, startedAt: now)
-
-        var target: ServiceSpec? = desired
-        if state.failedSpecHashes.contains(desiredHash) {
-            target = state.lastGoodSpec.map { good in
-                // Counts and pacing always follow Git; only what runs falls back.
-                var restored = good
-                restored.replicas = desired.replicas
-                restored.rollout = desired.rollout
-                restored.drain = desired.drain
-                return restored
-            }
-        } else if recorded == nil || state.targetSpecHash != desiredHash {
+            recorded
+            ?? .begin(service: desired.name, target: desiredHash, revision: world.revision, now: now)
+        let transition = recorded == nil ? .begun : state.desire(desiredHash, revision: world.revision, now: now)
+        if case .superseded(let previous) = transition, let recorded {
+            log("\(desired.name): rollout of \(previous.short) superseded by \(desiredHash.short)")
             // Event: a rollout still in flight gives way to the new target.
-            if let recorded, [.progressing, .rollingBack].contains(recorded.phase) {
-                await rolloutEvent(
-                    .rolloutSuperseded, recorded,
-                    "rollout of \(recorded.targetSpecHash.short) superseded by \(desiredHash.short)",
-                    fields: ["by": .text(desiredHash.short)])
-            }
-            state.targetSpecHash = desiredHash
-            state.targetRevision = world.revision
-            state.phase = .progressing
-            state.step = 0
-            state.startedAt = now
-            state.lastProgressAt = now
-            state.message = nil
+            await rolloutEvent(
+                .rolloutSuperseded, recorded, "rollout of \(previous.short) superseded by \(desiredHash.short)",
+                fields: ["by": .text(desiredHash.short)])
+        }
+        if transition != nil {
             // Event: the rollout to the desired spec begins.
             await rolloutEvent(
                 .rolloutStarted, state, "rollout of \(desiredHash.short) (\(desired.image)) started",
@@ -50,19 +34,36 @@ extension Converger {
                 ])
         }
 
+        let target: ServiceSpec?
+        switch state.target(desired: desiredHash) {
+        case .desired:
+            target = desired
+        case .lastGood(let good):
+            // Counts and pacing always follow Git; only what runs falls back.
+            var restored = good
+            restored.replicas = desired.replicas
+            restored.rollout = desired.rollout
+            restored.drain = desired.drain
+            target = restored
+        case .none:
+            target = nil
+        }
+
         let targetHash = target.map(SpecHash.init)
         var progressed = false
         // Waiting on purpose (a canary's pause, blueGreen's scaleDownDelay, a discovery reload that
         // fails) is not a lack of progress: the progress deadline must not fail the rollout for it.
         var waiting = false
         if let target, let targetHash {
-            let strategy = Self.strategy(of: target, failed: state.failedSpecHashes.contains(desiredHash))
+            let strategy = Self.strategy(of: target, failed: state.isRolledBackFrom(desiredHash))
             progressed = try await advanceHealth(
                 of: target, hash: targetHash, promotion: strategy == .blueGreen ? .ready : .serving, world: &world,
                 now: now)
+            let records = world.records(of: desired.name)
             let snapshot = RolloutSnapshot(
-                records: agedOut(world.records(of: desired.name), target: target, hash: targetHash, now: now),
-                target: targetHash, replicas: target.replicas, rollout: target.rollout)
+                records: records, target: targetHash, replicas: target.replicas, rollout: target.rollout,
+                expired: PhoenixRotation.expired(
+                    records, target: targetHash, replicas: target.replicas, maxAge: target.maxAge, now: now))
             let decision: RolloutDecision
             switch strategy {
             case .rolling:
@@ -110,12 +111,12 @@ extension Converger {
         let drained = try await finishDraining(
             world.records(of: desired.name), drain: desired.drain, in: &world, now: now)
         if drained > 0 || progressed {
-            state.lastProgressAt = now
+            state.progress(now: now)
         } else if waiting || (discovery != nil && discoveryProblem != nil),
             now.timeIntervalSince(state.lastProgressAt) >= 1
         {
             // At most once a second, so a long pause does not write the rollout state on every pass.
-            state.lastProgressAt = now
+            state.progress(now: now)
         }
 
         let records = world.records(of: desired.name)
@@ -145,11 +146,12 @@ extension Converger {
             live.count == target.replicas
             && live.allSatisfy { $0.specHash == targetHash && $0.state == .serving }
 
-        if state.failedSpecHashes.contains(desiredHash) {
+        if state.isRolledBackFrom(desiredHash) {
             let reason = state.message ?? "spec \(desiredHash.short) failed"
             if converged {
-                if state.phase != .rolledBack {
-                    state.phase = .rolledBack
+                let wasRolledBack = state.phase == .rolledBack
+                state.converged(on: target, desired: desiredHash, revision: world.revision)
+                if !wasRolledBack {
                     // Event: the last good spec serves at full capacity again.
                     await rolloutEvent(
                         .rolloutRolledBack, state,
@@ -160,12 +162,9 @@ extension Converger {
             return .rollingBack(reason: reason)
         }
         if converged {
-            if state.phase != .idle || state.lastGoodSpecHash != targetHash {
-                state.phase = .idle
-                state.lastGoodSpecHash = targetHash
-                state.lastGoodSpec = target
-                state.lastGoodRevision = state.targetRevision ?? world.revision
-                state.message = nil
+            let before = (state.phase, state.lastGoodSpecHash)
+            state.converged(on: target, desired: desiredHash, revision: world.revision)
+            if before != (state.phase, state.lastGoodSpecHash) {
                 // Event: the rollout reached its target.
                 await rolloutEvent(.rolloutConverged, state, "rollout of \(targetHash.short) converged")
             }
@@ -191,8 +190,7 @@ extension Converger {
             // serving (the rolling bounds still hold) and the desired spec is tried again with back-off.
             let held = reason + "; autoRollback is off: nothing was rolled back, the spec is retried with back-off"
             log("\(desired.name): rollout of \(desiredHash.short) failed: \(held)")
-            state.message = held
-            state.phase = .failed
+            state.fail(reason: held, autoRollback: false)
             // Event: the rollout failed; nothing is rolled back.
             await rolloutEvent(.rolloutFailed, state, "rollout failed", reason: held, fields: ["rollback": false])
             for record in live where record.specHash == desiredHash && record.state != .serving {
@@ -202,9 +200,7 @@ extension Converger {
         }
         if let reason = failure {
             log("\(desired.name): rollout of \(desiredHash.short) failed: \(reason)")
-            state.failedSpecHashes.insert(desiredHash)
-            state.message = reason
-            state.phase = state.lastGoodSpec == nil ? .failed : .rollingBack
+            state.fail(reason: reason, autoRollback: true)
             // Event: the rollout failed; with a last good spec it is rolled back.
             await rolloutEvent(
                 .rolloutFailed, state, "rollout failed", reason: reason,
@@ -225,23 +221,6 @@ extension Converger {
             .max { $0.updatedAt < $1.updatedAt }?.reason
     }
 
-    /// Phoenix rotation: once the service is otherwise settled, the oldest instance past `maxAge`
-    /// counts as old, so the rolling strategy replaces it within the usual bounds, one at a time.
-    func agedOut(_ records: [InstanceRecord], target: ServiceSpec, hash: SpecHash, now: Date) -> [InstanceRecord] {
-        guard let maxAge = target.maxAge else { return records }
-        let live = records.filter { $0.state.isLive }
-        guard live.count == target.replicas, live.allSatisfy({ $0.specHash == hash && $0.state == .serving }),
-            let oldest = live.min(by: { $0.createdAt < $1.createdAt }),
-            now.timeIntervalSince(oldest.createdAt) > TimeInterval(maxAge.milliseconds) / 1000
-        else { return records }
-        return records.map { record in
-            guard record.id == oldest.id else { return record }
-            var aged = record
-            aged.specHash = SpecHash(rawValue: "aged-out")
-            return aged
-        }
-    }
-
     /// Drains every instance of a service that is no longer in Git.
     func remove(service: String, world: inout ObservedWorld, now: Date) async throws -> ServiceConvergence {
         for record in world.records(of: service) where record.state.isLive && record.state != .draining {
@@ -249,7 +228,8 @@ extension Converger {
         }
         let drain = world.rollouts[service]?.lastGoodSpec?.drain ?? DrainPolicy()
         _ = try await finishDraining(world.records(of: service), drain: drain, in: &world, now: now)
-        return summary(of: service, target: nil, world: world, phase: .removing)
+        let left = world.records(of: service).contains { $0.state.isLive }
+        return summary(of: service, target: nil, world: world, phase: left ? .removing : .removed)
     }
 
     func summary(of service: String, target: ServiceSpec?, world: ObservedWorld, phase: ServiceConvergence.Phase)

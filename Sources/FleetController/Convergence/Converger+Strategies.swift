@@ -52,7 +52,7 @@ extension Converger {
     ) async throws -> Bool {
         let steps = Canary.steps(target.rollout.steps)
         let hash = SpecHash(target)
-        state.step = min(max(state.step, 0), steps.count - 1)
+        state.advance(toStep: min(max(state.step, 0), steps.count - 1))
         defer { trafficSplits[target.name] = ServingSet.TrafficSplit(target: hash, percent: steps[state.step].weight) }
         let step = steps[state.step]
         guard state.step < steps.count - 1, Canary.reached(snapshot, weight: step.weight) else { return false }
@@ -65,7 +65,7 @@ extension Converger {
             pacing.due(at: until)
             return true
         }
-        state.step += 1
+        state.advance(toStep: state.step + 1)
         pacing.changed = true
         log("\(target.name): canary step \(state.step + 1) of \(steps.count): weight \(steps[state.step].weight)%")
         // Event: the canary moved on to its next weight.

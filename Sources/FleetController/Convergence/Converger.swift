@@ -164,7 +164,7 @@ public actor Converger {
             report.append(convergence)
         }
         for state in world.rollouts.values where !desired.contains(state.service) && !removed.contains(state.service) {
-            try await registry.commit([.deleteRolloutState(service: state.service)])
+            try await registry.commit([state.removal])
         }
         try await pruneQuarantine(&world, now: now)
         await publishServingSet(world)

@@ -18,14 +18,26 @@ public struct ServiceConvergence: Hashable, Sendable {
         case failed(reason: String)
         /// No longer in Git: its instances are being drained.
         case removing
+        /// No longer in Git, and this pass destroyed the last of its instances. Reported by that one pass, so
+        /// that the deployment that removed the service can record it; later passes no longer list it.
+        case removed
 
-        /// Settled phases end an `apply`: nothing more will happen until something changes.
-        public var isSettled: Bool {
+        /// The phase's one spelling, shared by the API, the CLI, the notes and the metrics.
+        public var name: ServicePhase {
             switch self {
-            case .converged, .rolledBack, .failed: return true
-            case .progressing, .waiting, .rollingBack, .removing: return false
+            case .converged: return .converged
+            case .progressing: return .inProgress
+            case .waiting: return .waiting
+            case .rollingBack: return .rollingBack
+            case .rolledBack: return .rolledBack
+            case .failed: return .failed
+            case .removing: return .removing
+            case .removed: return .removed
             }
         }
+
+        /// Settled phases end an `apply`: nothing more will happen until something changes.
+        public var isSettled: Bool { name.isSettled }
 
         public var failureReason: String? {
             switch self {

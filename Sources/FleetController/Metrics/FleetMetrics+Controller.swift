@@ -3,15 +3,23 @@ import FleetModel
 /// The recording calls the controller and the HTTP server make, one per event, so the label names and values of
 /// the gitfleet families are spelled in one place.
 extension FleetMetrics {
-    /// One reconcile pass ended with `result` (`converged`, `progressing`, `failed`, `error`) after `duration`.
+    /// One reconcile pass ended with `result` (`converged`, `in-progress`, `error`) after `duration`.
     public func recordReconcile(result: String, duration: Duration) {
         increment(.reconciles, labels: ["result": result])
         observe(.reconcileDuration, duration.seconds)
     }
 
-    /// A rollout of `service` ended with `result` (`converged`, `failed`, `rolled_back`).
-    public func recordRollout(service: String, result: String) {
-        increment(.rollouts, labels: ["service": service, "result": result])
+    /// A rollout of `service` ended with `result`, spelled as in the status annotations.
+    public func recordRollout(service: String, result: DeploymentResult) {
+        increment(.rollouts, labels: ["service": service, "result": result.rawValue])
+    }
+
+    /// `service` is in `phase` as of the last pass; every `ServicePhase` gets a series (0 when not in it), so a
+    /// dashboard can graph each phase and alert on `failed` without knowing the previous value.
+    public func setServicePhase(service: String, phase: ServicePhase) {
+        for each in ServicePhase.allCases {
+            set(.servicePhase, to: each == phase ? 1 : 0, labels: ["service": service, "phase": each.rawValue])
+        }
     }
 
     /// The instances of `service` as last observed; every `InstanceState` gets a series (0 when absent) so a
@@ -25,6 +33,7 @@ extension FleetMetrics {
     /// Forgets the instance gauges of a service that is no longer in the desired state or the registry.
     public func removeService(_ service: String) {
         remove(.instances, matching: ["service": service])
+        remove(.servicePhase, matching: ["service": service])
     }
 
     /// Drift of `kind` was found in `service` (e.g. `unknown_instance`, `wrong_spec`, `stale_record`, `exited`,

@@ -30,6 +30,14 @@ extension MetricFamily {
         labelNames: ["service", "result"]
     )
 
+    /// Each service's phase (`ServicePhase` raw values): 1 for the phase it is in, 0 for every other.
+    public static let servicePhase = MetricFamily(
+        name: "gitfleet_service_phase",
+        help: "The phase each service is in (1) or not (0), as of the last reconcile pass.",
+        kind: .gauge,
+        labelNames: ["service", "phase"]
+    )
+
     /// Instances in the live registry per service and state (`InstanceState` raw values), as last observed.
     public static let instances = MetricFamily(
         name: "gitfleet_instances",
@@ -90,7 +98,7 @@ extension MetricFamily {
 
     /// Every family the controller and its HTTP server record, in the order `/metrics` renders them.
     public static let gitfleet: [MetricFamily] = [
-        .reconciles, .reconcileDuration, .rollouts, .instances, .driftFound, .gitFetchDuration, .gitFailures,
-        .notesUnpushed, .deployedRevision, .webhookRequests,
+        .reconciles, .reconcileDuration, .rollouts, .servicePhase, .instances, .driftFound, .gitFetchDuration,
+        .gitFailures, .notesUnpushed, .deployedRevision, .webhookRequests,
     ]
 }

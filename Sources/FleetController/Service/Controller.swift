@@ -119,4 +119,11 @@ public struct ControllerSnapshot: Sendable {
     public var leader: String?
     /// The newest head, when admission rejected it (the fleet keeps running the last admitted commit).
     public var rejected: Rejection?
+
+    /// The fleet's phase, the `result` of `/api/v1/status`.
+    public var phase: FleetPhase {
+        FleetPhase.of(
+            services: services.map(\.phase.name), deploying: deploying != nil, rejected: rejected != nil,
+            standby: role == "standby")
+    }
 }

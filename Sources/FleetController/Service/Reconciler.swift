@@ -130,9 +130,7 @@ public actor Reconciler: Service {
                         self.requestPass()
                     }
                 }
-                if let registry = self.registry as? EtcdRegistry {
-                    group.addTask { await self.followRolloutChanges(registry) }
-                }
+                group.addTask { await self.followRolloutChanges() }
                 await self.loop()
                 // Resigns on the way out (the election ends when cancelled), so a standby takes over at once.
                 group.cancelAll()
@@ -142,16 +140,15 @@ public actor Reconciler: Service {
         }
     }
 
-    /// Wakes the loop for a pass whenever a rollout state changes in etcd, so a `gitfleet retry` made from
-    /// anywhere is acted on at once rather than at the next resync. Reconnects while the service runs.
-    nonisolated func followRolloutChanges(_ registry: EtcdRegistry) async {
+    /// Wakes the loop for a pass whenever a rollout state changes in the registry (any registry: its change
+    /// feed), so a `gitfleet retry` made from anywhere is acted on at once rather than at the next resync.
+    /// Subscribes again while the service runs.
+    nonisolated func followRolloutChanges() async {
         while !Task.isCancelled {
             do {
-                for try await _ in registry.watch(registry.rolloutsPrefix, prefix: true) {
-                    requestPass()
-                }
+                for try await _ in registry.rolloutStateChanges() { requestPass() }
             } catch {
-                // etcd unreachable: the loop reports it; try again shortly.
+                // Registry unreachable: the loop reports it; try again shortly.
             }
             try? await Task.sleep(for: .seconds(1))
         }
@@ -268,7 +265,9 @@ public actor Reconciler: Service {
             return
         }
         let settled = lastReport.allSatisfy(\.phase.isSettled)
-        metrics.recordReconcile(result: settled ? "converged" : "progressing", duration: ContinuousClock.now - started)
+        metrics.recordReconcile(
+            result: (settled ? ServicePhase.converged : .inProgress).rawValue, duration: ContinuousClock.now - started)
+        for service in lastReport { metrics.setServicePhase(service: service.service, phase: service.phase.name) }
         if let records = try? await registry.instances(service: nil).map(\.record) {
             let byService = Dictionary(grouping: records, by: \.service)
             for service in Set(byService.keys).union(desired.services.map(\.name)) {
@@ -286,9 +285,7 @@ public actor Reconciler: Service {
             "\(finished.commit.short): \(finished.result.rawValue)", metadata: ["commit": "\(finished.commit.short)"])
         for service in finished.report
         where service.phase.failureReason != nil || finished.from[service.service] != nil {
-            metrics.recordRollout(
-                service: service.service,
-                result: DeploymentTracker.result(of: service.phase).rawValue.replacingOccurrences(of: "-", with: "_"))
+            metrics.recordRollout(service: service.service, result: service.phase.name.deploymentResult)
         }
         guard finished.result == .converged else { return }
         metrics.setDeployedRevision(finished.commit.hex)

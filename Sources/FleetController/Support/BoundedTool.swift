@@ -26,6 +26,13 @@ struct BoundedTool: Sendable {
     struct Unavailable: Error, Sendable {
         var tool: String
         var message: String
+        /// The same without local paths or the system's error text, for readers beyond the controller's host.
+        var summary: String
+    }
+
+    /// The program's name without its directory, for messages read beyond the controller's host.
+    static func baseName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// The executable to run: `name` itself when it contains a slash, else the first match on PATH.
@@ -42,7 +49,8 @@ struct BoundedTool: Sendable {
                 tool: name,
                 message: name.contains("/")
                     ? "\(name) is not installed (no executable at that path); \(install) or fix the path"
-                    : "\(name) is not installed (not found on PATH); \(install) on the controller host")
+                    : "\(name) is not installed (not found on PATH); \(install) on the controller host",
+                summary: "\(Self.baseName(name)) is not installed on the controller host; \(install) there")
         }
         executable = found
         self.timeout = timeout
@@ -72,7 +80,9 @@ struct BoundedTool: Sendable {
         // A file rather than a pipe: writing to a tool that exited early would raise SIGPIPE in the controller.
         if let input {
             guard let handle = FileHandle(forReadingAtPath: input) else {
-                throw Unavailable(tool: executable, message: "could not open \(input) for \(executable)")
+                throw Unavailable(
+                    tool: executable, message: "could not open \(input) for \(executable)",
+                    summary: "\(Self.baseName(executable)) could not be given its input on the controller host")
             }
             process.standardInput = handle
         } else {
@@ -90,7 +100,9 @@ struct BoundedTool: Sendable {
         do {
             try process.run()
         } catch {
-            throw Unavailable(tool: executable, message: "could not start \(executable): \(error)")
+            throw Unavailable(
+                tool: executable, message: "could not start \(executable): \(error)",
+                summary: "\(Self.baseName(executable)) could not be started on the controller host")
         }
         let outputReader = BoundedReader(output.fileHandleForReading, limit: Self.outputLimit)
         let errorReader = BoundedReader(errors.fileHandleForReading, limit: Self.outputLimit)

@@ -24,6 +24,9 @@ public struct DeploymentTracker: Sendable {
         /// The converger's created/destroyed counters when the deployment began, to report deltas.
         var baseCounters: [String: (created: Int, destroyed: Int)]
         var settledAt: [String: Date] = [:]
+        /// The converger's counters as of the last pass that reported each service; a removed service stops
+        /// being reported once its last instance is gone, and its note still needs them.
+        var lastCounters: [String: (created: Int, destroyed: Int)] = [:]
         var lastAnnotated: (summary: String, at: Date)?
 
         public var commit: CommitID { admitted.commit }
@@ -83,6 +86,7 @@ public struct DeploymentTracker: Sendable {
         for service in report where service.phase.isSettled && current.settledAt[service.service] == nil {
             current.settledAt[service.service] = now
         }
+        for service in report { current.lastCounters[service.service] = (service.created, service.destroyed) }
         deployment = current
         if report.allSatisfy(\.phase.isSettled) {
             let result = Self.result(of: report)
@@ -125,15 +129,6 @@ public struct DeploymentTracker: Sendable {
         return .converged
     }
 
-    static func result(of phase: ServiceConvergence.Phase) -> DeploymentResult {
-        switch phase {
-        case .converged: return .converged
-        case .rolledBack: return .rolledBack
-        case .failed: return .failed
-        case .progressing, .waiting, .rollingBack, .removing: return .inProgress
-        }
-    }
-
     private func note(
         for deployment: Deployment, result: DeploymentResult, report: [ServiceConvergence], reason: String? = nil,
         now: Date
@@ -144,7 +139,7 @@ public struct DeploymentTracker: Sendable {
             let current = report.first { $0.service == service.name && $0.targetSpecHash == SpecHash(service) }
             let base = deployment.baseCounters[service.name] ?? (0, 0)
             services[service.name] = ServiceStatus(
-                result: current.map { Self.result(of: $0.phase) } ?? .inProgress,
+                result: current?.phase.name.deploymentResult ?? .inProgress,
                 from: deployment.from[service.name], to: service.image.description,
                 created: (current?.created ?? base.created) - base.created,
                 destroyed: (current?.destroyed ?? base.destroyed) - base.destroyed,
@@ -152,6 +147,22 @@ public struct DeploymentTracker: Sendable {
                     .seconds(Int64($0.timeIntervalSince(deployment.startedAt).rounded()))
                 },
                 reason: current?.phase.failureReason)
+        }
+        // Services the commit removed from Git: listed too, so `history SERVICE` shows the removal.
+        let kept = Set(deployment.admitted.fleet.services.map(\.name))
+        for (name, image) in deployment.from where !kept.contains(name) {
+            let current = report.first { $0.service == name && $0.targetSpecHash == nil }
+            let base = deployment.baseCounters[name] ?? (0, 0)
+            let last = deployment.lastCounters[name] ?? base
+            // Once gone, it is no longer reported; that it settled (as `removed`) is remembered.
+            let gone: DeploymentResult = deployment.settledAt[name] == nil ? .inProgress : .removed
+            services[name] = ServiceStatus(
+                result: current?.phase.name.deploymentResult ?? gone, from: image,
+                created: (current?.created ?? last.created) - base.created,
+                destroyed: (current?.destroyed ?? last.destroyed) - base.destroyed,
+                took: deployment.settledAt[name].map {
+                    .seconds(Int64($0.timeIntervalSince(deployment.startedAt).rounded()))
+                })
         }
         let annotation = StatusAnnotation(
             result: result, fleet: deployment.admitted.fleet.name, controller: controllerID, at: now,

@@ -43,8 +43,7 @@ public struct CommitVerifier: Sendable {
         do {
             work = try Workspace(policy.sshKeygen, package: "openssh-client", signature: signature, policy: policy)
         } catch {
-            return .untrusted(
-                .ssh, "cannot verify the SSH signature of commit \(commit.short): \(Self.describe(error))")
+            return Self.cannotRun(.ssh, "SSH", commit, error)
         }
         let (tool, signatureFile, payloadFile) = (work.tool, work.signatureFile, work.payloadFile)
         defer { work.scratch.remove() }
@@ -59,8 +58,9 @@ public struct CommitVerifier: Sendable {
             guard FileManager.default.isReadableFile(atPath: allowedSigners) else {
                 return .untrusted(
                     .ssh, signer: key,
-                    "the allowed_signers file \(allowedSigners) does not exist or is not readable; "
-                        + "commit \(commit.short) cannot be verified")
+                    "the controller's allowed_signers file cannot be read, so commit \(commit.short) cannot be "
+                        + "verified; an operator must fix the controller's allowedSignersFile setting",
+                    detail: "the allowed_signers file \(allowedSigners) does not exist or is not readable")
             }
             let found = try await tool.run(["-Y", "find-principals", "-s", signatureFile, "-f", allowedSigners])
             if found.timedOut { return timedOut(tool, commit, .ssh) }
@@ -74,8 +74,9 @@ public struct CommitVerifier: Sendable {
                 }
                 return .untrusted(
                     .ssh, signer: key,
-                    "commit \(commit.short) is signed by key \(key) which is not in allowed_signers "
-                        + "(\(allowedSigners)); add the key there if its owner may deploy")
+                    "commit \(commit.short) is signed by key \(key) which is not in allowed_signers (the "
+                        + "controller's list of trusted keys); add the key there if its owner may deploy",
+                    detail: "allowed_signers file \(allowedSigners); ssh-keygen: \(found.firstErrorLine)")
             }
             var failures: [String] = []
             for principal in principals {
@@ -92,11 +93,11 @@ public struct CommitVerifier: Sendable {
             }
             return .untrusted(
                 .ssh, signer: principals.first,
-                "the SSH signature on commit \(commit.short) did not verify for an allowed signer ("
-                    + failures.joined(separator: "; ") + ")")
+                "the SSH signature on commit \(commit.short) did not verify for the allowed signer"
+                    + (principals.count == 1 ? " " : "s ") + principals.joined(separator: ", "),
+                detail: "ssh-keygen -Y verify: " + failures.joined(separator: "; "))
         } catch {
-            return .untrusted(
-                .ssh, "cannot verify the SSH signature of commit \(commit.short): \(Self.describe(error))")
+            return Self.cannotRun(.ssh, "SSH", commit, error)
         }
     }
 
@@ -124,14 +125,16 @@ public struct CommitVerifier: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: home, isDirectory: &isDirectory), isDirectory.boolValue else {
             return .untrusted(
-                .gpg, "the GnuPG home \(home) does not exist; commit \(commit.short) cannot be verified")
+                .gpg,
+                "the controller's GnuPG home does not exist, so commit \(commit.short) cannot be verified; an "
+                    + "operator must fix the controller's gpgHome setting",
+                detail: "the GnuPG home \(home) does not exist")
         }
         let work: Workspace
         do {
             work = try Workspace(policy.gpg, package: "gnupg", signature: signature, policy: policy)
         } catch {
-            return .untrusted(
-                .gpg, "cannot verify the OpenPGP signature of commit \(commit.short): \(Self.describe(error))")
+            return Self.cannotRun(.gpg, "OpenPGP", commit, error)
         }
         let (tool, signatureFile, payloadFile) = (work.tool, work.signatureFile, work.payloadFile)
         defer { work.scratch.remove() }
@@ -142,8 +145,7 @@ public struct CommitVerifier: Sendable {
                 "--verify", signatureFile, payloadFile,
             ])
         } catch {
-            return .untrusted(
-                .gpg, "cannot verify the OpenPGP signature of commit \(commit.short): \(Self.describe(error))")
+            return Self.cannotRun(.gpg, "OpenPGP", commit, error)
         }
         if outcome.timedOut { return timedOut(tool, commit, .gpg) }
         let status = GPGStatus(outcome.output)
@@ -152,7 +154,9 @@ public struct CommitVerifier: Sendable {
                 trusted: true, method: .gpg, signer: fingerprint,
                 reason: "good OpenPGP signature by \(good.userID) (key \(fingerprint))")
         }
-        return .untrusted(.gpg, signer: status.keyID, status.reason(commit: commit, home: home, outcome: outcome))
+        return .untrusted(
+            .gpg, signer: status.keyID, status.reason(commit: commit),
+            detail: "GnuPG home \(home); gpg: \(outcome.firstErrorLine)")
     }
 
     private func timedOut(_ tool: BoundedTool, _ commit: CommitID, _ method: SignatureVerdict.Method)
@@ -160,13 +164,24 @@ public struct CommitVerifier: Sendable {
     {
         .untrusted(
             method,
-            "\(tool.executable) took longer than \(policy.toolTimeout) to verify commit \(commit.short) and was stopped"
-        )
+            "\(BoundedTool.baseName(tool.executable)) took longer than \(policy.toolTimeout) to verify commit "
+                + "\(commit.short) and was stopped",
+            detail: "\(tool.executable) timed out")
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if let unavailable = error as? BoundedTool.Unavailable { return unavailable.message }
-        return "\(error)"
+    /// The verdict when the verifying tool cannot be run: the reason says which tool and what to install, the
+    /// detail keeps the local path and the system's error for the log.
+    private static func cannotRun(
+        _ method: SignatureVerdict.Method, _ kind: String, _ commit: CommitID, _ error: any Error
+    )
+        -> SignatureVerdict
+    {
+        let unavailable = error as? BoundedTool.Unavailable
+        return .untrusted(
+            method,
+            "cannot verify the \(kind) signature of commit \(commit.short): "
+                + (unavailable?.summary ?? "the controller could not prepare the check"),
+            detail: unavailable?.message ?? "\(error)")
     }
 }
 

@@ -44,8 +44,9 @@ struct GPGStatus {
         return nil
     }
 
-    /// Why the signature is not trusted, in words that say what to do.
-    func reason(commit: CommitID, home: String, outcome: BoundedTool.Outcome) -> String {
+    /// Why the signature is not trusted, for the commit's note: no local path and no raw gpg output (the caller
+    /// logs those).
+    func reason(commit: CommitID) -> String {
         let key = keyID ?? "(unknown key)"
         let subject = "commit \(commit.short)"
         if arguments(of: "BADSIG") != nil {
@@ -62,9 +63,9 @@ struct GPGStatus {
             return "\(subject) has an OpenPGP signature from key \(key) that has expired"
         }
         if arguments(of: "NO_PUBKEY") != nil || arguments(of: "ERRSIG").map({ $0.count > 5 && $0[5] == "9" }) == true {
-            return "\(subject) is signed by OpenPGP key \(key) which is not in the trusted keyring at \(home); "
-                + "import the key there if its owner may deploy"
+            return "\(subject) is signed by OpenPGP key \(key) which is not in the trusted keyring (the controller's "
+                + "GnuPG home); import the key there if its owner may deploy"
         }
-        return "the OpenPGP signature on \(subject) did not verify: \(outcome.firstErrorLine)"
+        return "the OpenPGP signature on \(subject) did not verify"
     }
 }

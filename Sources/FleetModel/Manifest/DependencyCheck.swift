@@ -2,7 +2,9 @@
 /// without cycles.
 struct DependencyCheck {
     struct Service {
-        var name: String
+        /// nil when the name is missing or invalid (reported where it was read); its `dependsOn` is still checked,
+        /// so that one run reports every issue.
+        var name: String?
         var location: SourceLocation
         var dependsOn: [(name: String, location: SourceLocation)]
     }
@@ -12,19 +14,24 @@ struct DependencyCheck {
         var issues: [ManifestIssue] = []
         var first: [String: Int] = [:]
         var unique: [Service] = []
+        var unnamed: [Service] = []
         for service in services {
-            if let index = first[service.name] {
+            guard let name = service.name else {
+                unnamed.append(service)
+                continue
+            }
+            if let index = first[name] {
                 issues.append(
                     ManifestIssue(
                         location: service.location, fieldPath: "metadata.name",
-                        message: "service '\(service.name)' is already defined at \(unique[index].location)",
+                        message: "service '\(name)' is already defined at \(unique[index].location)",
                         expected: "each service name once in the fleet"))
                 continue
             }
-            first[service.name] = unique.count
+            first[name] = unique.count
             unique.append(service)
         }
-        let names = unique.map(\.name)
+        let names = unique.compactMap(\.name)
         // Edges that point at a known service other than the service itself; the rest are reported here.
         var edges: [[(target: Int, location: SourceLocation, field: String)]] = Array(
             repeating: [], count: unique.count)
@@ -35,24 +42,35 @@ struct DependencyCheck {
                     issues.append(
                         ManifestIssue(
                             location: dependency.location, fieldPath: field,
-                            message: "service '\(service.name)' depends on itself",
+                            message: "service '\(dependency.name)' depends on itself",
                             expected: "names of other services"))
                 } else if let target = first[dependency.name] {
                     edges[index].append((target, dependency.location, field))
                 } else {
-                    var message = "depends on unknown service '\(dependency.name)'"
-                    if let suggestion = FieldSuggestion.closest(to: dependency.name, among: names) {
-                        message += "; did you mean '\(suggestion)'?"
-                    }
-                    issues.append(
-                        ManifestIssue(
-                            location: dependency.location, fieldPath: field, message: message,
-                            expected: "the name of a service in the fleet"))
+                    issues.append(unknown(dependency, field: field, names: names))
                 }
+            }
+        }
+        // No service can name one without a valid name, so it is in no cycle; its own dependencies must exist.
+        for service in unnamed {
+            for (position, dependency) in service.dependsOn.enumerated() where first[dependency.name] == nil {
+                issues.append(unknown(dependency, field: "spec.dependsOn[\(position)]", names: names))
             }
         }
         issues += cycles(names: names, edges: edges)
         return issues
+    }
+
+    private static func unknown(
+        _ dependency: (name: String, location: SourceLocation), field: String, names: [String]
+    ) -> ManifestIssue {
+        var message = "depends on unknown service '\(dependency.name)'"
+        if let suggestion = FieldSuggestion.closest(to: dependency.name, among: names) {
+            message += "; did you mean '\(suggestion)'?"
+        }
+        return ManifestIssue(
+            location: dependency.location, fieldPath: field, message: message,
+            expected: "the name of a service in the fleet")
     }
 
     /// One issue per back edge of a depth-first search, at the `dependsOn` entry that closes the cycle.

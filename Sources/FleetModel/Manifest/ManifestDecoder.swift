@@ -128,10 +128,9 @@ public struct ManifestDecoder: Sendable {
             issues += decoded.issues
             for service in decoded.services {
                 if let spec = service.spec { specs.append(spec) }
-                if let name = service.name {
-                    services.append(
-                        DependencyCheck.Service(name: name, location: service.location, dependsOn: service.dependsOn))
-                }
+                services.append(
+                    DependencyCheck.Service(
+                        name: service.name, location: service.location, dependsOn: service.dependsOn))
             }
         }
         evictUnused(fleetFile: fleetFile, serviceFiles: serviceFiles)

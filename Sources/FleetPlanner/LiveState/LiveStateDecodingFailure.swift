@@ -38,20 +38,7 @@ struct LiveStateDecodingFailure {
 
     private func invalid(_ file: String, _ path: [any CodingKey], _ message: String) -> LiveStateError {
         LiveStateError(
-            code: .invalidRecord, file: file, fieldPath: Self.fieldPath(path), message: message, underlying: error)
-    }
-
-    /// `[2].ports.http`: indices in brackets, keys joined by dots.
-    static func fieldPath(_ path: [any CodingKey]) -> String {
-        var text = ""
-        for key in path {
-            if let index = key.intValue {
-                text += "[\(index)]"
-            } else {
-                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-        return text
+            code: .invalidRecord, file: file, fieldPath: CodingPath.text(path), message: message, underlying: error)
     }
 
     /// The raw JSON value at `path`, to quote it back to the person who wrote it.

@@ -38,10 +38,15 @@ public struct RolloutSnapshot: Sendable {
     }
 
     /// The snapshot of `instances` against `target`, with the policy's counts resolved against replicas.
-    public init(records: [InstanceRecord], target: SpecHash, replicas: Int, rollout: RolloutPolicy) {
+    ///
+    /// Instances in `expired` run the target spec but are past the service's `maxAge` (see ``PhoenixRotation``):
+    /// they count as old, so the strategy replaces them within its usual bounds.
+    public init(
+        records: [InstanceRecord], target: SpecHash, replicas: Int, rollout: RolloutPolicy, expired: Set<String> = []
+    ) {
         let snapshots = records.filter { $0.state.isLive }.map {
             (
-                isCurrent: $0.specHash == target,
+                isCurrent: $0.specHash == target && !expired.contains($0.id),
                 Instance(
                     id: $0.id, state: $0.state, createdAt: $0.createdAt.timeIntervalSince1970,
                     updatedAt: $0.updatedAt.timeIntervalSince1970)

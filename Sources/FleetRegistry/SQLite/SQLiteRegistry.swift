@@ -109,6 +109,16 @@ public actor SQLiteRegistry: Registry {
         }
     }
 
+    /// The registry revision and every rollout state, read at one revision, for the change feed.
+    func revisionAndRolloutStates() async throws -> (revision: Int64, states: [Versioned<RolloutState>]) {
+        try await read("list rollout states") { db in (try Self.currentRevision(db), try Self.fetchRolloutStates(db)) }
+    }
+
+    /// The revision of the last commit that wrote anything, for the change feed's poll.
+    func revision() async throws -> Int64 {
+        try await read("read the registry revision") { db in try Self.currentRevision(db) }
+    }
+
     public func ping() async throws {
         _ = try await read("ping") { db in try Self.currentRevision(db) }
     }

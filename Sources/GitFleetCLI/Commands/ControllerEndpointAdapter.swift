@@ -23,17 +23,13 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     func status() async -> StatusDocument {
         let snapshot = await controller.snapshot()
-        let result =
-            snapshot.role == "standby"
-            ? "standby"
-            : snapshot.deploying != nil
-                ? "in-progress" : snapshot.services.allSatisfy(\.phase.isSettled) ? "settled" : "progressing"
+        let result = snapshot.phase
         var document = StatusDocument(
             fleet: snapshot.fleet, trackedBranch: trackedBranch, revision: snapshot.revision,
-            fetchedRevision: snapshot.fetchedRevision, result: result, lastReconcileAt: snapshot.lastPassAt,
+            fetchedRevision: snapshot.fetchedRevision, result: result.rawValue, lastReconcileAt: snapshot.lastPassAt,
             services: snapshot.services.map { service in
                 ServiceSummary(
-                    name: service.service, result: Self.describe(service.phase), replicas: service.replicas,
+                    name: service.service, result: service.phase.name.rawValue, replicas: service.replicas,
                     ready: service.ready, image: service.toImage, reason: service.phase.failureReason)
             }, role: snapshot.role, leader: snapshot.leader)
         let discovery = await controller.discovery.status
@@ -49,10 +45,11 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         guard let service = snapshot.services.first(where: { $0.service == name }) else {
             guard !records.isEmpty else { return nil }
             return ServiceDocument(
-                name: name, result: "unknown", replicas: 0, ready: 0, instances: records.map(InstanceDocument.init))
+                name: name, result: ServicePhase.unknown.rawValue, replicas: 0, ready: 0,
+                instances: records.map(InstanceDocument.init))
         }
         return ServiceDocument(
-            name: name, result: Self.describe(service.phase), replicas: service.replicas, ready: service.ready,
+            name: name, result: service.phase.name.rawValue, replicas: service.replicas, ready: service.ready,
             image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
             reason: service.phase.failureReason, instances: records.map(InstanceDocument.init))
     }
@@ -70,15 +67,4 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         }
     }
 
-    static func describe(_ phase: ServiceConvergence.Phase) -> String {
-        switch phase {
-        case .converged: return "converged"
-        case .progressing: return "progressing"
-        case .waiting: return "waiting"
-        case .rollingBack: return "rolling-back"
-        case .rolledBack: return "rolled-back"
-        case .failed: return "failed"
-        case .removing: return "removing"
-        }
-    }
 }

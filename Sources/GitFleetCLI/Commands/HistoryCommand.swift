@@ -59,14 +59,20 @@ struct HistoryCommand: ParsableCommand {
 }
 
 enum HistoryText {
+    static let resultWidth = DeploymentResult.allCases.map(\.rawValue.count).max() ?? 0
+
     /// `2026-11-22 13:02  3f2a9c1d8e7b  converged  web 1.5.0  (Dev <dev@example.com>)` then one line per service.
     static func render(_ entry: DeploymentHistoryEntry, service: String?) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
         formatter.timeZone = TimeZone(identifier: "UTC")
         let result = entry.annotation?.result.rawValue ?? "-"
+        // The widest result and two spaces, so the subject never runs into the result (`in-progressv2`).
+        let column = resultWidth + 2
         var lines = [
-            "\(formatter.string(from: entry.date))  \(entry.commit.prefix(12))  \(result.padding(toLength: 11, withPad: " ", startingAt: 0))\(entry.summary)  (\(entry.author))"
+            "\(formatter.string(from: entry.date))  \(entry.commit.prefix(12))  "
+                + "\(result.padding(toLength: max(column, result.count + 2), withPad: " ", startingAt: 0))"
+                + "\(entry.summary)  (\(entry.author))"
         ]
         let services = (entry.annotation?.services ?? [:]).filter { service == nil || $0.key == service }
         for (name, status) in services.sorted(by: { $0.key < $1.key }) {
@@ -84,6 +90,8 @@ enum HistoryText {
     }
 }
 
+/// `history --json`: one object per deployment, the commit (`commit`, `author`, `date`, `message`) and every field
+/// of its status annotation, so a tool reads from it everything a note says (docs/auditing.md lists the fields).
 enum HistoryJSON {
     struct Entry: Encodable {
         var commit: String
@@ -91,8 +99,25 @@ enum HistoryJSON {
         var date: Date
         var message: String
         var result: String?
+        var fleet: String?
+        var controller: String?
+        /// When the note was written.
+        var at: Date?
         var reason: String?
+        var errors: [String]?
+        var signature: Signature?
+        var rewrite: Rewrite?
         var services: [String: Service]
+    }
+
+    struct Signature: Encodable {
+        var method: String
+        var signer: String?
+    }
+
+    struct Rewrite: Encodable {
+        var from: String
+        var note: String
     }
 
     struct Service: Encodable {
@@ -102,18 +127,25 @@ enum HistoryJSON {
         var created: Int
         var destroyed: Int
         var tookSeconds: Int64?
+        var reason: String?
     }
 
     static func encode(_ entries: [DeploymentHistoryEntry], service: String?) throws -> Data {
         let document = entries.map { entry in
-            Entry(
+            let annotation = entry.annotation
+            return Entry(
                 commit: entry.commit, author: entry.author, date: entry.date, message: entry.summary,
-                result: entry.annotation?.result.rawValue, reason: entry.annotation?.reason,
-                services: (entry.annotation?.services ?? [:]).filter { service == nil || $0.key == service }
+                result: annotation?.result.rawValue, fleet: annotation?.fleet, controller: annotation?.controller,
+                at: annotation?.at, reason: annotation?.reason,
+                errors: annotation.flatMap { $0.errors.isEmpty ? nil : $0.errors },
+                signature: annotation?.signature.map { Signature(method: $0.method, signer: $0.signer) },
+                rewrite: annotation?.rewrite.map { Rewrite(from: $0.from, note: $0.note) },
+                services: (annotation?.services ?? [:]).filter { service == nil || $0.key == service }
                     .mapValues {
                         Service(
                             result: $0.result.rawValue, from: $0.from, to: $0.to, created: $0.created,
-                            destroyed: $0.destroyed, tookSeconds: $0.took.map { $0.components.seconds })
+                            destroyed: $0.destroyed, tookSeconds: $0.took.map { $0.components.seconds },
+                            reason: $0.reason)
                     })
         }
         let encoder = JSONEncoder()

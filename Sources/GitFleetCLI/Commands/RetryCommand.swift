@@ -28,20 +28,12 @@ struct RetryCommand: AsyncParsableCommand {
             throw CommandFailure()
         }
         var state = stored.record
-        // A failed rollout with autoRollback off keeps its spec out of failedSpecHashes, only its phase says so.
-        let failedHashes =
-            state.phase == .failed ? state.failedSpecHashes.union([state.targetSpecHash]) : state.failedSpecHashes
-        guard !failedHashes.isEmpty else {
+        // A new rollout of the desired spec, with a fresh progress deadline.
+        guard let forgotten = state.retry(now: Date()) else {
             Terminal.out("\(service): no failed spec to retry")
             return
         }
-        let failed = failedHashes.map(\.short).sorted().joined(separator: ", ")
-        // A new rollout of the desired spec, with a fresh progress deadline.
-        state.failedSpecHashes = []
-        state.phase = .progressing
-        state.startedAt = Date()
-        state.lastProgressAt = state.startedAt
-        state.message = nil
+        let failed = forgotten.map(\.short).sorted().joined(separator: ", ")
         // Compare-and-swap, so a controller that changed the state meanwhile is not overwritten.
         try await registry.commit([.putRolloutState(state, expecting: .version(stored.version))])
         Terminal.out("\(service): failed spec \(failed) will be tried again at the next reconcile")

@@ -57,11 +57,10 @@ enum StatusTable {
         var lines = table([header] + rows)
         if rows.isEmpty { lines.append("(no instances)") }
         for state in snapshot.rolloutStates.map(\.record) {
-            let phase = state.phase == .idle ? "converged" : state.phase.rawValue
-            var line = "\(state.service): \(phase), target \(state.targetSpecHash.short)"
+            var line = "\(state.service): \(state.servicePhase.rawValue), target \(state.targetSpecHash.short)"
             if let good = state.lastGoodSpecHash { line += ", last good \(good.short)" }
-            if !state.failedSpecHashes.isEmpty {
-                line += ", failed \(state.failedSpecHashes.map(\.short).sorted().joined(separator: " "))"
+            if !state.failedSpecs.isEmpty {
+                line += ", failed \(state.failedSpecs.map(\.short).sorted().joined(separator: " "))"
             }
             if let message = state.message { line += ": \(message.split(separator: "\n").first ?? "")" }
             lines.append(line)

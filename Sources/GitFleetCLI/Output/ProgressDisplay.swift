@@ -39,15 +39,11 @@ final class ProgressDisplay: @unchecked Sendable {
             + "\(counts): \(describe(service.phase))"
     }
 
+    /// The phase in the vocabulary every other output uses, with the services it waits for.
     static func describe(_ phase: ServiceConvergence.Phase) -> String {
-        switch phase {
-        case .converged: return "converged"
-        case .progressing: return "progressing"
-        case .waiting(let dependencies): return "waiting for \(dependencies.joined(separator: ", "))"
-        case .rollingBack: return "rolling back"
-        case .rolledBack: return "rolled back"
-        case .failed: return "failed"
-        case .removing: return "removing"
+        if case .waiting(let dependencies) = phase {
+            return "\(phase.name.rawValue) for \(dependencies.joined(separator: ", "))"
         }
+        return phase.name.rawValue
     }
 }

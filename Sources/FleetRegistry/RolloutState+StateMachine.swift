@@ -1,0 +1,156 @@
+import FleetModel
+import Foundation
+
+/// The rollout state machine: every change of a ``RolloutState`` goes through one of these named transitions, so
+/// the converger and `gitfleet retry` cannot disagree about what a phase means.
+///
+/// ```
+///            begin / superseded                      converged
+///   (none) ──────────────────────> progressing ─────────────────────> idle
+///                                   │      │  fail(autoRollback)          ^
+///            fail(no autoRollback)  │      └──────────> rollingBack ──────┼─ converged ──> rolledBack
+///                                   v                   (or failed, when  │
+///                                 failed ── converged ──  nothing good)   │
+///        retry: failed / rolledBack / rollingBack ──> progressing         │
+///        removed: any ──> (deleted)                                       │
+/// ```
+///
+/// "Failed" has two forms and only this file reads or writes them: a spec that was rolled back from is kept in
+/// ``RolloutState/failedSpecHashes`` and is not tried again until the spec changes or a retry is asked for; a
+/// spec that failed with automatic rollback off stays the target (phase ``RolloutPhase/failed``) and is retried
+/// with back-off. ``failedSpecs`` names both.
+///
+/// Pure: no clock (every transition takes `now`), no I/O. The caller writes the state to the registry.
+extension RolloutState {
+    /// What a pass rolls out for a service whose desired spec hashes to some value.
+    public enum Target: Hashable, Sendable {
+        /// The desired spec.
+        case desired
+        /// The last good spec, because the desired one failed and was rolled back from.
+        case lastGood(ServiceSpec)
+        /// Nothing: the desired spec failed and there is no good spec to return to.
+        case none
+    }
+
+    /// A transition that happened, for logs and events.
+    public enum Transition: Hashable, Sendable {
+        /// A rollout to a new target began.
+        case begun
+        /// A rollout to a new target began while the previous target had not converged.
+        case superseded(previous: SpecHash)
+    }
+
+    /// The state of a service the controller has never rolled out: a rollout to `target` begins.
+    public static func begin(
+        service: String, target: SpecHash, revision: String?, now: Date
+    ) -> RolloutState {
+        RolloutState(
+            service: service, targetSpecHash: target, targetRevision: revision, phase: .progressing, startedAt: now)
+    }
+
+    /// What to roll out while Git asks for `desired`.
+    public func target(desired: SpecHash) -> Target {
+        guard failedSpecHashes.contains(desired) else { return .desired }
+        return lastGoodSpec.map(Target.lastGood) ?? .none
+    }
+
+    /// Whether `desired` was rolled back from (or failed with nothing to roll back to) and is not being tried.
+    public func isRolledBackFrom(_ desired: SpecHash) -> Bool {
+        failedSpecHashes.contains(desired)
+    }
+
+    /// Every spec known to have failed: those rolled back from, and a target that failed with rollback off.
+    public var failedSpecs: Set<SpecHash> {
+        phase == .failed ? failedSpecHashes.union([targetSpecHash]) : failedSpecHashes
+    }
+
+    /// Git asks for `desired`: begins a rollout to it unless it is the target already or failed before.
+    ///
+    /// Returns the transition made, or `nil` when the state stays as it is.
+    @discardableResult
+    public mutating func desire(_ desired: SpecHash, revision: String?, now: Date) -> Transition? {
+        guard targetSpecHash != desired, !failedSpecHashes.contains(desired) else { return nil }
+        let previous = targetSpecHash
+        let wasMoving = phase == .progressing
+        targetSpecHash = desired
+        targetRevision = revision
+        phase = .progressing
+        step = 0
+        startedAt = now
+        lastProgressAt = now
+        message = nil
+        return wasMoving ? .superseded(previous: previous) : .begun
+    }
+
+    /// Something moved (an instance created, promoted, retired or destroyed); the progress deadline restarts.
+    public mutating func progress(now: Date) {
+        lastProgressAt = now
+    }
+
+    /// The strategy moves to step `next` (a canary weight). Reaching a step is not progress by itself: the
+    /// instances it creates are.
+    public mutating func advance(toStep next: Int) {
+        step = next
+    }
+
+    /// Every live instance runs `target` and serves.
+    ///
+    /// When `desired` was rolled back from, `target` is the last good spec and the rollback is complete;
+    /// otherwise `target` is the desired spec and becomes the last good one.
+    public mutating func converged(on target: ServiceSpec, desired: SpecHash, revision: String?) {
+        if failedSpecHashes.contains(desired) {
+            phase = .rolledBack
+            return
+        }
+        let hash = SpecHash(target)
+        guard phase != .idle || lastGoodSpecHash != hash else { return }
+        phase = .idle
+        lastGoodSpecHash = hash
+        lastGoodSpec = target
+        lastGoodRevision = targetRevision ?? revision
+        message = nil
+    }
+
+    /// The rollout of the target failed for `reason` (missed progress deadline, failing canary).
+    ///
+    /// With `autoRollback`, the target is remembered as failed and the last good spec is restored
+    /// (``RolloutPhase/rollingBack``), or, with none, the rollout is ``RolloutPhase/failed``. Without it, as
+    /// Kubernetes does with a missed progress deadline, nothing is rolled back: the phase says failed and the
+    /// target stays, retried with back-off.
+    public mutating func fail(reason: String, autoRollback: Bool) {
+        message = reason
+        if autoRollback {
+            failedSpecHashes.insert(targetSpecHash)
+            phase = lastGoodSpec == nil ? .failed : .rollingBack
+        } else {
+            phase = .failed
+        }
+    }
+
+    /// A person asked for the failed specs to be tried again: a new rollout of the target with a fresh progress
+    /// deadline. Returns the specs forgotten, or `nil` when nothing had failed (and nothing changed).
+    public mutating func retry(now: Date) -> Set<SpecHash>? {
+        let failed = failedSpecs
+        guard !failed.isEmpty else { return nil }
+        failedSpecHashes = []
+        phase = .progressing
+        startedAt = now
+        lastProgressAt = now
+        message = nil
+        return failed
+    }
+
+    /// The service left Git: its rollout state is deleted, with the registry change that does it.
+    public var removal: RegistryChange { .deleteRolloutState(service: service) }
+
+    /// The phase in the vocabulary the API and the CLI share, as far as the stored state alone tells it.
+    public var servicePhase: ServicePhase {
+        switch phase {
+        case .idle: return .converged
+        case .progressing: return .inProgress
+        case .rollingBack: return .rollingBack
+        case .rolledBack: return .rolledBack
+        case .failed: return .failed
+        }
+    }
+}

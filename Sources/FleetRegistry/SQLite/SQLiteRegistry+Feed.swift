@@ -1,0 +1,26 @@
+import FleetModel
+import Foundation
+
+extension SQLiteRegistry {
+    /// Polls the registry revision every ``RegistryFeed/pollInterval``: every commit of every process raises it,
+    /// whereas SQLite tells no connection of another's write. On each rise it re-reads the rollout states (a
+    /// handful of rows) and reports those whose version changed and those that disappeared.
+    public nonisolated func rolloutStateChanges() -> AsyncThrowingStream<[RolloutStateChange], any Error> {
+        RegistryFeed.stream { continuation in
+            var (seen, states) = try await self.revisionAndRolloutStates()
+            var known = Dictionary(uniqueKeysWithValues: states.map { ($0.record.service, $0.version) })
+            while !Task.isCancelled {
+                try await Task.sleep(for: RegistryFeed.pollInterval)
+                guard try await self.revision() > seen else { continue }
+                (seen, states) = try await self.revisionAndRolloutStates()
+                var changes = states.filter { known[$0.record.service] != $0.version }
+                    .map { RolloutStateChange(service: $0.record.service, state: $0) }
+                let current = Set(states.map(\.record.service))
+                changes += known.keys.filter { !current.contains($0) }.sorted()
+                    .map { RolloutStateChange(service: $0, state: nil) }
+                if !changes.isEmpty { continuation.yield(changes) }
+                known = Dictionary(uniqueKeysWithValues: states.map { ($0.record.service, $0.version) })
+            }
+        }
+    }
+}

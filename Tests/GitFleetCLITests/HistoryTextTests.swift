@@ -1,0 +1,35 @@
+import FleetModel
+import Foundation
+import Testing
+
+@testable import GitFleetCLI
+
+@Suite("gitfleet history: the text form")
+struct HistoryTextTests {
+    static func entry(_ result: DeploymentResult, services: [String: ServiceStatus] = [:]) -> DeploymentHistoryEntry {
+        DeploymentHistoryEntry(
+            commit: String(repeating: "ab", count: 20), author: "Dev <dev@example.com>",
+            date: Date(timeIntervalSince1970: 1_800_000_000), summary: "v2",
+            annotation: StatusAnnotation(
+                result: result, fleet: "prod", controller: "c1", at: Date(timeIntervalSince1970: 1_800_000_000),
+                revision: String(repeating: "ab", count: 20), services: services))
+    }
+
+    @Test("the result never runs into the subject, whatever its length", arguments: DeploymentResult.allCases)
+    func resultAndSubjectApart(_ result: DeploymentResult) {
+        let line = HistoryText.render(Self.entry(result), service: nil)
+        #expect(line.contains("\(result.rawValue)  "), "\(line)")
+        #expect(line.contains("  v2  (Dev <dev@example.com>)"), "\(line)")
+        #expect(!line.contains("\(result.rawValue)v2"), "\(line)")
+    }
+
+    @Test("a removed service is listed with the image it ran")
+    func removal() {
+        let text = HistoryText.render(
+            Self.entry(
+                .converged, services: ["api": ServiceStatus(result: .removed, from: "demo/web@sha256:aa", destroyed: 2)]
+            ),
+            service: "api")
+        #expect(text.contains("    api: removed, demo/web@sha256:aa, +0/-2"), "\(text)")
+    }
+}
