@@ -36,17 +36,7 @@ struct HangingRemoteTests {
         try fleet.installSlowImage()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 3)
         try fleet.push()
-        let daemon = try GitDaemon(basePath: fleet.repository.directory.path, probe: "remote.git")
-        defer { daemon.stop() }
-        let proxy = try StallingProxy(targetPort: daemon.port, directory: fleet.repository.directory.path)
-        defer { proxy.stop() }
-        let secretFile = fleet.repository.directory.appending("github-secret")
-        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
-        let extra = [
-            "--repo", "git://127.0.0.1:\(proxy.port)/remote.git", "--git-timeout", "4s", "--github-secret-file",
-            secretFile,
-        ]
-        try await fleet.withServe(remote, extra: extra) { serve in
+        try await fleet.withProxiedServe(remote, extra: ["--git-timeout", "4s"]) { serve, proxy in
             let first = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             #expect(first != nil, "\(serve.log)")
             let v2 = try fleet.commitWeb("demo/web:slow", replicas: 3)
@@ -62,14 +52,8 @@ struct HangingRemoteTests {
                 return live.count == 3 && live.allSatisfy { $0.revision == v2 && $0.state == .serving }
             }
 
-            let body = Data(#"{"ref": "refs/heads/main", "after": "\#(v2)"}"#.utf8)
             let sent = ContinuousClock.now
-            let webhook = try await serve.request(
-                "POST", "/webhooks/github", body: body,
-                headers: [
-                    "Content-Type": "application/json", "X-GitHub-Event": "push",
-                    "X-Hub-Signature-256": ServeTrustAndWebhookTests.signature(body, secret: "s3cret"),
-                ])
+            let webhook = try await serve.announcePush(of: v2)
             let answeredIn = ContinuousClock.now - sent
             #expect(webhook.status == 202, "\(webhook)")
             #expect(answeredIn < .seconds(1), "the webhook took \(answeredIn)")
@@ -101,41 +85,22 @@ struct HangingRemoteTests {
         let remote = try fleet.remote()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
         try fleet.push()
-        let daemon = try GitDaemon(basePath: fleet.repository.directory.path, probe: "remote.git")
-        defer { daemon.stop() }
-        let proxy = try StallingProxy(targetPort: daemon.port, directory: fleet.repository.directory.path)
-        defer { proxy.stop() }
-        let secretFile = fleet.repository.directory.appending("github-secret")
-        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
-        let extra = [
-            "--repo", "git://127.0.0.1:\(proxy.port)/remote.git", "--poll-interval", "10m", "--push-notes", "false",
-            "--github-secret-file", secretFile,
-        ]
-        func announce(_ revision: String, _ serve: ServeProcess) async throws {
-            let body = Data(#"{"ref": "refs/heads/main", "after": "\#(revision)"}"#.utf8)
-            let answer = try await serve.request(
-                "POST", "/webhooks/github", body: body,
-                headers: [
-                    "Content-Type": "application/json", "X-GitHub-Event": "push",
-                    "X-Hub-Signature-256": ServeTrustAndWebhookTests.signature(body, secret: "s3cret"),
-                ])
-            #expect(answer.status == 202, "\(answer)")
-        }
-        try await fleet.withServe(remote, extra: extra) { serve in
+        let extra = ["--poll-interval", "10m", "--push-notes", "false"]
+        try await fleet.withProxiedServe(remote, extra: extra) { serve, proxy in
             try await fleet.waitUntil("v1 serves", log: serve) { records in
                 records.contains { $0.revision == v1 && $0.state == .serving }
             }
             let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
             try fleet.push()
             let before = proxy.connections
-            try await announce(v2, serve)
+            #expect(try await serve.announcePush(of: v2).status == 202)
             try await fleet.waitUntil("v2 serves", log: serve) { records in
                 records.contains { $0.revision == v2 && $0.state == .serving }
             }
             #expect(proxy.connections - before == 1, "a named revision should cost one fetch, no head lookup")
 
             let settled = proxy.connections
-            try await announce(v2, serve)
+            #expect(try await serve.announcePush(of: v2).status == 202)
             try await Task.sleep(for: .seconds(2))
             #expect(proxy.connections == settled, "a revision the cache holds at the branch needs no connection")
             // With a 10-minute poll interval the watcher sleeps long: shutdown must not wait for it.
@@ -180,7 +145,37 @@ struct HangingRemoteTests {
     }
 }
 
+extension ServeProcess {
+    /// A GitHub push webhook for `revision` on main, signed with the secret `withProxiedServe` configures.
+    func announcePush(of revision: String) async throws -> (status: Int, body: String) {
+        let body = Data(#"{"ref": "refs/heads/main", "after": "\#(revision)"}"#.utf8)
+        return try await request(
+            "POST", "/webhooks/github", body: body,
+            headers: [
+                "Content-Type": "application/json", "X-GitHub-Event": "push",
+                "X-Hub-Signature-256": ServeTrustAndWebhookTests.signature(body, secret: "s3cret"),
+            ])
+    }
+}
+
 extension EmbeddedFleet {
+    /// Runs `body` with `serve` watching `remote` through `git daemon` behind a ``StallingProxy`` (so a test can
+    /// make the remote go silent) and accepting GitHub webhooks signed with `s3cret`.
+    func withProxiedServe(
+        _ remote: GitFixture, extra: [String], _ body: (ServeProcess, StallingProxy) async throws -> Void
+    ) async throws {
+        let daemon = try GitDaemon(basePath: repository.directory.path, probe: "remote.git")
+        defer { daemon.stop() }
+        let proxy = try StallingProxy(targetPort: daemon.port, directory: repository.directory.path)
+        defer { proxy.stop() }
+        let secretFile = repository.directory.appending("github-secret")
+        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let settings = [
+            "--repo", "git://127.0.0.1:\(proxy.port)/remote.git", "--github-secret-file", secretFile,
+        ]
+        try await withServe(remote, extra: settings + extra) { serve in try await body(serve, proxy) }
+    }
+
     /// `demo/web:slow`: a version that takes a second and a half to listen, so a rollout to it is surely in
     /// flight when a test strikes.
     func installSlowImage() throws {
