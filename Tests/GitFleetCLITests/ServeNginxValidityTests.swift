@@ -42,7 +42,14 @@ struct ServeNginxValidityTests {
             var file = try String(contentsOfFile: nginx.upstreamFile, encoding: .utf8)
             #expect(
                 file.contains("upstream gitfleet_api {\n    server 127.0.0.1:") && !file.contains("down"), "\(file)")
-            let answer = try await LoopbackHTTP.get(port: nginx.port, path: "/", timeout: .seconds(5))
+            // A reload starts new workers asynchronously; the old ones may answer with the old placeholder a
+            // moment longer.
+            var answer = try await LoopbackHTTP.get(port: nginx.port, path: "/", timeout: .seconds(5))
+            let deadline = ContinuousClock.now.advanced(by: .seconds(15))
+            while answer.status != 200 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                answer = try await LoopbackHTTP.get(port: nginx.port, path: "/", timeout: .seconds(5))
+            }
             #expect(answer.status == 200, "nginx reaches web: \(answer)")
             #expect(!Self.statuses(statuses).isEmpty, "the reload command ran")
             #expect(Self.statuses(statuses).allSatisfy { $0 == "0" }, "nginx refused an output:\n\(nginx.checkLog)")

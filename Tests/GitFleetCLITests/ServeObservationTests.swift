@@ -121,7 +121,8 @@ struct ServeObservationTests {
         #expect(replaced <= startTimeout, "the replacement served only after \(replaced):\n\(serve.log)")
         let record = try await fleet.records().first { $0.id == victim.id }
         #expect(record?.state == .quarantined, "the dead instance is kept as evidence: \(String(describing: record))")
-        #expect(serve.log.contains("reconciling now"), "the observer asked for the pass:\n\(serve.log)")
+        // Who noticed first (the observer, or a pass that was running anyway) is a race; the bounds above are
+        // what a 10-minute resync could never meet. InstanceObserverTests pins the observer itself.
     }
 
     /// Polls `condition` every 50 ms; returns how long it took to hold, or fails after `timeout`.
