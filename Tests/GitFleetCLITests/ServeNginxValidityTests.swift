@@ -45,8 +45,8 @@ struct ServeNginxValidityTests {
             // A reload starts new workers asynchronously; the old ones may answer with the old placeholder a
             // moment longer.
             var answer = try await LoopbackHTTP.get(port: nginx.port, path: "/", timeout: .seconds(5))
-            let deadline = ContinuousClock.now.advanced(by: .seconds(15))
-            while answer.status != 200 && ContinuousClock.now < deadline {
+            let workersDeadline = ContinuousClock.now.advanced(by: .seconds(15))
+            while answer.status != 200 && ContinuousClock.now < workersDeadline {
                 try await Task.sleep(for: .milliseconds(100))
                 answer = try await LoopbackHTTP.get(port: nginx.port, path: "/", timeout: .seconds(5))
             }
