@@ -122,6 +122,8 @@ public enum ControllerBootstrap {
             repository: repository, pollInterval: configuration.pollInterval, leadership: resources.leadership,
             metrics: metrics, logger: logger)
         let stateDirectory = configuration.resolvedStateDirectory
+        // Read once: admission checks new heads against it, the reconcile loop reports and updates it.
+        let lastDeployed = ControllerState.load(from: stateDirectory).lastDeployed
         let admission = CommitAdmission(
             repository: repository, runtime: resources.runtime,
             policy: CommitAdmission.Policy(
@@ -129,7 +131,7 @@ public enum ControllerBootstrap {
                     required: configuration.requireSignedCommits,
                     allowedSignersFile: configuration.allowedSignersFile, gpgHome: configuration.gpgHome),
                 refuseHistoryRewrite: configuration.refuseHistoryRewrite),
-            lastDeployed: ControllerState.load(from: stateDirectory).lastDeployed, commits: watcher.commits,
+            lastDeployed: lastDeployed, commits: watcher.commits,
             metrics: metrics, logger: logger)
         let annotations = AnnotationWriter(
             repository: repository, notesRef: configuration.notesRef,
@@ -138,7 +140,7 @@ public enum ControllerBootstrap {
         let reconciler = Reconciler(
             options: .init(
                 resyncInterval: configuration.resyncInterval, tick: tick, stateDirectory: stateDirectory,
-                controllerID: configuration.controllerID),
+                controllerID: configuration.controllerID, lastDeployed: lastDeployed),
             registry: resources.registry, converger: converger, discovery: discovery,
             leadership: resources.leadership, admission: admission, annotations: annotations, observer: observer,
             metrics: metrics, logger: logger, events: events)

@@ -22,12 +22,18 @@ public actor Reconciler: Service {
         /// Where the last deployed commit is remembered across restarts.
         public var stateDirectory: String
         public var controllerID: String
+        /// The last commit that converged, as remembered in the state directory when the controller started.
+        public var lastDeployed: CommitID?
 
-        public init(resyncInterval: Duration, tick: Duration, stateDirectory: String, controllerID: String) {
+        public init(
+            resyncInterval: Duration, tick: Duration, stateDirectory: String, controllerID: String,
+            lastDeployed: CommitID? = nil
+        ) {
             self.resyncInterval = resyncInterval
             self.tick = tick
             self.stateDirectory = stateDirectory
             self.controllerID = controllerID
+            self.lastDeployed = lastDeployed
         }
     }
 
@@ -76,7 +82,7 @@ public actor Reconciler: Service {
         self.logger = logger
         self.events = events
         tracker = DeploymentTracker(controllerID: options.controllerID)
-        lastDeployed = ControllerState.load(from: options.stateDirectory).lastDeployed
+        lastDeployed = options.lastDeployed
     }
 
     /// Hands over admission's verdict on a new head; a newer one replaces one not yet taken.
