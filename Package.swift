@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The only C dependency: libgit2, found through pkg-config (Debian: libgit2-dev).
@@ -63,8 +64,10 @@ let package = Package(
             name: "FleetRuntime",
             dependencies: [
                 "FleetModel", .product(name: "Crypto", package: "swift-crypto"),
+                // Health probes: AsyncHTTPClient for http, a NIOPosix bootstrap for tcp; neither blocks a thread.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
@@ -78,6 +81,8 @@ let package = Package(
                 // NIOPosix's thread pool is the Git thread; NIOConcurrencyHelpers' locked boxes hold shared flags.
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // User-written discovery templates are Mustache, rendered by a maintained engine.
+                .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         // HTTP: health, readiness, metrics, webhooks and the JSON API, on Hummingbird.

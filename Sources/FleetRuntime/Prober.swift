@@ -24,9 +24,12 @@ public struct ProbeResult: Hashable, Sendable, CustomStringConvertible {
 /// Every probe finishes within its timeout (plus scheduling slack) and never throws: a failure is a result.
 public struct Prober: Sendable {
     public let runtime: any Runtime
+    /// Does the network work of http and tcp probes without blocking a thread.
+    public let client: ProbeClient
 
-    public init(runtime: any Runtime) {
+    public init(runtime: any Runtime, client: ProbeClient = .shared) {
         self.runtime = runtime
+        self.client = client
     }
 
     public func probe(_ probe: HealthCheck.Probe, instance: RuntimeInstance, timeout: Duration) async -> ProbeResult {
@@ -36,7 +39,7 @@ public struct Prober: Sendable {
                 return ProbeResult(success: false, detail: "instance has no port named '\(portName)'")
             }
             do {
-                let response = try await LoopbackHTTP.get(
+                let response = try await client.get(
                     host: instance.address,
                     port: port,
                     path: path,
@@ -52,7 +55,7 @@ public struct Prober: Sendable {
                 return ProbeResult(success: false, detail: "instance has no port named '\(portName)'")
             }
             do {
-                try await LoopbackHTTP.connect(host: instance.address, port: port, timeout: timeout)
+                try await client.connect(host: instance.address, port: port, timeout: timeout)
                 return ProbeResult(success: true, detail: "tcp port \(port) accepted a connection")
             } catch {
                 return ProbeResult(success: false, detail: "tcp port \(port): \(error)")

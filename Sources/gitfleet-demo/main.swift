@@ -1,6 +1,6 @@
 // The demo service: a small HTTP/1.1 server for the demo fleet and the tests, with no dependencies.
 //
-// Listens on 127.0.0.1:$PORT. `GET /` answers JSON naming its service, version, instance and spec hash;
+// Listens on 127.0.0.1:$PORT, or on IPv6 loopback [::1]:$PORT when DEMO_LISTEN_IPV6=1. `GET /` answers JSON naming its service, version, instance and spec hash;
 // `GET /healthz` answers 200 "ok", or 500 when DEMO_FAIL_HEALTH=1 or the file named by DEMO_FAIL_HEALTH_FILE
 // exists. DEMO_START_DELAY (`2s`, `500ms`, or seconds) delays listening; DEMO_LOG_LINES=n prints n numbered
 // lines at start (to exercise log caps); DEMO_IGNORE_SIGTERM=1 makes it ignore SIGTERM (to exercise SIGKILL
@@ -133,23 +133,39 @@ func connectionThread(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPo
     return nil
 }
 
-func listenSocket(port: UInt16) -> Int32 {
+func listenSocket(port: UInt16, ipv6: Bool) -> Int32 {
+    let family = ipv6 ? AF_INET6 : AF_INET
     #if os(Linux)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
     #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        let fd = socket(family, SOCK_STREAM, 0)
     #endif
     guard fd >= 0 else { fatal("socket: \(String(cString: strerror(errno)))") }
     var reuse: Int32 = 1
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    let bound: Int32
+    if ipv6 {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = port.bigEndian
+        address.sin6_addr = in6addr_loopback
+        bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
+        }
+    } else {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
     }
-    guard bound == 0 else { fatal("bind 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
+    guard bound == 0 else { fatal("bind \(ipv6 ? "[::1]" : "127.0.0.1"):\(port): \(String(cString: strerror(errno)))") }
     guard listen(fd, 128) == 0 else { fatal("listen: \(String(cString: strerror(errno)))") }
     return fd
 }
@@ -171,6 +187,8 @@ if environment("DEMO_IGNORE_SIGTERM") == "1" {
 signal(SIGINT, requestTermination)
 pthread_mutex_init(&inFlightLock, nil)
 
+let listenIPv6 = environment("DEMO_LISTEN_IPV6") == "1"
+let listenAddress = listenIPv6 ? "[::1]" : "127.0.0.1"
 guard let portText = environment("PORT"), let port = UInt16(portText) else { fatal("set PORT to a port number") }
 if let count = environment("DEMO_LOG_LINES").flatMap(Int.init) {
     for number in 1...max(count, 1) { log("log line \(number) of \(count)") }
@@ -184,8 +202,8 @@ if let delay = environment("DEMO_START_DELAY") {
         remaining -= step
     }
 }
-let listener = listenSocket(port: port)
-log("gitfleet-demo \(environment("VERSION") ?? "") listening on 127.0.0.1:\(port)")
+let listener = listenSocket(port: port, ipv6: listenIPv6)
+log("gitfleet-demo \(environment("VERSION") ?? "") listening on \(listenAddress):\(port)")
 
 while terminationRequested == 0 {
     var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)

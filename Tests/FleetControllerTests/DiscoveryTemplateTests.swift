@@ -43,14 +43,58 @@ struct DiscoveryTemplateTests {
     }
 
     @Test("a user template repeats its sections per service and endpoint")
-    func userTemplate() {
-        let template = DiscoveryTemplate.user(
-            "# fleet\n{{#services}}[{{service}}]\n{{#endpoints}}{{instance}}={{address}}:{{port}}/{{weight}}\n{{/endpoints}}{{/services}}end\n"
-        )
+    func userTemplate() throws {
+        let template = try DiscoveryTemplate.user(
+            UserTemplate(
+                text:
+                    "# fleet\n{{#services}}[{{service}}]\n{{#endpoints}}{{instance}}={{address}}:{{port}}/{{weight}}\n{{/endpoints}}{{/services}}end\n"
+            ))
         let text = template.render(ServingSet(records: Self.records), port: "http")
         #expect(
             text
                 == "# fleet\n[db-migrate]\n[web]\nweb-aaaa-1=127.0.0.1:41001/1\nweb-bbbb-1=127.0.0.1:41002/1\nend\n")
+    }
+
+    @Test("a user template writes values as they are, with the service's identifier, never HTML-escaped")
+    func userTemplateUnescaped() throws {
+        let template = try UserTemplate(
+            text: "{{#services}}{{identifier}} {{#endpoints}}<{{image}}&{{specHash}}>{{/endpoints}}\n{{/services}}")
+        #expect(
+            template.render(ServingSet(records: Self.records), port: "http")
+                == "db_migrate \nweb <demo/web:1&aaaa><demo/web:2&bbbb>\n")
+    }
+
+    @Test("an inverted section gives a service without endpoints its placeholder; standalone tags leave no line")
+    func userTemplatePlaceholder() throws {
+        let template = try UserTemplate(
+            text:
+                "{{! one block per service }}\n{{#services}}\nupstream {{identifier}} {\n{{#endpoints}}\n  server {{address}}:{{port}};\n{{/endpoints}}\n{{^endpoints}}\n  server 127.0.0.1:9 down;\n{{/endpoints}}\n}\n{{/services}}\n"
+        )
+        #expect(
+            template.render(ServingSet(records: Self.records), port: "http")
+                == "upstream db_migrate {\n  server 127.0.0.1:9 down;\n}\nupstream web {\n  server 127.0.0.1:41001;\n  server 127.0.0.1:41002;\n}\n"
+        )
+    }
+
+    @Test("a broken user template is refused with its file, line and column and the setting")
+    func brokenUserTemplate() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmpl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("up.tmpl").path
+        try Data("# fleet\n{{#services}}\n  {{service}}\n{{/endpoints}}\n".utf8).write(to: URL(fileURLWithPath: path))
+        guard case .failure(let error) = DiscoveryOutput.list("nginx:/x, template:\(path):/out") else {
+            Issue.record("a broken template was accepted")
+            return
+        }
+        #expect(error.code == .templateInvalid)
+        #expect(error.message.contains("\(path):4:"))
+        #expect(error.message.contains("discoveryOutputs"))
+        guard case .failure(let missing) = DiscoveryOutput.list("template:\(path).absent:/out") else {
+            Issue.record("a missing template was accepted")
+            return
+        }
+        #expect(missing.code == .templateUnreadable)
     }
 
     @Test("output settings parse, and bad ones are refused", arguments: ["nginx:", "apache:/x", "template:/t", "x"])

@@ -77,6 +77,42 @@ struct ProberTests {
         #expect(clock.now - begun < .seconds(20), "bounded by the timeout, not hanging")
     }
 
+    /// The demo listening on IPv6 loopback only, started directly; an IPv4 probe could not reach it.
+    @Test func httpAndTCPProbesReachAnIPv6Address() async throws {
+        let port = try PortAllocator.freeLoopbackPort()
+        let demo = Process()
+        demo.executableURL = URL(fileURLWithPath: try RuntimeFixtures.demoBinary())
+        demo.environment = ["PORT": "\(port)", "DEMO_LISTEN_IPV6": "1"]
+        try demo.run()
+        defer {
+            demo.terminate()
+            demo.waitUntilExit()
+        }
+        let prober = Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
+        for address in ["::1", "[::1]"] {
+            var instance = Self.instance(ports: ["http": port])
+            instance.address = address
+            var healthy = await prober.probe(
+                .http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
+            // The demo needs a moment to listen on a loaded machine: poll, generously bounded.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !healthy.success, demo.isRunning, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                healthy = await prober.probe(
+                    .http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
+            }
+            #expect(healthy.success, "\(address): \(healthy)")
+            #expect(healthy.detail.contains("HTTP 200"), "\(healthy)")
+            let tcp = await prober.probe(.tcp(port: "http"), instance: instance, timeout: .seconds(5))
+            #expect(tcp.success, "\(address): \(tcp)")
+        }
+        var ipv4 = Self.instance(ports: ["http": port])
+        ipv4.address = "127.0.0.1"
+        let unreachable = await prober.probe(
+            .http(path: "/healthz", port: "http"), instance: ipv4, timeout: .seconds(5))
+        #expect(!unreachable.success, "the demo listens on ::1 only")
+    }
+
     @Test func tcpProbe() async throws {
         let listener = try SilentListener()
         defer { listener.close() }

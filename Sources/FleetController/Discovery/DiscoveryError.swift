@@ -5,6 +5,8 @@ public struct DiscoveryError: Error, Sendable, CustomStringConvertible {
         case badSetting
         /// A user template could not be read.
         case templateUnreadable
+        /// A user template is not valid Mustache.
+        case templateInvalid
         /// An output file could not be written.
         case writeFailed
         /// The reload command could not be started.

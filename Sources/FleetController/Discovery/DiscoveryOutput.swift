@@ -31,7 +31,9 @@ public struct DiscoveryOutput: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses a comma-separated list of outputs; the error names the entry that is not one.
+    /// Parses a comma-separated list of outputs; the error names the entry that is not one. A user
+    /// template is read and parsed here, so a broken one stops the controller (or `apply`) at start with
+    /// its file and line rather than failing the first publication.
     public static func list(_ text: String) -> Result<[DiscoveryOutput], DiscoveryError> {
         var outputs: [DiscoveryOutput] = []
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
@@ -41,6 +43,13 @@ public struct DiscoveryOutput: Hashable, Sendable, CustomStringConvertible {
                         .badSetting,
                         "'\(entry)' is not a discovery output (expected nginx:PATH, haproxy:PATH or template:TEMPLATE:PATH)"
                     ))
+            }
+            if case .template(let path) = output.kind {
+                do {
+                    _ = try UserTemplate(contentsOf: path)
+                } catch {
+                    return .failure(error)
+                }
             }
             outputs.append(output)
         }

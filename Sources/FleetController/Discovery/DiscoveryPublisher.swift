@@ -174,10 +174,9 @@ public actor DiscoveryPublisher {
             case .nginx: template = .nginx
             case .haproxy: template = .haproxy
             case .template(let path):
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw DiscoveryError(.templateUnreadable, "the discovery template \(path) cannot be read")
-                }
-                template = .user(String(decoding: data, as: UTF8.self))
+                // Read at every publication so an edit needs no restart; a broken edit fails this
+                // publication (retried) with the file and line, never the process.
+                template = .user(try UserTemplate(contentsOf: path))
             }
             let text = template.render(set, port: configuration.port)
             try Self.writeAtomically(Data(text.utf8), to: output.path)

@@ -4,21 +4,19 @@
 /// the file inside `http {}`) and an HAProxy `backend gitfleet_<service>`. A service with no serving
 /// instance (not started yet, or removed from the desired state; see ``DiscoveryPublisher``) gets a
 /// placeholder server marked down, so the file stays valid and requests fail fast rather than the reload
-/// failing. A user template is text with `{{#services}}…{{/services}}` and
-/// `{{#endpoints}}…{{/endpoints}}` sections and the fields `{{service}}`, `{{instance}}`, `{{address}}`,
-/// `{{port}}`, `{{weight}}`, `{{specHash}}` and `{{image}}`.
+/// failing. A user template is Mustache (see ``UserTemplate``).
 public enum DiscoveryTemplate: Hashable, Sendable {
     case nginx
     case haproxy
-    /// The text of a user template.
-    case user(String)
+    /// A user template, parsed.
+    case user(UserTemplate)
 
     /// Renders `set`; `port` names the port clients reach (an endpoint without it is left out).
     public func render(_ set: ServingSet, port: String) -> String {
         switch self {
         case .nginx: return Self.renderNginx(set, port: port)
         case .haproxy: return Self.renderHAProxy(set, port: port)
-        case .user(let text): return UserTemplate(text: text).render(set, port: port)
+        case .user(let template): return template.render(set, port: port)
         }
     }
 

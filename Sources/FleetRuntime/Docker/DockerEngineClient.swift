@@ -97,7 +97,7 @@ public final class DockerEngineClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: data))
         }
         do {
-            let response = try await client.execute(request, timeout: Self.timeAmount(timeout))
+            let response = try await client.execute(request, timeout: TimeAmount(timeout))
             let body = try await response.body.collect(upTo: limit)
             return Answer(status: Int(response.status.code), body: Data(body.readableBytesView))
         } catch {
@@ -149,10 +149,5 @@ public final class DockerEngineClient: Sendable {
         } catch {
             throw RuntimeError(.io, "docker host \(endpoint) gave an unreadable answer to \(what)", cause: error)
         }
-    }
-
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

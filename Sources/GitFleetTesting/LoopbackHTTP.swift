@@ -1,3 +1,4 @@
+import FleetModel
 import Foundation
 
 #if canImport(Glibc)
@@ -6,10 +7,9 @@ import Foundation
     import Darwin
 #endif
 
-/// A minimal HTTP/1.1 GET over a plain socket, for health probes and tests.
-///
-/// Chosen over URLSession because a probe needs a hard deadline over connect, send and receive, no
-/// connection pooling, proxies or redirects, and the same behaviour on every platform.
+/// A minimal HTTP/1.1 GET over a plain IPv4 socket, for tests: a fresh connection per request (no pool
+/// that could hide a proxy's reload), a hard deadline, no proxies or redirects. The controller's own
+/// health probes use ``FleetRuntime/ProbeClient`` instead, which blocks no thread.
 public enum LoopbackHTTP {
     public struct Response: Hashable, Sendable {
         public var status: Int
@@ -152,7 +152,7 @@ public enum LoopbackHTTP {
     private let systemConnect = Darwin.connect
 #endif
 
-/// Why a probe's network call failed, in words for the instance's `reason`.
+/// Why a request failed, in words.
 public struct ProbeFailure: Error, CustomStringConvertible, Sendable {
     public var description: String
 

@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import FleetModel
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The network side of health probes: HTTP GETs through AsyncHTTPClient and TCP connects through a NIO
+/// bootstrap, on NIO's shared event loops, so a probe waiting on a slow instance holds no thread (the
+/// socket code it replaced parked a Dispatch thread per probe) and IPv6 addresses (`::1`, `[::1]`) work.
+///
+/// Redirects are not followed: a 3xx answer is the instance's own and counts as healthy, as it always has.
+/// One client serves every probe of the process; ``shared`` is never shut down, like NIO's singleton loops.
+public struct ProbeClient: Sendable {
+    public struct Response: Hashable, Sendable {
+        public var status: Int
+    }
+
+    let http: HTTPClient
+    let group: any EventLoopGroup
+
+    /// The process-wide client every ``Prober`` uses.
+    public static let shared = ProbeClient(group: MultiThreadedEventLoopGroup.singleton)
+
+    init(group: any EventLoopGroup) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        // A probe is one attempt: a refused connection is its answer, not something to retry until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.http = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+        self.group = group
+    }
+
+    /// GETs `path` from `host:port` (an IPv4 or IPv6 address, brackets optional), all within `timeout`.
+    public func get(host: String, port: Int, path: String, timeout: Duration) async throws -> Response {
+        var request = HTTPClientRequest(url: "http://\(Self.urlHost(host)):\(port)\(path)")
+        request.headers.add(name: "User-Agent", value: "gitfleet")
+        do {
+            let response = try await http.execute(request, timeout: TimeAmount(timeout))
+            // The body is read (up to 1 MiB) and dropped, so the connection can be reused.
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return Response(status: Int(response.status.code))
+        } catch let error as HTTPClientError
+            where [.deadlineExceeded, .connectTimeout, .readTimeout].contains(error)
+        {
+            throw Failure("timed out after \(timeout.manifestDescription)")
+        }
+    }
+
+    /// Whether a TCP connection to `host:port` is accepted within `timeout`.
+    public func connect(host: String, port: Int, timeout: Duration) async throws {
+        do {
+            let channel = try await ClientBootstrap(group: group)
+                .connectTimeout(TimeAmount(timeout))
+                .connect(host: Self.bare(host), port: port).get()
+            try? await channel.close()
+        } catch ChannelError.connectTimeout(_) {
+            throw Failure("timed out after \(timeout.manifestDescription)")
+        }
+    }
+
+    /// Why a probe's network call failed, in words for the instance's `reason`.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+
+        init(_ description: String) {
+            self.description = description
+        }
+    }
+
+    /// `::1` becomes `[::1]` in a URL; a bracketed or IPv4 address stays as it is.
+    static func urlHost(_ host: String) -> String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    }
+
+    static func bare(_ host: String) -> String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    }
+}
+
+extension TimeAmount {
+    /// NIO's form of a Swift `Duration`, to the nanosecond.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
