@@ -9,8 +9,12 @@ import NIOPosix
 /// socket code it replaced parked a Dispatch thread per probe) and IPv6 addresses (`::1`, `[::1]`) work.
 ///
 /// Redirects are not followed: a 3xx answer is the instance's own and counts as healthy, as it always has.
-/// One client serves every probe of the process; ``shared`` is never shut down, like NIO's singleton loops.
-public struct ProbeClient: Sendable {
+///
+/// Owned by the runtime whose instances it probes (one per controller, so probes of the same instance reuse
+/// pooled connections), and shut down by that runtime's `close()`, which closes the pooled connections; a
+/// test process that runs many controllers therefore does not keep every one's connections open. A client
+/// dropped without ``shutdown()`` (a runtime a test never closed) shuts itself down in the background.
+public final class ProbeClient: Sendable {
     public struct Response: Hashable, Sendable {
         public var status: Int
     }
@@ -18,8 +22,13 @@ public struct ProbeClient: Sendable {
     let http: HTTPClient
     let group: any EventLoopGroup
 
-    /// The process-wide client every ``Prober`` uses.
-    public static let shared = ProbeClient(group: MultiThreadedEventLoopGroup.singleton)
+    /// The client of runtimes that own none (test doubles); never shut down, like NIO's singleton loops.
+    public static let processWide = ProbeClient()
+
+    /// A client on NIO's shared event loops.
+    public convenience init() {
+        self.init(group: MultiThreadedEventLoopGroup.singleton)
+    }
 
     init(group: any EventLoopGroup) {
         var configuration = HTTPClient.Configuration()
@@ -29,6 +38,17 @@ public struct ProbeClient: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         self.group = group
+    }
+
+    /// Closes the pooled connections; a probe after this fails. Once is enough; more calls do nothing.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    deinit {
+        // AsyncHTTPClient insists on a shutdown before its client goes away; this one keeps itself alive
+        // until it is done.
+        http.shutdown { _ in }
     }
 
     /// GETs `path` from `host:port` (an IPv4 or IPv6 address, brackets optional), all within `timeout`.

@@ -27,9 +27,10 @@ public struct Prober: Sendable {
     /// Does the network work of http and tcp probes without blocking a thread.
     public let client: ProbeClient
 
-    public init(runtime: any Runtime, client: ProbeClient = .shared) {
+    /// A prober through `client`, by default the runtime's own (see ``Runtime/probeClient``).
+    public init(runtime: any Runtime, client: ProbeClient? = nil) {
         self.runtime = runtime
-        self.client = client
+        self.client = client ?? runtime.probeClient
     }
 
     public func probe(_ probe: HealthCheck.Probe, instance: RuntimeInstance, timeout: Duration) async -> ProbeResult {

@@ -54,12 +54,15 @@ public struct ProcessRuntime: Runtime {
     public let images: ImageStore
     /// The fleet this runtime acts for (see ``RuntimeScope``).
     public let scope: String
-    /// Used for exec probes and output that needs a time limit.
+    /// Carries the http and tcp probes of this runtime's instances; shut down by ``close()``.
+    public let probeClient: ProbeClient
+    /// How often a stop looks whether the process has ended.
     static let pollInterval: Duration = .milliseconds(25)
     /// How often ``exits()`` looks at the running instances' processes.
     static let exitPollInterval: Duration = .milliseconds(200)
 
     public init(stateDirectory: String, scope: String = RuntimeScope.legacy) {
+        self.probeClient = ProbeClient()
         self.stateDirectory = stateDirectory
         self.images = ImageStore(root: "\(stateDirectory)/images")
         self.scope = scope
@@ -264,6 +267,11 @@ public struct ProcessRuntime: Runtime {
             + LogFile.tail(path: "\(directory)/stderr.log", lines: lines)
     }
 
+    /// Closes the probe client's connections; instances keep running.
+    public func close() async {
+        await probeClient.shutdown()
+    }
+
     public func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult {
         guard let record = try record(of: instanceID) else {
             throw RuntimeError(.notFound, "no instance \(instanceID) in \(instancesDirectory)")
@@ -275,38 +283,24 @@ public struct ProcessRuntime: Runtime {
             root: "\(directory(of: instanceID))/root",
             environment: record.environment
         )
-        let outputPath = "\(directory(of: instanceID))/exec-\(UUID().uuidString).log"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let pid = try ProcessSpawner.spawn(
-            argv: argv,
-            environment: record.environment,
-            workingDirectory: record.workingDirectory,
-            stdoutPath: outputPath,
-            stderrPath: outputPath
-        )
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var status: ExitStatus? = nil
-        var timedOut = false
-        while true {
-            var raw: Int32 = 0
-            if waitpid(pid, &raw, WNOHANG) == pid {
-                status = ProcessIdentity.exitStatus(fromWaitStatus: raw)
-                break
-            }
-            if clock.now >= deadline {
-                timedOut = true
-                kill(-pid, SIGKILL)
-                _ = waitpid(pid, &raw, 0)
-                break
-            }
-            try? await Task.sleep(for: Self.pollInterval)
+        guard access(argv[0], X_OK) == 0 else {
+            throw RuntimeError(.startFailed, "cannot execute \(argv[0]): \(String(cString: strerror(errno)))")
         }
-        let output = (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data()
+        // Its own process group, killed whole at the deadline, so a probe's children do not pile up.
+        let command = BoundedCommand(
+            executable: argv[0], arguments: Array(argv.dropFirst()), environment: record.environment,
+            workingDirectory: record.workingDirectory, combinesErrors: true, ownsProcessGroup: true,
+            keep: .tail(4096), timeout: timeout)
+        let outcome: BoundedCommand.Outcome
+        do {
+            outcome = try await command.run()
+        } catch {
+            throw RuntimeError(.startFailed, "\(error)")
+        }
         return CommandResult(
-            status: status,
-            timedOut: timedOut,
-            output: String(decoding: output.suffix(4096), as: UTF8.self)
+            status: outcome.timedOut ? nil : outcome.status,
+            timedOut: outcome.timedOut,
+            output: String(decoding: outcome.output, as: UTF8.self)
         )
     }
 

@@ -55,9 +55,13 @@ public protocol Runtime: Sendable {
     /// Killed when `timeout` passes. For exec health probes only.
     func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult
 
-    /// Releases what the runtime holds open (connections to engines); its instances keep running. Called once,
-    /// when the runtime is no longer used.
+    /// Releases what the runtime holds open (connections to engines, its ``probeClient``); its instances keep
+    /// running. Called once, when the runtime is no longer used.
     func close() async
+
+    /// The client that carries the http and tcp health probes of this runtime's instances: one per runtime, so
+    /// probes reuse its pooled connections, shut down by ``close()``.
+    var probeClient: ProbeClient { get }
 
     /// Instances of this runtime's scope that stop running (they exit, are killed, or are removed behind the
     /// runtime's back), each reported soon after it happens (within a second or so), for as long as the
@@ -72,6 +76,9 @@ public protocol Runtime: Sendable {
 extension Runtime {
     /// Nothing to release.
     public func close() async {}
+
+    /// A runtime that owns no client (a test double) probes through ``ProbeClient/processWide``.
+    public var probeClient: ProbeClient { .processWide }
 
     /// A runtime that cannot watch its instances reports nothing: the stream finishes at once, and exits are
     /// found by health probes and the resync.

@@ -1,3 +1,4 @@
+import FleetRuntime
 import Foundation
 
 #if canImport(Glibc)
@@ -6,55 +7,26 @@ import Foundation
 
 /// A long-running helper process for tests (etcd, a server), started with a clean signal mask.
 ///
-/// Spawned with posix_spawn rather than Foundation's `Process`: the test runner blocks SIGTERM, Foundation's
-/// children inherit that mask and would ignore a polite stop; and Foundation's reaper can stall on daemons
-/// that close their descriptors. Output (stdout and stderr) goes to a log file that errors can quote.
+/// Started by ``ProcessSpawner`` (the codebase's one spawner for processes that outlive the call that
+/// started them) rather than Foundation's `Process`: the test runner blocks SIGTERM, Foundation's children
+/// inherit that mask and would ignore a polite stop; and Foundation's reaper can stall on daemons that close
+/// their descriptors. Output (stdout and stderr) goes to a log file that errors can quote.
 public final class SpawnedProcess: @unchecked Sendable {
     public let pid: pid_t
     public let logPath: String
     private let lock = NSLock()
     private var exitStatus: Int32?
 
-    /// Starts `executable` (an absolute path) with `arguments`, writing its output to `logPath`.
-    public init(executable: String, arguments: [String], logPath: String) throws {
+    /// Starts `executable` (an absolute path) with `arguments` and this process's environment with `environment`
+    /// added, writing its output to `logPath`.
+    public init(
+        executable: String, arguments: [String], environment: [String: String] = [:], logPath: String
+    ) throws {
         self.logPath = logPath
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        pid = try Self.spawn([executable] + arguments, searchingPath: false, actions: &actions)
-    }
-
-    /// posix_spawn with a clean signal mask and default signal dispositions, the set-up every helper process
-    /// of the tests needs; `actions` arranges its descriptors.
-    public static func spawn(
-        _ argv: [String], searchingPath: Bool, actions: inout posix_spawn_file_actions_t
-    ) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let arguments = argv.map { strdup($0) } + [nil]
-        defer {
-            for argument in arguments { free(argument) }
-        }
-        var child: pid_t = 0
-        let result =
-            searchingPath
-            ? posix_spawnp(&child, argv[0], &actions, &attributes, arguments, environ)
-            : posix_spawn(&child, argv[0], &actions, &attributes, arguments, environ)
-        guard result == 0 else { throw POSIXError(.init(rawValue: result) ?? .EIO) }
-        return child
+        pid = try ProcessSpawner.spawn(
+            argv: [executable] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, workingDirectory: nil,
+            standardOutput: .file(logPath, append: false), standardError: .standardOutput, newSession: false)
     }
 
     deinit {

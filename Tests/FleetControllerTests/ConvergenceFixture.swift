@@ -106,6 +106,7 @@ final class ConvergenceFixture: Sendable {
             _ = try? await runtime.stop(instanceID: instance.instanceID, gracePeriod: .seconds(2))
             try? await runtime.destroy(instanceID: instance.instanceID, keepLogs: false)
         }
+        await runtime.close()
         try? await registry.close()
         try? FileManager.default.removeItem(atPath: stateDirectory)
         engine?.stop()

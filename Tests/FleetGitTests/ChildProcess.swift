@@ -1,3 +1,4 @@
+import FleetRuntime
 import Foundation
 import GitFleetTesting
 
@@ -7,7 +8,7 @@ import GitFleetTesting
 
 /// A helper process started by a test (an HTTP server, sshd) that is killed when the test is done.
 ///
-/// Spawned with posix_spawn rather than Foundation's `Process`: Foundation detects a child's exit when an
+/// Started by ``ProcessSpawner`` rather than Foundation's `Process`: Foundation detects a child's exit when an
 /// inherited socket closes, so a daemon that closes its descriptors (sshd) looks exited and stalls Foundation's
 /// single reaper thread in a blocking wait, hanging every later `Process`. The child also gets a clean signal
 /// mask, because the test runner blocks SIGTERM and children would otherwise inherit that.
@@ -17,20 +18,16 @@ final class ChildProcess {
 
     /// Starts `command` (looked up on PATH); its standard output can be read line by line with `readLine()`.
     init(_ command: [String]) throws {
+        guard let executable = ProcessSpawner.search(command[0]) else {
+            throw POSIXError(.ENOENT)
+        }
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
-
         let child: pid_t
         do {
-            child = try SpawnedProcess.spawn(command, searchingPath: true, actions: &actions)
+            child = try ProcessSpawner.spawn(
+                argv: [executable] + command.dropFirst(), environment: nil, workingDirectory: nil,
+                standardOutput: .descriptor(pipeEnds[1]), standardError: .discard, newSession: false)
         } catch {
             close(pipeEnds[0])
             close(pipeEnds[1])

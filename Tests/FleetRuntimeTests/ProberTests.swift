@@ -80,14 +80,14 @@ struct ProberTests {
     /// The demo listening on IPv6 loopback only, started directly; an IPv4 probe could not reach it.
     @Test func httpAndTCPProbesReachAnIPv6Address() async throws {
         let port = try PortAllocator.freeLoopbackPort()
-        let demo = Process()
-        demo.executableURL = URL(fileURLWithPath: try RuntimeFixtures.demoBinary())
-        demo.environment = ["PORT": "\(port)", "DEMO_LISTEN_IPV6": "1"]
-        try demo.run()
-        defer {
-            demo.terminate()
-            demo.waitUntilExit()
-        }
+        // A spawned process, not Foundation's: the test runner blocks SIGTERM, and a `Process` child inherits
+        // that mask, ignores `terminate()` and hangs `waitUntilExit()`.
+        let directory = try RuntimeFixtures.temporaryDirectory("gitfleet-ipv6")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let demo = try SpawnedProcess(
+            executable: try RuntimeFixtures.demoBinary(), arguments: [],
+            environment: ["PORT": "\(port)", "DEMO_LISTEN_IPV6": "1"], logPath: "\(directory)/demo.log")
+        defer { demo.stop() }
         let prober = Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
         for address in ["::1", "[::1]"] {
             var instance = Self.instance(ports: ["http": port])
@@ -96,7 +96,7 @@ struct ProberTests {
                 .http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
             // The demo needs a moment to listen on a loaded machine: poll, generously bounded.
             let deadline = ContinuousClock.now + .seconds(60)
-            while !healthy.success, demo.isRunning, ContinuousClock.now < deadline {
+            while !healthy.success, demo.exitCode == nil, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
                 healthy = await prober.probe(
                     .http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
@@ -111,6 +111,26 @@ struct ProberTests {
         let unreachable = await prober.probe(
             .http(path: "/healthz", port: "http"), instance: ipv4, timeout: .seconds(5))
         #expect(!unreachable.success, "the demo listens on ::1 only")
+    }
+
+    @Test("each runtime owns its probe client, probes go through it, and close() shuts it down")
+    func probeClientIsOwnedAndClosed() async throws {
+        let one = ProcessRuntime(stateDirectory: "/nonexistent")
+        let other = ProcessRuntime(stateDirectory: "/nonexistent")
+        #expect(one.probeClient !== other.probeClient, "one client per runtime, not per process")
+        #expect(Prober(runtime: one).client === one.probeClient)
+        await one.close()
+        await other.close()
+
+        try await withDemo { runtime, instance in
+            let prober = Prober(runtime: runtime)
+            let probe = HealthCheck.Probe.http(path: "/healthz", port: "http")
+            let before = await prober.probe(probe, instance: instance, timeout: .seconds(5))
+            #expect(before.success, "\(before)")
+            await runtime.close()
+            let after = await prober.probe(probe, instance: instance, timeout: .seconds(5))
+            #expect(!after.success, "a closed runtime's client holds no connection and makes none: \(after)")
+        }
     }
 
     @Test func tcpProbe() async throws {

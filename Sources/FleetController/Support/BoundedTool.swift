@@ -1,8 +1,9 @@
+import FleetRuntime
 import Foundation
 
 /// One bounded run of a program the controller starts besides instances: a signature tool (`ssh-keygen`,
 /// `gpg`) or a discovery reload command. argv only, never a shell, killed when it overruns its time, its
-/// output captured up to a limit.
+/// output captured up to a limit (``BoundedCommand``, on swift-subprocess).
 ///
 /// A signature comes from whoever pushed the commit and a reload command is whatever the operator
 /// configured, so nothing about either is trusted to be small or to finish.
@@ -57,108 +58,37 @@ struct BoundedTool: Sendable {
     }
 
     static func locate(_ name: String) -> String? {
-        if name.contains("/") {
-            return FileManager.default.isExecutableFile(atPath: name) ? name : nil
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-        }
-        return nil
+        ProcessSpawner.search(name)
     }
 
     /// Runs the tool with `arguments`, standard input read from the file `input` (or empty).
     func run(_ arguments: [String], input: String? = nil) async throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        // The C locale keeps messages such as `Good "git" signature` in the words this code looks for.
-        process.environment = ProcessInfo.processInfo.environment.merging(["LC_ALL": "C", "LANG": "C"]) { $1 }
-        // A file rather than a pipe: writing to a tool that exited early would raise SIGPIPE in the controller.
-        if let input {
-            guard let handle = FileHandle(forReadingAtPath: input) else {
-                throw Unavailable(
-                    tool: executable, message: "could not open \(input) for \(executable)",
-                    summary: "\(Self.baseName(executable)) could not be given its input on the controller host")
-            }
-            process.standardInput = handle
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let (exits, exited) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished in
-            exited.yield(finished.terminationStatus)
-            exited.finish()
-        }
+        let command = BoundedCommand(
+            executable: executable, arguments: arguments,
+            // The C locale keeps messages such as `Good "git" signature` in the words this code looks for.
+            environmentOverrides: ["LC_ALL": "C", "LANG": "C"], inputFile: input, keep: .head(Self.outputLimit),
+            timeout: timeout)
+        let outcome: BoundedCommand.Outcome
         do {
-            try process.run()
-        } catch {
+            outcome = try await command.run()
+        } catch let failure as BoundedCommand.StartFailure {
+            let opening = input.map { failure.reason.hasPrefix("cannot open its input \($0)") } ?? false
             throw Unavailable(
-                tool: executable, message: "could not start \(executable): \(error)",
-                summary: "\(Self.baseName(executable)) could not be started on the controller host")
+                tool: executable,
+                message: opening ? "could not open \(input ?? "") for \(executable)" : "\(failure)",
+                summary: opening
+                    ? "\(Self.baseName(executable)) could not be given its input on the controller host"
+                    : "\(Self.baseName(executable)) could not be started on the controller host")
         }
-        let outputReader = BoundedReader(output.fileHandleForReading, limit: Self.outputLimit)
-        let errorReader = BoundedReader(errors.fileHandleForReading, limit: Self.outputLimit)
-        let timeout = self.timeout
-        let status: Int32? = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask {
-                for await status in exits { return status }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let status: Int32
+        switch outcome.status {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = signal
         }
-        if status == nil {
-            // SIGKILL, not SIGTERM: a child may inherit a signal mask that blocks SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        // A grandchild that kept the pipes open must not hold the verdict hostage.
-        let grace = DispatchTime.now() + .seconds(2)
         return Outcome(
-            status: status ?? process.terminationStatus,
-            output: String(decoding: outputReader.finish(by: grace), as: UTF8.self),
-            errors: String(decoding: errorReader.finish(by: grace), as: UTF8.self),
-            timedOut: status == nil)
-    }
-}
-
-/// Drains a pipe on its own thread, keeping the first `limit` bytes.
-private final class BoundedReader: @unchecked Sendable {
-    private let lock = NSLock()
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle, limit: Int) {
-        Thread.detachNewThread { [self] in
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                lock.withLock {
-                    if data.count < limit {
-                        data.append(chunk.prefix(limit - data.count))
-                    }
-                }
-            }
-            done.signal()
-        }
-    }
-
-    /// What was read, once the pipe closed or `deadline` passed, whichever is first.
-    func finish(by deadline: DispatchTime) -> Data {
-        _ = done.wait(timeout: deadline)
-        return lock.withLock { data }
+            status: status,
+            output: String(decoding: outcome.output, as: UTF8.self),
+            errors: String(decoding: outcome.errors, as: UTF8.self),
+            timedOut: outcome.timedOut)
     }
 }

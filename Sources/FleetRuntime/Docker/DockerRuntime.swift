@@ -72,6 +72,8 @@ public struct DockerRuntime: Runtime {
 
     public let hosts: [DockerHost]
     public let options: Options
+    /// Carries the http and tcp probes of this runtime's containers; shut down by ``close()``.
+    public let probeClient: ProbeClient
 
     public init(hosts: [DockerHost], options: Options) throws {
         guard !hosts.isEmpty else {
@@ -80,6 +82,7 @@ public struct DockerRuntime: Runtime {
         if let problem = RuntimeScope.problem(options.scope) { throw RuntimeError(.invalidLaunch, problem) }
         self.hosts = hosts
         self.options = options
+        self.probeClient = ProbeClient()
     }
 
     /// A runtime over `endpoints`, each with its own client (TLS files apply to the `tcp://`/`https://` ones).
@@ -91,9 +94,10 @@ public struct DockerRuntime: Runtime {
             options: options)
     }
 
-    /// Releases the hosts' HTTP clients; call once when the runtime is no longer used.
+    /// Releases the hosts' HTTP clients and the probe client; call once when the runtime is no longer used.
     public func close() async {
         for host in hosts { try? await host.client.shutdown() }
+        await probeClient.shutdown()
     }
 
     /// How every host answers now, as far as the runtime has seen.

@@ -48,11 +48,6 @@ struct DemoImagesCommand: ParsableCommand {
         let sibling = URL(fileURLWithPath: executable).deletingLastPathComponent()
             .appendingPathComponent("gitfleet-demo").path
         if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/gitfleet-demo"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return sibling
+        return ProcessSpawner.search("gitfleet-demo") ?? sibling
     }
 }
