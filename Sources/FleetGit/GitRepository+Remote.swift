@@ -1,5 +1,6 @@
 import CLibgit2
 import Crypto
+import FleetModel
 import Foundation
 
 extension GitRepository {
@@ -17,7 +18,7 @@ extension GitRepository {
         if name.hasSuffix(".git") { name.removeLast(4) }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         name = String(name.map { allowed.contains($0) ? $0 : "_" }.prefix(40))
-        let digest = Insecure.SHA1.hash(data: Array(url.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(Insecure.SHA1.hash(data: Array(url.utf8)).prefix(8))
         return (cacheRoot as NSString).appendingPathComponent("\(name.isEmpty ? "repository" : name)-\(digest).git")
     }
 

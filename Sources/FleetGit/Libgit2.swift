@@ -1,4 +1,5 @@
 import CLibgit2
+import FleetModel
 
 /// Process-wide libgit2 state.
 ///
@@ -42,23 +43,11 @@ func check(_ result: Int32, _ operation: @autoclosure () -> String) throws {
     }
 }
 
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
 extension git_oid {
     /// The 40 lower-case hex digits, built without a round trip through C strings (called per tree entry).
     var hex: String {
         var oid = self
-        return withUnsafeBytes(of: &oid.id) { bytes in
-            String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-                var index = 0
-                for byte in bytes {
-                    buffer[index] = hexDigits[Int(byte >> 4)]
-                    buffer[index + 1] = hexDigits[Int(byte & 0x0f)]
-                    index += 2
-                }
-                return index
-            }
-        }
+        return withUnsafeBytes(of: &oid.id) { Hex.lowercase($0) }
     }
 
     /// Parses exactly 40 hex digits.

@@ -39,18 +39,7 @@ public struct SpecHash: Hashable, Sendable, Codable, Comparable, CustomStringCon
         var bytes = Array(SpecHash.versionTag.utf8)
         bytes.reserveCapacity(512)
         SpecHash.writeCanonicalDocument(spec, into: &bytes)
-        let digest = SHA256.hash(data: bytes)
-        // One string built from a byte buffer: a string per byte and a join cost more than the hash.
-        let digits = Array("0123456789abcdef".utf8)
-        rawValue = String(unsafeUninitializedCapacity: 64) { buffer in
-            var index = 0
-            for byte in digest {
-                buffer[index] = digits[Int(byte >> 4)]
-                buffer[index + 1] = digits[Int(byte & 0x0f)]
-                index += 2
-            }
-            return index
-        }
+        rawValue = Hex.lowercase(SHA256.hash(data: bytes))
     }
 
     /// The canonical document that is hashed, exposed so that tests and docs can show it.

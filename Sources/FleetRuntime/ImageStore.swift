@@ -98,7 +98,7 @@ public struct ImageStore: Sendable {
                 continue
             }
         }
-        return "sha256:" + hex(SHA256.hash(data: Data(listing.utf8)))
+        return "sha256:" + Hex.lowercase(SHA256.hash(data: Data(listing.utf8)))
     }
 
     /// Relative paths of the files and symlinks under `directory`, sorted by their UTF-8 bytes.
@@ -136,10 +136,6 @@ public struct ImageStore: Sendable {
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             hasher.update(data: chunk)
         }
-        return hex(hasher.finalize())
-    }
-
-    static func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        bytes.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        return Hex.lowercase(hasher.finalize())
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import FleetModel
 import Foundation
 
 /// The fleet a runtime acts for, on hosts and in folders other fleets may share.
@@ -19,7 +20,7 @@ public enum RuntimeScope {
     /// get scopes of their own.
     public static func derived(fromRegistry registryIdentity: String) -> String {
         let digest = SHA256.hash(data: Data(registryIdentity.utf8))
-        return "fleet-" + ImageStore.hex(digest.prefix(6))
+        return "fleet-" + Hex.lowercase(digest.prefix(6))
     }
 
     /// What is wrong with `scope` as a scope, nil when nothing: it is a label value, part of container
