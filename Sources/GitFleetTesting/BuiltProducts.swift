@@ -1,3 +1,4 @@
+import FleetRuntime
 import Foundation
 
 /// The package's executables as built next to the tests, and a way to run them as a user would.
@@ -53,20 +54,25 @@ public enum BuiltProducts {
 
     /// Runs an executable and waits for it, whatever its exit status.
     ///
-    /// The wait happens on a Dispatch thread, not on the Swift concurrency pool: that pool has one thread
-    /// per core, and tests blocked in a subprocess would starve every other task (a probe polling during a
-    /// rollout, say) while they wait.
+    /// Through swift-subprocess (``BoundedCommand``), so the wait holds no thread of the Swift concurrency
+    /// pool (one per core: tests blocked in a subprocess would starve every other task, a probe polling
+    /// during a rollout, say), and the child gets a clean signal mask rather than the test runner's blocked
+    /// SIGTERM. The bounds only guard a test run against a runaway command.
     public static func run(
         _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
     ) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        try runBlocking(executable, arguments, in: directory, environment: environment)
-                    })
+        let outcome = try await BoundedCommand(
+            executable: executable, arguments: arguments, environmentOverrides: environment,
+            workingDirectory: directory, keep: .head(64 << 20), timeout: .seconds(900)
+        ).run()
+        let (status, signaled): (Int32, Bool) =
+            switch outcome.status {
+            case .exited(let code): (code, false)
+            case .signaled(let signal): (signal, true)
             }
-        }
+        return Outcome(
+            status: status, signaled: signaled, standardOutput: String(decoding: outcome.output, as: UTF8.self),
+            standardError: String(decoding: outcome.errors, as: UTF8.self))
     }
 
     /// Runs an executable and blocks until it exits; for synchronous set-up code only.
