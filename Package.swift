@@ -122,9 +122,15 @@ let package = Package(
             name: "GitFleetTesting",
             dependencies: [
                 "FleetModel", "FleetGit", "FleetRegistry", "FleetRuntime",
+                // The scripted runtime's image digests.
+                .product(name: "Crypto", package: "swift-crypto"),
                 // A streaming HTTP client, for reading Server-Sent Events in tests.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The scripted runtime's instances answer HTTP like the demo service; its state is shared in locked boxes.
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "GitFleetTesting"]),

@@ -31,6 +31,18 @@ public enum RuntimeFixtures {
             tearDown: { try? FileManager.default.removeItem(atPath: state) }
         )
     }
+
+    /// A conformance fixture over a fresh ``ScriptedHost`` on the system clock, whose instances listen on
+    /// loopback (the suite's requests and its grace period are real).
+    public static func scriptedRuntimeFixture() -> RuntimeConformanceFixture {
+        let host = ScriptedHost()
+        return RuntimeConformanceFixture(
+            makeRuntime: { ScriptedRuntime(host: host) },
+            makeRuntimeInScope: { scope in ScriptedRuntime(host: host, scope: scope) },
+            installDemoImage: { tag, files in host.installDemoImage(tag: tag, files: files) },
+            tearDown: {}
+        )
+    }
 }
 
 /// Test set-up that could not be done; says what to do about it.

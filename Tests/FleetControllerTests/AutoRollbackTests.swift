@@ -6,11 +6,12 @@ import Foundation
 import GitFleetTesting
 import Testing
 
-@Suite("autoRollback: false holds instead of rolling back", .serialized)
+/// Rollout logic on simulated parts (see ConvergenceFixture.simulated()).
+@Suite("autoRollback: false holds instead of rolling back", .tags(.fast))
 struct AutoRollbackTests {
     @Test("A missed deadline fails the rollout, rolls nothing back, keeps v1 serving and tries v2 again later")
     func missedDeadlineIsReportedNotRolledBack() async throws {
-        let fixture = try ConvergenceFixture()
+        let fixture = try ConvergenceFixture.simulated()
         do {
             let converger = fixture.converger()
             let v1 = fixture.webService(image: try await fixture.image("1.0.0"), replicas: 2)

@@ -6,13 +6,14 @@ import Foundation
 import GitFleetTesting
 import Testing
 
-@Suite("blueGreen on the process runtime", .serialized)
+/// Rollout logic on simulated parts (see ConvergenceFixture.simulated()).
+@Suite("blueGreen on simulated parts", .tags(.fast))
 struct BlueGreenTests {
     @Test(
         "the whole new set runs unpublished, switches in one step, and going back within scaleDownDelay reuses the kept set"
     )
     func switchAndSwitchBack() async throws {
-        let fixture = try ConvergenceFixture()
+        let fixture = try ConvergenceFixture.simulated()
         do {
             let discovery = DiscoveryPublisher(configuration: .init())
             let converger = fixture.converger(discovery: discovery)
@@ -38,7 +39,7 @@ struct BlueGreenTests {
                 // The published set is always all blue or all green.
                 #expect(published == blue || published == Set(greenRecords.map(\.id)), "\(published)")
                 switched = published == Set(greenRecords.map(\.id)) && greenRecords.count == 3
-                try await Task.sleep(for: .milliseconds(50))
+                try await fixture.pause(.milliseconds(50))
             }
             #expect(sawGreenWaiting, "the whole green set never ran unpublished before the switch")
             #expect(switched, "the switch never came")

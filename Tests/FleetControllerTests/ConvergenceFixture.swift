@@ -14,13 +14,18 @@ enum RuntimeKind: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 }
 
-/// A state directory with a SQLite registry, a runtime (processes, or containers on a private Podman engine)
-/// and demo images `demo/web:<tag>`, torn down with every instance it started.
+/// A registry, a runtime and demo images `demo/web:<tag>`, torn down with every instance it started: real
+/// parts (a state directory with a SQLite registry, processes or containers on a private Podman engine, the
+/// system clock) to prove an integration, or simulated ones (``simulated()``) to test rollout logic fast.
 final class ConvergenceFixture: Sendable {
     let stateDirectory: String
-    let registry: SQLiteRegistry
+    let registry: any Registry
     let runtime: any Runtime
     let engine: PodmanEngine?
+    /// What the converger reads the time from and waits on.
+    let clock: any FleetClock
+    /// The scripted runtime's host, when the fixture is simulated: tests script exits and health through it.
+    let host: ScriptedHost?
     private let install: @Sendable (_ tag: String, _ env: [String: String]) async throws -> ImageReference
 
     /// On the process runtime.
@@ -41,7 +46,38 @@ final class ConvergenceFixture: Sendable {
         self.registry = try SQLiteRegistry(stateDirectory: URL(fileURLWithPath: stateDirectory))
         self.runtime = runtime
         self.engine = engine
+        self.clock = SystemClock()
+        self.host = nil
         self.install = install
+    }
+
+    private init(simulatedOn clock: SimulatedClock) throws {
+        let host = ScriptedHost(clock: clock, servesHTTP: false)
+        self.stateDirectory = try RuntimeFixtures.temporaryDirectory("gitfleet-simulated")
+        self.registry = InMemoryRegistry()
+        self.runtime = ScriptedRuntime(host: host)
+        self.engine = nil
+        self.clock = clock
+        self.host = host
+        self.install = { tag, env in host.installDemoImage(tag: tag, env: env) }
+    }
+
+    /// On simulated parts: an in-memory registry, a scripted runtime whose instances play the demo service
+    /// (``ScriptedRuntime``), and a ``SimulatedClock``, so every wait of a rollout passes at once.
+    static func simulated() throws -> ConvergenceFixture {
+        try ConvergenceFixture(simulatedOn: SimulatedClock())
+    }
+
+    /// The simulated clock; nil on real parts.
+    var simulatedClock: SimulatedClock? { clock as? SimulatedClock }
+
+    /// Lets `duration` pass: at once on a simulated clock, on the wall clock otherwise.
+    func pause(_ duration: Duration) async throws {
+        if let simulatedClock {
+            simulatedClock.advance(by: duration)
+        } else {
+            try await Task.sleep(for: duration)
+        }
     }
 
     /// On `kind`; for Docker a new Podman engine with the demo image, stopped by ``tearDown()``.
@@ -79,8 +115,10 @@ final class ConvergenceFixture: Sendable {
     ) -> ServiceSpec {
         ServiceSpec(
             name: "web", image: image, replicas: replicas, ports: ["http": 0],
+            // Scripted instances do not listen (see simulated()); an exec probe asks them how they are.
             health: HealthCheck(
-                probe: .http(path: "/healthz", port: "http"), interval: .milliseconds(200),
+                probe: host == nil ? .http(path: "/healthz", port: "http") : .exec(command: ["healthcheck"]),
+                interval: .milliseconds(200),
                 timeout: .seconds(1), healthyThreshold: 1, unhealthyThreshold: 2, startTimeout: startTimeout),
             rollout: RolloutPolicy(
                 maxSurge: .count(1), maxUnavailable: .count(0), minReady: minReady, progressDeadline: progressDeadline),
@@ -93,7 +131,7 @@ final class ConvergenceFixture: Sendable {
     ) -> Converger {
         Converger(
             registry: registry, runtime: runtime ?? self.runtime, options: .init(tick: .milliseconds(100)),
-            metrics: metrics, discovery: discovery, events: events)
+            metrics: metrics, discovery: discovery, events: events, clock: clock)
     }
 
     func records(_ service: String = "web") async throws -> [InstanceRecord] {
@@ -110,5 +148,6 @@ final class ConvergenceFixture: Sendable {
         try? await registry.close()
         try? FileManager.default.removeItem(atPath: stateDirectory)
         engine?.stop()
+        await host?.shutDown()
     }
 }

@@ -5,14 +5,15 @@ import Foundation
 import GitFleetTesting
 import Testing
 
-/// The converger's events, from a real rollout on the process runtime: what is told, in which order.
-@Suite("The converger tells instances and rollouts as events", .serialized)
+/// The converger's events, from a rollout on simulated parts (see ConvergenceFixture.simulated()): what is told,
+/// in which order.
+@Suite("The converger tells instances and rollouts as events", .tags(.fast))
 struct ConvergerEventTests {
     static func types(_ events: [FleetEvent]) -> [String] { events.map(\.type.rawValue) }
 
     @Test("a rollout and its replacement, then a failed one that rolls back, each step once and in order")
     func rolloutEvents() async throws {
-        let fixture = try ConvergenceFixture()
+        let fixture = try ConvergenceFixture.simulated()
         do {
             let log = EventLog(firstID: 1)
             let converger = fixture.converger(events: log)

@@ -65,9 +65,10 @@ struct DiscoveryOrderingTests {
         scratch.remove()
     }
 
+    /// Logic only: on simulated parts (the canary's 300 s pause would otherwise bound nothing).
     @Test("a canary that fails health rolls back, and the reason says the canary failed")
     func failingCanaryRollsBack() async throws {
-        let fixture = try ConvergenceFixture()
+        let fixture = try ConvergenceFixture.simulated()
         do {
             let discovery = DiscoveryPublisher(configuration: .init())
             let converger = fixture.converger(discovery: discovery)

@@ -35,9 +35,10 @@ struct SelfHealingTests {
         await fixture.tearDown()
     }
 
+    /// Logic only: on simulated parts (the exit test above proves the process runtime's part).
     @Test("A serving instance that turns unhealthy is taken out and replaced")
     func unhealthyInstanceIsReplaced() async throws {
-        let fixture = try ConvergenceFixture()
+        let fixture = try ConvergenceFixture.simulated()
         do {
             let converger = fixture.converger()
             let failFile = fixture.stateDirectory + "/fail-health"
@@ -52,7 +53,7 @@ struct SelfHealingTests {
             for _ in 0..<50 where unhealthy.isEmpty {
                 _ = try await converger.reconcile(fleet)
                 unhealthy = try await fixture.records().filter { $0.state == .quarantined }
-                try await Task.sleep(for: .milliseconds(100))
+                try await fixture.pause(.milliseconds(100))
             }
             try FileManager.default.removeItem(atPath: failFile)
             #expect(!unhealthy.isEmpty && unhealthy.allSatisfy { before.contains($0.id) })

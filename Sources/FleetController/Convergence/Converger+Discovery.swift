@@ -14,7 +14,7 @@ extension Converger {
             records: Array(world.records.values), splits: trafficSplits, services: world.desiredServices)
         switch await discovery.publish(set) {
         case .confirmed:
-            let now = Date()
+            let now = clock.wallTime
             for record in world.records.values where record.state == .draining && drainClock[record.id] == nil {
                 drainClock[record.id] = now
             }

@@ -15,15 +15,15 @@ extension Converger {
             $0.specHash == hash && [.starting, .ready, .serving].contains($0.state)
                 && world.inventory[$0.id]?.status.isRunning == true
         }
-        let clock = ContinuousClock.now
+        let probedAt = clock.now
         let interval = target.health?.interval ?? .seconds(1)
         let due = candidates.filter { record in
             guard let last = health[record.id]?.lastProbe else { return true }
-            return clock >= last.advanced(by: interval)
+            return probedAt >= last.advanced(by: interval)
         }
         let results = await probe(due.compactMap { world.inventory[$0.id] }, check: target.health)
         for (id, result) in results {
-            health[id, default: HealthStreak()].record(result, at: clock)
+            health[id, default: HealthStreak()].record(result, at: probedAt)
         }
 
         var promoted = false

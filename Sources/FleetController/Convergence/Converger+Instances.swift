@@ -50,7 +50,7 @@ extension Converger {
             record.runtimeHandle = instance.handle
             record.address = instance.address
             record.ports = instance.ports
-            record.updatedAt = Date()
+            record.updatedAt = clock.wallTime
             try await put(record, in: &world)
             CrashPoint.pass("instance recorded starting")
         } catch {

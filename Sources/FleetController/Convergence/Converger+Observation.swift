@@ -49,7 +49,7 @@ extension Converger {
     /// have now failed their check's `unhealthyThreshold` probes in a row, which the next pass takes out of
     /// service, and when the next probe falls due.
     func probeWatched() async -> (unhealthy: [String], nextDue: ContinuousClock.Instant?) {
-        let now = ContinuousClock.now
+        let now = clock.now
         var due: [HealthCheck: [RuntimeInstance]] = [:]
         for (id, watchedInstance) in watched {
             guard let check = watchedInstance.check else { continue }
@@ -62,7 +62,7 @@ extension Converger {
             for (id, result) in await probe(instances, check: check) {
                 // A pass may have retired or failed it meanwhile; its streak is then gone and stays gone.
                 guard watched[id] != nil else { continue }
-                health[id, default: HealthStreak()].record(result, at: ContinuousClock.now)
+                health[id, default: HealthStreak()].record(result, at: clock.now)
                 if let failures = health[id]?.failures, failures >= check.unhealthyThreshold { unhealthy.append(id) }
             }
         }

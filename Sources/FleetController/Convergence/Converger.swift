@@ -58,13 +58,15 @@ public actor Converger {
     let discovery: DiscoveryPublisher?
     /// Where instance, drift and rollout events go (see Converger+Events); nil: none are told.
     let events: EventLog?
+    /// Where passes read the time and wait: the system's clocks, or a simulated one in tests.
+    public nonisolated let clock: any FleetClock
 
     var health: [String: HealthStreak] = [:]
     var counters: [String: (created: Int, destroyed: Int)] = [:]
     var backoff: [String: CreationBackoff] = [:]
     /// What the current pass learnt for pacing the next one: whether it changed a record, and the
     /// earliest moment something it waits for falls due. Reset at the start of every pass.
-    var pacing = PassPacing()
+    var pacing: PassPacing
     /// When the outputs were confirmed without each draining instance: its drain delay counts from there.
     /// Soft: after a restart the first confirmed publication starts every clock afresh, which only
     /// lengthens a drain.
@@ -85,6 +87,7 @@ public actor Converger {
         metrics: FleetMetrics? = nil,
         discovery: DiscoveryPublisher? = nil,
         events: EventLog? = nil,
+        clock: any FleetClock = SystemClock(),
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.registry = registry
@@ -93,6 +96,8 @@ public actor Converger {
         self.metrics = metrics
         self.discovery = discovery
         self.events = events
+        self.clock = clock
+        self.pacing = PassPacing(clock: clock)
         self.log = log
     }
 
@@ -103,13 +108,13 @@ public actor Converger {
         timeout: Duration,
         progress: @Sendable ([ServiceConvergence]) -> Void = { _ in }
     ) async throws -> [ServiceConvergence] {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let deadline = clock.now.advanced(by: timeout)
         var immediatePasses = 0
         while true {
             let report = try await reconcile(fleet)
             progress(report)
             if report.allSatisfy(\.phase.isSettled) { return report }
-            let now = ContinuousClock.now
+            let now = clock.now
             if now >= deadline { return report }
             // A change may have unblocked the next step (a new instance to probe, old ones to retire
             // once new ones serve), so look again at once; the bound only guards against a pass that
@@ -124,14 +129,14 @@ public actor Converger {
             let wake = max(
                 min(pacing.nextDue ?? deadline, now.advanced(by: options.tick), deadline),
                 now.advanced(by: .milliseconds(1)))
-            try await Task.sleep(until: wake, clock: .continuous)
+            try await clock.sleep(until: wake)
         }
     }
 
     /// One pass over the whole fleet. `fleet` must carry images pinned to digests.
     public func reconcile(_ fleet: Fleet) async throws -> [ServiceConvergence] {
-        pacing = PassPacing()
-        let now = Date()
+        pacing = PassPacing(clock: clock)
+        let now = clock.wallTime
         var world = try await observe()
         world.revision = fleet.revision
         world.desiredServices = Set(fleet.services.map(\.name))
@@ -228,6 +233,9 @@ struct PassPacing {
     /// Consecutive passes run without a pause before falling back to the tick.
     static let maxImmediatePasses = 100
 
+    /// The converger's clock, which maps recorded dates onto the instants it sleeps until.
+    let clock: any FleetClock
+
     /// Whether the pass created, promoted, retired, destroyed or failed an instance.
     var changed = false
     /// The earliest moment something the pass waited for falls due.
@@ -239,6 +247,6 @@ struct PassPacing {
 
     /// Wall-clock deadlines (records carry `Date`s) mapped onto the monotonic clock the pause uses.
     mutating func due(at date: Date) {
-        due(at: ContinuousClock.now.advanced(by: .milliseconds(Int64(date.timeIntervalSinceNow * 1000) + 1)))
+        due(at: clock.instant(at: date))
     }
 }

@@ -75,8 +75,8 @@ public final class InstanceObserver: Service, Sendable {
         while !Task.isCancelled {
             let (unhealthy, nextDue) = await converger.probeWatched()
             for id in unhealthy { ask(.unhealthy(instanceID: id)) }
-            let idleUntil = ContinuousClock.now.advanced(by: idleWait)
-            try? await Task.sleep(until: min(nextDue ?? idleUntil, idleUntil), clock: .continuous)
+            let idleUntil = converger.clock.now.advanced(by: idleWait)
+            try? await converger.clock.sleep(until: min(nextDue ?? idleUntil, idleUntil))
         }
     }
 
