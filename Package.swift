@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The only C dependency: libgit2, found through pkg-config (Debian: libgit2-dev).
@@ -78,6 +80,10 @@ let package = Package(
                 // NIOPosix's thread pool is the Git thread; NIOConcurrencyHelpers' locked boxes hold shared flags.
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // Metrics are recorded through swift-metrics and exported by swift-prometheus.
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // HTTP: health, readiness, metrics, webhooks and the JSON API, on Hummingbird.
