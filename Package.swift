@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The only C dependency: libgit2, found through pkg-config (Debian: libgit2-dev).
@@ -89,6 +91,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 // User-written discovery templates are Mustache, rendered by a maintained engine.
                 .product(name: "Mustache", package: "swift-mustache"),
+                // Metrics are recorded through swift-metrics and exported by swift-prometheus.
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // HTTP: health, readiness, metrics, webhooks and the JSON API, on Hummingbird.

@@ -22,7 +22,7 @@ struct ControllerRoutes: Sendable {
             return Response.json(readiness, status: readiness.ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
-            Response.text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            Response.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/api/v1/status") { _, _ in
             Response.json(await endpoint.status())

@@ -17,7 +17,11 @@ public struct GitFleetCommand: AsyncParsableCommand {
 
     /// This release's version (the Helm chart's and the image's) and the commit it was built from, as
     /// `--version` prints them.
-    public static let version = "0.1.0 (commit \(BuildInfo.commit))"
+    public static let version = "\(release) (commit \(commit))"
+    /// This release's version, without the commit.
+    public static let release = "0.1.0"
+    /// The commit this binary was built from, or "unknown".
+    public static let commit = BuildInfo.commit
 
     /// Parses `arguments`, runs the command and exits the process with its status.
     ///

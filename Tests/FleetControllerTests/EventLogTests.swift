@@ -108,7 +108,7 @@ struct EventLogTests {
         await log.emit(.driftFound, service: "web", "web: drift")
         #expect(metrics.value(of: .events, labels: ["type": "instance-serving"]) == 3)
         #expect(metrics.value(of: .events, labels: ["type": "drift-found"]) == 1)
-        #expect(metrics.render().contains("gitfleet_events_total{type=\"drift-found\"} 1"))
+        #expect(metrics.exposition().contains("gitfleet_events_total{type=\"drift-found\"} 1\n"))
     }
 
     @Test("the JSON shape: common fields, kebab-case type, type-specific fields at the top level, round trip")

@@ -48,8 +48,9 @@ struct ControllerHTTPServerTests {
             #expect(lines.contains("# TYPE gitfleet_reconciles_total counter"))
             #expect(lines.contains(#"gitfleet_reconciles_total{result="converged"} 1"#))
             #expect(lines.contains(#"gitfleet_reconcile_duration_seconds_bucket{le="0.5"} 1"#))
-            #expect(lines.contains(#"gitfleet_deployed_revision_info{revision="8c1f0e2a"} 1"#))
             #expect(lines.contains(#"gitfleet_webhook_requests_total{provider="generic",outcome="unauthorized"} 1"#))
+            let exposition = try PrometheusExposition(response.text)
+            #expect(exposition.value("gitfleet_deployed_revision_info", ["revision": "8c1f0e2a"]) == 1)
         }
     }
 

@@ -1,12 +1,15 @@
 import FleetModel
+import Foundation
 
 /// The recording calls the controller and the HTTP server make, one per event, so the label names and values of
 /// the gitfleet families are spelled in one place.
 extension FleetMetrics {
-    /// One reconcile pass ended with `result` (`converged`, `in-progress`, `error`) after `duration`.
-    public func recordReconcile(result: String, duration: Duration) {
+    /// One reconcile pass ended with `result` (`converged`, `in-progress`, `error`) after `duration`; any result
+    /// but `error` means the pass ran to its end.
+    public func recordReconcile(result: String, duration: Duration, at time: Date = Date()) {
         increment(.reconciles, labels: ["result": result])
-        observe(.reconcileDuration, duration.seconds)
+        observe(.reconcileDuration, duration)
+        if result != "error" { set(.lastSuccessfulReconcile, to: time.timeIntervalSince1970) }
     }
 
     /// A rollout of `service` ended with `result`, spelled as in the status annotations.
@@ -36,19 +39,34 @@ extension FleetMetrics {
         remove(.servicePhase, matching: ["service": service])
     }
 
+    /// Forgets the per-service gauges of every service not in `services` (those the last pass reported, the
+    /// desired state and the registry name): a removed service's series go once it is gone, instead of staying
+    /// at their last value forever.
+    public func retainServices(_ services: Set<String>) {
+        // `service` is the first label of both families.
+        for family in [MetricFamily.instances, .servicePhase] {
+            remove(family) { values in !services.contains(values[0]) }
+        }
+    }
+
     /// Drift of `kind` was found in `service` (e.g. `unknown_instance`, `wrong_spec`, `stale_record`, `exited`,
     /// `unhealthy`).
     public func recordDrift(service: String, kind: String, count: Int = 1) {
-        increment(.driftFound, by: Double(count), labels: ["service": service, "kind": kind])
+        increment(.driftFound, by: count, labels: ["service": service, "kind": kind])
     }
 
     /// A fetch of the fleet repository took `duration`; a failed one also counts as a Git failure with `failureCode`
     /// (a `GitError.Code` raw value).
     public func recordGitFetch(duration: Duration, failureCode: String? = nil) {
-        observe(.gitFetchDuration, duration.seconds)
+        observe(.gitFetchDuration, duration)
         if let failureCode {
             recordGitFailure(operation: "fetch", code: failureCode)
         }
+    }
+
+    /// The tracked branch was read from the remote: a head lookup found nothing new, or a fetch brought it.
+    public func recordRemoteRead(at time: Date = Date()) {
+        set(.lastSuccessfulFetch, to: time.timeIntervalSince1970)
     }
 
     /// A Git operation (`fetch`, `read`, `notes`) failed with `code`.
@@ -66,6 +84,11 @@ extension FleetMetrics {
         replaceAll(.deployedRevision, with: [(labels: ["revision": revision], value: 1)])
     }
 
+    /// The release and the commit this gitfleet was built from (`gitfleet --version`), set once when it starts.
+    public func setBuildInfo(version: String, commit: String) {
+        replaceAll(.buildInfo, with: [(labels: ["version": version, "commit": commit], value: 1)])
+    }
+
     /// Whether this controller leads (1) or stands by (0) among replicas sharing an etcd registry.
     public func setLeader(_ leading: Bool) {
         set(.leader, to: leading ? 1 : 0)
@@ -75,13 +98,5 @@ extension FleetMetrics {
     /// `too_large`).
     public func recordWebhook(provider: String, outcome: String) {
         increment(.webhookRequests, labels: ["provider": provider, "outcome": outcome])
-    }
-}
-
-extension Duration {
-    /// The duration in (fractional) seconds, the unit Prometheus uses for every duration.
-    fileprivate var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -96,9 +96,39 @@ extension MetricFamily {
         labelNames: ["provider", "outcome"]
     )
 
-    /// Every family the controller and its HTTP server record, in the order `/metrics` renders them.
+    /// Always 1, on one series naming the release and the commit this gitfleet was built from (what
+    /// `gitfleet --version` prints), so dashboards can tell which build each replica runs.
+    public static let buildInfo = MetricFamily(
+        name: "gitfleet_build_info",
+        help: "The release and commit gitfleet was built from; the value is always 1.",
+        kind: .gauge,
+        labelNames: ["version", "commit"]
+    )
+
+    /// When a reconcile pass last ran to its end (any result but `error`), in unix seconds: an alert on
+    /// `time() - gitfleet_last_successful_reconcile_timestamp_seconds` catches a loop that is stuck or failing.
+    public static let lastSuccessfulReconcile = MetricFamily(
+        name: "gitfleet_last_successful_reconcile_timestamp_seconds",
+        help: "Unix time of the last reconcile pass that ran to its end.",
+        kind: .gauge
+    )
+
+    /// When the controller last saw the remote's branch (a head lookup that found nothing new, or a fetch), in
+    /// unix seconds. One per controller: a controller tracks one repository. A quiet repository does not make
+    /// it age, so it measures contact with the remote, not activity.
+    public static let lastSuccessfulFetch = MetricFamily(
+        name: "gitfleet_last_successful_fetch_timestamp_seconds",
+        help: "Unix time the tracked branch was last read from the remote (a head lookup or a fetch).",
+        kind: .gauge
+    )
+
+    /// The families the controller and its HTTP server record.
     public static let gitfleet: [MetricFamily] = [
         .reconciles, .reconcileDuration, .rollouts, .servicePhase, .instances, .driftFound, .gitFetchDuration,
-        .gitFailures, .notesUnpushed, .deployedRevision, .webhookRequests,
+        .gitFailures, .notesUnpushed, .deployedRevision, .leader, .webhookRequests, .buildInfo,
+        .lastSuccessfulReconcile, .lastSuccessfulFetch,
     ]
+
+    /// Every family a controller may show on `/metrics`: its own, discovery's, events' and the process's.
+    public static let all: [MetricFamily] = gitfleet + discovery + [.events] + process
 }

@@ -184,6 +184,7 @@ public actor RepositoryWatcher: Service {
     }
 
     private func succeeded() {
+        metrics.recordRemoteRead()
         if let failing = state.failing {
             logger.notice("git: \(failing.operation) works again after \(state.failures) failed attempts")
         }

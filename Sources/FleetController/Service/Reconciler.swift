@@ -178,6 +178,7 @@ public actor Reconciler: Service {
                 // A standby leaves watching the fleet to the leader.
                 await converger.stopWatching()
                 lastReport = []
+                metrics.retainServices([])
                 offered.withLockedValue { $0 = nil }
                 // Told after the state is reset: the actor may be entered again while it awaits.
                 await events.emit(
@@ -276,10 +277,12 @@ public actor Reconciler: Service {
         for service in lastReport { metrics.setServicePhase(service: service.service, phase: service.phase.name) }
         if let records = try? await registry.instances(service: nil).map(\.record) {
             let byService = Dictionary(grouping: records, by: \.service)
-            for service in Set(byService.keys).union(desired.services.map(\.name)) {
+            let known = Set(byService.keys).union(desired.services.map(\.name))
+            for service in known {
                 let counts = Dictionary(grouping: byService[service] ?? [], by: \.state).mapValues(\.count)
                 metrics.setInstanceCounts(service: service, counts: counts)
             }
+            metrics.retainServices(known.union(lastReport.map(\.service)))
         }
         let (notes, finished) = tracker.progress(lastReport)
         for note in notes { annotations.enqueue(note) }

@@ -244,6 +244,7 @@ struct ServeCommand: AsyncParsableCommand {
         async throws
     {
         let metrics = FleetMetrics()
+        metrics.setBuildInfo(version: GitFleetCommand.release, commit: GitFleetCommand.commit)
         let controller = ControllerBootstrap.controller(
             configuration, resources: resources, logger: logger, metrics: metrics)
         var secrets: [WebhookProvider: String] = [:]
