@@ -166,3 +166,34 @@ struct ServeLoggingTests {
         #expect(!log.contains(password), "the etcd password is in the log")
     }
 }
+
+@Suite("gitfleet apply logs to stderr at --log-level", .serialized)
+struct ApplyLoggingTests {
+    @Test(
+        "By default (notice) apply's stderr has no instance steps; at info every instance step is a line with its metadata"
+    )
+    func followsLogLevel() async throws {
+        let fleet = try EmbeddedFleet()
+        do {
+            let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+            let quiet = try await fleet.apply()
+            #expect(quiet.status == 0, "\(quiet)")
+            #expect(!quiet.standardError.contains("event=instance-created"), "\(quiet)")
+            let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
+            let told = try await fleet.apply(["--log-level", "info"])
+            #expect(told.status == 0, "\(told)")
+            let created = told.standardError.split(separator: "\n").filter { $0.contains("event=instance-created") }
+            #expect(created.count == 1, "\(told)")
+            #expect(created.allSatisfy { $0.contains("service=web") && $0.contains("commit=\(v2)") }, "\(told)")
+            #expect(
+                told.standardError.contains("event=instance-destroyed") && told.standardError.contains(v1), "\(told)")
+            #expect(!told.standardOutput.contains("event="), "log lines stay off stdout: \(told)")
+            let refused = try await fleet.apply(["--log-level", "loud"])
+            #expect(refused.status != 0 && refused.standardError.contains("--log-level takes one of"), "\(refused)")
+        } catch {
+            await fleet.tearDown()
+            throw error
+        }
+        await fleet.tearDown()
+    }
+}
