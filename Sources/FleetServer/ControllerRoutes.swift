@@ -72,7 +72,11 @@ struct ControllerRoutes: Sendable {
         return response
     }
 
-    private func receiveWebhook(_ request: Request, from provider: WebhookProvider, logger: Logger) async -> Response {
+    private func receiveWebhook(_ request: Request, from provider: WebhookProvider, logger base: Logger) async
+        -> Response
+    {
+        var logger = base
+        logger[metadataKey: "provider"] = "\(provider.rawValue)"
         guard let secret = secrets[provider] else {
             return Response.error(
                 .notFound, code: "webhook_disabled",
@@ -94,11 +98,12 @@ struct ControllerRoutes: Sendable {
             metrics.recordWebhook(provider: provider.rawValue, outcome: "too_large")
             return tooLarge
         } catch {
-            logger.info("webhook body could not be read: \(error)")
+            logger.notice("webhook body could not be read: \(error)")
             return Response.error(.badRequest, code: "body_unreadable", "The body could not be read to its end.")
         }
 
         let delivery = WebhookDelivery(provider: provider, headers: request.headers, body: Array(buffer: body))
+        if let id = delivery.deliveryID { logger[metadataKey: "delivery"] = "\(id)" }
         switch delivery.verdict(secret: secret, trackedBranch: endpoint.trackedBranch) {
         case .unauthorized(let reason):
             metrics.recordWebhook(provider: provider.rawValue, outcome: "unauthorized")
@@ -106,13 +111,17 @@ struct ControllerRoutes: Sendable {
             return Response.error(.unauthorized, code: "unauthorized", reason)
         case .malformed(let reason):
             metrics.recordWebhook(provider: provider.rawValue, outcome: "malformed")
+            logger.notice("malformed \(provider.rawValue) webhook: \(reason)")
             return Response.error(.badRequest, code: "malformed_payload", reason)
         case .ignored(let reason):
             metrics.recordWebhook(provider: provider.rawValue, outcome: "ignored")
+            logger.debug("\(provider.rawValue) webhook ignored: \(reason)")
             return Response.json(WebhookReply(provider: provider, outcome: "ignored", message: reason))
         case .push(let push):
             metrics.recordWebhook(provider: provider.rawValue, outcome: "triggered")
-            logger.info("\(provider.rawValue) webhook: push to \(push.ref); triggering a reconcile")
+            logger.info(
+                "\(provider.rawValue) webhook: push to \(push.ref); triggering a reconcile",
+                metadata: push.revision.map { ["commit": "\($0)"] } ?? [:])
             await endpoint.trigger(.webhook(push))
             return Response.json(
                 WebhookReply(

@@ -109,7 +109,8 @@ struct WebhookDelivery {
         return .push(WebhookPush(provider: provider, ref: payload.ref, revision: payload.after, deliveryID: deliveryID))
     }
 
-    private var deliveryID: String? {
+    /// The sender's id of this delivery, for correlating logs with the sender's delivery log.
+    var deliveryID: String? {
         switch provider {
         case .github: header("X-GitHub-Delivery")
         case .gitlab: header("X-Gitlab-Event-UUID")

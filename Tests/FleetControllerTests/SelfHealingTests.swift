@@ -74,10 +74,10 @@ struct SelfHealingTests {
     func driftBothWays() async throws {
         let fixture = try ConvergenceFixture()
         do {
-            let lines = LogLines()
+            let events = EventLog()
             let converger = Converger(
                 registry: fixture.registry, runtime: fixture.runtime, options: .init(tick: .milliseconds(100)),
-                log: { lines.append($0) })
+                events: events)
             let image = try await fixture.image("1.0.0")
             let spec = fixture.webService(image: image, replicas: 1)
             _ = try await converger.converge(Fleet(name: "test", services: [spec]), timeout: .seconds(60))
@@ -100,30 +100,13 @@ struct SelfHealingTests {
             let records = try await fixture.records()
             #expect(records.first { $0.id == "web-ghost" }?.state == .quarantined)
             #expect(records.filter { $0.state == .serving }.count == 1)
-            #expect(lines.all.contains { $0.contains("drift") && $0.contains("web-stranger") }, "\(lines.all)")
-            #expect(lines.all.contains { $0.contains("drift") && $0.contains("web-ghost") }, "\(lines.all)")
+            let drift = await events.events().events.filter { $0.type == .driftFound }
+            #expect(drift.contains { $0.instance == "web-stranger" }, "\(drift.map(\.message))")
+            #expect(drift.contains { $0.instance == "web-ghost" }, "\(drift.map(\.message))")
         } catch {
             await fixture.tearDown()
             throw error
         }
         await fixture.tearDown()
-    }
-}
-
-/// Log lines collected from a converger.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    func append(_ line: String) {
-        lock.lock()
-        lines.append(line)
-        lock.unlock()
-    }
-
-    var all: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
     }
 }

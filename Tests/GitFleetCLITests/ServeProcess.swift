@@ -33,11 +33,19 @@ final class ServeProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// The HTTP port, from the log line the server writes once it is bound.
+    /// A log line's message: the `message` field of a JSON line, or the text line itself.
+    static func message(of line: Substring) -> String? {
+        guard line.hasPrefix("{") else { return String(line) }
+        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        return object?["message"] as? String
+    }
+
+    /// The HTTP port, from the log line the server writes once it is bound (text, or json's `message`).
     func port() async throws -> Int {
         for _ in 0..<200 {
             if let line = log.split(separator: "\n").first(where: { $0.contains("listening on ") }),
-                let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+                let message = Self.message(of: line),
+                let port = message.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
             {
                 return port
             }

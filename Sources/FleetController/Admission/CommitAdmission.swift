@@ -101,13 +101,15 @@ public actor CommitAdmission: Service {
 
     public func admit(_ detected: DetectedCommit) async -> Admission {
         let commit = detected.commit
+        var logger = self.logger
+        for (key, value) in detected.logMetadata { logger[metadataKey: key] = value }
         func reject(_ reason: String, errors: [String] = [], rewrite: StatusAnnotation.Rewrite? = nil) -> Admission {
             .rejected(RejectedCommit(detected: detected, reason: reason, errors: errors, rewrite: rewrite))
         }
         var rewrite: StatusAnnotation.Rewrite? = nil
         if let last = lastDeployed, let note = try? await repository.historyRewriteNote(from: last, to: commit) {
             rewrite = StatusAnnotation.Rewrite(from: last.hex, note: note)
-            logger.warning("\(note)", metadata: ["commit": "\(commit.short)"])
+            logger.warning("\(note)", metadata: ["from": "\(last.hex)"])
             if policy.refuseHistoryRewrite {
                 return reject(note + "; refused (refuseHistoryRewrite)", rewrite: rewrite)
             }
@@ -124,7 +126,9 @@ public actor CommitAdmission: Service {
             }
             let checked = await CommitVerifier(policy: policy.signatures).verify(commit, signature: signature)
             // The note gets the reason only; the tool's own words and local paths stay in this log.
-            if let detail = checked.detail { logger.info("\(commit.short): signature check: \(detail)") }
+            if let detail = checked.detail {
+                logger.info("\(commit.short): signature check: \(detail)", metadata: ["trusted": "\(checked.trusted)"])
+            }
             guard checked.trusted else { return reject(checked.reason, rewrite: rewrite) }
             verdict = checked
         }

@@ -24,7 +24,6 @@ extension Converger {
     func healDrift(_ world: inout ObservedWorld, now: Date) async throws {
         for instance in world.inventory.values.sorted(by: { $0.instanceID < $1.instanceID })
         where world.records[instance.instanceID] == nil {
-            log("drift: \(instance.instanceID) (\(instance.service)) runs without a record; removing it")
             metrics?.recordDrift(service: instance.service, kind: "unknown_instance")
             await driftFound(
                 service: instance.service, instance: instance.instanceID, kind: "unknown_instance",
@@ -54,7 +53,6 @@ extension Converger {
                 }
             case .starting, .ready, .serving:
                 guard let instance else {
-                    log("drift: \(record.id) (\(record.service)) is recorded \(record.state.rawValue) but gone")
                     metrics?.recordDrift(service: record.service, kind: "stale_record")
                     await driftFound(
                         service: record.service, instance: record.id, kind: "stale_record",

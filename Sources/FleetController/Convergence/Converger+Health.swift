@@ -2,6 +2,7 @@ import FleetModel
 import FleetRegistry
 import FleetRuntime
 import Foundation
+import Logging
 
 extension Converger {
     /// Probes the target's instances that are due, promotes those healthy for `minReady` to
@@ -85,10 +86,15 @@ extension Converger {
             return instances.map { ($0.instanceID, ProbeResult(success: $0.status.isRunning, detail: "running")) }
         }
         let prober = Prober(runtime: runtime)
+        let logger = self.logger
         return await withTaskGroup(of: (String, ProbeResult).self) { group in
             for instance in instances {
                 group.addTask {
-                    (instance.instanceID, await prober.probe(check.probe, instance: instance, timeout: check.timeout))
+                    let result = await prober.probe(check.probe, instance: instance, timeout: check.timeout)
+                    logger.trace(
+                        "probe of \(instance.instanceID): \(result.success ? "healthy" : "unhealthy"): \(result.detail)",
+                        metadata: ["service": "\(instance.service)", "instance": "\(instance.instanceID)"])
+                    return (instance.instanceID, result)
                 }
             }
             var results: [(String, ProbeResult)] = []

@@ -2,6 +2,7 @@ import FleetModel
 import FleetRegistry
 import FleetRuntime
 import Foundation
+import Logging
 
 /// The journaled steps of an instance's life. Each writes the registry first, then touches the runtime.
 extension Converger {
@@ -118,7 +119,8 @@ extension Converger {
         failed.updatedAt = now
         try await put(failed, in: &world)
         CrashPoint.pass("instance recorded failed")
-        log("\(record.service): instance \(record.id) failed: \(reason)")
+        // The full reason, with the instance's last log lines, is for the operator: the quarantine event omits them.
+        logger.warning("\(record.service): instance \(record.id) failed: \(reason)", metadata: failed.logMetadata)
         health[record.id] = nil
         backoff[record.service, default: CreationBackoff()].recordFailure(now: now)
         try await quarantine(failed, in: &world, now: now)

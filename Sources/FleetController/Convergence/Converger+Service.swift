@@ -18,7 +18,6 @@ extension Converger {
             ?? .begin(service: desired.name, target: desiredHash, revision: world.revision, now: now)
         let transition = recorded == nil ? .begun : state.desire(desiredHash, revision: world.revision, now: now)
         if case .superseded(let previous) = transition, let recorded {
-            log("\(desired.name): rollout of \(previous.short) superseded by \(desiredHash.short)")
             // Event: a rollout still in flight gives way to the new target.
             await rolloutEvent(
                 .rolloutSuperseded, recorded, "rollout of \(previous.short) superseded by \(desiredHash.short)",
@@ -189,7 +188,6 @@ extension Converger {
             // As Kubernetes does with a missed progress deadline: say so, roll nothing back. What serves keeps
             // serving (the rolling bounds still hold) and the desired spec is tried again with back-off.
             let held = reason + "; autoRollback is off: nothing was rolled back, the spec is retried with back-off"
-            log("\(desired.name): rollout of \(desiredHash.short) failed: \(held)")
             state.fail(reason: held, autoRollback: false)
             // Event: the rollout failed; nothing is rolled back.
             await rolloutEvent(.rolloutFailed, state, "rollout failed", reason: held, fields: ["rollback": false])
@@ -199,7 +197,6 @@ extension Converger {
             return .failed(reason: held)
         }
         if let reason = failure {
-            log("\(desired.name): rollout of \(desiredHash.short) failed: \(reason)")
             state.fail(reason: reason, autoRollback: true)
             // Event: the rollout failed; with a last good spec it is rolled back.
             await rolloutEvent(

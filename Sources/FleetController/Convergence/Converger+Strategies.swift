@@ -33,7 +33,6 @@ extension Converger {
         }
         for record in changed { world.records[record.id] = record }
         pacing.changed = true
-        log("\(first.service): switched traffic to \(publish.count) new instance(s), \(unpublish.count) old kept ready")
         for record in changed where record.state == .serving { await instanceChanged(from: .ready, to: record) }
         // Event: blueGreen's one step.
         await events?.emit(
@@ -67,7 +66,6 @@ extension Converger {
         }
         state.advance(toStep: state.step + 1)
         pacing.changed = true
-        log("\(target.name): canary step \(state.step + 1) of \(steps.count): weight \(steps[state.step].weight)%")
         // Event: the canary moved on to its next weight.
         await rolloutEvent(
             .rolloutStep, state, "canary step \(state.step + 1) of \(steps.count): weight \(steps[state.step].weight)%",

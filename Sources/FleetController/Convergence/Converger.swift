@@ -3,6 +3,7 @@ import FleetPlanner
 import FleetRegistry
 import FleetRuntime
 import Foundation
+import Logging
 
 /// Moves the live fleet toward a desired fleet by replacing instances, one level-triggered pass at a
 /// time.
@@ -49,8 +50,9 @@ public actor Converger {
     let registry: any Registry
     let runtime: any Runtime
     let options: Options
-    /// Where events go (drift found, failures, rollbacks), one line each.
-    let log: @Sendable (String) -> Void
+    /// What only the log says: an instance's failure with the log lines it left (its event omits them),
+    /// and each pass at debug level. What an event tells is logged once, by the ``EventLog``.
+    let logger: Logger
     /// Where drift and failures are counted, when the converger runs inside a controller service.
     let metrics: FleetMetrics?
     /// Where the serving set is published. With one, no instance leaves the outputs before its
@@ -88,7 +90,7 @@ public actor Converger {
         discovery: DiscoveryPublisher? = nil,
         events: EventLog? = nil,
         clock: any FleetClock = SystemClock(),
-        log: @escaping @Sendable (String) -> Void = { _ in }
+        logger: Logger = Logger(label: "gitfleet.converger")
     ) {
         self.registry = registry
         self.runtime = runtime
@@ -98,7 +100,7 @@ public actor Converger {
         self.events = events
         self.clock = clock
         self.pacing = PassPacing(clock: clock)
-        self.log = log
+        self.logger = logger
     }
 
     /// Runs passes until every service has settled (converged, rolled back or failed) or `timeout`
@@ -174,6 +176,9 @@ public actor Converger {
         try await pruneQuarantine(&world, now: now)
         await publishServingSet(world)
         watch(fleet, world: world)
+        logger.debug(
+            "pass: \(report.filter(\.phase.isSettled).count) of \(report.count) services settled",
+            metadata: fleet.revision.map { ["commit": "\($0)"] } ?? [:])
         return report
     }
 }

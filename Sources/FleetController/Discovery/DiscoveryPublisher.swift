@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Publishes the serving set to every discovery output and confirms it, so the converger can keep the
 /// order that gives zero downtime: a new instance is published and confirmed before an old one leaves,
@@ -66,7 +67,8 @@ public actor DiscoveryPublisher {
 
     public nonisolated let configuration: Configuration
     let metrics: FleetMetrics?
-    let log: @Sendable (String) -> Void
+    /// Says that publication keeps failing, once per retry; the first failure and the recovery are events.
+    let logger: Logger
     /// Where publications and failures are told; nil: nowhere.
     let events: EventLog?
 
@@ -82,12 +84,12 @@ public actor DiscoveryPublisher {
 
     public init(
         configuration: Configuration, metrics: FleetMetrics? = nil, events: EventLog? = nil,
-        log: @escaping @Sendable (String) -> Void = { _ in }
+        logger: Logger = Logger(label: "gitfleet.discovery")
     ) {
         self.configuration = configuration
         self.metrics = metrics
         self.events = events
-        self.log = log
+        self.logger = logger
         for family in MetricFamily.discovery { metrics?.register(family) }
     }
 
@@ -111,8 +113,11 @@ public actor DiscoveryPublisher {
             retryAt = ContinuousClock.now.advanced(by: min(configuration.retryDelay * factor, .seconds(30)))
             let result = (error as? DiscoveryError).map { [.templateUnreadable, .writeFailed].contains($0.code) }
             metrics?.recordDiscoveryPublication(result: result == true ? "render_failed" : "failed", servingSet: set)
-            log("discovery: publication failed (\(status.failures) in a row), retrying: \(error)")
-            if status.failures == 1 {
+            if status.failures > 1 {
+                logger.warning(
+                    "discovery: publication still failing (\(status.failures) in a row), retrying: \(error)",
+                    metadata: ["attempt": "\(status.failures)"])
+            } else {
                 await events?.emit(
                     .discoveryFailing, "discovery outputs cannot be published; rollouts wait: \(error)",
                     fields: ["reason": .text("\(error)")])
@@ -120,7 +125,6 @@ public actor DiscoveryPublisher {
             return .waiting(reason: "\(error)", retryAt: retryAt)
         }
         let recovered = status.problem != nil
-        if recovered { log("discovery: publication works again") }
         confirmed = set
         status.problem = nil
         status.failures = 0

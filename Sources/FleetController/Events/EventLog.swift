@@ -131,22 +131,30 @@ public actor EventLog: Service {
         if let service = event.service { metadata["service"] = "\(service)" }
         if let instance = event.instance { metadata["instance"] = "\(instance)" }
         if let commit = event.commit { metadata["commit"] = "\(commit)" }
-        logger.log(level: event.type.logLevel, "\(event.message)", metadata: metadata)
+        for (key, value) in event.fields where metadata[key] == nil { metadata[key] = "\(value)" }
+        if event.type == .leadershipGained, case .text(let controller)? = event.fields["controller"] {
+            metadata["leader"] = "\(controller)"
+        }
+        // A publication that ends a run of failures is news; the others follow every change of the set.
+        let recovered = event.type == .discoveryPublished && event.fields["recovered"] == .flag(true)
+        logger.log(level: recovered ? .notice : event.type.logLevel, "\(event.message)", metadata: metadata)
     }
 
 }
 
 extension FleetEvent.Kind {
-    /// The log level of this kind of event: failures are errors, what needs a look is a warning, the
-    /// fleet's ordinary course is a notice, and per-instance steps are info.
+    /// The log level of this kind of event: failures are errors; what needs a look (a rollback, drift, a lost
+    /// lead) is a warning; the fleet's ordinary course, what an operator reads (commits, rollouts, instance
+    /// steps, leadership), is info; a publication of the serving set, which follows every change, is debug.
     public var logLevel: Logger.Level {
         switch self {
         case .commitRejected, .rolloutFailed, .discoveryFailing: return .error
         case .rolloutRolledBack, .instanceQuarantined, .driftFound, .leadershipLost, .rolloutSuperseded:
             return .warning
-        case .commitAdmitted, .rolloutStarted, .rolloutStep, .rolloutConverged, .leadershipGained: return .notice
-        case .instanceCreated, .instanceServing, .instanceDraining, .instanceDestroyed, .discoveryPublished:
+        case .commitAdmitted, .rolloutStarted, .rolloutStep, .rolloutConverged, .leadershipGained,
+            .instanceCreated, .instanceServing, .instanceDraining, .instanceDestroyed:
             return .info
+        case .discoveryPublished: return .debug
         }
     }
 }

@@ -44,7 +44,7 @@ public final class InstanceObserver: Service, Sendable {
     let requests: AsyncStream<Change>.Continuation
 
     public init(
-        runtime: any Runtime, converger: Converger, logger: Logger = Logger(label: "gitfleet"),
+        runtime: any Runtime, converger: Converger, logger: Logger = Logger(label: "gitfleet.observer"),
         idleWait: Duration = .seconds(1)
     ) {
         self.runtime = runtime

@@ -161,8 +161,9 @@ public actor RepositoryWatcher: Service {
         succeeded()
         guard head != lastSeen else { return }
         state.lastSeen = head
-        logger.info("new head \(head.short) on the tracked branch (\(trigger))")
-        output.yield(DetectedCommit(commit: head, trigger: trigger))
+        let detected = DetectedCommit(commit: head, trigger: trigger)
+        logger.info("new head \(head.short) on the tracked branch (\(trigger))", metadata: detected.logMetadata)
+        output.yield(detected)
     }
 
     /// Runs one Git operation on the repository's thread, abandoning it (not waiting for its deadline) when
@@ -186,7 +187,9 @@ public actor RepositoryWatcher: Service {
     private func succeeded() {
         metrics.recordRemoteRead()
         if let failing = state.failing {
-            logger.notice("git: \(failing.operation) works again after \(state.failures) failed attempts")
+            logger.notice(
+                "git: \(failing.operation) works again after \(state.failures) failed attempts",
+                metadata: ["operation": "\(failing.operation)", "attempt": "\(state.failures + 1)"])
         }
         state.failing = nil
         state.failures = 0
@@ -199,9 +202,16 @@ public actor RepositoryWatcher: Service {
         state.failing = (state.failing?.since ?? Date(), operation, message)
         metrics.recordGitFailure(
             operation: operation == "read" ? "read" : "fetch", code: gitError.map { $0.code.rawValue } ?? "other")
-        logger.error(
+        var metadata: Logger.Metadata = ["operation": "\(operation)", "attempt": "\(state.failures)"]
+        if let gitError {
+            metadata["operation"] = "\(gitError.operation)"
+            metadata["code"] = "\(gitError.code.rawValue)"
+        }
+        // The first failure is an error; the retries that follow say it goes on, with the attempt.
+        logger.log(
+            level: state.failures == 1 ? .error : .warning,
             "git: \(operation) failed: \(message) (attempt \(state.failures); the fleet stays as it is)",
-            metadata: gitError.map { ["operation": "\($0.operation)", "code": "\($0.code.rawValue)"] } ?? [:])
+            metadata: metadata)
     }
 
     /// The poll interval with up to 10% jitter, or a capped exponential back-off while Git fails.

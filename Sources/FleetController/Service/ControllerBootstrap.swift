@@ -90,21 +90,29 @@ public enum ControllerBootstrap {
             } catch {
                 throw BootstrapError(setting: "etcdEndpoints", message: "the etcd registry cannot be set up: \(error)")
             }
-            let election = LeaderElection(
-                registry: registry, identity: configuration.controllerID, ttl: configuration.leaseTTL
-            ) { role in
-                logger.notice("leader election: \(role)")
+            let logger = logger.part("election")
+            let identity = configuration.controllerID
+            let election = LeaderElection(registry: registry, identity: identity, ttl: configuration.leaseTTL) { role in
+                switch role {
+                case .leader:
+                    logger.info("leader election: \(identity) leads", metadata: ["leader": "\(identity)"])
+                case .follower(let leader?):
+                    logger.info("leader election: \(identity) follows \(leader)", metadata: ["leader": "\(leader)"])
+                case .follower(nil):
+                    logger.info("leader election: \(identity) follows; no leader is known yet")
+                }
             }
             return (registry, election)
         }
     }
 
-    /// The controller's parts over `resources`, wired as ``Controller`` describes.
+    /// The controller's parts over `resources`, wired as ``Controller`` describes. Each part logs through a
+    /// logger of its own, labelled `<logger's label>.<part>` (`gitfleet.converger`), with `logger`'s metadata.
     public static func controller(
         _ configuration: ControllerConfiguration, resources: ControllerResources, logger: Logger,
         metrics: FleetMetrics = FleetMetrics(), tick: Duration = .milliseconds(200), events: EventLog? = nil
     ) -> Controller {
-        let events = events ?? EventLog(logger: logger, metrics: metrics)
+        let events = events ?? EventLog(logger: logger.part("events"), metrics: metrics)
         let location = TrackedRepository.Location(
             repository: configuration.repository, branch: configuration.branch,
             credentials: configuration.credentials,
@@ -112,15 +120,15 @@ public enum ControllerBootstrap {
             layout: configuration.layout)
         let repository = TrackedRepository(location: location, networkTimeout: configuration.gitTimeout)
         let discovery = DiscoveryPublisher(
-            configuration: configuration.discovery, metrics: metrics, events: events,
-            log: { [logger] line in logger.notice("\(line)") })
+            configuration: configuration.discovery, metrics: metrics, events: events, logger: logger.part("discovery"))
         let converger = Converger(
             registry: resources.registry, runtime: resources.runtime, options: .init(tick: tick), metrics: metrics,
-            discovery: discovery, events: events, log: { [logger] line in logger.notice("\(line)") })
-        let observer = InstanceObserver(runtime: resources.runtime, converger: converger, logger: logger)
+            discovery: discovery, events: events, logger: logger.part("converger"))
+        let observer = InstanceObserver(
+            runtime: resources.runtime, converger: converger, logger: logger.part("observer"))
         let watcher = RepositoryWatcher(
             repository: repository, pollInterval: configuration.pollInterval, leadership: resources.leadership,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger.part("watcher"))
         let stateDirectory = configuration.resolvedStateDirectory
         // Read once: admission checks new heads against it, the reconcile loop reports and updates it.
         let lastDeployed = ControllerState.load(from: stateDirectory).lastDeployed
@@ -132,18 +140,18 @@ public enum ControllerBootstrap {
                     allowedSignersFile: configuration.allowedSignersFile, gpgHome: configuration.gpgHome),
                 refuseHistoryRewrite: configuration.refuseHistoryRewrite),
             lastDeployed: lastDeployed, commits: watcher.commits,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger.part("admission"))
         let annotations = AnnotationWriter(
             repository: repository, notesRef: configuration.notesRef,
             pushes: location.isRemote && configuration.pushNotes, author: configuration.controllerID,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger.part("notes"))
         let reconciler = Reconciler(
             options: .init(
                 resyncInterval: configuration.resyncInterval, tick: tick, stateDirectory: stateDirectory,
                 controllerID: configuration.controllerID, lastDeployed: lastDeployed),
             registry: resources.registry, converger: converger, discovery: discovery,
             leadership: resources.leadership, admission: admission, annotations: annotations, observer: observer,
-            metrics: metrics, logger: logger, events: events)
+            metrics: metrics, logger: logger.part("reconciler"), events: events)
         return Controller(
             configuration: configuration, repository: repository, watcher: watcher, admission: admission,
             reconciler: reconciler, annotations: annotations, observer: observer, discovery: discovery,

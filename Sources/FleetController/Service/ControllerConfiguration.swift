@@ -1,6 +1,7 @@
 import FleetGit
 import FleetModel
 import Foundation
+import Logging
 
 /// Everything `gitfleet serve` can be told, each setting available in three places: a YAML
 /// configuration file (`pollInterval: 30s`), an environment variable (`GITFLEET_POLL_INTERVAL`) and
@@ -71,6 +72,9 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var dockerKeyFile: String?
     /// The fleet the runtime acts for; nil derives it from the registry (see ``resolvedRuntimeScope``).
     public var runtimeScope: String?
+    // Logs (docs/logging.md).
+    public var logFormat = LogFormat.text
+    public var logLevel = Logger.Level.info
 
     public init(repository: String, controllerID: String = ControllerConfiguration.defaultControllerID()) {
         self.repository = repository
@@ -292,6 +296,12 @@ extension ControllerConfiguration {
         .runtimeScope(
             "runtimeScope",
             "The fleet the runtime acts for: it never lists, stops, removes or adopts another scope's instances."),
+        .choice(
+            "logFormat", "How log lines are written to stderr: text (for people) or json (one object a line).",
+            \.logFormat),
+        .choice(
+            "logLevel", "The least severe level logged: trace, debug, info, notice, warning, error or critical.",
+            \.logLevel),
     ]
 
     /// The discovery publisher's part of the configuration.

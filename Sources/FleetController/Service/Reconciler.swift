@@ -131,10 +131,8 @@ public actor Reconciler: Service {
                     for await verdict in self.admission.results { self.offer(verdict) }
                 }
                 group.addTask {
-                    for await change in self.observer.passRequests {
-                        self.logger.info("\(change); reconciling now")
-                        self.requestPass()
-                    }
+                    // The observer logged the change (with the instance) when it asked.
+                    for await _ in self.observer.passRequests { self.requestPass() }
                 }
                 group.addTask { await self.followRolloutChanges() }
                 await self.loop()
@@ -233,7 +231,7 @@ public actor Reconciler: Service {
             if !errors.isEmpty {
                 logger.error(
                     "the problems in \(rejected.commit.short):\(errors)",
-                    metadata: ["commit": "\(rejected.commit.short)"])
+                    metadata: rejected.detected.logMetadata.merging(["errors": "\(rejected.errors.count)"]) { $1 })
             }
             lastRejected = rejected
             annotations.enqueue(tracker.rejected(rejected, fleetName: desired?.name))
@@ -266,7 +264,8 @@ public actor Reconciler: Service {
             lastPassAt = Date()
         } catch {
             registryProblem = "\(error)"
-            logger.error("reconcile failed: \(error)")
+            logger.error(
+                "reconcile failed: \(error)", metadata: desired.revision.map { ["commit": "\($0)"] } ?? [:])
             if let error = error as? RegistryError, error.code == .fenced { await leadership?.fenceRefused() }
             metrics.recordReconcile(result: "error", duration: ContinuousClock.now - started)
             return
@@ -290,8 +289,11 @@ public actor Reconciler: Service {
     }
 
     private func close(_ finished: DeploymentTracker.Finished) async {
-        logger.notice(
-            "\(finished.commit.short): \(finished.result.rawValue)", metadata: ["commit": "\(finished.commit.short)"])
+        // The deployment of a commit ends: what an operator reads first, and a warning when it did not converge.
+        logger.log(
+            level: finished.result == .converged ? .info : .warning,
+            "\(finished.commit.short): \(finished.result.rawValue)",
+            metadata: ["commit": "\(finished.commit.hex)", "result": "\(finished.result.rawValue)"])
         for service in finished.report
         where service.phase.failureReason != nil || finished.from[service.service] != nil {
             metrics.recordRollout(service: service.service, result: service.phase.name.deploymentResult)
@@ -303,7 +305,9 @@ public actor Reconciler: Service {
         do {
             try ControllerState(lastDeployed: finished.commit).save(to: options.stateDirectory)
         } catch {
-            logger.error("the last deployed commit could not be saved in \(options.stateDirectory): \(error)")
+            logger.error(
+                "the last deployed commit could not be saved in \(options.stateDirectory): \(error)",
+                metadata: ["commit": "\(finished.commit.hex)"])
         }
     }
 

@@ -116,7 +116,7 @@ public actor AnnotationWriter: Service {
                     operation: "notes", code: (error as? GitError).map { $0.code.rawValue } ?? "other")
                 logger.error(
                     "the status note on \(note.commit.short) could not be written locally: \(error)",
-                    metadata: ["commit": "\(note.commit.short)"])
+                    metadata: ["commit": "\(note.commit.hex)"])
             }
         }
         metrics.setNotesUnpushed(unpushed.count)
@@ -127,8 +127,8 @@ public actor AnnotationWriter: Service {
             try await repository.pushNotes(ref: notesRef)
             if let failing {
                 logger.notice(
-                    "status notes reach the remote again after \(pushFailures) failed pushes (failing since \(failing.since))"
-                )
+                    "status notes reach the remote again after \(pushFailures) failed pushes (failing since \(failing.since))",
+                    metadata: ["attempt": "\(pushFailures + 1)"])
             }
             pushNeeded = false
             pushFailures = 0
@@ -144,8 +144,8 @@ public actor AnnotationWriter: Service {
             nextPush = ContinuousClock.now.advanced(by: delay)
             let retry = delay.manifestDescription
             logger.warning(
-                "status notes not pushed yet (\(unpushed.count) commits; written locally, retried in \(retry)): \(message)"
-            )
+                "status notes not pushed yet (\(unpushed.count) commits; written locally, retried in \(retry)): \(message)",
+                metadata: ["attempt": "\(pushFailures)", "unpushed": "\(unpushed.count)"])
         }
         metrics.setNotesUnpushed(unpushed.count)
     }

@@ -18,11 +18,13 @@ struct AdoptCommand: AsyncParsableCommand {
         abstract: "Record the running instances the registry has lost (disaster recovery), without touching them.")
 
     @OptionGroup var location: RegistryLocationOptions
+    @OptionGroup var logging: LoggingOptions
 
     @Flag(name: .long, help: "Only list what would be recorded.")
     var dryRun = false
 
     func run() async throws {
+        logging.bootstrap()
         try await ControllerBootstrap.forCommand(try location.configuration(mustExist: false)) { resources in
             do {
                 try await adopt(

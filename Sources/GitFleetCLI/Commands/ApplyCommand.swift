@@ -4,6 +4,7 @@ import FleetModel
 import FleetRegistry
 import FleetRuntime
 import Foundation
+import Logging
 
 /// `gitfleet apply`: converges the fleet to a revision once, on the embedded default (SQLite
 /// registry, process runtime), and exits 0 when converged, 1 when it failed or timed out.
@@ -16,6 +17,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var state: StateOptions
     @OptionGroup var runtimeOptions: RuntimeOptions
+    @OptionGroup var logging: LoggingOptions
 
     @Option(name: .long, help: "Give up after this long (a duration such as 90s or 15m).")
     var timeout: String = "15m"
@@ -54,6 +56,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        logging.bootstrap()
         let fleet = try DesiredStateLoading.load(repository)
         var configuration = ControllerConfiguration(repository: repository.repo)
         configuration.stateDirectory = state.directory(default: repository.defaultStateDirectory)
@@ -69,10 +72,15 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw CommandFailure()
             }
             let display = ProgressDisplay(interactive: Terminal.isInteractive)
-            let log: @Sendable (String) -> Void = { Terminal.error("gitfleet: \($0)") }
+            // The converger's events (rollouts, failures, drift) reach the log through an event log of their own.
+            let logger = Logger(label: "gitfleet")
+            let events = EventLog(logger: logger.part("events"))
             let converger = Converger(
                 registry: resources.registry, runtime: resources.runtime,
-                discovery: discovery.map { .init(configuration: $0, log: log) }, log: log)
+                discovery: discovery.map {
+                    .init(configuration: $0, events: events, logger: logger.part("discovery"))
+                },
+                events: events, logger: logger.part("converger"))
             return try await converger.converge(pinned, timeout: timeout, progress: { display.update($0) })
         }
 

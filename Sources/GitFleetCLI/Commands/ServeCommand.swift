@@ -170,6 +170,12 @@ struct ServeCommand: AsyncParsableCommand {
         help: "The fleet the runtime acts for (default: derived from the registry's location).")
     var runtimeScope: String?
 
+    @Option(name: .customLong("log-format"), help: "How log lines are written: text or json (default text).")
+    var logFormat: String?
+
+    @Option(name: .customLong("log-level"), help: "The least severe level logged, trace to critical (default info).")
+    var logLevel: String?
+
     /// The settings given as flags, by their configuration key.
     var flags: [String: String] {
         let given: [(String, String?)] = [
@@ -218,20 +224,25 @@ struct ServeCommand: AsyncParsableCommand {
             ("dockerCertFile", dockerCertFile),
             ("dockerKeyFile", dockerKeyFile),
             ("runtimeScope", runtimeScope),
+            ("logFormat", logFormat),
+            ("logLevel", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let configuration = try ControllerConfiguration.load(file: config, flags: flags)
-        let logger = Logger(label: "gitfleet")
+        ControllerLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
+        var logger = Logger(label: "gitfleet")
+        // Every line says which replica wrote it; each part's logger inherits this.
+        logger[metadataKey: "controller"] = "\(configuration.controllerID)"
         do {
             try await ControllerBootstrap.withResources(configuration, logger: logger) { resources in
                 try await Self.serve(configuration, resources: resources, logger: logger)
             }
         } catch let error as BootstrapError {
-            Terminal.error("error: \(error)")
+            // Through the logger, so that with json even this last line is one a collector reads.
+            logger.critical("\(error)", metadata: ["setting": "\(error.setting)"])
             throw CommandFailure()
         }
     }
@@ -258,9 +269,9 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: ServerConfiguration(
                     host: configuration.listenHost, port: configuration.listenPort, webhookSecretFiles: secrets),
                 endpoint: ControllerEndpointAdapter(controller: controller, registry: resources.registry),
-                metrics: metrics)
+                metrics: metrics, logger: logger.part("http"))
         } catch {
-            Terminal.error("error: the HTTP server cannot start: \(error)")
+            logger.critical("the HTTP server cannot start: \(error)")
             throw CommandFailure()
         }
         var groupConfiguration = ServiceGroupConfiguration(
