@@ -43,6 +43,10 @@ public struct SettingType<Value: Sendable>: Sendable {
             }, format: format)
     }
 
+    /// `text` as a value of this kind, or what is wrong with it; for options that are not settings (such
+    /// as `apply --timeout`), so that they read and report values as the settings do.
+    public func value(of text: String) -> Result<Value, SettingValueProblem> { parse(text) }
+
     /// The same kind, optional: empty text unsets it.
     public var optional: SettingType<Value?> {
         let parse = self.parse

@@ -24,8 +24,8 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var discoverySettings: SettingFlags<DiscoverySettings>
 
     func validate() throws {
-        guard Duration.manifest(timeout) != nil else {
-            throw ValidationError("--timeout takes a duration such as 90s or 15m, not '\(timeout)'")
+        if case .failure(let problem) = SettingType.duration.value(of: timeout) {
+            throw ValidationError("--timeout: \(problem.message)")
         }
         _ = try discovery()
     }
@@ -48,7 +48,7 @@ struct ApplyCommand: AsyncParsableCommand {
         configuration.stateDirectory = state.directory(default: repository.defaultStateDirectory)
         runtimeOptions.apply(to: &configuration)
         let discovery = try discovery()
-        let timeout = Duration.manifest(timeout)!
+        let timeout = try SettingType.duration.value(of: timeout).get()
         let report = try await ControllerBootstrap.forCommand(configuration) { resources in
             let pinned: Fleet
             do {
