@@ -65,6 +65,19 @@ struct ServeSettingFlagsTests {
             "\(outcome)")
     }
 
+    @Test(
+        "apply's runtime, discovery and timeout flags read values as the settings do",
+        arguments: [
+            (["--runtime", "vm"], "--runtime: expected process or docker, got \"vm\""),
+            (["--discovery-outputs", "caddy:/x"], "--discovery-outputs: 'caddy:/x' is not a discovery output"),
+            (["--timeout", "soon"], "--timeout: expected a duration such as 30s or 2m, got \"soon\""),
+        ])
+    func applyFlags(arguments: [String], message: String) async throws {
+        let outcome = try await BuiltProducts.gitfleet(["apply"] + arguments)
+        #expect(outcome.status == 64, "\(outcome)")
+        #expect(outcome.standardError.contains(message), "\(outcome)")
+    }
+
     private static func words(_ text: String) -> String {
         text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
