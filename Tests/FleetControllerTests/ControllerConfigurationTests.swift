@@ -33,9 +33,12 @@ struct ControllerConfigurationTests {
         let text = error?.description ?? ""
         #expect(
             text.contains("config.yaml:2:1: unknown setting 'pollIntervall'; did you mean 'pollInterval'?"), "\(text)")
-        #expect(text.contains("config.yaml:3:13: listenPort: '70000' is not a whole number from 0 to 65535"), "\(text)")
-        #expect(text.contains("GITFLEET_RESYNC_INTERVAL: 'often' is not a duration"), "\(text)")
-        #expect(text.contains("--push-notes: 'maybe' is not true or false"), "\(text)")
+        #expect(
+            text.contains("config.yaml:3:13: listenPort: expected a whole number from 0 to 65535, got \"70000\""),
+            "\(text)")
+        #expect(
+            text.contains("GITFLEET_RESYNC_INTERVAL: expected a duration such as 30s or 2m, got \"often\""), "\(text)")
+        #expect(text.contains("--push-notes: expected true or false, got \"maybe\""), "\(text)")
     }
 
     @Test("The etcd registry takes its endpoints as a YAML list or a comma-separated value")
@@ -80,7 +83,7 @@ struct ControllerConfigurationTests {
         }
         #expect(
             badChoice?.description.contains(
-                "--registry: 'zookeeper' is not one of the choices (expected sqlite or etcd)")
+                "--registry: expected sqlite or etcd, got \"zookeeper\"")
                 == true, "\(String(describing: badChoice))")
         #expect(badChoice?.description.contains("'10.0.0.1:2379' is not a client URL") == true)
     }
@@ -94,15 +97,87 @@ struct ControllerConfigurationTests {
         #expect(error?.problems.count == 2)
     }
 
-    @Test("docs/configuration.md lists every setting with its key, variable and flag")
-    func documented() throws {
-        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/configuration.md")
-        let text = try String(contentsOf: docs, encoding: .utf8)
-        for setting in ControllerConfiguration.settings {
-            #expect(
-                text.contains("| `\(setting.key)` | `\(setting.environmentVariable)` | `--\(setting.flag)` |"),
-                "docs/configuration.md does not list \(setting.key)")
+    @Test(
+        "Each kind of value parses once and says what it expected, wherever the value came from",
+        arguments: [
+            ("pollInterval", "3x", "expected a duration such as 30s or 2m, got \"3x\""),
+            ("pollInterval", "0s", "expected a duration such as 30s or 2m, got \"0s\""),
+            ("listenPort", "-1", "expected a whole number from 0 to 65535, got \"-1\""),
+            ("pushNotes", "sometimes", "expected true or false, got \"sometimes\""),
+            ("registry", "consul", "expected sqlite or etcd, got \"consul\""),
+            ("runtime", "vm", "expected process or docker, got \"vm\""),
+            ("discoveryOutputs", "caddy:/etc/caddy", "'caddy:/etc/caddy' is not a discovery output"),
+            ("runtimeScope", "shop/prod", "'shop/prod' is not a runtime scope"),
+        ])
+    func typedValues(key: String, value: String, message: String) throws {
+        let setting = try #require(ControllerConfiguration.settings.first { $0.key == key })
+        let file = try SettingsFile.parse(
+            Array("repo: /srv/fleet\n\(key): \"\(value)\"\n".utf8), file: "config.yaml")
+        for (source, resolve) in [
+            (
+                "--\(setting.flag): ",
+                {
+                    try ControllerConfiguration.resolve(
+                        file: nil, environment: ["GITFLEET_REPO": "/srv"], flags: [key: value])
+                }
+            ),
+            (
+                "\(setting.environmentVariable): ",
+                {
+                    try ControllerConfiguration.resolve(
+                        file: nil, environment: ["GITFLEET_REPO": "/srv", setting.environmentVariable: value],
+                        flags: [:])
+                }
+            ),
+            (
+                "config.yaml:2:\(key.count + 3): \(key): ",
+                { try ControllerConfiguration.resolve(file: file, environment: [:], flags: [:]) }
+            ),
+        ] as [(String, () throws -> ControllerConfiguration)] {
+            let error = #expect(throws: ControllerConfiguration.ProblemList.self) { try resolve() }
+            #expect(error?.description.contains(source + message) == true, "\(String(describing: error))")
         }
+    }
+
+    @Test("Defaults in help and docs are the configuration's own values")
+    func defaults() throws {
+        let stated = Dictionary(
+            uniqueKeysWithValues: ControllerConfiguration.settings.map { ($0.key, $0.defaultDescription) })
+        #expect(stated["pollInterval"] == "30s")
+        #expect(stated["resyncInterval"] == "5m")
+        #expect(stated["listenPort"] == "8080")
+        #expect(stated["pushNotes"] == "true")
+        #expect(stated["registry"] == "sqlite")
+        #expect(stated["controllerId"] == "gitfleet-<host>")
+        #expect(stated["tokenFile"] == "—")
+        let configuration = try ControllerConfiguration.resolve(file: nil, environment: [:], flags: ["repo": "/srv"])
+        #expect(configuration.pollInterval.manifestDescription == stated["pollInterval"])
+        #expect(configuration.leaseTTL.manifestDescription == stated["leaseTtl"])
+    }
+
+    /// docs/configuration.md, next to this package's sources.
+    static let documentation = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/configuration.md")
+
+    /// With GITFLEET_UPDATE_DOCS=1 the test writes the table into the page (between `## Settings` and the
+    /// next heading) instead, so that a new setting's row is never typed by hand.
+    @Test("docs/configuration.md's table is the settings table: key, variable, flag, type, default and help of each")
+    func documented() throws {
+        let text = try String(contentsOf: Self.documentation, encoding: .utf8)
+        let table = ControllerConfiguration.settingsTable
+        if ProcessInfo.processInfo.environment["GITFLEET_UPDATE_DOCS"] == "1" {
+            let start = try #require(text.range(of: "## Settings\n\n"))
+            let end = try #require(text.range(of: "\n## ", range: start.upperBound..<text.endIndex))
+            let updated = text[..<start.upperBound] + table + text[end.lowerBound...]
+            try updated.write(to: Self.documentation, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(
+            text.contains("## Settings\n\n" + table + "\n## "),
+            """
+            docs/configuration.md's table differs from ControllerConfiguration.settings; rewrite it with
+            GITFLEET_UPDATE_DOCS=1 swift test --filter ControllerConfigurationTests, or paste:
+            \(table)
+            """)
     }
 }

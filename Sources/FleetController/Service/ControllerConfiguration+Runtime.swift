@@ -69,35 +69,34 @@ extension ControllerConfiguration {
     }
 }
 
-extension ControllerSetting {
-    static func runtimeChoice(_ key: String, _ summary: String) -> ControllerSetting {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            guard let choice = RuntimeChoice(rawValue: value) else {
-                return "'\(value)' is not a runtime (expected process or docker)"
-            }
-            configuration.runtime = choice
-            return nil
-        }
+extension SettingType where Value == String {
+    /// A runtime scope: 1-63 letters, digits, `.`, `_` or `-`.
+    static var runtimeScope: Self {
+        Self(
+            name: "scope",
+            parse: { text in
+                if let problem = RuntimeScope.problem(text) { return .failure(SettingValueProblem(problem)) }
+                return .success(text)
+            },
+            format: { $0 })
     }
+}
 
-    static func runtimeScope(_ key: String, _ summary: String) -> ControllerSetting {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            if let problem = RuntimeScope.problem(value) { return problem }
-            configuration.runtimeScope = value
-            return nil
-        }
-    }
-
-    static func dockerHosts(_ key: String, _ summary: String) -> ControllerSetting {
-        ControllerSetting(key: key, summary: summary, acceptsList: true) { configuration, value in
-            do {
-                configuration.dockerHosts = try DockerEndpoint.parseList(value).map(\.description)
-            } catch let error as RuntimeError {
-                return error.message
-            } catch {
-                return "\(error)"
-            }
-            return nil
-        }
+extension SettingType where Value == [String] {
+    /// Docker Engine API hosts, comma-separated (also a YAML list): `unix:///path.sock`, `tcp://host:port`.
+    static var dockerHosts: Self {
+        var hosts = Self(
+            name: "hosts",
+            parse: { text in
+                do {
+                    return .success(try DockerEndpoint.parseList(text).map(\.description))
+                } catch let error as RuntimeError {
+                    return .failure(SettingValueProblem(error.message))
+                } catch {
+                    return .failure(SettingValueProblem("\(error)"))
+                }
+            }, format: { $0.isEmpty ? nil : $0.joined(separator: ",") })
+        hosts.acceptsList = true
+        return hosts
     }
 }

@@ -116,26 +116,6 @@ public struct ControllerConfiguration: Sendable, Hashable {
     }
 }
 
-/// One setting: its name in each of the three places, and how to apply a value to a configuration.
-public struct ControllerSetting: Sendable {
-    /// The key in the configuration file, in camelCase.
-    public let key: String
-    public let summary: String
-    /// Whether the file may give a YAML list (joined with commas, as the environment and flags spell it).
-    var acceptsList = false
-    let apply: @Sendable (inout ControllerConfiguration, String) -> String?
-
-    /// `GITFLEET_POLL_INTERVAL`.
-    public var environmentVariable: String {
-        "GITFLEET_" + key.unicodeScalars.map { $0.properties.isUppercase ? "_\($0)" : "\($0)".uppercased() }.joined()
-    }
-
-    /// `poll-interval`.
-    public var flag: String {
-        key.unicodeScalars.map { $0.properties.isUppercase ? "-\($0)".lowercased() : "\($0)" }.joined()
-    }
-}
-
 extension ControllerConfiguration {
     /// A setting that could not be applied, and where its value came from.
     public struct Problem: Error, Sendable, CustomStringConvertible {
@@ -174,7 +154,7 @@ extension ControllerConfiguration {
             if let text = flags[setting.key] { value = (text, "--\(setting.flag)") }
             guard let value else { continue }
             if let problem = setting.apply(&configuration, value.text) {
-                problems.append(Problem(source: value.source, message: problem))
+                problems.append(Problem(source: value.source, message: problem.message))
             }
         }
         if requiringRepository && configuration.repository.isEmpty {
@@ -228,17 +208,23 @@ extension ControllerConfiguration {
         public var description: String { problems.map(\.description).joined(separator: "\n") }
     }
 
-    /// Every setting, in the order docs/configuration.md lists them.
+    /// Every setting, in the order docs/configuration.md lists them. Adding a setting is adding it here
+    /// (and its field above): its variable, flag, help, completion and row in the docs follow.
     public static let settings: [ControllerSetting] = [
         .text(
-            "repo", "The fleet repository to watch: a URL (file://, https://, ssh://) or a local path.", \.repository),
+            "repo", "The fleet repository to watch: a URL (file://, https://, ssh://) or a local path.", \.repository,
+            default: "required"),
         .text("branch", "The branch to deploy.", \.branch),
-        .text("path", "The fleet's folder inside the repository.", \.fleetPath),
+        .text("path", "The fleet's folder inside the repository.", \.fleetPath, default: "the repository root"),
         .text("services", "The folder of service manifests, relative to path.", \.servicesDirectory),
-        .optionalText("cacheDir", "Where clones of the repository are cached.", \.cacheDirectory),
-        .optionalText("tokenFile", "A file holding an HTTPS access token.", \.tokenFile),
-        .optionalText("sshKey", "A private SSH key for the remote.", \.sshKey),
-        .optionalText("knownHosts", "The known_hosts file the remote's host key must be in.", \.knownHosts),
+        .directory(
+            "cacheDir", "Where clones of the repository are cached.", \.cacheDirectory,
+            default: "<stateDir>/repositories"),
+        .file("tokenFile", "A file holding an HTTPS access token.", \.tokenFile),
+        .file("sshKey", "A private SSH key for the remote.", \.sshKey),
+        .file(
+            "knownHosts", "The known_hosts file the remote's host key must be in.", \.knownHosts,
+            default: "~/.ssh/known_hosts"),
         .duration("pollInterval", "How often the remote head is checked (jittered by up to 10%).", \.pollInterval),
         .duration(
             "resyncInterval", "How often the fleet is reconciled with no new commit, to heal drift.", \.resyncInterval),
@@ -247,61 +233,106 @@ extension ControllerConfiguration {
             "How long one network operation on the repository (clone, head lookup, fetch, notes push) may take "
                 + "before it is abandoned.",
             \.gitTimeout),
-        .optionalText("stateDir", "The state directory (registry, image store, instances).", \.stateDirectory),
-        .text("controllerId", "This controller's name in status annotations and in leader election.", \.controllerID),
+        .directory(
+            "stateDir", "The state directory (registry, image store, instances).", \.stateDirectory,
+            default: ".gitfleet/ in the working directory"),
+        .text(
+            "controllerId",
+            "This controller's name in status annotations and in leader election; give each replica its own "
+                + "(the pod name).",
+            \.controllerID),
+        .directory(
+            "runtimeDir", "The process runtime's folder (images, instances).", \.runtimeDirectory, default: "stateDir",
+            details: "Replicas on one host that share the process runtime share this folder."),
+        .choice(
+            "registry",
+            "The live registry: sqlite (embedded, in stateDir, one controller) or etcd (shared; replicas elect a "
+                + "leader).",
+            \.registry),
+        .list(
+            "etcdEndpoints",
+            "etcd client URLs (http://host:2379 or https://host:2379), comma-separated or a YAML list; tried in turn "
+                + "when one does not answer.",
+            \.etcdEndpoints, default: "— (required with etcd)"),
+        .text(
+            "etcdPrefix",
+            "The key prefix of this fleet in etcd; several fleets can share one etcd with different prefixes.",
+            \.etcdPrefix),
+        .file(
+            "etcdCaFile", "The CA (PEM) that signed etcd's server certificates.", \.etcdCaFile,
+            default: "system roots"),
+        .file(
+            "etcdCertFile", "The client certificate (PEM) for etcd's --client-cert-auth; needs etcdKeyFile.",
+            \.etcdCertFile),
+        .file("etcdKeyFile", "The client certificate's key (PEM).", \.etcdKeyFile),
         .optionalText(
-            "runtimeDir", "The process runtime's folder (images, instances); default: the state directory.",
-            \.runtimeDirectory),
-        .choice("registry", "The live registry: sqlite (embedded, one controller) or etcd (shared).", \.registry),
-        .list("etcdEndpoints", "etcd client URLs, comma-separated; tried in turn.", \.etcdEndpoints),
-        .text("etcdPrefix", "The key prefix of this fleet's records in etcd.", \.etcdPrefix),
-        .optionalText("etcdCaFile", "The CA (PEM) that signed etcd's server certificates.", \.etcdCaFile),
-        .optionalText("etcdCertFile", "The client certificate (PEM) for etcd's client-cert-auth.", \.etcdCertFile),
-        .optionalText("etcdKeyFile", "The client certificate's key (PEM).", \.etcdKeyFile),
-        .optionalText("etcdUsername", "The etcd user, when etcd has authentication on.", \.etcdUsername),
-        .optionalText("etcdPasswordFile", "A file holding the etcd user's password.", \.etcdPasswordFile),
+            "etcdUsername", "The etcd user, when etcd has authentication on; needs etcdPasswordFile.", \.etcdUsername),
+        .file("etcdPasswordFile", "A file holding the etcd user's password.", \.etcdPasswordFile),
         .duration(
-            "leaseTtl", "How long a leader lasts without renewing its lease; a standby takes over within it.",
+            "leaseTtl",
+            "How long a leader lasts without renewing its lease (at least 2s); a standby takes over within it "
+                + "after the leader dies.",
             \.leaseTTL),
         .text("notesRef", "The notes ref status annotations are written under.", \.notesRef),
         .bool("pushNotes", "Push status annotations to the remote.", \.pushNotes),
         .text("listenHost", "The address the HTTP server binds.", \.listenHost),
         .integer("listenPort", "The HTTP port (0 picks a free one).", \.listenPort, range: 0...65535),
-        .optionalText("githubSecretFile", "The GitHub webhook secret; enables /webhooks/github.", \.githubSecretFile),
-        .optionalText("gitlabSecretFile", "The GitLab webhook token; enables /webhooks/gitlab.", \.gitlabSecretFile),
-        .optionalText(
-            "giteaSecretFile", "The Gitea/Forgejo webhook secret; enables /webhooks/gitea.", \.giteaSecretFile),
-        .optionalText(
+        .file("githubSecretFile", "The GitHub webhook secret; enables /webhooks/github.", \.githubSecretFile),
+        .file("gitlabSecretFile", "The GitLab webhook token; enables /webhooks/gitlab.", \.gitlabSecretFile),
+        .file("giteaSecretFile", "The Gitea/Forgejo webhook secret; enables /webhooks/gitea.", \.giteaSecretFile),
+        .file(
             "genericSecretFile", "The generic HMAC webhook secret; enables /webhooks/generic.", \.genericSecretFile),
         .bool("requireSignedCommits", "Deploy only commits signed by an allowed signer.", \.requireSignedCommits),
-        .optionalText("allowedSignersFile", "SSH allowed_signers for signed commits.", \.allowedSignersFile),
-        .optionalText("gpgHome", "A GnuPG home holding the keys trusted to sign commits.", \.gpgHome),
+        .file("allowedSignersFile", "SSH allowed_signers for signed commits.", \.allowedSignersFile),
+        .directory("gpgHome", "A GnuPG home holding the keys trusted to sign commits.", \.gpgHome),
         .bool(
             "refuseHistoryRewrite", "Refuse a new head that does not descend from the last deployed commit.",
             \.refuseHistoryRewrite),
-        .discoveryOutputs,
-        .discoveryReloadCommand,
+        ControllerSetting(
+            "discoveryOutputs",
+            "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH; "
+                + "each is written atomically.",
+            \.discoveryOutputs, .discoveryOutputs),
+        ControllerSetting(
+            "discoveryReloadCommand",
+            "Run (no shell) after the outputs change, as argv: words split at spaces, or a JSON array of strings; "
+                + "rollouts wait until it exits 0.",
+            \.discoveryReloadCommand, .command),
         .duration(
             "discoveryReloadTimeout", "How long the reload command may run before it is killed and counts as failed.",
             \.discoveryReloadTimeout),
         .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
-        .runtimeChoice(
-            "runtime", "Where instances run: process (local processes) or docker (Docker Engine API hosts)."),
-        .dockerHosts(
-            "dockerHosts", "The Docker Engine API hosts, comma-separated: unix:///path.sock, tcp://host:port."),
-        .optionalText(
-            "dockerCaFile", "The CA certificate Docker hosts' TLS certificates are checked against.", \.dockerCaFile),
-        .optionalText("dockerCertFile", "The client certificate for Docker hosts that require one.", \.dockerCertFile),
-        .optionalText("dockerKeyFile", "The private key of dockerCertFile.", \.dockerKeyFile),
-        .runtimeScope(
-            "runtimeScope",
-            "The fleet the runtime acts for: it never lists, stops, removes or adopts another scope's instances."),
+        .choice(
+            "runtime",
+            "Where instances run: process (local processes) or docker (Docker Engine API hosts, see runtimes.md).",
+            \.runtime),
+        ControllerSetting(
+            "dockerHosts",
+            "The Docker Engine API hosts, comma-separated: unix:///path.sock, tcp://host:port (https://host:port "
+                + "for TLS). Instances spread over them.",
+            \.dockerHosts, .dockerHosts),
+        .file(
+            "dockerCaFile",
+            "The CA certificate Docker hosts' TLS certificates are checked against; setting any Docker TLS file "
+                + "turns tcp:// hosts to TLS.",
+            \.dockerCaFile),
+        .file("dockerCertFile", "The client certificate for Docker hosts that require one.", \.dockerCertFile),
+        .file("dockerKeyFile", "The private key of dockerCertFile.", \.dockerKeyFile),
+        ControllerSetting(
+            "runtimeScope", "The fleet the runtime acts for.", \.runtimeScope,
+            SettingType<String>.runtimeScope.optional,
+            default: "fleet- and 12 hex digits of SHA-256 over the registry's location",
+            details:
+                "Instances carry it (Docker label gitfleet.scope, process record and GITFLEET_SCOPE); the controller "
+                + "never lists, stops, removes or adopts another scope's instances. Derived from sqlite:<stateDir> "
+                + "or etcd:<etcdPrefix>, so replicas sharing a registry share it; see runtimes.md."),
         .choice(
             "logFormat", "How log lines are written to stderr: text (for people) or json (one object a line).",
-            \.logFormat),
+            \.logFormat,
+            details: "json suits log collectors (Loki, Fluent Bit, Vector, Elastic); see logging.md."),
         .choice(
-            "logLevel", "The least severe level logged: trace, debug, info, notice, warning, error or critical.",
-            \.logLevel),
+            "logLevel", "The least severe level logged.", \.logLevel,
+            details: "debug adds each pass, trace each health probe; see logging.md."),
     ]
 
     /// The discovery publisher's part of the configuration.
@@ -312,113 +343,22 @@ extension ControllerConfiguration {
     }
 }
 
-extension ControllerSetting {
-    static let discoveryOutputs = ControllerSetting(
-        key: "discoveryOutputs",
-        summary:
-            "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH."
-    ) { configuration, value in
-        switch DiscoveryOutput.list(value) {
-        case .success(let outputs): configuration.discoveryOutputs = outputs
-        case .failure(let error): return error.message
-        }
-        return nil
+extension SettingType where Value == [DiscoveryOutput] {
+    /// `nginx:PATH`, `haproxy:PATH` or `template:TEMPLATE:PATH`, comma-separated.
+    static var discoveryOutputs: Self {
+        Self(
+            name: "outputs",
+            parse: { text in DiscoveryOutput.list(text).mapError { SettingValueProblem($0.message) } },
+            format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
     }
+}
 
-    static let discoveryReloadCommand = ControllerSetting(
-        key: "discoveryReloadCommand",
-        summary: "The command run after the outputs change, as argv: words split at spaces, or a JSON array of strings."
-    ) { configuration, value in
-        switch DiscoveryOutput.command(value) {
-        case .success(let command): configuration.discoveryReloadCommand = command
-        case .failure(let error): return error.message
-        }
-        return nil
-    }
-
-    static func text(
-        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, String> & Sendable
-    )
-        -> ControllerSetting
-    {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            configuration[keyPath: path] = value
-            return nil
-        }
-    }
-
-    static func optionalText(
-        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, String?> & Sendable
-    ) -> ControllerSetting {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            configuration[keyPath: path] = value.isEmpty ? nil : value
-            return nil
-        }
-    }
-
-    static func duration(
-        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, Duration> & Sendable
-    ) -> ControllerSetting {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            guard let duration = Duration.manifest(value), duration > .zero else {
-                return "'\(value)' is not a duration (expected one such as 30s, 5m or 1h)"
-            }
-            configuration[keyPath: path] = duration
-            return nil
-        }
-    }
-
-    static func choice<Choice: RawRepresentable & CaseIterable & Sendable>(
-        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, Choice> & Sendable
-    ) -> ControllerSetting where Choice.RawValue == String {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            guard let choice = Choice(rawValue: value) else {
-                let choices = Choice.allCases.map(\.rawValue).joined(separator: " or ")
-                return "'\(value)' is not one of the choices (expected \(choices))"
-            }
-            configuration[keyPath: path] = choice
-            return nil
-        }
-    }
-
-    /// A comma-separated list in the environment and flags; also a YAML list in the file.
-    static func list(
-        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, [String]> & Sendable
-    ) -> ControllerSetting {
-        ControllerSetting(key: key, summary: summary, acceptsList: true) { configuration, value in
-            configuration[keyPath: path] = value.split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            .filter { !$0.isEmpty }
-            return nil
-        }
-    }
-
-    static func bool(
-        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, Bool> & Sendable
-    )
-        -> ControllerSetting
-    {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            switch value.lowercased() {
-            case "true", "1", "yes": configuration[keyPath: path] = true
-            case "false", "0", "no": configuration[keyPath: path] = false
-            default: return "'\(value)' is not true or false"
-            }
-            return nil
-        }
-    }
-
-    static func integer(
-        _ key: String, _ summary: String, _ path: WritableKeyPath<ControllerConfiguration, Int> & Sendable,
-        range: ClosedRange<Int>
-    ) -> ControllerSetting {
-        ControllerSetting(key: key, summary: summary) { configuration, value in
-            guard let number = Int(value), range.contains(number) else {
-                return "'\(value)' is not a whole number from \(range.lowerBound) to \(range.upperBound)"
-            }
-            configuration[keyPath: path] = number
-            return nil
-        }
+extension SettingType where Value == [String] {
+    /// A command as argv: words split at spaces, or a JSON array of strings.
+    static var command: Self {
+        Self(
+            name: "argv",
+            parse: { text in DiscoveryOutput.command(text).mapError { SettingValueProblem($0.message) } },
+            format: { $0.isEmpty ? nil : $0.joined(separator: " ") })
     }
 }

@@ -22,37 +22,26 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Give up after this long (a duration such as 90s or 15m).")
     var timeout: String = "15m"
 
-    @Option(
-        name: .customLong("discovery-outputs"),
-        help: "Files rendered from the serving set: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH (comma-separated)."
-    )
-    var discoveryOutputs: String?
-
-    @Option(
-        name: .customLong("discovery-reload-command"),
-        help: "Run after the outputs change (argv: words, or a JSON array); the rollout waits until it exits 0.")
-    var discoveryReloadCommand: String?
+    /// `--discovery-outputs` and `--discovery-reload-command`, the `serve` settings of the same names.
+    @OptionGroup var discoverySettings: SettingFlags<DiscoverySettings>
 
     func validate() throws {
-        guard Duration.manifest(timeout) != nil else {
-            throw ValidationError("--timeout takes a duration such as 90s or 15m, not '\(timeout)'")
+        if case .failure(let problem) = SettingType.duration.value(of: timeout) {
+            throw ValidationError("--timeout: \(problem.message)")
         }
         _ = try discovery()
     }
 
     /// The discovery publisher's configuration, when outputs or a reload command are given.
     func discovery() throws -> DiscoveryPublisher.Configuration? {
-        guard discoveryOutputs != nil || discoveryReloadCommand != nil else { return nil }
-        var configuration = DiscoveryPublisher.Configuration()
-        switch DiscoveryOutput.list(discoveryOutputs ?? "") {
-        case .success(let outputs): configuration.outputs = outputs
-        case .failure(let error): throw ValidationError(error.message)
+        guard !discoverySettings.values.isEmpty else { return nil }
+        var configuration = ControllerConfiguration(repository: "")
+        do {
+            try configuration.apply(flags: discoverySettings.values)
+        } catch {
+            throw ValidationError(error.description)
         }
-        switch DiscoveryOutput.command(discoveryReloadCommand ?? "") {
-        case .success(let command): configuration.reloadCommand = command
-        case .failure(let error): throw ValidationError(error.message)
-        }
-        return configuration
+        return configuration.discovery
     }
 
     func run() async throws {
@@ -62,7 +51,7 @@ struct ApplyCommand: AsyncParsableCommand {
         configuration.stateDirectory = state.directory(default: repository.defaultStateDirectory)
         runtimeOptions.apply(to: &configuration)
         let discovery = try discovery()
-        let timeout = Duration.manifest(timeout)!
+        let timeout = try SettingType.duration.value(of: timeout).get()
         let report = try await ControllerBootstrap.forCommand(configuration) { resources in
             let pinned: Fleet
             do {
@@ -98,4 +87,9 @@ struct ApplyCommand: AsyncParsableCommand {
         if failed { throw CommandFailure() }
         Terminal.out("fleet '\(fleet.name)' converged at \(revision)")
     }
+}
+
+/// The discovery settings `apply` takes: it keeps the same files up to date as the controller would.
+enum DiscoverySettings: SettingSelection {
+    static var keys: Set<String>? { ["discoveryOutputs", "discoveryReloadCommand"] }
 }

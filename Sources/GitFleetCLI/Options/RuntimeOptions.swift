@@ -4,68 +4,52 @@ import FleetModel
 import FleetRuntime
 
 /// Which runtime `apply` and `plan` use: the process runtime over the state directory (the default), or
-/// Docker Engine API hosts, so that images are pinned to the digests those hosts hold.
+/// Docker Engine API hosts, so that images are pinned to the digests those hosts hold. The flags are the
+/// `serve` settings of the same names, declared and parsed by the settings table.
 struct RuntimeOptions: ParsableArguments {
-    @Option(name: .long, help: "Where instances run: process or docker (default process).")
-    var runtime: String = RuntimeChoice.process.rawValue
+    @OptionGroup var settings: SettingFlags<RuntimeSettings>
 
-    @Option(name: .long, help: "Docker Engine API hosts, comma-separated (unix:///path.sock, tcp://host:port).")
-    var dockerHosts: String?
+    /// The defaults with the runtime flags applied (``validate()`` has refused bad values).
+    var configuration: ControllerConfiguration {
+        var configuration = ControllerConfiguration(repository: "")
+        try? configuration.apply(flags: settings.values)
+        return configuration
+    }
 
-    @Option(name: .long, help: "The CA certificate for Docker hosts' TLS.")
-    var dockerCaFile: String?
-
-    @Option(name: .long, help: "The client certificate for Docker hosts.")
-    var dockerCertFile: String?
-
-    @Option(name: .long, help: "The private key of --docker-cert-file.")
-    var dockerKeyFile: String?
-
-    @Option(
-        name: .long,
-        help: "The fleet the runtime acts for (default: derived from the state directory, as serve derives it).")
-    var runtimeScope: String?
-
-    var choice: RuntimeChoice { RuntimeChoice(rawValue: runtime) ?? .process }
+    var choice: RuntimeChoice { configuration.runtime }
 
     func validate() throws {
-        guard let choice = RuntimeChoice(rawValue: runtime) else {
-            throw ValidationError("--runtime takes process or docker, not '\(runtime)'")
+        var configuration = ControllerConfiguration(repository: "")
+        do {
+            try configuration.apply(flags: settings.values)
+        } catch {
+            throw ValidationError(error.description)
         }
-        if let runtimeScope, let problem = RuntimeScope.problem(runtimeScope) {
-            throw ValidationError("--runtime-scope: \(problem)")
-        }
-        if choice == .docker {
-            guard let dockerHosts, !dockerHosts.isEmpty else {
-                throw ValidationError("--runtime docker needs --docker-hosts")
-            }
-            do {
-                _ = try DockerEndpoint.parseList(dockerHosts)
-            } catch let error as RuntimeError {
-                throw ValidationError(error.message)
-            }
+        if configuration.runtime == .docker && configuration.dockerHosts.isEmpty {
+            throw ValidationError("--runtime docker needs --docker-hosts")
         }
     }
 
     /// Sets the runtime settings of `configuration` to these options.
     func apply(to configuration: inout ControllerConfiguration) {
-        configuration.runtime = choice
-        configuration.dockerHosts = (dockerHosts ?? "").split(separator: ",").map(String.init)
-        configuration.dockerCaFile = dockerCaFile
-        configuration.dockerCertFile = dockerCertFile
-        configuration.dockerKeyFile = dockerKeyFile
-        configuration.runtimeScope = runtimeScope
+        try? configuration.apply(flags: settings.values)
     }
 
     /// The runtime these options name, over `stateDirectory`, in the scope of the registry there unless
     /// `--runtime-scope` names one.
     func makeRuntime(stateDirectory: String) throws -> any Runtime {
-        let tls = TLSFiles(caFile: dockerCaFile, certificateFile: dockerCertFile, keyFile: dockerKeyFile)
-        return try choice.makeRuntime(
-            stateDirectory: stateDirectory,
-            dockerHosts: (dockerHosts ?? "").split(separator: ",").map(String.init), tls: tls.isEmpty ? nil : tls,
-            scope: runtimeScope
+        let configuration = self.configuration
+        return try configuration.runtime.makeRuntime(
+            stateDirectory: stateDirectory, dockerHosts: configuration.dockerHosts, tls: configuration.dockerTLS,
+            scope: configuration.runtimeScope
                 ?? RuntimeScope.derived(
                     fromRegistry: ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: stateDirectory)))
+    }
+}
+
+/// The runtime's settings, as `apply` and `plan` take them.
+enum RuntimeSettings: SettingSelection {
+    static var keys: Set<String>? {
+        ["runtime", "dockerHosts", "dockerCaFile", "dockerCertFile", "dockerKeyFile", "runtimeScope"]
     }
 }
