@@ -147,7 +147,7 @@ struct JSONLogHandlerTests {
             _ = try ControllerConfiguration.resolve(
                 file: nil, environment: ["GITFLEET_LOG_FORMAT": "xml"], flags: ["repo": "/r"])
         } catch {
-            #expect("\(error)".contains("GITFLEET_LOG_FORMAT: 'xml' is not one of the choices (expected text or json)"))
+            #expect("\(error)".contains("GITFLEET_LOG_FORMAT: expected text or json, got \"xml\""))
         }
     }
 }
