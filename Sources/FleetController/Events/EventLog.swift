@@ -127,7 +127,7 @@ public actor EventLog: Service {
     }
 
     private func log(_ event: FleetEvent) {
-        var metadata: Logger.Metadata = ["event": "\(event.type.rawValue)", "event-id": "\(event.id)"]
+        var metadata: Logger.Metadata = ["event": "\(event.type.rawValue)", "eventId": "\(event.id)"]
         if let service = event.service { metadata["service"] = "\(service)" }
         if let instance = event.instance { metadata["instance"] = "\(instance)" }
         if let commit = event.commit { metadata["commit"] = "\(commit)" }
