@@ -40,6 +40,7 @@ struct PlanCommand: AsyncParsableCommand {
 
         var observed: [InstanceRecord] = []
         var policy = PlanPolicy()
+        var appliedSpecs: [ServiceSpec] = []
         if let live {
             do {
                 observed = try LiveStateFile.load(path: live)
@@ -50,8 +51,10 @@ struct PlanCommand: AsyncParsableCommand {
         } else if StateOptions.registryExists(in: stateDirectory) {
             let registry = try StateOptions.openRegistry(in: stateDirectory)
             observed = try await registry.instances(service: nil).map(\.record)
-            for state in try await registry.rolloutStates().map(\.record) where !state.failedSpecHashes.isEmpty {
-                policy.failedSpecHashes[state.service] = state.failedSpecHashes
+            for state in try await registry.rolloutStates().map(\.record) {
+                if !state.failedSpecHashes.isEmpty { policy.failedSpecHashes[state.service] = state.failedSpecHashes }
+                // What a replacement replaces is usually the last good spec: knowing it lets the plan name each change.
+                if let lastGood = state.lastGoodSpec { appliedSpecs.append(lastGood) }
             }
             try await registry.close()
         }
@@ -67,7 +70,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
 
-        let plan = Planner.plan(desired: fleet, observed: observed, policy: policy)
+        let plan = Planner.plan(desired: fleet, observed: observed, appliedSpecs: appliedSpecs, policy: policy)
         if json {
             FileHandle.standardOutput.write(plan.jsonData())
         } else {
