@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FleetPlanner
+import FleetServer
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -24,6 +25,19 @@ struct ControllerClient: Sendable {
         let url = "\(base)/api/v1/live"
         let body = try await get(url)
         return try LiveStateFile.decodeDocument(body, file: url)
+    }
+
+    /// `GET /api/v1/status`.
+    func status() async throws -> StatusDocument {
+        let url = "\(base)/api/v1/status"
+        let body = try await get(url)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(StatusDocument.self, from: body)
+        } catch {
+            throw Failure(url: url, message: "the answer is not a status document (\(error))")
+        }
     }
 
     private func get(_ url: String) async throws -> Data {
