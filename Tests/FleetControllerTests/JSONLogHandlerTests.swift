@@ -133,6 +133,16 @@ struct JSONLogHandlerTests {
         #expect(part[metadataKey: "controller"] == "gitfleet-a")
     }
 
+    /// A part's lines go where its parent's go (a test's collector here), not to the logging system's handler.
+    @Test("a part keeps its parent's handler, under its own label")
+    func partKeepsHandler() throws {
+        let (logger, lines) = Self.logger(label: "gitfleet")
+        logger.part("converger").info("started")
+        let line = try #require(lines.all.first)
+        #expect(line.contains("\"label\":\"gitfleet.converger\""))
+        #expect(line.contains("\"message\":\"started\""))
+    }
+
     @Test("The settings take logFormat and logLevel, and refuse what they do not know")
     func settings() throws {
         let configuration = try ControllerConfiguration.resolve(
@@ -146,6 +156,7 @@ struct JSONLogHandlerTests {
         do {
             _ = try ControllerConfiguration.resolve(
                 file: nil, environment: ["GITFLEET_LOG_FORMAT": "xml"], flags: ["repo": "/r"])
+            Issue.record("GITFLEET_LOG_FORMAT=xml was accepted")
         } catch {
             #expect("\(error)".contains("GITFLEET_LOG_FORMAT: expected text or json, got \"xml\""))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Logging
 
 /// How log lines are written: `text` for people at a terminal (swift-log's `StreamLogHandler`), `json` for
@@ -13,13 +14,27 @@ public protocol LogOutput: Sendable {
     func write(_ line: String)
 }
 
-/// The process's standard error, unbuffered: each line with one `write(2)`, so lines of concurrent tasks
-/// do not interleave and a line is out before the process can die.
+/// The process's standard error, unbuffered: each line with one `write(2)` (more only when the kernel takes
+/// part of it), so lines of concurrent tasks do not interleave and a line is out before the process can die.
+///
+/// Not `FileHandle.standardError.write`: Foundation traps on a failed write (a closed pipe, a full
+/// non-blocking descriptor), and a log line must never bring the controller down. A line that cannot be
+/// written is dropped.
 public struct StandardErrorOutput: LogOutput {
     public init() {}
 
     public func write(_ line: String) {
-        FileHandle.standardError.write(Data(line.utf8))
+        var bytes = Array(line.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written > 0 {
+                bytes = bytes.dropFirst(written)
+            } else if written < 0, errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
     }
 }
 
@@ -46,11 +61,33 @@ public enum ControllerLogging {
     }
 }
 
+/// A handler that can make a copy of itself under another label: how ``Logger/part(_:)`` keeps a logger's
+/// own handler (a test's collecting handler, an embedding program's) instead of the logging system's.
+public protocol RelabellingLogHandler: LogHandler {
+    func relabelled(_ label: String) -> any LogHandler
+}
+
+extension JSONLogHandler: RelabellingLogHandler {
+    public func relabelled(_ label: String) -> any LogHandler {
+        var copy = JSONLogHandler(label: label, level: logLevel, output: output, metadataProvider: metadataProvider)
+        copy.metadata = metadata
+        return copy
+    }
+}
+
 extension Logger {
     /// The logger of one part of gitfleet, labelled `<this label>.<part>` (`gitfleet.converger`), with this
-    /// logger's level and metadata; its handler comes from the logging system, like every logger's.
+    /// logger's level and metadata. Its handler is a relabelled copy of this logger's when the handler can
+    /// be relabelled (``RelabellingLogHandler``), else the logging system's for the new label.
     public func part(_ part: String) -> Logger {
-        var logger = Logger(label: "\(label).\(part)")
+        let label = "\(label).\(part)"
+        var logger: Logger
+        if let relabelling = handler as? any RelabellingLogHandler {
+            let handler = relabelling.relabelled(label)
+            logger = Logger(label: label, factory: { _ in handler })
+        } else {
+            logger = Logger(label: label)
+        }
         logger.logLevel = logLevel
         for (key, value) in handler.metadata { logger[metadataKey: key] = value }
         return logger
