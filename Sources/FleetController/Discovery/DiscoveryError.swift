@@ -19,6 +19,15 @@ public struct DiscoveryError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+
+    /// Whether the outputs could not be produced at all (a template or a file), as opposed to a reload that
+    /// failed: the `render_failed` result of `gitfleet_discovery_publications_total`.
+    public var isRenderFailure: Bool {
+        switch code {
+        case .templateUnreadable, .templateInvalid, .writeFailed: return true
+        case .badSetting, .reloadUnavailable, .reloadFailed, .reloadTimedOut: return false
+        }
+    }
     public var underlying: (any Error)?
 
     public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {

@@ -1,3 +1,4 @@
+import FleetRuntime
 import Foundation
 import Logging
 
@@ -74,7 +75,9 @@ public actor DiscoveryPublisher {
 
     private var confirmed: ServingSet?
     private var attempted: ServingSet?
-    private var retryAt = ContinuousClock.now
+    /// The converger's clock: the back-off's `retryAt` paces the converger's passes, so both read one clock.
+    let clock: any FleetClock
+    private var retryAt: ContinuousClock.Instant
     /// Every service the outputs have shown, so a removed one keeps its placeholder block.
     private var shown: Set<String> = []
     /// Whether the blocks of the output files found at start were added to ``shown``.
@@ -84,9 +87,11 @@ public actor DiscoveryPublisher {
 
     public init(
         configuration: Configuration, metrics: FleetMetrics? = nil, events: EventLog? = nil,
-        logger: Logger = Logger(label: "gitfleet.discovery")
+        logger: Logger = Logger(label: "gitfleet.discovery"), clock: any FleetClock = SystemClock()
     ) {
         self.configuration = configuration
+        self.clock = clock
+        self.retryAt = clock.now
         self.metrics = metrics
         self.events = events
         self.logger = logger
@@ -97,7 +102,7 @@ public actor DiscoveryPublisher {
     /// back-off, answers `.waiting` without trying again.
     public func publish(_ set: ServingSet) async -> Outcome {
         if set == confirmed { return .confirmed }
-        let now = ContinuousClock.now
+        let now = clock.now
         if set == attempted, now < retryAt, let problem = status.problem {
             return .waiting(reason: problem, retryAt: retryAt)
         }
@@ -110,9 +115,9 @@ public actor DiscoveryPublisher {
             status.failures += 1
             status.problem = "\(error)"
             let factor = Double(1 << min(status.failures - 1, 6))
-            retryAt = ContinuousClock.now.advanced(by: min(configuration.retryDelay * factor, .seconds(30)))
-            let result = (error as? DiscoveryError).map { [.templateUnreadable, .writeFailed].contains($0.code) }
-            metrics?.recordDiscoveryPublication(result: result == true ? "render_failed" : "failed", servingSet: set)
+            retryAt = clock.now.advanced(by: min(configuration.retryDelay * factor, .seconds(30)))
+            let renderFailed = (error as? DiscoveryError)?.isRenderFailure == true
+            metrics?.recordDiscoveryPublication(result: renderFailed ? "render_failed" : "failed", servingSet: set)
             if status.failures > 1 {
                 logger.warning(
                     "discovery: publication still failing (\(status.failures) in a row), retrying: \(error)",
@@ -128,7 +133,7 @@ public actor DiscoveryPublisher {
         confirmed = set
         status.problem = nil
         status.failures = 0
-        status.lastConfirmedAt = Date()
+        status.lastConfirmedAt = clock.wallTime
         status.confirmedReloads += 1
         metrics?.recordDiscoveryPublication(result: "ok", servingSet: set)
         let endpoints = set.services.values.map(\.count).reduce(0, +)
