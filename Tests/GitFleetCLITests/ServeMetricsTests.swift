@@ -48,4 +48,27 @@ struct ServeMetricsTests {
             #expect(exposition.value("process_max_fds").map { $0 >= exposition.value("process_open_fds")! } == true)
         }
     }
+
+    /// A controller that never reaches its remote still has both gauges, at its start: the stalled alerts
+    /// (`time() - … > 900`) need a series to fire on.
+    @Test("a controller that never fetches shows its start as the last successful reconcile and fetch")
+    func stalledFromStart() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let started = Date().timeIntervalSince1970
+        let missing = "file://\(fleet.repository.directory)/no-such-remote.git"
+        try await fleet.withServe(remote, extra: ["--repo", missing]) { serve in
+            let exposition = try PrometheusExposition(try await serve.request("GET", "/metrics").body)
+            let now = Date().timeIntervalSince1970
+            for name in [
+                "gitfleet_last_successful_reconcile_timestamp_seconds",
+                "gitfleet_last_successful_fetch_timestamp_seconds",
+            ] {
+                let at = try #require(exposition.value(name), "\(name) missing\n\(serve.log)")
+                #expect(at >= started.rounded(.down) - 1 && at <= now + 1, "\(name) = \(at)")
+            }
+            let ready = try await serve.request("GET", "/readyz")
+            #expect(ready.status == 503, "\(ready.body)")
+        }
+    }
 }

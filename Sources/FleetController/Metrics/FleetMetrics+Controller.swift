@@ -89,6 +89,14 @@ extension FleetMetrics {
         replaceAll(.buildInfo, with: [(labels: ["version": version, "commit": commit], value: 1)])
     }
 
+    /// Starts both "last successful" gauges at the process's start, so a controller whose first reconcile or
+    /// fetch never succeeds ages from its start and the stalled alerts (docs/operations.md) fire; without a
+    /// series they would evaluate to nothing forever.
+    public func setStarted(at time: Date) {
+        set(.lastSuccessfulReconcile, to: time.timeIntervalSince1970)
+        set(.lastSuccessfulFetch, to: time.timeIntervalSince1970)
+    }
+
     /// Whether this controller leads (1) or stands by (0) among replicas sharing an etcd registry.
     public func setLeader(_ leading: Bool) {
         set(.leader, to: leading ? 1 : 0)

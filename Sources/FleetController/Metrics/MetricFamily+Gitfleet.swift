@@ -109,7 +109,7 @@ extension MetricFamily {
     /// `time() - gitfleet_last_successful_reconcile_timestamp_seconds` catches a loop that is stuck or failing.
     public static let lastSuccessfulReconcile = MetricFamily(
         name: "gitfleet_last_successful_reconcile_timestamp_seconds",
-        help: "Unix time of the last reconcile pass that ran to its end.",
+        help: "Unix time of the last reconcile pass that ran to its end (the controller's start until one has).",
         kind: .gauge
     )
 
@@ -118,7 +118,7 @@ extension MetricFamily {
     /// it age, so it measures contact with the remote, not activity.
     public static let lastSuccessfulFetch = MetricFamily(
         name: "gitfleet_last_successful_fetch_timestamp_seconds",
-        help: "Unix time the tracked branch was last read from the remote (a head lookup or a fetch).",
+        help: "Unix time the tracked branch was last read from the remote (the controller's start until it has been).",
         kind: .gauge
     )
 

@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     {
         let metrics = FleetMetrics()
         metrics.setBuildInfo(version: GitFleetCommand.release, commit: GitFleetCommand.commit)
+        metrics.setStarted(at: Date())
         let controller = ControllerBootstrap.controller(
             configuration, resources: resources, logger: logger, metrics: metrics)
         var secrets: [WebhookProvider: String] = [:]
