@@ -79,6 +79,15 @@ public struct BoundedCommand: Sendable {
 
     /// The program could not be started at all (no such file, not executable, its input unreadable).
     public struct StartFailure: Error, Sendable, CustomStringConvertible {
+        /// What could not be done: callers word their own message by it.
+        public enum Code: Sendable {
+            /// The file given as standard input could not be opened; the program was not started.
+            case inputUnreadable
+            /// The program could not be spawned (missing, not executable) or gave no exit status.
+            case spawnFailed
+        }
+
+        public var code: Code
         public var executable: String
         public var reason: String
         public var description: String { "could not start \(executable): \(reason)" }
@@ -99,7 +108,8 @@ public struct BoundedCommand: Sendable {
                         input = try FileDescriptor.open(FilePath(inputFile), .readOnly, options: .closeOnExec)
                     } catch {
                         throw StartFailure(
-                            executable: executable, reason: "cannot open its input \(inputFile): \(error)")
+                            code: .inputUnreadable, executable: executable,
+                            reason: "cannot open its input \(inputFile): \(error)")
                     }
                     return try await execute(
                         configuration, input: .fileDescriptor(input, closeAfterSpawningProcess: true), run: run)
@@ -119,7 +129,7 @@ public struct BoundedCommand: Sendable {
             while let next = try await group.next() {
                 if let outcome = next { return outcome }
             }
-            throw StartFailure(executable: executable, reason: "it ended without a status")
+            throw StartFailure(code: .spawnFailed, executable: executable, reason: "it ended without a status")
         }
     }
 
@@ -173,7 +183,7 @@ public struct BoundedCommand: Sendable {
                 status: ExitStatus(result.terminationStatus), output: output, errors: errors, timedOut: run.finish())
         } catch let error as SubprocessError {
             run.finish()
-            throw StartFailure(executable: executable, reason: "\(error)")
+            throw StartFailure(code: .spawnFailed, executable: executable, reason: "\(error)")
         }
     }
 

@@ -72,7 +72,7 @@ struct BoundedTool: Sendable {
         do {
             outcome = try await command.run()
         } catch let failure as BoundedCommand.StartFailure {
-            let opening = input.map { failure.reason.hasPrefix("cannot open its input \($0)") } ?? false
+            let opening = failure.code == .inputUnreadable
             throw Unavailable(
                 tool: executable,
                 message: opening ? "could not open \(input ?? "") for \(executable)" : "\(failure)",
