@@ -28,8 +28,12 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var serverOptions: ServerOptions
 
     func validate() throws {
-        if serverOptions.server != nil, notesRef != "refs/notes/gitfleet" {
+        guard serverOptions.server != nil else { return }
+        if notesRef != "refs/notes/gitfleet" {
             throw ValidationError("--notes-ref: with --server the controller reads the notes ref it writes")
+        }
+        if repository.repo != "." || repository.rev != nil {
+            throw ValidationError("--repo/--rev: with --server the controller reads its own repository")
         }
     }
 
