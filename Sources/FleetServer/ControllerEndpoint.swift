@@ -74,4 +74,9 @@ public struct BadRevision: Error, Sendable {
         self.code = code
         self.message = message
     }
+
+    public static func notACommit(_ message: String) -> BadRevision { .init(code: "bad_revision", message: message) }
+    public static func ambiguous(_ message: String) -> BadRevision {
+        .init(code: "ambiguous_revision", message: message)
+    }
 }

@@ -85,7 +85,7 @@ actor RecordingEndpoint: ControllerEndpoint {
     }
 
     func commit(_ revision: String) async throws -> CommitDocument? {
-        if revision == "bad" { throw BadRevision(code: "bad_revision", message: "'bad' is not a commit id") }
+        if revision == "bad" { throw BadRevision.notACommit("'bad' is not a commit id") }
         if let repositoryFailure { throw FixtureError(repositoryFailure) }
         return commits.map {
             $0[revision]

@@ -85,8 +85,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                 of: revision, notesRef: controller.configuration.notesRef)
             return CommitDocument(outcome, trackedBranch: trackedBranch)
         } catch let error as GitError where error.code == .invalidInput || error.code == .ambiguous {
-            throw BadRevision(
-                code: error.code == .ambiguous ? "ambiguous_revision" : "bad_revision", message: error.message)
+            throw error.code == .ambiguous ? BadRevision.ambiguous(error.message) : .notACommit(error.message)
         }
     }
 
