@@ -1,4 +1,5 @@
 import FleetController
+import FleetModel
 import FleetPlanner
 
 /// What the HTTP server needs from the controller, and all it may ask of it.
@@ -40,10 +41,42 @@ public protocol ControllerEndpoint: Sendable {
     /// The controller's event log, for `GET /api/v1/events` (the ring as JSON, or a live Server-Sent Events
     /// stream); `nil` when the controller keeps none (404).
     var events: EventLog? { get }
+
+    /// What the controller made of commit `revision` (a full id or an unambiguous prefix), for
+    /// `GET /api/v1/commits/{rev}`; `nil` when the controller reads no repository (404). Unlike the methods
+    /// above it reads Git, after whatever Git work is under way (a fetch waits at most `gitTimeout`).
+    /// Throws ``BadRevision`` for a revision that names no one commit (400); anything else it throws means the
+    /// repository could not be read (503).
+    func commit(_ revision: String) async throws -> CommitDocument?
+
+    /// Every deployment the controller's notes record, newest first, only those that touched `service` when
+    /// one is given, for `GET /api/v1/history`; `nil` when the controller reads no repository (404). What it
+    /// throws means the repository could not be read (503).
+    func history(service: String?) async throws -> [DeploymentHistoryEntry]?
 }
 
 extension ControllerEndpoint {
     public func live() async -> LiveStateDocument? { nil }
     public func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? { nil }
     public var events: EventLog? { nil }
+    public func commit(_ revision: String) async throws -> CommitDocument? { nil }
+    public func history(service: String?) async throws -> [DeploymentHistoryEntry]? { nil }
+}
+
+/// A revision in a request that names no one commit: not a commit id at all (`bad_revision`), or a prefix of
+/// several objects (`ambiguous_revision`).
+public struct BadRevision: Error, Sendable {
+    /// The error code of the 400 answer.
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public static func notACommit(_ message: String) -> BadRevision { .init(code: "bad_revision", message: message) }
+    public static func ambiguous(_ message: String) -> BadRevision {
+        .init(code: "ambiguous_revision", message: message)
+    }
 }

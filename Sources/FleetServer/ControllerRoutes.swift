@@ -50,6 +50,12 @@ struct ControllerRoutes: Sendable {
         router.get("/api/v1/events") { request, _ in
             await EventsRoute(keepAlive: eventKeepAlive).answer(request, log: endpoint.events)
         }
+        router.get("/api/v1/commits/:rev") { _, context in
+            try await commit(context.parameters.require("rev"), logger: context.logger)
+        }
+        router.get("/api/v1/history") { request, context in
+            await history(request, logger: context.logger)
+        }
         router.post("/webhooks/:provider") { request, context in
             let name = try context.parameters.require("provider")
             guard let provider = WebhookProvider(rawValue: name) else {
@@ -80,6 +86,54 @@ struct ControllerRoutes: Sendable {
         var response = Response.json(document)
         response.headers[.eTag] = document.index
         return response
+    }
+
+    /// What the controller made of one commit; `state: unknown` (200) for a commit the repository lacks,
+    /// since the controller may not have fetched it yet.
+    private func commit(_ revision: String, logger: Logger) async -> Response {
+        do {
+            guard let document = try await endpoint.commit(revision) else {
+                return Response.error(.notFound, code: "commits_unavailable", "this server reads no repository")
+            }
+            return Response.json(document)
+        } catch let error as BadRevision {
+            return Response.error(.badRequest, code: error.code, error.message)
+        } catch {
+            return repositoryUnavailable(error, logger: logger)
+        }
+    }
+
+    /// The deployment history, as `gitfleet history --json` prints it; `?service=S` keeps the deployments that
+    /// touched S, `?limit=N` the newest N.
+    private func history(_ request: Request, logger: Logger) async -> Response {
+        let query = request.uri.queryParameters
+        var limit: Int?
+        if let text = query.get("limit") {
+            guard let parsed = Int(text), parsed > 0 else {
+                return Response.error(.badRequest, code: "bad_limit", "limit '\(text)' is not a whole number above 0")
+            }
+            limit = parsed
+        }
+        let service = query.get("service")
+        do {
+            guard var entries = try await endpoint.history(service: service) else {
+                return Response.error(.notFound, code: "history_unavailable", "this server reads no repository")
+            }
+            if let limit { entries = Array(entries.prefix(limit)) }
+            let body = try HistoryJSON.encode(entries, service: service)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        } catch {
+            return repositoryUnavailable(error, logger: logger)
+        }
+    }
+
+    /// 503: the answer depends on Git, which could not be read now (a clone not made yet, a broken repository).
+    private func repositoryUnavailable(_ error: any Error, logger: Logger) -> Response {
+        logger.warning("the repository could not be read for an API request: \(error)")
+        return Response.error(
+            .serviceUnavailable, code: "repository_unavailable", "the repository cannot be read now: \(error)")
     }
 
     private func receiveWebhook(_ request: Request, from provider: WebhookProvider, logger base: Logger) async

@@ -1,3 +1,4 @@
+import FleetController
 import FleetModel
 import Foundation
 import Testing
@@ -35,7 +36,7 @@ struct PhaseVocabularyDocsTests {
         #expect(documented.count == Set(documented).count, "\(file) ('\(table)') lists a value twice")
     }
 
-    @Test("docs/http-api.md lists every fleet phase, service phase, deployment result and instance state")
+    @Test("docs/http-api.md lists every fleet phase, service phase, deployment result, instance and commit state")
     func httpAPI() throws {
         let text = try Self.docs("http-api.md")
         Self.expectSame(
@@ -49,6 +50,9 @@ struct PhaseVocabularyDocsTests {
             "deployment result", in: "http-api.md")
         Self.expectSame(
             Self.column("instance state", in: text), InstanceState.allCases.map(\.rawValue), "instance state",
+            in: "http-api.md")
+        Self.expectSame(
+            Self.column("commit state", in: text), CommitOutcome.State.allCases.map(\.rawValue), "commit state",
             in: "http-api.md")
     }
 

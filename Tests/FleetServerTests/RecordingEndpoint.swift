@@ -1,7 +1,9 @@
 import FleetController
+import FleetModel
 import FleetPlanner
 import FleetServer
 import Foundation
+import GitFleetTesting
 
 /// A controller stand-in that answers with fixed documents and records every trigger, so the server's logic can
 /// be checked without a real fleet. The lead's integration tests run the server against the real controller.
@@ -69,4 +71,30 @@ actor RecordingEndpoint: ControllerEndpoint {
     func status() async -> StatusDocument { statusDocument }
     func service(named name: String) async -> ServiceDocument? { services[name] }
     func trigger(_ reason: TriggerReason) async { triggers.append(reason) }
+
+    /// What `/api/v1/commits/{rev}` and `/api/v1/history` answer, when set; a revision of `bad` throws
+    /// `BadRevision`, anything else `repositoryFailure` when that is set.
+    var commits: [String: CommitDocument]?
+    var historyEntries: [DeploymentHistoryEntry]?
+    var repositoryFailure: String?
+
+    func setCommits(_ commits: [String: CommitDocument], history: [DeploymentHistoryEntry], failure: String? = nil) {
+        self.commits = commits
+        historyEntries = history
+        repositoryFailure = failure
+    }
+
+    func commit(_ revision: String) async throws -> CommitDocument? {
+        if revision == "bad" { throw BadRevision.notACommit("'bad' is not a commit id") }
+        if let repositoryFailure { throw FixtureError(repositoryFailure) }
+        return commits.map {
+            $0[revision]
+                ?? CommitDocument(CommitOutcome(commit: revision, state: .unknown), trackedBranch: trackedBranch)
+        }
+    }
+
+    func history(service: String?) async throws -> [DeploymentHistoryEntry]? {
+        if let repositoryFailure { throw FixtureError(repositoryFailure) }
+        return historyEntries.map { DeploymentHistoryEntry.newestFirst($0, service: service) }
+    }
 }

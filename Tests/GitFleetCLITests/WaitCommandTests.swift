@@ -33,4 +33,49 @@ struct WaitCommandTests {
             #expect(tooSoon.status == 2, "\(tooSoon)")
         }
     }
+
+    @Test("wait exits 0 for a commit never deployed alone once the descendant pushed with it converges")
+    func descendantConverges() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let first = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.push()
+        try await fleet.withServe(remote) { serve in
+            let server = "http://127.0.0.1:\(try await serve.port())"
+            let deployed = try await BuiltProducts.gitfleet([
+                "wait", first, "--server", server, "--timeout", "120s", "--interval", "500ms",
+            ])
+            #expect(deployed.status == 0, "\(deployed)\n\(serve.log)")
+
+            // Two merges in one push: the controller only ever sees the second, so the first gets no note.
+            let merged = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+            let next = try fleet.commitWeb("demo/web:1.0.0", replicas: 3)
+            try fleet.push()
+            let waited = try await BuiltProducts.gitfleet([
+                "wait", merged, "--server", server, "--timeout", "120s", "--interval", "500ms",
+            ])
+            #expect(waited.status == 0, "\(waited)\n\(serve.log)")
+            #expect(
+                waited.standardOutput.contains(
+                    "\(merged.prefix(12)): handled as \(next.prefix(12)) (descendant): converged"),
+                "\(waited)")
+            #expect(remote.gitfleetNote(on: merged) == nil, "the first merge was deployed alone:\n\(serve.log)")
+
+            // The API's own answer, field by field.
+            let answer = try await serve.request("GET", "/api/v1/commits/\(merged)")
+            #expect(answer.status == 200, "\(answer)")
+            let document = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
+            #expect(document?["commit"] as? String == merged)
+            #expect(document?["handledAs"] as? String == next)
+            #expect(document?["state"] as? String == "converged")
+            #expect(document?["trackedBranch"] as? String == "main")
+            #expect((document?["services"] as? [String: Any])?["web"] != nil, "\(answer)")
+            let short = try await serve.request("GET", "/api/v1/commits/\(next.prefix(12))")
+            #expect(short.body.contains("\"commit\":\"\(next)\""), "\(short)")
+            let unknown = try await serve.request("GET", "/api/v1/commits/\(String(repeating: "b", count: 40))")
+            #expect(unknown.status == 200 && unknown.body.contains("\"state\":\"unknown\""), "\(unknown)")
+            let bad = try await serve.request("GET", "/api/v1/commits/main")
+            #expect(bad.status == 400 && bad.body.contains("\"error\":\"bad_revision\""), "\(bad)")
+        }
+    }
 }

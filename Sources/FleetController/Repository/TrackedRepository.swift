@@ -81,7 +81,7 @@ public actor TrackedRepository {
 
     /// The open repository: the cache clone of a remote (cloned on first use, under the deadline) or the
     /// local repository itself.
-    private func opened() throws -> GitRepository {
+    func opened() throws -> GitRepository {
         if let repository { return repository }
         try checkLocalPath("open \(location.repository)")
         let location = location

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FleetModel
 import FleetPlanner
 import FleetServer
 import Foundation
@@ -37,6 +38,32 @@ struct ControllerClient: Sendable {
             return try decoder.decode(StatusDocument.self, from: body)
         } catch {
             throw Failure(url: url, message: "the answer is not a status document (\(error))")
+        }
+    }
+
+    /// `GET /api/v1/commits/{rev}`: what the controller made of one commit.
+    func commit(_ revision: String) async throws -> CommitDocument {
+        let url = "\(base)/api/v1/commits/\(revision)"
+        return try decode(CommitDocument.self, from: try await get(url), url: url, "a commit document")
+    }
+
+    /// `GET /api/v1/history[?service=S]`: the deployments the controller's notes record, newest first.
+    func history(service: String?) async throws -> [HistoryJSON.Entry] {
+        var components = URLComponents(string: "\(base)/api/v1/history")
+        if let service { components?.queryItems = [URLQueryItem(name: "service", value: service)] }
+        let url = components?.string ?? "\(base)/api/v1/history"
+        return try decode([HistoryJSON.Entry].self, from: try await get(url), url: url, "a deployment history")
+    }
+
+    private func decode<Document: Decodable>(_ type: Document.Type, from body: Data, url: String, _ what: String)
+        throws -> Document
+    {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(type, from: body)
+        } catch {
+            throw Failure(url: url, message: "the answer is not \(what) (\(error))")
         }
     }
 

@@ -1,4 +1,5 @@
 import FleetController
+import FleetGit
 import FleetModel
 import FleetPlanner
 import FleetRegistry
@@ -74,6 +75,23 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         case .webhook(let push):
             controller.requestFetch(revision: push.revision, delivery: push.deliveryID)
         }
+    }
+
+    /// From the notes in the controller's own repository, on its Git thread. A standby answers from its copy,
+    /// which it does not fetch while it stands by (docs/http-api.md).
+    func commit(_ revision: String) async throws -> CommitDocument? {
+        do {
+            let outcome = try await controller.repository.commitOutcome(
+                of: revision, notesRef: controller.configuration.notesRef)
+            return CommitDocument(outcome, trackedBranch: trackedBranch)
+        } catch let error as GitError where error.code == .invalidInput || error.code == .ambiguous {
+            throw error.code == .ambiguous ? BadRevision.ambiguous(error.message) : .notACommit(error.message)
+        }
+    }
+
+    func history(service: String?) async throws -> [DeploymentHistoryEntry]? {
+        let history = try await controller.repository.deploymentHistory(notesRef: controller.configuration.notesRef)
+        return DeploymentHistoryEntry.newestFirst(history.entries, service: service)
     }
 
 }

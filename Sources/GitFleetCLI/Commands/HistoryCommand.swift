@@ -4,10 +4,14 @@ import FleetModel
 import Foundation
 
 /// `gitfleet history`: the deployment history as the status annotations (git notes) tell it.
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "List deployments from the status annotations in Git, newest first."
+        abstract: "List deployments from the status annotations in Git, newest first.",
+        discussion: """
+            With --server URL the controller reads its own repository and notes (GET /api/v1/history) and \
+            the output is the same as the local form's.
+            """
     )
 
     @Argument(help: "Only deployments that touched this service.")
@@ -21,24 +25,30 @@ struct HistoryCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the history as JSON.")
     var json = false
 
-    func run() throws {
+    @OptionGroup var serverOptions: ServerOptions
+
+    func validate() throws {
+        guard serverOptions.server != nil else { return }
+        if notesRef != "refs/notes/gitfleet" {
+            throw ValidationError("--notes-ref: with --server the controller reads the notes ref it writes")
+        }
+        if repository.repo != "." || repository.rev != nil {
+            throw ValidationError("--repo/--rev: with --server the controller reads its own repository")
+        }
+    }
+
+    func run() async throws {
+        if let client = try serverOptions.client() {
+            try await show(from: client)
+            return
+        }
         let entries: [DeploymentHistoryEntry]
         do {
             let (repo, _) = try repository.open()
             if repository.isRemote { try repo.fetchNotes(ref: notesRef) }
-            entries = try repo.notes(ref: notesRef).compactMap { note in
-                guard let info = try? repo.commit(note.commit) else { return nil }
-                let annotation: StatusAnnotation
-                do {
-                    annotation = try StatusAnnotation(yaml: note.text)
-                } catch {
-                    Terminal.error("warning: the note on \(note.commit.short) is not a gitfleet annotation: \(error)")
-                    return nil
-                }
-                return DeploymentHistoryEntry(
-                    commit: note.commit.hex, author: "\(info.author.name) <\(info.author.email)>",
-                    date: info.committer.date, summary: info.summary, annotation: annotation)
-            }
+            let history = try repo.deploymentHistory(notesRef: notesRef)
+            for problem in history.unreadable { Terminal.error("warning: \(problem)") }
+            entries = history.entries
         } catch {
             Terminal.error("error: \(error)")
             throw CommandFailure()
@@ -54,6 +64,28 @@ struct HistoryCommand: ParsableCommand {
         }
         for entry in history {
             Terminal.out(HistoryText.render(entry, service: service))
+        }
+    }
+
+    /// The controller's answer, printed as the local form prints its own reading.
+    private func show(from client: ControllerClient) async throws {
+        let entries: [HistoryJSON.Entry]
+        do {
+            entries = try await client.history(service: service)
+        } catch {
+            Terminal.error("error: \(error)")
+            throw CommandFailure()
+        }
+        if json {
+            FileHandle.standardOutput.write(try HistoryJSON.encode(entries))
+            return
+        }
+        if entries.isEmpty {
+            Terminal.out("no deployments recorded by the controller at \(client.base)")
+            return
+        }
+        for entry in entries {
+            Terminal.out(HistoryText.render(DeploymentHistoryEntry(entry), service: service))
         }
     }
 }
@@ -87,70 +119,5 @@ enum HistoryText {
             lines.append("    reason: \(reason.split(separator: "\n").first ?? "")")
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// `history --json`: one object per deployment, the commit (`commit`, `author`, `date`, `message`) and every field
-/// of its status annotation, so a tool reads from it everything a note says (docs/auditing.md lists the fields).
-enum HistoryJSON {
-    struct Entry: Encodable {
-        var commit: String
-        var author: String
-        var date: Date
-        var message: String
-        var result: String?
-        var fleet: String?
-        var controller: String?
-        /// When the note was written.
-        var at: Date?
-        var reason: String?
-        var errors: [String]?
-        var signature: Signature?
-        var rewrite: Rewrite?
-        var services: [String: Service]
-    }
-
-    struct Signature: Encodable {
-        var method: String
-        var signer: String?
-    }
-
-    struct Rewrite: Encodable {
-        var from: String
-        var note: String
-    }
-
-    struct Service: Encodable {
-        var result: String
-        var from: String?
-        var to: String?
-        var created: Int
-        var destroyed: Int
-        var tookSeconds: Int64?
-        var reason: String?
-    }
-
-    static func encode(_ entries: [DeploymentHistoryEntry], service: String?) throws -> Data {
-        let document = entries.map { entry in
-            let annotation = entry.annotation
-            return Entry(
-                commit: entry.commit, author: entry.author, date: entry.date, message: entry.summary,
-                result: annotation?.result.rawValue, fleet: annotation?.fleet, controller: annotation?.controller,
-                at: annotation?.at, reason: annotation?.reason,
-                errors: annotation.flatMap { $0.errors.isEmpty ? nil : $0.errors },
-                signature: annotation?.signature.map { Signature(method: $0.method, signer: $0.signer) },
-                rewrite: annotation?.rewrite.map { Rewrite(from: $0.from, note: $0.note) },
-                services: (annotation?.services ?? [:]).filter { service == nil || $0.key == service }
-                    .mapValues {
-                        Service(
-                            result: $0.result.rawValue, from: $0.from, to: $0.to, created: $0.created,
-                            destroyed: $0.destroyed, tookSeconds: $0.took.map { $0.components.seconds },
-                            reason: $0.reason)
-                    })
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(document) + Data("\n".utf8)
     }
 }

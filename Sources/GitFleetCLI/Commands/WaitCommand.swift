@@ -1,8 +1,6 @@
 import ArgumentParser
 import FleetController
 import FleetModel
-import FleetPlanner
-import FleetRegistry
 import FleetServer
 import Foundation
 
@@ -13,9 +11,10 @@ struct WaitCommand: AsyncParsableCommand {
         commandName: "wait",
         abstract: "Wait until a running controller has handled a commit; exit 0 converged, 1 failed, 2 timed out.",
         discussion: """
-            Polls the controller's GET /api/v1/status. Exit 0 when the controller deployed REV and the fleet \
-            converged, 1 when it failed, rolled back or rejected REV, 2 when --timeout passed first. A line \
-            is printed whenever what the controller reports changes.
+            Polls the controller's GET /api/v1/commits/REV, which reads the controller's notes on REV and on its \
+            descendants: a descendant deployed in REV's place (a merge queue, a second merge before the \
+            controller fetched) decides as REV would. Exit 0 when it converged, 1 when it failed, rolled back or \
+            was rejected, 2 when --timeout passed first. A line is printed whenever the answer changes.
             """
     )
 
@@ -51,8 +50,7 @@ struct WaitCommand: AsyncParsableCommand {
         var lastLine = ""
         while true {
             do {
-                let status = try await client.status()
-                let verdict = WaitVerdict(status, rollouts: try await client.live().rollouts, revision: wanted)
+                let verdict = WaitVerdict(try await client.commit(wanted))
                 if verdict.line != lastLine {
                     Terminal.out(verdict.line)
                     lastLine = verdict.line
@@ -76,51 +74,44 @@ struct WaitCommand: AsyncParsableCommand {
     }
 }
 
-/// What the controller's status says about one commit: a line for a person and, once settled, the exit code.
+/// What the controller's answer says about one commit: a line for a person and, once settled, the exit code.
 struct WaitVerdict: Equatable {
     var line: String
     var exitCode: Int32?
 
-    /// `rollouts` say what became of a commit that did not converge: the status's `revision` stays at the
-    /// last deployed commit when a rollout rolls back, while each rollout names the commit it targeted.
-    init(_ status: StatusDocument, rollouts: [LiveRollout], revision: String) {
-        let short = String(revision.prefix(12))
-        let services = status.services.map { "\($0.name) \($0.ready)/\($0.replicas) \($0.result)" }
-            .joined(separator: ", ")
-        if status.result == FleetPhase.rejected.rawValue, status.fetchedRevision == revision {
-            line = "\(short): rejected"
-            exitCode = 1
-            return
+    init(_ document: CommitDocument) {
+        var line = String(document.commit.prefix(12)) + ": "
+        if let handledAs = document.handledAs, handledAs != document.commit {
+            line += "handled as \(handledAs.prefix(12)) (descendant): "
         }
-        let failed = rollouts.filter {
-            $0.targetRevision == revision && [RolloutPhase.rolledBack, .failed].map(\.rawValue).contains($0.phase)
-        }
-        if !failed.isEmpty, status.result != FleetPhase.inProgress.rawValue {
-            let reasons = failed.map {
-                "\($0.service) \($0.phase)\($0.message.map { ": \($0.split(separator: "\n").first ?? "")" } ?? "")"
-            }
-            line = "\(short): \(status.result) (\(reasons.joined(separator: "; ")))"
-            exitCode = 1
-            return
-        }
-        guard status.revision == revision else {
-            let at = status.revision.map { String($0.prefix(12)) } ?? "nothing yet"
-            line =
-                "\(short): waiting (controller at \(at), fleet \(status.result)\(services.isEmpty ? "" : ": \(services)"))"
-            exitCode = nil
-            return
-        }
-        switch FleetPhase(rawValue: status.result) {
+        let services = (document.services ?? [:]).sorted { $0.key < $1.key }
+        switch CommitOutcome.State(rawValue: document.state) {
         case .converged:
-            line = "\(short): converged"
+            line += document.state
             exitCode = 0
-        case .failed, .rolledBack:
-            let reasons = status.services.compactMap { service in service.reason.map { "\(service.name): \($0)" } }
-            line = "\(short): \(status.result)\(reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))")"
+        case .failed, .rolledBack, .rejected:
+            var reasons = services.compactMap { name, service in
+                service.reason.map { "\(name): \($0.split(separator: "\n").first ?? "")" }
+            }
+            if reasons.isEmpty, let reason = document.reason {
+                reasons = [String(reason.split(separator: "\n").first ?? "")]
+            }
+            line += document.state + (reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))")
             exitCode = 1
-        default:
-            line = "\(short): \(status.result)\(services.isEmpty ? "" : ": \(services)")"
+        case .unknown:
+            line += "waiting (not fetched by the controller yet)"
+            exitCode = nil
+        case .pending:
+            line += "waiting (fetched, not handled yet)"
+            exitCode = nil
+        case .superseded:
+            line += "superseded; waiting for the commit that took over"
+            exitCode = nil
+        case .inProgress, nil:
+            let progress = services.map { "\($0.key) \($0.value.result)" }.joined(separator: ", ")
+            line += document.state + (progress.isEmpty ? "" : ": \(progress)")
             exitCode = nil
         }
+        self.line = line
     }
 }
