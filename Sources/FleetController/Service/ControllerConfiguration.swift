@@ -60,6 +60,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var discoveryReloadCommand: [String] = []
     public var discoveryReloadTimeout: Duration = .seconds(10)
     public var discoveryPort = "http"
+    // Notifications (docs/notifications.md).
+    public var notifications: [NotificationTarget] = []
 
     public enum RegistryKind: String, Sendable, Hashable, CaseIterable {
         case sqlite, etcd
@@ -302,6 +304,11 @@ extension ControllerConfiguration {
             "discoveryReloadTimeout", "How long the reload command may run before it is killed and counts as failed.",
             \.discoveryReloadTimeout),
         .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
+        ControllerSetting(
+            "notifications",
+            "Where commits' and rollouts' outcomes are reported, comma-separated or a YAML list: commit statuses "
+                + "(github, gitlab, gitea), slack or a signed webhook, each as PROVIDER key=value…; see notifications.md.",
+            \.notifications, .notifications),
         .choice(
             "runtime",
             "Where instances run: process (local processes) or docker (Docker Engine API hosts, see runtimes.md).",
@@ -350,6 +357,18 @@ extension SettingType where Value == [DiscoveryOutput] {
             name: "outputs",
             parse: { text in DiscoveryOutput.list(text).mapError { SettingValueProblem($0.message) } },
             format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
+    }
+}
+
+extension SettingType where Value == [NotificationTarget] {
+    /// Targets as `PROVIDER key=value…`, comma-separated (docs/notifications.md).
+    static var notifications: Self {
+        var targets = Self(
+            name: "targets",
+            parse: { text in NotificationTarget.list(text).mapError { SettingValueProblem($0.message) } },
+            format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
+        targets.acceptsList = true
+        return targets
     }
 }
 
