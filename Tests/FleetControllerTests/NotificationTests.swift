@@ -1,0 +1,271 @@
+import Crypto
+import FleetController
+import FleetModel
+import FleetRuntime
+import Foundation
+import GitFleetTesting
+import Testing
+
+@Suite("Notifications: targets, each provider's request, retries and what failing deliveries show")
+struct NotificationTests {
+    static let commit = "0123456789abcdef0123456789abcdef01234567"
+
+    @Test(
+        "a target's line parses and prints back the same",
+        arguments: [
+            "github repo=acme/fleet secretFile=/run/gh",
+            "gitlab project=acme/fleet api=https://gitlab.example.com/api/v4 secretFile=/run/gl context=deploy",
+            "gitea repo=acme/fleet api=https://gitea.example.com/api/v1 secretFile=/run/gt",
+            "slack secretFile=/run/slack events=rollout-failed+rollout-rolled-back",
+            "webhook url=https://hooks.example.com/x secretFile=/run/key",
+        ])
+    func parses(line: String) throws {
+        let target = try NotificationTarget.parse(line).get()
+        #expect(try NotificationTarget.parse(target.description).get() == target)
+    }
+
+    @Test(
+        "a bad target says what is wrong",
+        arguments: [
+            ("teams secretFile=/x", "'teams' is not a notification provider"),
+            ("github secretFile=/x", "needs repo="),
+            ("github repo=a/b", "needs secretFile=PATH"),
+            ("gitea repo=a/b secretFile=/x", "needs api=URL"),
+            ("webhook url=ftp://x secretFile=/x", "is not an http:// or https:// URL"),
+            ("slack secretFile=/x events=rollout-done", "'rollout-done' in the slack target is not an event type"),
+            ("slack secretFile=/x token=abc", "has no key 'token'"),
+        ])
+    func rejects(line: String, expected: String) {
+        guard case .failure(let error) = NotificationTarget.parse(line) else {
+            Issue.record("\(line) parsed")
+            return
+        }
+        #expect(error.message.contains(expected), "\(error.message)")
+    }
+
+    @Test("the setting reads a YAML-style list of targets from the environment, comma-separated")
+    func setting() throws {
+        let configuration = try ControllerConfiguration.resolve(
+            file: nil,
+            environment: [
+                "GITFLEET_NOTIFICATIONS":
+                    "github repo=acme/fleet secretFile=/run/gh,webhook url=http://127.0.0.1:9/h secretFile=/run/k"
+            ], flags: ["repo": "/tmp/fleet"])
+        #expect(configuration.notifications.map(\.provider) == [.github, .webhook])
+        #expect(throws: ControllerConfiguration.ProblemList.self) {
+            try ControllerConfiguration.resolve(
+                file: nil, environment: [:], flags: ["repo": "/tmp/fleet", "notifications": "github secretFile=/x"])
+        }
+    }
+
+    @Test("retries wait 1 s, doubling to at most 60 s, and stop after the last try")
+    func backoff() {
+        let retry = NotificationRetry(attempts: 9)
+        let delays = (1...9).map { retry.delay(after: $0) }
+        #expect(
+            delays == [
+                .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(32), .seconds(60),
+                .seconds(60), nil,
+            ])
+    }
+
+    /// A notifier over a fresh event log, telling `targets`, with a secret file holding `secret`.
+    static func notifier(
+        _ lines: [String], secret: String, clock: any FleetClock = SimulatedClock(), metrics: FleetMetrics,
+        directory: TemporaryDirectory
+    ) throws -> (Notifier, EventLog) {
+        let secretFile = directory.path + "/secret"
+        try (secret + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let targets = try lines.map { try NotificationTarget.parse($0 + " secretFile=\(secretFile)").get() }
+        let events = EventLog(firstID: 1, metrics: metrics)
+        let notifier = Notifier(
+            targets: targets, events: events, statusURL: "http://controller.example:8080/api/v1/status",
+            retry: NotificationRetry(attempts: 3), clock: clock, metrics: metrics)
+        return (notifier, events)
+    }
+
+    /// Runs `notifier` while `body` runs, then stops it.
+    static func running(_ notifier: Notifier, _ body: () async throws -> Void) async throws {
+        let task = Task { try await notifier.run() }
+        defer { task.cancel() }
+        // The notifier subscribes as it starts; an event emitted before that would not reach it.
+        try await Task.sleep(for: .milliseconds(200))
+        try await body()
+    }
+
+    /// Waits (polling, up to 30 s) until `server` has `count` requests.
+    static func requests(_ server: RecordingHTTPServer, count: Int) async throws -> [RecordingHTTPServer.Request] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while server.requests.count < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try #require(server.requests.count >= count, "only \(server.requests.count) of \(count) requests arrived")
+        return server.requests
+    }
+
+    static func json(_ request: RecordingHTTPServer.Request) throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(request.body))
+    }
+
+    @Test(
+        "GitHub: POST /repos/OWNER/REPO/statuses/SHA with a Bearer token, pending then success", .timeLimit(.minutes(1))
+    )
+    func github() async throws {
+        let server = try await RecordingHTTPServer.start()
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let metrics = FleetMetrics()
+        let (notifier, events) = try Self.notifier(
+            ["github repo=acme/fleet api=\(server.url)"], secret: "ghp_secret", metrics: metrics, directory: directory)
+        try await Self.running(notifier) {
+            await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
+            await events.emit(.rolloutStarted, service: "web", commit: Self.commit, "web: rollout started")
+            await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: rollout converged")
+            let requests = try await Self.requests(server, count: 2)
+            for request in requests {
+                #expect(request.method == "POST")
+                #expect(request.target == "/repos/acme/fleet/statuses/\(Self.commit)")
+                #expect(request.headers["authorization"] == "Bearer ghp_secret")
+                #expect(request.headers["accept"] == "application/vnd.github+json")
+                #expect(request.headers["x-github-api-version"] == "2022-11-28")
+                #expect(request.headers["content-type"] == "application/json")
+                #expect(!request.text.contains("ghp_secret"), "the body must not hold the secret")
+            }
+            let bodies = try requests.map(Self.json)
+            #expect(bodies.map { $0["state"] } == ["pending", "success"])
+            #expect(bodies.allSatisfy { $0["context"] == "gitfleet" })
+            #expect(bodies.allSatisfy { $0["target_url"] == "http://controller.example:8080/api/v1/status" })
+            #expect(bodies[1]["description"] == "web: rollout converged")
+            #expect(
+                metrics.value(of: .notifications, labels: ["target": "github:acme/fleet", "result": "delivered"]) == 2)
+        }
+    }
+
+    @Test("GitLab: POST /projects/ID/statuses/SHA with PRIVATE-TOKEN, running then failed", .timeLimit(.minutes(1)))
+    func gitlab() async throws {
+        let server = try await RecordingHTTPServer.start()
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let (notifier, events) = try Self.notifier(
+            ["gitlab project=acme/fleet api=\(server.url)/api/v4"], secret: "glpat-secret", metrics: FleetMetrics(),
+            directory: directory)
+        try await Self.running(notifier) {
+            await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
+            await events.emit(.rolloutFailed, service: "web", commit: Self.commit, "web: rollout failed: unhealthy")
+            let requests = try await Self.requests(server, count: 2)
+            for request in requests {
+                #expect(request.method == "POST")
+                #expect(request.target == "/api/v4/projects/acme%2Ffleet/statuses/\(Self.commit)")
+                #expect(request.headers["private-token"] == "glpat-secret")
+                #expect(!request.text.contains("glpat-secret"))
+            }
+            let bodies = try requests.map(Self.json)
+            #expect(bodies.map { $0["state"] } == ["running", "failed"])
+            #expect(bodies.allSatisfy { $0["name"] == "gitfleet" })
+        }
+    }
+
+    @Test("Gitea/Forgejo: POST /repos/OWNER/REPO/statuses/SHA with Authorization: token", .timeLimit(.minutes(1)))
+    func gitea() async throws {
+        let server = try await RecordingHTTPServer.start()
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let (notifier, events) = try Self.notifier(
+            ["gitea repo=acme/fleet api=\(server.url)/api/v1"], secret: "gitea-secret", metrics: FleetMetrics(),
+            directory: directory)
+        try await Self.running(notifier) {
+            await events.emit(.commitRejected, commit: Self.commit, "rejected 0123456: bad manifest")
+            let request = try #require(try await Self.requests(server, count: 1).first)
+            #expect(request.method == "POST")
+            #expect(request.target == "/api/v1/repos/acme/fleet/statuses/\(Self.commit)")
+            #expect(request.headers["authorization"] == "token gitea-secret")
+            #expect(try Self.json(request)["state"] == "failure")
+            #expect(try Self.json(request)["context"] == "gitfleet")
+        }
+    }
+
+    @Test("Slack: the secret file holds the incoming webhook's URL; the body is {\"text\": …}", .timeLimit(.minutes(1)))
+    func slack() async throws {
+        let server = try await RecordingHTTPServer.start()
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let (notifier, events) = try Self.notifier(
+            ["slack"], secret: "\(server.url)/services/T000/B000/XXXX", metrics: FleetMetrics(), directory: directory)
+        try await Self.running(notifier) {
+            await events.emit(.rolloutRolledBack, service: "web", commit: Self.commit, "web: rolled back")
+            let request = try #require(try await Self.requests(server, count: 1).first)
+            #expect(request.method == "POST")
+            #expect(request.target == "/services/T000/B000/XXXX")
+            #expect(try Self.json(request)["text"]?.contains("web: rolled back") == true)
+        }
+    }
+
+    @Test("a generic webhook gets the event's JSON, signed with HMAC-SHA256, and its id", .timeLimit(.minutes(1)))
+    func webhook() async throws {
+        let server = try await RecordingHTTPServer.start()
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let (notifier, events) = try Self.notifier(
+            ["webhook url=\(server.url)/hooks/gitfleet"], secret: "hmac-key", metrics: FleetMetrics(),
+            directory: directory)
+        try await Self.running(notifier) {
+            let event = await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: converged")
+            let request = try #require(try await Self.requests(server, count: 1).first)
+            #expect(request.method == "POST")
+            #expect(request.target == "/hooks/gitfleet")
+            #expect(request.headers["x-gitfleet-event"] == "rollout-converged")
+            #expect(request.headers["x-gitfleet-delivery"] == "\(event.id)")
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: request.body, using: SymmetricKey(data: Array("hmac-key".utf8)))
+            #expect(request.headers["x-gitfleet-signature"] == "sha256=\(Hex.lowercase(mac))")
+            let decoded = try FleetEvent.decoder().decode(FleetEvent.self, from: Data(request.body))
+            // Times travel in milliseconds, so the rest is compared.
+            #expect(decoded.id == event.id && decoded.type == event.type && decoded.commit == event.commit)
+            #expect(decoded.message == event.message && decoded.service == event.service)
+            #expect(!request.text.contains("hmac-key"))
+        }
+    }
+
+    @Test(
+        "a 503 is tried again after back-off; a 4xx is dropped at once, counted, and a readiness reason",
+        .timeLimit(.minutes(1)))
+    func retries() async throws {
+        let server = try await RecordingHTTPServer.start { request, before in
+            if request.target.hasPrefix("/flaky") { return before < 2 ? 503 : 201 }
+            return 401
+        }
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let metrics = FleetMetrics()
+        let clock = SimulatedClock()
+        let (notifier, events) = try Self.notifier(
+            ["webhook url=\(server.url)/flaky"], secret: "k", clock: clock, metrics: metrics, directory: directory)
+        try await Self.running(notifier) {
+            await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: converged")
+            _ = try await Self.requests(server, count: 3)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while metrics.value(of: .notifications, labels: ["target": "webhook:127.0.0.1", "result": "delivered"]) != 1
+                && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(metrics.value(of: .notificationFailures, labels: ["target": "webhook:127.0.0.1"]) == 2)
+            #expect(clock.elapsedTime == .seconds(3), "waits of 1 s then 2 s")
+            #expect(notifier.readinessProblems().isEmpty)
+        }
+        let refusing = try Self.notifier(
+            ["webhook url=\(server.url)/refusing"], secret: "k", metrics: metrics, directory: directory)
+        try await Self.running(refusing.0) {
+            await refusing.1.emit(.rolloutFailed, service: "web", commit: Self.commit, "web: failed")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while refusing.0.readinessProblems().isEmpty && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(
+                refusing.0.readinessProblems() == [
+                    "notifications: webhook:127.0.0.1 failing: answered HTTP 401 (1 notifications dropped in a row)"
+                ])
+            #expect(server.requests.filter { $0.target == "/refusing" }.count == 1, "a 401 is not tried again")
+        }
+    }
+}
