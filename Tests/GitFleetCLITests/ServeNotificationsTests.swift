@@ -1,0 +1,77 @@
+import Crypto
+import FleetController
+import FleetModel
+import Foundation
+import GitFleetTesting
+import Testing
+
+@Suite("gitfleet serve reports outcomes as commit statuses and signed webhooks", .serialized)
+struct ServeNotificationsTests {
+    /// The GitHub status states posted for `commit`, in order.
+    static func states(_ server: RecordingHTTPServer, _ commit: String) -> [String] {
+        server.requests.filter { $0.target.hasSuffix("/statuses/\(commit)") }.compactMap { request in
+            (try? JSONDecoder().decode([String: String].self, from: Data(request.body)))?["state"]
+        }
+    }
+
+    /// The webhook deliveries about `commit`, each checked against its signature.
+    static func webhooks(_ server: RecordingHTTPServer, _ commit: String, key: String) -> [FleetEvent] {
+        server.requests.filter { $0.target == "/hooks" }.compactMap { request in
+            let mac = HMAC<SHA256>.authenticationCode(for: request.body, using: SymmetricKey(data: Array(key.utf8)))
+            guard request.headers["x-gitfleet-signature"] == "sha256=\(Hex.lowercase(mac))",
+                let event = try? FleetEvent.decoder().decode(FleetEvent.self, from: Data(request.body)),
+                request.headers["x-gitfleet-delivery"] == "\(event.id)", event.commit == commit
+            else { return nil }
+            return event
+        }
+    }
+
+    static func poll(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+    }
+
+    @Test("a good commit's status goes pending → success, a broken one's pending → failure, each with a signed webhook")
+    func statusesAndWebhooks() async throws {
+        let server = try await RecordingHTTPServer.start()
+        defer { Task { await server.close() } }
+        let fleet = try EmbeddedFleet()
+        let secrets = try TemporaryDirectory()
+        try "ghp_e2e\n".write(toFile: secrets.path + "/github", atomically: true, encoding: .utf8)
+        try "hook-key\n".write(toFile: secrets.path + "/hook", atomically: true, encoding: .utf8)
+        let targets =
+            "github repo=acme/fleet api=\(server.url) secretFile=\(secrets.path)/github,"
+            + "webhook url=\(server.url)/hooks secretFile=\(secrets.path)/hook"
+        let remote = try fleet.remote()
+        let good = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.push()
+        try await fleet.withServe(remote, extra: ["--notifications", targets]) { serve in
+            try await Self.poll { Self.states(server, good).last == "success" }
+            #expect(Self.states(server, good) == ["pending", "success"], "\(server.requests)\n\(serve.log)")
+            try await Self.poll {
+                Self.webhooks(server, good, key: "hook-key").contains { $0.type == .rolloutConverged }
+            }
+            #expect(Self.webhooks(server, good, key: "hook-key").map(\.type).contains(.rolloutConverged))
+
+            let broken = try fleet.commitWeb(
+                "demo/web:broken", replicas: 1, progressDeadline: "10s", startTimeout: "3s")
+            try fleet.push()
+            try await Self.poll { Self.states(server, broken).contains("failure") }
+            #expect(Self.states(server, broken).first == "pending", "\(serve.log)")
+            #expect(Self.states(server, broken).contains("failure"), "\(server.requests)\n\(serve.log)")
+            try await Self.poll {
+                Self.webhooks(server, broken, key: "hook-key").contains {
+                    [.rolloutFailed, .rolloutRolledBack].contains($0.type)
+                }
+            }
+            #expect(
+                Self.webhooks(server, broken, key: "hook-key").contains {
+                    [.rolloutFailed, .rolloutRolledBack].contains($0.type)
+                })
+            #expect(server.requests.allSatisfy { !$0.text.contains("ghp_e2e") && !$0.text.contains("hook-key") })
+            #expect(!serve.log.contains("ghp_e2e") && !serve.log.contains("hook-key"), "secrets never reach the log")
+            let metrics = try await serve.request("GET", "/metrics")
+            #expect(metrics.body.contains("gitfleet_notifications_total{"), "\(metrics.body)")
+        }
+    }
+}
