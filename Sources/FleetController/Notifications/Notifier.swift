@@ -48,8 +48,6 @@ public final class Notifier: Service, Sendable {
         self.transport = transport ?? Self.send
         self.metrics = metrics
         self.logger = logger
-        metrics?.register(.notifications)
-        metrics?.register(.notificationFailures)
     }
 
     /// Readiness reasons: one per target whose last delivery failed.
