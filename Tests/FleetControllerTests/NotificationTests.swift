@@ -103,6 +103,20 @@ struct NotificationTests {
         return server.requests
     }
 
+    /// A recording server, and a notifier telling the one target `line` makes of the server's URL (with a secret
+    /// file holding what `secret` makes of it), running while `body` runs.
+    static func withTarget(
+        _ line: (String) -> String, secret: (String) -> String, metrics: FleetMetrics = FleetMetrics(),
+        _ body: (RecordingHTTPServer, EventLog) async throws -> Void
+    ) async throws {
+        let server = try await RecordingHTTPServer.start()
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let (notifier, events) = try Self.notifier(
+            [line(server.url)], secret: secret(server.url), metrics: metrics, directory: directory)
+        try await Self.running(notifier) { try await body(server, events) }
+    }
+
     static func json(_ request: RecordingHTTPServer.Request) throws -> [String: String] {
         try JSONDecoder().decode([String: String].self, from: Data(request.body))
     }
@@ -111,13 +125,10 @@ struct NotificationTests {
         "GitHub: POST /repos/OWNER/REPO/statuses/SHA with a Bearer token, pending then success", .timeLimit(.minutes(1))
     )
     func github() async throws {
-        let server = try await RecordingHTTPServer.start()
-        defer { Task { await server.close() } }
-        let directory = try TemporaryDirectory()
         let metrics = FleetMetrics()
-        let (notifier, events) = try Self.notifier(
-            ["github repo=acme/fleet api=\(server.url)"], secret: "ghp_secret", metrics: metrics, directory: directory)
-        try await Self.running(notifier) {
+        try await Self.withTarget(
+            { url in "github repo=acme/fleet api=\(url)" }, secret: { _ in "ghp_secret" }, metrics: metrics
+        ) { server, events in
             await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
             await events.emit(.rolloutStarted, service: "web", commit: Self.commit, "web: rollout started")
             await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: rollout converged")
@@ -143,13 +154,9 @@ struct NotificationTests {
 
     @Test("GitLab: POST /projects/ID/statuses/SHA with PRIVATE-TOKEN, running then failed", .timeLimit(.minutes(1)))
     func gitlab() async throws {
-        let server = try await RecordingHTTPServer.start()
-        defer { Task { await server.close() } }
-        let directory = try TemporaryDirectory()
-        let (notifier, events) = try Self.notifier(
-            ["gitlab project=acme/fleet api=\(server.url)/api/v4"], secret: "glpat-secret", metrics: FleetMetrics(),
-            directory: directory)
-        try await Self.running(notifier) {
+        try await Self.withTarget(
+            { url in "gitlab project=acme/fleet api=\(url)/api/v4" }, secret: { _ in "glpat-secret" }
+        ) { server, events in
             await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
             await events.emit(.rolloutFailed, service: "web", commit: Self.commit, "web: rollout failed: unhealthy")
             let requests = try await Self.requests(server, count: 2)
@@ -167,13 +174,8 @@ struct NotificationTests {
 
     @Test("Gitea/Forgejo: POST /repos/OWNER/REPO/statuses/SHA with Authorization: token", .timeLimit(.minutes(1)))
     func gitea() async throws {
-        let server = try await RecordingHTTPServer.start()
-        defer { Task { await server.close() } }
-        let directory = try TemporaryDirectory()
-        let (notifier, events) = try Self.notifier(
-            ["gitea repo=acme/fleet api=\(server.url)/api/v1"], secret: "gitea-secret", metrics: FleetMetrics(),
-            directory: directory)
-        try await Self.running(notifier) {
+        try await Self.withTarget({ url in "gitea repo=acme/fleet api=\(url)/api/v1" }, secret: { _ in "gitea-secret" })
+        { server, events in
             await events.emit(.commitRejected, commit: Self.commit, "rejected 0123456: bad manifest")
             let request = try #require(try await Self.requests(server, count: 1).first)
             #expect(request.method == "POST")
@@ -186,12 +188,8 @@ struct NotificationTests {
 
     @Test("Slack: the secret file holds the incoming webhook's URL; the body is {\"text\": …}", .timeLimit(.minutes(1)))
     func slack() async throws {
-        let server = try await RecordingHTTPServer.start()
-        defer { Task { await server.close() } }
-        let directory = try TemporaryDirectory()
-        let (notifier, events) = try Self.notifier(
-            ["slack"], secret: "\(server.url)/services/T000/B000/XXXX", metrics: FleetMetrics(), directory: directory)
-        try await Self.running(notifier) {
+        try await Self.withTarget({ _ in "slack" }, secret: { url in "\(url)/services/T000/B000/XXXX" }) {
+            server, events in
             await events.emit(.rolloutRolledBack, service: "web", commit: Self.commit, "web: rolled back")
             let request = try #require(try await Self.requests(server, count: 1).first)
             #expect(request.method == "POST")
@@ -202,13 +200,8 @@ struct NotificationTests {
 
     @Test("a generic webhook gets the event's JSON, signed with HMAC-SHA256, and its id", .timeLimit(.minutes(1)))
     func webhook() async throws {
-        let server = try await RecordingHTTPServer.start()
-        defer { Task { await server.close() } }
-        let directory = try TemporaryDirectory()
-        let (notifier, events) = try Self.notifier(
-            ["webhook url=\(server.url)/hooks/gitfleet"], secret: "hmac-key", metrics: FleetMetrics(),
-            directory: directory)
-        try await Self.running(notifier) {
+        try await Self.withTarget({ url in "webhook url=\(url)/hooks/gitfleet" }, secret: { _ in "hmac-key" }) {
+            server, events in
             let event = await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: converged")
             let request = try #require(try await Self.requests(server, count: 1).first)
             #expect(request.method == "POST")
