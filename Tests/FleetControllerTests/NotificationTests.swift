@@ -43,7 +43,7 @@ struct NotificationTests {
         #expect(error.message.contains(expected), "\(error.message)")
     }
 
-    @Test("the setting reads a YAML-style list of targets from the environment, comma-separated")
+    @Test("the setting reads targets comma-separated from the environment and as a YAML list from the file")
     func setting() throws {
         let configuration = try ControllerConfiguration.resolve(
             file: nil,
@@ -52,6 +52,17 @@ struct NotificationTests {
                     "github repo=acme/fleet secretFile=/run/gh,webhook url=http://127.0.0.1:9/h secretFile=/run/k"
             ], flags: ["repo": "/tmp/fleet"])
         #expect(configuration.notifications.map(\.provider) == [.github, .webhook])
+        let file = try SettingsFile.parse(
+            Array(
+                """
+                repo: /tmp/fleet
+                notifications:
+                  - gitlab project=acme/fleet secretFile=/run/gl
+                  - slack secretFile=/run/slack events=rollout-failed
+                """.utf8), file: "config.yaml")
+        let fromFile = try ControllerConfiguration.resolve(file: file, environment: [:], flags: [:])
+        #expect(fromFile.notifications.map(\.provider) == [.gitlab, .slack])
+        #expect(fromFile.notifications.last?.events == [.rolloutFailed])
         #expect(throws: ControllerConfiguration.ProblemList.self) {
             try ControllerConfiguration.resolve(
                 file: nil, environment: [:], flags: ["repo": "/tmp/fleet", "notifications": "github secretFile=/x"])
@@ -103,17 +114,18 @@ struct NotificationTests {
         return server.requests
     }
 
-    /// A recording server, and a notifier telling the one target `line` makes of the server's URL (with a secret
-    /// file holding what `secret` makes of it), running while `body` runs.
+    /// A recording server, and a notifier telling the one target `line` (with a secret file holding `secret`;
+    /// `{url}` in either stands for the server's base URL), running while `body` runs.
     static func withTarget(
-        _ line: (String) -> String, secret: (String) -> String, metrics: FleetMetrics = FleetMetrics(),
+        _ line: String, secret: String, metrics: FleetMetrics = FleetMetrics(),
         _ body: (RecordingHTTPServer, EventLog) async throws -> Void
     ) async throws {
         let server = try await RecordingHTTPServer.start()
         defer { Task { await server.close() } }
         let directory = try TemporaryDirectory()
         let (notifier, events) = try Self.notifier(
-            [line(server.url)], secret: secret(server.url), metrics: metrics, directory: directory)
+            [line.replacingOccurrences(of: "{url}", with: server.url)],
+            secret: secret.replacingOccurrences(of: "{url}", with: server.url), metrics: metrics, directory: directory)
         try await Self.running(notifier) { try await body(server, events) }
     }
 
@@ -127,7 +139,7 @@ struct NotificationTests {
     func github() async throws {
         let metrics = FleetMetrics()
         try await Self.withTarget(
-            { url in "github repo=acme/fleet api=\(url)" }, secret: { _ in "ghp_secret" }, metrics: metrics
+            "github repo=acme/fleet api={url}", secret: "ghp_secret", metrics: metrics
         ) { server, events in
             await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
             await events.emit(.rolloutStarted, service: "web", commit: Self.commit, "web: rollout started")
@@ -155,7 +167,7 @@ struct NotificationTests {
     @Test("GitLab: POST /projects/ID/statuses/SHA with PRIVATE-TOKEN, running then failed", .timeLimit(.minutes(1)))
     func gitlab() async throws {
         try await Self.withTarget(
-            { url in "gitlab project=acme/fleet api=\(url)/api/v4" }, secret: { _ in "glpat-secret" }
+            "gitlab project=acme/fleet api={url}/api/v4", secret: "glpat-secret"
         ) { server, events in
             await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
             await events.emit(.rolloutFailed, service: "web", commit: Self.commit, "web: rollout failed: unhealthy")
@@ -174,8 +186,7 @@ struct NotificationTests {
 
     @Test("Gitea/Forgejo: POST /repos/OWNER/REPO/statuses/SHA with Authorization: token", .timeLimit(.minutes(1)))
     func gitea() async throws {
-        try await Self.withTarget({ url in "gitea repo=acme/fleet api=\(url)/api/v1" }, secret: { _ in "gitea-secret" })
-        { server, events in
+        try await Self.withTarget("gitea repo=acme/fleet api={url}/api/v1", secret: "gitea-secret") { server, events in
             await events.emit(.commitRejected, commit: Self.commit, "rejected 0123456: bad manifest")
             let request = try #require(try await Self.requests(server, count: 1).first)
             #expect(request.method == "POST")
@@ -188,7 +199,7 @@ struct NotificationTests {
 
     @Test("Slack: the secret file holds the incoming webhook's URL; the body is {\"text\": …}", .timeLimit(.minutes(1)))
     func slack() async throws {
-        try await Self.withTarget({ _ in "slack" }, secret: { url in "\(url)/services/T000/B000/XXXX" }) {
+        try await Self.withTarget("slack", secret: "{url}/services/T000/B000/XXXX") {
             server, events in
             await events.emit(.rolloutRolledBack, service: "web", commit: Self.commit, "web: rolled back")
             let request = try #require(try await Self.requests(server, count: 1).first)
@@ -200,7 +211,7 @@ struct NotificationTests {
 
     @Test("a generic webhook gets the event's JSON, signed with HMAC-SHA256, and its id", .timeLimit(.minutes(1)))
     func webhook() async throws {
-        try await Self.withTarget({ url in "webhook url=\(url)/hooks/gitfleet" }, secret: { _ in "hmac-key" }) {
+        try await Self.withTarget("webhook url={url}/hooks/gitfleet", secret: "hmac-key") {
             server, events in
             let event = await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: converged")
             let request = try #require(try await Self.requests(server, count: 1).first)
