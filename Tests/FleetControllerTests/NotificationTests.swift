@@ -99,8 +99,6 @@ struct NotificationTests {
     static func running(_ notifier: Notifier, _ body: () async throws -> Void) async throws {
         let task = Task { try await notifier.run() }
         defer { task.cancel() }
-        // The notifier subscribes as it starts; an event emitted before that would not reach it.
-        try await Task.sleep(for: .milliseconds(200))
         try await body()
     }
 

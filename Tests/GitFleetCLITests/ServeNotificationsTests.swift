@@ -33,7 +33,7 @@ struct ServeNotificationsTests {
 
     @Test("a good commit's status goes pending → success, a broken one's pending → failure, each with a signed webhook")
     func statusesAndWebhooks() async throws {
-        let server = try await RecordingHTTPServer.start()
+        let server = try await RecordingHTTPServer.start { request, _ in request.target == "/refusing" ? 401 : 201 }
         defer { Task { await server.close() } }
         let fleet = try EmbeddedFleet()
         let secrets = try TemporaryDirectory()
@@ -41,7 +41,8 @@ struct ServeNotificationsTests {
         try "hook-key\n".write(toFile: secrets.path + "/hook", atomically: true, encoding: .utf8)
         let targets =
             "github repo=acme/fleet api=\(server.url) secretFile=\(secrets.path)/github,"
-            + "webhook url=\(server.url)/hooks secretFile=\(secrets.path)/hook"
+            + "webhook url=\(server.url)/hooks secretFile=\(secrets.path)/hook,"
+            + "webhook url=http://localhost:\(server.port)/refusing secretFile=\(secrets.path)/hook events=commit-admitted"
         let remote = try fleet.remote()
         let good = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
         try fleet.push()
@@ -70,8 +71,17 @@ struct ServeNotificationsTests {
                 })
             #expect(server.requests.allSatisfy { !$0.text.contains("ghp_e2e") && !$0.text.contains("hook-key") })
             #expect(!serve.log.contains("ghp_e2e") && !serve.log.contains("hook-key"), "secrets never reach the log")
+            // A target that refuses is a degradation: the controller stays ready and says why.
+            let ready = try await serve.request("GET", "/readyz")
+            #expect(ready.status == 200, "\(ready.body)")
+            #expect(
+                ready.body.contains("notifications: webhook:localhost failing: answered HTTP 401"), "\(ready.body)")
             let metrics = try await serve.request("GET", "/metrics")
-            #expect(metrics.body.contains("gitfleet_notifications_total{"), "\(metrics.body)")
+            let failed = metrics.body.split(separator: "\n").filter {
+                $0.hasPrefix("gitfleet_notifications_total{") && $0.contains(#"target="webhook:localhost""#)
+                    && $0.contains(#"result="failed""#)
+            }
+            #expect(!failed.isEmpty, "\(metrics.body)")
         }
     }
 }

@@ -65,7 +65,9 @@ public final class Notifier: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
-        let stream = await events.subscribe()
+        // From the start of the ring: the notifier starts with the controller, so that is every event of this
+        // run, including any a part emitted before this task got here.
+        let stream = await events.subscribe(after: 0)
         let queues = targets.map { _ in
             AsyncStream<FleetEvent>.makeStream(bufferingPolicy: .bufferingNewest(queueLength))
         }
