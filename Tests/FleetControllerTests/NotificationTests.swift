@@ -102,12 +102,15 @@ struct NotificationTests {
         try await body()
     }
 
+    /// Waits (polling, up to 30 s) until `condition` holds.
+    static func poll(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
     /// Waits (polling, up to 30 s) until `server` has `count` requests.
     static func requests(_ server: RecordingHTTPServer, count: Int) async throws -> [RecordingHTTPServer.Request] {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while server.requests.count < count && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await poll { server.requests.count >= count }
         try #require(server.requests.count >= count, "only \(server.requests.count) of \(count) requests arrived")
         return server.requests
     }
@@ -157,8 +160,10 @@ struct NotificationTests {
             #expect(bodies.allSatisfy { $0["context"] == "gitfleet" })
             #expect(bodies.allSatisfy { $0["target_url"] == "http://controller.example:8080/api/v1/status" })
             #expect(bodies[1]["description"] == "web: rollout converged")
-            #expect(
-                metrics.value(of: .notifications, labels: ["target": "github:acme/fleet", "result": "delivered"]) == 2)
+            // Counted once the answer is read, a moment after the server recorded the request.
+            let delivered: [String: String] = ["target": "github:acme/fleet", "result": "delivered"]
+            try await Self.poll { metrics.value(of: .notifications, labels: delivered) == 2 }
+            #expect(metrics.value(of: .notifications, labels: delivered) == 2)
         }
     }
 
@@ -245,11 +250,8 @@ struct NotificationTests {
         try await Self.running(notifier) {
             await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: converged")
             _ = try await Self.requests(server, count: 3)
-            let deadline = ContinuousClock.now + .seconds(30)
-            while metrics.value(of: .notifications, labels: ["target": "webhook:127.0.0.1", "result": "delivered"]) != 1
-                && ContinuousClock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(20))
+            try await Self.poll {
+                metrics.value(of: .notifications, labels: ["target": "webhook:127.0.0.1", "result": "delivered"]) == 1
             }
             #expect(metrics.value(of: .notificationFailures, labels: ["target": "webhook:127.0.0.1"]) == 2)
             #expect(clock.elapsedTime == .seconds(3), "waits of 1 s then 2 s")
@@ -259,10 +261,7 @@ struct NotificationTests {
             ["webhook url=\(server.url)/refusing"], secret: "k", metrics: metrics, directory: directory)
         try await Self.running(refusing.0) {
             await refusing.1.emit(.rolloutFailed, service: "web", commit: Self.commit, "web: failed")
-            let deadline = ContinuousClock.now + .seconds(30)
-            while refusing.0.readinessProblems().isEmpty && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await Self.poll { !refusing.0.readinessProblems().isEmpty }
             #expect(
                 refusing.0.readinessProblems() == [
                     "notifications: webhook:127.0.0.1 failing: answered HTTP 401 (1 notifications dropped in a row)"

@@ -89,6 +89,9 @@ public final class Notifier: Service, Sendable {
                 for queue in queues { queue.continuation.finish() }
             }
         }
+        // The event log closes before this service is asked to stop (it stops first in the group); returning
+        // then would end the whole group at once instead of letting the reconciler reach its safe point.
+        try? await gracefulShutdown()
     }
 
     private func deliver(_ queue: AsyncStream<FleetEvent>, to target: NotificationTarget) async {
