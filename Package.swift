@@ -120,6 +120,10 @@ let package = Package(
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime", "FleetController",
                 "FleetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // plan --server reads the controller's API.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -61,6 +61,9 @@ public struct ServiceAction: Hashable, Sendable, Codable {
     public var keep: Int
     /// Why, in words: "image shop/web:1.4.2 → shop/web:1.5.0", "replicas 3 → 5".
     public var reason: String
+    /// For a replacement, what differs between the outgoing spec and the desired one, field by field;
+    /// nil when the outgoing spec is not known (the live state had only its hash) or for other kinds.
+    public var changes: [FieldChange]?
 
     public init(
         service: String,
@@ -73,7 +76,8 @@ public struct ServiceAction: Hashable, Sendable, Codable {
         create: Int = 0,
         destroy: Int = 0,
         keep: Int = 0,
-        reason: String
+        reason: String,
+        changes: [FieldChange]? = nil
     ) {
         self.service = service
         self.kind = kind
@@ -86,5 +90,6 @@ public struct ServiceAction: Hashable, Sendable, Codable {
         self.destroy = destroy
         self.keep = keep
         self.reason = reason
+        self.changes = changes
     }
 }

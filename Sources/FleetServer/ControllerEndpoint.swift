@@ -1,4 +1,5 @@
 import FleetController
+import FleetPlanner
 
 /// What the HTTP server needs from the controller, and all it may ask of it.
 ///
@@ -22,6 +23,10 @@ public protocol ControllerEndpoint: Sendable {
     /// (neither desired nor running), which the server answers with 404.
     func service(named name: String) async -> ServiceDocument?
 
+    /// The live-state document (docs/live-state.md), for `GET /api/v1/live`: what `gitfleet plan --server`
+    /// plans against. `nil` when the controller keeps no registry to read it from (404).
+    func live() async -> LiveStateDocument?
+
     /// Asks for a reconcile pass soon (e.g. fetch now because a webhook announced a push to the tracked branch).
     ///
     /// Must return without waiting for the pass: the webhook sender times out after a few seconds. Triggers that
@@ -38,6 +43,7 @@ public protocol ControllerEndpoint: Sendable {
 }
 
 extension ControllerEndpoint {
+    public func live() async -> LiveStateDocument? { nil }
     public func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? { nil }
     public var events: EventLog? { nil }
 }

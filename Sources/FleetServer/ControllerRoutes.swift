@@ -1,5 +1,6 @@
 import FleetController
 import FleetModel
+import FleetPlanner
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -26,6 +27,15 @@ struct ControllerRoutes: Sendable {
         }
         router.get("/api/v1/status") { _, _ in
             Response.json(await endpoint.status())
+        }
+        router.get("/api/v1/live") { _, _ in
+            guard let document = await endpoint.live() else {
+                return Response.error(.notFound, code: "live_state_unavailable", "this server keeps no live state")
+            }
+            // The file format itself, byte for byte, so `status --json` and this answer plan the same.
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: LiveStateFile.encode(document))))
         }
         router.get("/api/v1/services/:name") { _, context in
             let name = try context.parameters.require("name")

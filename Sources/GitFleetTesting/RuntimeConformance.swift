@@ -223,7 +223,9 @@ public struct RuntimeConformance: Sendable {
             var all = ""
             let collected = ContinuousClock.now.advanced(by: .seconds(15))
             repeat {
-                all = try await runtime.logs(instanceID: "web-logs", tail: 100_000)
+                // Podman may fail a read that meets a line conmon is still writing ("unable to convert time
+                // log"); while the output is still arriving such a read is retried, as a user would.
+                all = (try? await runtime.logs(instanceID: "web-logs", tail: 100_000)) ?? all
                 if all.contains("log line 3000 of 3000") && all.contains("listening on 127.0.0.1") { break }
                 try await Task.sleep(for: .milliseconds(100))
             } while ContinuousClock.now < collected

@@ -112,10 +112,51 @@ struct LiveStateFileTests {
         #expect(error.underlying != nil)
     }
 
+    @Test func aDocumentRoundTripsAndSaysWhereItIsWrong() throws {
+        let record = InstanceRecord(
+            id: "web-1", service: "web", specHash: SpecHash(rawValue: String(repeating: "a", count: 64)),
+            image: "demo/web:1.0@sha256:" + String(repeating: "b", count: 64), state: .serving,
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+        let document = LiveStateDocument(
+            revision: "abc", instances: [record],
+            rollouts: [
+                LiveRollout(
+                    service: "web", phase: "rolledBack", targetSpecHash: record.specHash,
+                    failedSpecHashes: [record.specHash])
+            ],
+            pinnedImages: LiveStateDocument.pinnedImages(instances: [record], specs: []))
+        let data = LiveStateFile.encode(document)
+        #expect(try LiveStateFile.decodeDocument(data, file: "live.json") == document)
+        #expect(document.pinnedImages == ["demo/web:1.0": "sha256:" + String(repeating: "b", count: 64)])
+        #expect(document.policy.failedSpecHashes == ["web": [record.specHash]])
+
+        let text = String(decoding: data, as: UTF8.self)
+        let wrongState = Data(text.replacingOccurrences(of: "\"serving\"", with: "\"runing\"").utf8)
+        let error = try #require(throws: LiveStateError.self) {
+            try LiveStateFile.decodeDocument(wrongState, file: "live.json")
+        }
+        #expect(error.fieldPath == "instances[0].state")
+        let future = Data(text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2").utf8)
+        let versionError = try #require(throws: LiveStateError.self) {
+            try LiveStateFile.decodeDocument(future, file: "live.json")
+        }
+        #expect(versionError.description == "live.json: version: unknown version 2 (expected 1)")
+        let notADocument = try #require(throws: LiveStateError.self) {
+            try LiveStateFile.decodeDocument(Data("\"x\"".utf8), file: "live.json")
+        }
+        #expect(notADocument.message.hasPrefix("expected a live-state document"))
+    }
+
     @Test func theDocumentedExampleLoadsAndPlans() throws {
         let document = try Repository.text("docs/live-state.md")
         let example = try #require(Repository.fencedBlock("json", after: "## Example", in: document))
-        let records = try LiveStateFile.decode(Data(example.utf8), file: "docs/live-state.md")
+        let live = try LiveStateFile.decodeDocument(Data(example.utf8), file: "docs/live-state.md")
+        #expect(live.version == 1)
+        #expect(live.rollouts.map(\.service) == ["web"])
+        // The document's pinned digests are the live instances' images, so pinning a tag gives them back.
+        #expect(live.pinnedImages.keys.sorted() == ["demo/api:0.9.0", "demo/web:1.1.0"])
+        #expect(String(decoding: LiveStateFile.encode(live), as: UTF8.self) == example)
+        let records = live.instances
         #expect(records.map(\.id) == ["web-7f3a", "web-9c21", "web-0b44", "old-api-1"])
         #expect(records.map(\.state) == [.serving, .serving, .quarantined, .serving])
         #expect(records[2].reason == "health check failed 3 times")

@@ -21,6 +21,14 @@ struct PlanRenderingTests {
                   spec:      3a3a3a3a3a3a → 4b4b4b4b4b4b
                   instances: 3 → 3 (+2 / -2, 1 kept)
                   reason:    image demo/web:1.0.0 → demo/web:1.1.0 (1 of 3 already on the new spec)
+                  changes:
+                    ~ image: demo/web:1.0.0 → demo/web:1.1.0
+                    ~ env
+                      + FEATURE_CART: "on"
+                      ~ LOG_LEVEL:    "info" → "debug"
+                      - OLD_FLAG:     "1"
+                    ~ health
+                      ~ interval: 1s → 2s
 
               ~ api: scale up
                   image:     demo/api:2.0.0
@@ -68,6 +76,14 @@ struct PlanRenderingTests {
                   spec:      3a3a3a3a3a3a → 4b4b4b4b4b4b
                   instances: 3 → 3 (+2 / -2, 1 kept)
                   reason:    image demo/web:1.0.0 → demo/web:1.1.0 (1 of 3 already on the new spec)
+                  changes:
+                    ~ image: demo/web:1.0.0 → demo/web:1.1.0
+                    ~ env
+                      + FEATURE_CART: "on"
+                      ~ LOG_LEVEL:    "info" → "debug"
+                      - OLD_FLAG:     "1"
+                    ~ health
+                      ~ interval: 1s → 2s
 
               ~ api: scale up
                   image:     demo/api:2.0.0
@@ -161,6 +177,7 @@ struct PlanRenderingTests {
         let service = try #require((object["services"] as? [[String: Any]])?.first)
         #expect(service["toImage"] is NSNull)
         #expect(service["toSpecHash"] is NSNull)
-        #expect(service.keys.count == 12)
+        #expect(service["changes"] is NSNull)
+        #expect(service.keys.count == 13)
     }
 }

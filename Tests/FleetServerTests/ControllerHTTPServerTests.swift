@@ -1,4 +1,6 @@
 import FleetController
+import FleetModel
+import FleetPlanner
 import FleetServer
 import Foundation
 import GitFleetTesting
@@ -72,6 +74,29 @@ struct ControllerHTTPServerTests {
             #expect(Set(services[1].keys) == ["name", "result", "replicas", "ready", "image", "reason"])
             // Unknown optional fields are left out rather than sent as null.
             #expect(services[0]["reason"] == nil)
+        }
+    }
+
+    @Test("/api/v1/live serves the live-state file's bytes, and a 404 JSON error while there is none")
+    func live() async throws {
+        try await RunningServer.with { server in
+            let none = try await server.get("/api/v1/live")
+            #expect(none.status == .notFound)
+            #expect(try none.decode(ErrorDocument.self).error == "live_state_unavailable")
+
+            let record = InstanceRecord(
+                id: "web-1", service: "web", specHash: SpecHash(rawValue: String(repeating: "a", count: 64)),
+                image: "shop/web:1.5.0@sha256:" + String(repeating: "b", count: 64), state: .serving,
+                createdAt: Date(timeIntervalSince1970: 1_790_000_000.25))
+            let document = LiveStateDocument(
+                revision: "8c1f0e2a", instances: [record],
+                pinnedImages: LiveStateDocument.pinnedImages(instances: [record], specs: []))
+            await server.endpoint.setLive(document)
+            let answer = try await server.get("/api/v1/live")
+            #expect(answer.status == .ok)
+            #expect(answer.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(answer.text == String(decoding: LiveStateFile.encode(document), as: UTF8.self))
+            #expect(try LiveStateFile.decodeDocument(Data(answer.text.utf8), file: "/api/v1/live") == document)
         }
     }
 

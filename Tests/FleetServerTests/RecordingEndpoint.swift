@@ -1,4 +1,5 @@
 import FleetController
+import FleetPlanner
 import FleetServer
 import Foundation
 
@@ -38,6 +39,15 @@ actor RecordingEndpoint: ControllerEndpoint {
                 ])
         ]
     }
+
+    /// The document served at `/api/v1/live`, when set.
+    var liveDocument: LiveStateDocument?
+
+    func setLive(_ document: LiveStateDocument) {
+        liveDocument = document
+    }
+
+    func live() async -> LiveStateDocument? { liveDocument }
 
     /// The serving set served at `/api/v1/discovery`, when set.
     var publisher: DiscoveryPublisher?

@@ -1,4 +1,5 @@
 import FleetModel
+import FleetPlanner
 import FleetRegistry
 import Foundation
 import GitFleetTesting
@@ -72,8 +73,9 @@ struct ApplyCommandTests {
         #expect(status.status == 0, "\(status)")
         #expect(status.standardOutput.contains("quarantined") && status.standardOutput.contains("serving"), "\(status)")
         let json = try await BuiltProducts.gitfleet(["status", "web", "--json", "--state-dir", fleet.stateDirectory])
-        let snapshot = try RegistrySnapshot(jsonData: Data(json.standardOutput.utf8))
-        #expect(snapshot.instances.count == after.count)
+        // The live-state document (docs/live-state.md), the one `plan --live` reads.
+        let document = try LiveStateFile.decodeDocument(Data(json.standardOutput.utf8), file: "status --json")
+        #expect(document.instances.count == after.count)
 
         // The failed spec is not retried by a later apply of the same commit.
         let again = try await fleet.apply()

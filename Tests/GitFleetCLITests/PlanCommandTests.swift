@@ -127,3 +127,45 @@ struct StrategyWarningTests {
         #expect(!outcome.standardError.contains("not implemented"), "\(outcome)")
     }
 }
+
+@Suite("gitfleet plan names what a replacement changes", .serialized)
+struct PlanFieldDiffTests {
+    @Test("After an apply, a commit that changes an env value plans as a replacement naming that key, old → new")
+    func changedEnvKeyIsNamed() async throws {
+        let fleet = try EmbeddedFleet()
+        do {
+            try await changedEnvKeyIsNamed(fleet)
+        } catch {
+            await fleet.tearDown()
+            throw error
+        }
+        await fleet.tearDown()
+    }
+
+    private func changedEnvKeyIsNamed(_ fleet: EmbeddedFleet) async throws {
+        let manifest = FleetRepository.service("web", image: "demo/web:1.0.0", replicas: 1)
+        try fleet.repository.git.write("services/web.yaml", manifest + "\n  env: {GREETING: hello}\n")
+        _ = try fleet.repository.git.commit("web greets hello")
+        let applied = try await fleet.apply()
+        #expect(applied.status == 0, "\(applied)")
+
+        try fleet.repository.git.write("services/web.yaml", manifest + "\n  env: {GREETING: bonjour}\n")
+        _ = try fleet.repository.git.commit("web greets bonjour")
+        let plan = ["plan", "--repo", fleet.repository.path, "--state-dir", fleet.stateDirectory]
+        let text = try await BuiltProducts.gitfleet(plan + ["--detailed-exitcode"])
+        #expect(text.status == 2, "\(text)")
+        #expect(text.standardOutput.contains("-/+ web: replace"), "\(text)")
+        #expect(text.standardOutput.contains("reason:    env changed"), "\(text)")
+        #expect(text.standardOutput.contains("    ~ env\n"), "\(text)")
+        #expect(text.standardOutput.contains(#"~ GREETING: "hello" → "bonjour""#), "\(text)")
+
+        let json = try await BuiltProducts.gitfleet(plan + ["--json"])
+        #expect(json.status == 0, "\(json)")
+        let action = try #require(try PlanDocument.decode(Data(json.standardOutput.utf8)).plan.actions.first)
+        #expect(action.kind == .replace)
+        let change = try #require(action.changes?.flatMap(\.leaves).first)
+        #expect(action.changes?.flatMap(\.leaves).count == 1)
+        #expect(change.path == "env.GREETING")
+        #expect((change.old, change.new, change.kind) == (#""hello""#, #""bonjour""#, .changed))
+    }
+}

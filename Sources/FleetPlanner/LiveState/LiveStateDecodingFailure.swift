@@ -6,13 +6,15 @@ import Foundation
 struct LiveStateDecodingFailure {
     var error: DecodingError
     var data: Data
+    /// What the whole document should have been, said when it is something else.
+    var expectedDocument = "a list of instance records"
 
     func error(file: String) -> LiveStateError {
         switch error {
         case .typeMismatch(let type, let context):
             let found = describe(valueAt(context.codingPath))
             if context.codingPath.isEmpty {
-                return invalid(file, [], "expected a list of instance records, found \(found)")
+                return invalid(file, [], "expected \(expectedDocument), found \(found)")
             }
             return invalid(file, context.codingPath, "expected \(Self.describe(type)), found \(found)")
         case .valueNotFound(let type, let context):

@@ -12,15 +12,24 @@ public enum Planner {
     ///
     /// Only live instances (``InstanceState/isLive``) count. Service names are expected to be unique
     /// (manifest validation rejects duplicates); if one repeats, the first spec wins.
-    public static func plan(desired: Fleet, observed: [InstanceRecord], policy: PlanPolicy = .init()) -> Plan {
+    ///
+    /// `appliedSpecs` are specs known to have run (the last good spec of each service, the live-state
+    /// document's specs): a replacement whose outgoing spec is among them lists what changed, field by
+    /// field (``SpecDiff``); one whose outgoing spec is unknown says only that the spec changed. They
+    /// are matched by service name and by their own hash, so a spec is never compared against one
+    /// that is not what runs.
+    public static func plan(
+        desired: Fleet, observed: [InstanceRecord], appliedSpecs: [ServiceSpec] = [], policy: PlanPolicy = .init()
+    ) -> Plan {
         let live = ObservedService.grouping(observed)
+        let applied = AppliedSpecs(appliedSpecs)
         var specs: [String: ServiceSpec] = [:]
         specs.reserveCapacity(desired.services.count)
         for spec in desired.services where specs[spec.name] == nil {
             specs[spec.name] = spec
         }
         var actions = DependencyOrder.sorted(specs.mapValues(\.dependsOn)).map { name in
-            action(for: specs[name]!, observed: live[name] ?? ObservedService(), policy: policy)
+            action(for: specs[name]!, observed: live[name] ?? ObservedService(), applied: applied, policy: policy)
         }
         for name in live.keys.sorted() where specs[name] == nil {
             actions.append(removal(of: name, observed: live[name]!))
@@ -28,7 +37,9 @@ public enum Planner {
         return Plan(fleet: desired.name, revision: desired.revision, actions: actions)
     }
 
-    static func action(for spec: ServiceSpec, observed: ObservedService, policy: PlanPolicy) -> ServiceAction {
+    static func action(
+        for spec: ServiceSpec, observed: ObservedService, applied: AppliedSpecs = AppliedSpecs(), policy: PlanPolicy
+    ) -> ServiceAction {
         let hash = SpecHash(spec)
         let toImage = spec.image.description
         let replicas = max(spec.replicas, 0)
@@ -57,9 +68,15 @@ public enum Planner {
         if outgoing > 0 {
             let keep = min(current, replicas)
             let fromImage = observed.mostCommonImage(excluding: hash)
+            let fromSpecHash = observed.mostCommonSpecHash(excluding: hash)
+            let changes = fromSpecHash.flatMap { applied.spec(of: spec.name, hash: $0) }.map {
+                SpecDiff(old: $0, new: spec).changes
+            }
             var reason =
                 if let fromImage, imageDiffers(fromImage, spec.image) {
                     "image \(fromImage) → \(toImage)"
+                } else if let changes, !changes.isEmpty {
+                    "\(changes.map(\.name).joined(separator: ", ")) changed"
                 } else {
                     "spec changed"
                 }
@@ -70,8 +87,9 @@ public enum Planner {
             }
             return ServiceAction(
                 service: spec.name, kind: .replace, fromImage: fromImage, toImage: toImage,
-                fromSpecHash: observed.mostCommonSpecHash(excluding: hash), toSpecHash: hash, replicas: replicas,
-                create: replicas - keep, destroy: outgoing + max(current - replicas, 0), keep: keep, reason: reason)
+                fromSpecHash: fromSpecHash, toSpecHash: hash, replicas: replicas,
+                create: replicas - keep, destroy: outgoing + max(current - replicas, 0), keep: keep, reason: reason,
+                changes: changes)
         }
 
         let fromImage = observed.mostCommonImage

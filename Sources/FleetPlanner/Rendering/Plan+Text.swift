@@ -69,7 +69,36 @@ extension Plan {
             "instances",
             "\(action.liveBefore) → \(action.replicas) (+\(action.create) / -\(action.destroy), \(action.keep) kept)")
         detail("reason", action.reason)
+        if let changes = action.changes, !changes.isEmpty {
+            lines.append("      changes:")
+            lines.append(contentsOf: changeLines(changes, indent: 8))
+        }
         return lines
+    }
+
+    /// The field diff as a tree, `nomad job plan` style: `~ env`, then its keys one level in, each
+    /// sibling's value starting in the same column so that old and new values line up.
+    static func changeLines(_ changes: [FieldChange], indent: Int) -> [String] {
+        let prefix = String(repeating: " ", count: indent)
+        let width = changes.filter(\.fields.isEmpty).map(\.name.count).max() ?? 0
+        var lines: [String] = []
+        for change in changes {
+            let head = prefix + change.kind.symbol + " "
+            guard change.fields.isEmpty else {
+                lines.append(head + change.name)
+                lines.append(contentsOf: changeLines(change.fields, indent: indent + 2))
+                continue
+            }
+            let label = (change.name + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0)
+            lines.append(head + label + value(of: change))
+        }
+        return lines
+    }
+
+    /// `old → new`, or the one that is there; a secret says only what happened to it.
+    private static func value(of change: FieldChange) -> String {
+        if change.secret { return "secret \(change.kind.rawValue)" }
+        return fromTo(change.old, change.new) ?? ""
     }
 
     private static func presentation(of action: ServiceAction) -> (symbol: String, words: String, colour: String) {

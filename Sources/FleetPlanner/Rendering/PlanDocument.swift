@@ -62,6 +62,8 @@ public struct PlanDocument: Hashable, Sendable, Codable {
         /// Derived: see ``ServiceAction/isHeldBack``.
         public var heldBack: Bool
         public var reason: String
+        /// What changed, field by field, for a replacement whose outgoing spec is known; else null.
+        public var changes: [FieldChange]?
 
         public init(_ action: ServiceAction) {
             service = action.service
@@ -76,13 +78,14 @@ public struct PlanDocument: Hashable, Sendable, Codable {
             keep = action.keep
             heldBack = action.isHeldBack
             reason = action.reason
+            changes = action.changes
         }
 
         public var action: ServiceAction {
             ServiceAction(
                 service: service, kind: kind, fromImage: fromImage, toImage: toImage, fromSpecHash: fromSpecHash,
                 toSpecHash: toSpecHash, replicas: replicas, create: create, destroy: destroy, keep: keep,
-                reason: reason)
+                reason: reason, changes: changes)
         }
 
         // Written out by hand so that absent values are `null` rather than missing keys.
@@ -100,6 +103,7 @@ public struct PlanDocument: Hashable, Sendable, Codable {
             try container.encode(keep, forKey: .keep)
             try container.encode(heldBack, forKey: .heldBack)
             try container.encode(reason, forKey: .reason)
+            try container.encode(changes, forKey: .changes)
         }
     }
 

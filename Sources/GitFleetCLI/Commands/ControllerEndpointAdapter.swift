@@ -1,5 +1,6 @@
 import FleetController
 import FleetModel
+import FleetPlanner
 import FleetRegistry
 import FleetServer
 
@@ -52,6 +53,14 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             name: name, result: service.phase.name.rawValue, replicas: service.replicas, ready: service.ready,
             image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
             reason: service.phase.failureReason, instances: records.map(InstanceDocument.init))
+    }
+
+    /// Read from the registry at once; a registry that cannot be read answers `nil` (404) rather than
+    /// a document that would plan as if the fleet were empty.
+    func live() async -> LiveStateDocument? {
+        let snapshot = await controller.snapshot()
+        guard let records = try? await registry.snapshot() else { return nil }
+        return LiveStateDocument(records, revision: snapshot.deploying ?? snapshot.revision)
     }
 
     func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? {

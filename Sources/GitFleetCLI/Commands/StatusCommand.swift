@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetController
 import FleetModel
+import FleetPlanner
 import FleetRegistry
 import Foundation
 
@@ -16,7 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var location: RegistryLocationOptions
 
-    @Flag(name: .long, help: "Print the registry as JSON.")
+    @Flag(name: .long, help: "Print the live-state document (docs/live-state.md), which `plan --live` reads.")
     var json = false
 
     func run() async throws {
@@ -35,7 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
             snapshot.rolloutStates = snapshot.rolloutStates.filter { $0.record.service == service }
         }
         if json {
-            FileHandle.standardOutput.write(try snapshot.jsonData(prettyPrinted: true))
+            FileHandle.standardOutput.write(LiveStateFile.encode(LiveStateDocument(snapshot)))
             return
         }
         Terminal.out(StatusTable.render(snapshot, now: Date()))

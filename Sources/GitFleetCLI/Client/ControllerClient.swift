@@ -1,0 +1,61 @@
+import AsyncHTTPClient
+import FleetPlanner
+import FleetServer
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// The CLI's side of the controller's HTTP API (docs/http-api.md): what client-mode commands read
+/// instead of the registry. The token, when there is one, goes only into the `Authorization` header;
+/// it is never part of an error or a log line.
+struct ControllerClient: Sendable {
+    /// `http://host:port`, no trailing slash; what errors and the plan's live-source line name.
+    var base: String
+    var token: String?
+
+    /// Why the controller could not be asked, said with the URL that was asked.
+    struct Failure: Error, CustomStringConvertible {
+        var url: String
+        var message: String
+        var description: String { "\(url): \(message)" }
+    }
+
+    /// `GET /api/v1/live`, checked as strictly as a file.
+    func live() async throws -> LiveStateDocument {
+        let url = "\(base)/api/v1/live"
+        let body = try await get(url)
+        return try LiveStateFile.decodeDocument(body, file: url)
+    }
+
+    /// `GET /api/v1/status`.
+    func status() async throws -> StatusDocument {
+        let url = "\(base)/api/v1/status"
+        let body = try await get(url)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(StatusDocument.self, from: body)
+        } catch {
+            throw Failure(url: url, message: "the answer is not a status document (\(error))")
+        }
+    }
+
+    private func get(_ url: String) async throws -> Data {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            body = try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            throw Failure(url: url, message: "the controller cannot be reached (\(error))")
+        }
+        guard response.status == .ok else {
+            let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Failure(url: url, message: "the controller answered \(response.status.code): \(text.prefix(300))")
+        }
+        return Data(buffer: body)
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// Where a running controller answers, for commands that work as its client (`plan --server`) instead of
+/// opening the registry with its own credentials.
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: "The URL of a running controller (`gitfleet serve`), e.g. http://fleet:8080.")
+    var server: String?
+
+    /// Not `--token-file`: that names the Git HTTPS token wherever a command reads the repository.
+    @Option(
+        name: .long,
+        help: "A file holding the controller's API token, sent as `Authorization: Bearer …` (not checked yet).")
+    var serverTokenFile: String?
+
+    /// The client, when `--server` was given.
+    func client() throws -> ControllerClient? {
+        guard let server else {
+            if serverTokenFile != nil { throw ValidationError("--server-token-file needs --server") }
+            return nil
+        }
+        guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme),
+            url.host != nil
+        else {
+            throw ValidationError("--server: '\(server)' is not an http:// or https:// URL")
+        }
+        var token: String?
+        if let serverTokenFile {
+            do {
+                token = try String(contentsOfFile: serverTokenFile, encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ValidationError(
+                    "--server-token-file: cannot read '\(serverTokenFile)' (\(error.localizedDescription))")
+            }
+        }
+        return ControllerClient(base: server.hasSuffix("/") ? String(server.dropLast()) : server, token: token)
+    }
+}
