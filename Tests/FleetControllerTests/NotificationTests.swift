@@ -16,7 +16,8 @@ struct NotificationTests {
             "github repo=acme/fleet secretFile=/run/gh",
             "gitlab project=acme/fleet api=https://gitlab.example.com/api/v4 secretFile=/run/gl context=deploy",
             "gitea repo=acme/fleet api=https://gitea.example.com/api/v1 secretFile=/run/gt",
-            "slack secretFile=/run/slack events=rollout-failed+rollout-rolled-back",
+            "slack secretFile=/run/slack events=deployment-finished+rollout-rolled-back",
+            "github repo=acme/fleet secretFile=/run/gh events=deployment-finished",
             "webhook url=https://hooks.example.com/x secretFile=/run/key",
         ])
     func parses(line: String) throws {
@@ -33,6 +34,7 @@ struct NotificationTests {
             ("gitea repo=a/b secretFile=/x", "needs api=URL"),
             ("webhook url=ftp://x secretFile=/x", "is not an http:// or https:// URL"),
             ("slack secretFile=/x events=rollout-done", "'rollout-done' in the slack target is not an event type"),
+            ("github repo=a/b secretFile=/x events=rollout-converged", "'rollout-converged' cannot set the github"),
             ("slack secretFile=/x token=abc", "has no key 'token'"),
         ])
     func rejects(line: String, expected: String) {
@@ -90,7 +92,8 @@ struct NotificationTests {
         let targets = try lines.map { try NotificationTarget.parse($0 + " secretFile=\(secretFile)").get() }
         let events = EventLog(firstID: 1, metrics: metrics)
         let notifier = Notifier(
-            targets: targets, events: events, statusURL: "http://controller.example:8080/api/v1/status",
+            targets: targets, events: events,
+            address: ControllerAddress(externalURL: "http://controller.example:8080/"),
             retry: NotificationRetry(attempts: 3), clock: clock, metrics: metrics)
         return (notifier, events)
     }
@@ -130,6 +133,28 @@ struct NotificationTests {
         try await Self.running(notifier) { try await body(server, events) }
     }
 
+    /// A deployment of ``commit`` as the reconciler tells it: started, then finished with `result`; with
+    /// `perService`, each service's rollout events in between (which no commit status follows).
+    static func deployment(
+        _ events: EventLog, result: String = "converged", services: String, reason: String? = nil,
+        by: String? = nil, perService: Bool = false
+    ) async {
+        let names = services.split(separator: " ").map { String($0.prefix { $0 != "=" }) }
+        await events.emit(
+            .deploymentStarted, commit: Self.commit, "deployment of 0123456789ab started",
+            fields: ["fleet": "shop", "services": .number(names.count)])
+        if perService {
+            for name in names {
+                await events.emit(.rolloutStarted, service: name, commit: Self.commit, "\(name): rollout started")
+                await events.emit(.rolloutConverged, service: name, commit: Self.commit, "\(name): converged")
+            }
+        }
+        var fields: [String: FleetEvent.Value] = ["result": .text(result), "services": .text(services)]
+        if let reason { fields["reason"] = .text(reason) }
+        if let by { fields["by"] = .text(by) }
+        await events.emit(.deploymentFinished, commit: Self.commit, "0123456789ab \(result)", fields: fields)
+    }
+
     static func json(_ request: RecordingHTTPServer.Request) throws -> [String: String] {
         try JSONDecoder().decode([String: String].self, from: Data(request.body))
     }
@@ -142,9 +167,7 @@ struct NotificationTests {
         try await Self.withTarget(
             "github repo=acme/fleet api={url}", secret: "ghp_secret", metrics: metrics
         ) { server, events in
-            await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
-            await events.emit(.rolloutStarted, service: "web", commit: Self.commit, "web: rollout started")
-            await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: rollout converged")
+            await Self.deployment(events, services: "api=converged web=converged", perService: true)
             let requests = try await Self.requests(server, count: 2)
             for request in requests {
                 #expect(request.method == "POST")
@@ -159,7 +182,9 @@ struct NotificationTests {
             #expect(bodies.map { $0["state"] } == ["pending", "success"])
             #expect(bodies.allSatisfy { $0["context"] == "gitfleet" })
             #expect(bodies.allSatisfy { $0["target_url"] == "http://controller.example:8080/api/v1/status" })
-            #expect(bodies[1]["description"] == "web: rollout converged")
+            #expect(bodies[0]["description"] == "deploying 2 services")
+            #expect(bodies[1]["description"] == "converged: api, web")
+            #expect(server.requests.count == 2, "a service's rollout sets no commit status")
             // Counted once the answer is read, a moment after the server recorded the request.
             let delivered: [String: String] = ["target": "github:acme/fleet", "result": "delivered"]
             try await Self.poll { metrics.value(of: .notifications, labels: delivered) == 2 }
@@ -172,8 +197,8 @@ struct NotificationTests {
         try await Self.withTarget(
             "gitlab project=acme/fleet api={url}/api/v4", secret: "glpat-secret"
         ) { server, events in
-            await events.emit(.commitAdmitted, commit: Self.commit, "deploying 0123456 (1 services)")
-            await events.emit(.rolloutFailed, service: "web", commit: Self.commit, "web: rollout failed: unhealthy")
+            await Self.deployment(
+                events, result: "rolled-back", services: "api=converged web=rolled-back", reason: "web: unhealthy")
             let requests = try await Self.requests(server, count: 2)
             for request in requests {
                 #expect(request.method == "POST")
@@ -184,25 +209,29 @@ struct NotificationTests {
             let bodies = try requests.map(Self.json)
             #expect(bodies.map { $0["state"] } == ["running", "failed"])
             #expect(bodies.allSatisfy { $0["name"] == "gitfleet" })
+            #expect(bodies[1]["description"] == "rolled back: web: unhealthy")
         }
     }
 
     @Test("Gitea/Forgejo: POST /repos/OWNER/REPO/statuses/SHA with Authorization: token", .timeLimit(.minutes(1)))
     func gitea() async throws {
         try await Self.withTarget("gitea repo=acme/fleet api={url}/api/v1", secret: "gitea-secret") { server, events in
-            await events.emit(.commitRejected, commit: Self.commit, "rejected 0123456: bad manifest")
+            await events.emit(
+                .commitRejected, commit: Self.commit, "rejected 0123456: bad manifest",
+                fields: ["reason": "bad manifest"])
             let request = try #require(try await Self.requests(server, count: 1).first)
             #expect(request.method == "POST")
             #expect(request.target == "/api/v1/repos/acme/fleet/statuses/\(Self.commit)")
             #expect(request.headers["authorization"] == "token gitea-secret")
             #expect(try Self.json(request)["state"] == "failure")
             #expect(try Self.json(request)["context"] == "gitfleet")
+            #expect(try Self.json(request)["description"] == "rejected: bad manifest")
         }
     }
 
     @Test("Slack: the secret file holds the incoming webhook's URL; the body is {\"text\": …}", .timeLimit(.minutes(1)))
     func slack() async throws {
-        try await Self.withTarget("slack", secret: "{url}/services/T000/B000/XXXX") {
+        try await Self.withTarget("slack events=rollout-rolled-back", secret: "{url}/services/T000/B000/XXXX") {
             server, events in
             await events.emit(.rolloutRolledBack, service: "web", commit: Self.commit, "web: rolled back")
             let request = try #require(try await Self.requests(server, count: 1).first)
@@ -214,7 +243,7 @@ struct NotificationTests {
 
     @Test("a generic webhook gets the event's JSON, signed with HMAC-SHA256, and its id", .timeLimit(.minutes(1)))
     func webhook() async throws {
-        try await Self.withTarget("webhook url={url}/hooks/gitfleet", secret: "hmac-key") {
+        try await Self.withTarget("webhook url={url}/hooks/gitfleet events=rollout-converged", secret: "hmac-key") {
             server, events in
             let event = await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: converged")
             let request = try #require(try await Self.requests(server, count: 1).first)
@@ -246,7 +275,8 @@ struct NotificationTests {
         let metrics = FleetMetrics()
         let clock = SimulatedClock()
         let (notifier, events) = try Self.notifier(
-            ["webhook url=\(server.url)/flaky"], secret: "k", clock: clock, metrics: metrics, directory: directory)
+            ["webhook url=\(server.url)/flaky events=rollout-converged"], secret: "k", clock: clock, metrics: metrics,
+            directory: directory)
         try await Self.running(notifier) {
             await events.emit(.rolloutConverged, service: "web", commit: Self.commit, "web: converged")
             _ = try await Self.requests(server, count: 3)
@@ -258,7 +288,8 @@ struct NotificationTests {
             #expect(notifier.readinessProblems().isEmpty)
         }
         let refusing = try Self.notifier(
-            ["webhook url=\(server.url)/refusing"], secret: "k", metrics: metrics, directory: directory)
+            ["webhook url=\(server.url)/refusing events=rollout-failed"], secret: "k", metrics: metrics,
+            directory: directory)
         try await Self.running(refusing.0) {
             await refusing.1.emit(.rolloutFailed, service: "web", commit: Self.commit, "web: failed")
             try await Self.poll { !refusing.0.readinessProblems().isEmpty }
@@ -267,6 +298,72 @@ struct NotificationTests {
                     "notifications: webhook:127.0.0.1 failing: answered HTTP 401 (1 notifications dropped in a row)"
                 ])
             #expect(server.requests.filter { $0.target == "/refusing" }.count == 1, "a 401 is not tried again")
+        }
+    }
+
+    @Test(
+        "a superseded commit's status is each forge's word for stopped, saying by which commit",
+        .timeLimit(.minutes(1)),
+        arguments: [
+            ("github repo=acme/fleet api={url}", "error"),
+            ("gitlab project=acme/fleet api={url}", "canceled"),
+            ("gitea repo=acme/fleet api={url}", "warning"),
+        ])
+    func superseded(line: String, state: String) async throws {
+        try await Self.withTarget(line, secret: "token") { server, events in
+            await Self.deployment(
+                events, result: "superseded", services: "web=in-progress", by: String(repeating: "f", count: 40))
+            let bodies = try await Self.requests(server, count: 2).map(Self.json)
+            #expect(bodies.last?["state"] == state)
+            #expect(bodies.last?["description"] == "superseded by ffffffffffff")
+        }
+    }
+
+    @Test("a bad target in the configuration file is an error that names the file, line and setting")
+    func locatedError() throws {
+        let file = try SettingsFile.parse(
+            Array(
+                """
+                repo: /tmp/fleet
+                notifications:
+                  - github repo=acme/fleet secretFile=/run/gh events=rollout-converged
+                """.utf8), file: "config.yaml")
+        do {
+            _ = try ControllerConfiguration.resolve(file: file, environment: [:], flags: [:])
+            Issue.record("a forge target that names a rollout event was accepted")
+        } catch let problems as ControllerConfiguration.ProblemList {
+            #expect("\(problems)".contains("config.yaml:"), "\(problems)")
+            #expect("\(problems)".contains("notifications"), "\(problems)")
+            #expect("\(problems)".contains("'rollout-converged' cannot set the github target's commit status"))
+        }
+    }
+
+    @Test("links name the external URL when set, else the address the server is bound to, once it is")
+    func address() async throws {
+        #expect(
+            await ControllerAddress(externalURL: "https://gitfleet.example.com/").statusURL()
+                == "https://gitfleet.example.com/api/v1/status")
+        let bound = ControllerAddress(externalURL: nil)
+        #expect(bound.current == nil)
+        let waiting = Task { await bound.statusURL() }
+        try await Task.sleep(for: .milliseconds(50))
+        bound.listening(host: "127.0.0.1", port: 41234)
+        #expect(await waiting.value == "http://127.0.0.1:41234/api/v1/status")
+        bound.listening(host: "127.0.0.1", port: 9)
+        #expect(bound.current == "http://127.0.0.1:41234", "the first bound address stays")
+        let wildcard = ControllerAddress(externalURL: nil)
+        wildcard.listening(host: "0.0.0.0", port: 8080)
+        #expect(wildcard.current == "http://\(ProcessInfo.processInfo.hostName):8080")
+        let cancelled = Task { await ControllerAddress(externalURL: nil).baseURL() }
+        cancelled.cancel()
+        #expect(await cancelled.value == nil, "a waiter that is cancelled stops waiting")
+        let configuration = try ControllerConfiguration.resolve(
+            file: nil, environment: ["GITFLEET_EXTERNAL_URL": "https://gitfleet.example.com/"],
+            flags: ["repo": "/tmp/fleet"])
+        #expect(configuration.externalURL == "https://gitfleet.example.com")
+        #expect(throws: ControllerConfiguration.ProblemList.self) {
+            try ControllerConfiguration.resolve(
+                file: nil, environment: [:], flags: ["repo": "/tmp/fleet", "externalUrl": "gitfleet.example.com"])
         }
     }
 }

@@ -7,11 +7,21 @@ import Testing
 
 @Suite("gitfleet serve reports outcomes as commit statuses and signed webhooks", .serialized)
 struct ServeNotificationsTests {
+    /// The GitHub statuses posted for `commit`, in order.
+    static func statuses(_ server: RecordingHTTPServer, _ commit: String) -> [[String: String]] {
+        server.requests.filter { $0.target.hasSuffix("/statuses/\(commit)") }.compactMap { request in
+            try? JSONDecoder().decode([String: String].self, from: Data(request.body))
+        }
+    }
+
     /// The GitHub status states posted for `commit`, in order.
     static func states(_ server: RecordingHTTPServer, _ commit: String) -> [String] {
-        server.requests.filter { $0.target.hasSuffix("/statuses/\(commit)") }.compactMap { request in
-            (try? JSONDecoder().decode([String: String].self, from: Data(request.body)))?["state"]
-        }
+        statuses(server, commit).compactMap { $0["state"] }
+    }
+
+    /// The `deployment-finished` webhook about `commit`, once it came.
+    static func finished(_ server: RecordingHTTPServer, _ commit: String) -> FleetEvent? {
+        webhooks(server, commit, key: "hook-key").first { $0.type == .deploymentFinished }
     }
 
     /// The webhook deliveries about `commit`, each checked against its signature.
@@ -31,7 +41,9 @@ struct ServeNotificationsTests {
         while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
     }
 
-    @Test("a good commit's status goes pending → success, a broken one's pending → failure, each with a signed webhook")
+    @Test(
+        "a commit's status follows its deployment: pending → success for a good or an unchanged commit, pending → failure for a two-service commit one of whose services rolls back, each with a signed webhook"
+    )
     func statusesAndWebhooks() async throws {
         let server = try await RecordingHTTPServer.start { request, _ in request.target == "/refusing" ? 401 : 201 }
         defer { Task { await server.close() } }
@@ -49,26 +61,37 @@ struct ServeNotificationsTests {
         try await fleet.withServe(remote, extra: ["--notifications", targets]) { serve in
             try await Self.poll { Self.states(server, good).last == "success" }
             #expect(Self.states(server, good) == ["pending", "success"], "\(server.requests)\n\(serve.log)")
-            try await Self.poll {
-                Self.webhooks(server, good, key: "hook-key").contains { $0.type == .rolloutConverged }
-            }
-            #expect(Self.webhooks(server, good, key: "hook-key").map(\.type).contains(.rolloutConverged))
+            // The link names the port the server was bound to (the test asks for port 0).
+            let port = try await serve.port()
+            #expect(
+                Self.statuses(server, good).allSatisfy { $0["target_url"] == "http://127.0.0.1:\(port)/api/v1/status" },
+                "\(Self.statuses(server, good))")
+            try await Self.poll { Self.finished(server, good) != nil }
+            #expect(Self.finished(server, good)?.fields["result"] == "converged")
+            #expect(Self.webhooks(server, good, key: "hook-key").first?.type == .deploymentStarted)
 
+            // A commit that changes no service is deployed at once: success, not pending for ever.
+            try fleet.repository.git.write("README.md", "The shop's fleet.\n")
+            let unchanged = try fleet.repository.git.commit("a readme")
+            try fleet.push()
+            try await Self.poll { Self.states(server, unchanged).last == "success" }
+            #expect(Self.states(server, unchanged) == ["pending", "success"], "\(server.requests)\n\(serve.log)")
+
+            // Two services: api converges, web's broken image rolls back. The commit's status is the commit's
+            // result, whichever service settles last.
+            try fleet.repository.git.write(
+                "services/api.yaml", FleetRepository.service("api", image: "demo/api:1.0.0", replicas: 1))
             let broken = try fleet.commitWeb(
                 "demo/web:broken", replicas: 1, progressDeadline: "10s", startTimeout: "3s")
             try fleet.push()
-            try await Self.poll { Self.states(server, broken).contains("failure") }
-            #expect(Self.states(server, broken).first == "pending", "\(serve.log)")
-            #expect(Self.states(server, broken).contains("failure"), "\(server.requests)\n\(serve.log)")
-            try await Self.poll {
-                Self.webhooks(server, broken, key: "hook-key").contains {
-                    [.rolloutFailed, .rolloutRolledBack].contains($0.type)
-                }
-            }
-            #expect(
-                Self.webhooks(server, broken, key: "hook-key").contains {
-                    [.rolloutFailed, .rolloutRolledBack].contains($0.type)
-                })
+            try await Self.poll { Self.states(server, broken).count >= 2 }
+            #expect(Self.states(server, broken) == ["pending", "failure"], "\(server.requests)\n\(serve.log)")
+            let description = Self.statuses(server, broken).last?["description"] ?? ""
+            #expect(description.hasPrefix("rolled back: web: "), "\(description)")
+            try await Self.poll { Self.finished(server, broken) != nil }
+            let event = try #require(Self.finished(server, broken), "\(serve.log)")
+            #expect(event.fields["result"] == "rolled-back")
+            #expect(event.fields["services"] == "api=converged web=rolled-back")
             #expect(server.requests.allSatisfy { !$0.text.contains("ghp_e2e") && !$0.text.contains("hook-key") })
             #expect(!serve.log.contains("ghp_e2e") && !serve.log.contains("hook-key"), "secrets never reach the log")
             // A target that refuses is a degradation: the controller stays ready and says why.

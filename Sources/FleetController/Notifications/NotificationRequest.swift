@@ -22,15 +22,27 @@ public struct NotificationRequest: Sendable, Hashable {
     }
 }
 
-/// A commit status's outcome, in the words each forge spells it.
+/// A commit status's state, in the words each forge spells it: the state of the commit's deployment, as its
+/// git note says it. Only commit-level events set one (``NotificationTarget/commitStatusEvents``): a service's
+/// rollout is not the commit's outcome while other services may still fail.
 enum CommitStatusState {
     case pending, success, failure
+    /// A newer commit took over before this one settled: neither a success nor the commit's fault.
+    case superseded
 
-    init?(_ kind: FleetEvent.Kind) {
-        switch kind {
-        case .commitAdmitted: self = .pending
-        case .rolloutConverged: self = .success
-        case .commitRejected, .rolloutFailed, .rolloutRolledBack: self = .failure
+    init?(_ event: FleetEvent) {
+        switch event.type {
+        case .deploymentStarted: self = .pending
+        case .commitRejected: self = .failure
+        case .deploymentFinished:
+            guard case .text(let word)? = event.fields["result"], let result = DeploymentResult(rawValue: word)
+            else { return nil }
+            switch result {
+            case .converged: self = .success
+            case .superseded: self = .superseded
+            case .failed, .rolledBack, .rejected: self = .failure
+            case .inProgress, .removed: self = .pending
+            }
         default: return nil
         }
     }
@@ -40,6 +52,10 @@ enum CommitStatusState {
         // GitLab has no "failure"; "running" is its state of a job under way, which a rollout is.
         case (.pending, .gitlab): return "running"
         case (.failure, .gitlab): return "failed"
+        // Each forge's nearest word for "stopped, not failed": GitHub has no such state but `error`.
+        case (.superseded, .gitlab): return "canceled"
+        case (.superseded, .gitea): return "warning"
+        case (.superseded, _): return "error"
         case (.pending, _): return "pending"
         case (.success, _): return "success"
         case (.failure, _): return "failure"
@@ -57,12 +73,11 @@ extension NotificationTarget {
         let json = [("Content-Type", "application/json"), ("User-Agent", "gitfleet")]
         switch provider {
         case .github, .gitea, .gitlab:
-            guard let commit = event.commit, let state = CommitStatusState(event.type), let repository,
-                let apiBase
+            guard let commit = event.commit, let state = CommitStatusState(event), let repository, let apiBase
             else { return nil }
             var body: [String: String] = [
                 "state": state.word(for: provider),
-                "description": Self.statusDescription(event.message),
+                "description": Self.statusDescription(Self.outcome(of: event)),
             ]
             body[provider == .gitlab ? "name" : "context"] = context
             if let statusURL { body["target_url"] = statusURL }
@@ -104,6 +119,33 @@ extension NotificationTarget {
                     ("X-Gitfleet-Signature", "sha256=\(Hex.lowercase(mac))"),
                 ],
                 body: bytes)
+        }
+    }
+
+    /// What a commit status says happened to its commit, which it is about, so without the commit's id.
+    static func outcome(of event: FleetEvent) -> String {
+        let field = { (key: String) -> String? in event.fields[key].map(\.description) }
+        switch event.type {
+        case .deploymentStarted:
+            return "deploying \(field("services") ?? "its") services"
+        case .deploymentFinished:
+            let result = field("result") ?? ""
+            switch result {
+            case DeploymentResult.converged.rawValue:
+                // `api=converged old=removed` reads `converged: api, old removed`.
+                let services = (field("services") ?? "").split(separator: " ").map {
+                    $0.hasSuffix("=converged") ? String($0.dropLast(10)) : $0.replacingOccurrences(of: "=", with: " ")
+                }
+                return services.isEmpty ? "converged" : "converged: " + services.joined(separator: ", ")
+            case DeploymentResult.superseded.rawValue:
+                return "superseded by " + (field("by").map { String($0.prefix(12)) } ?? "a newer commit")
+            default:
+                return result.replacingOccurrences(of: "-", with: " ") + (field("reason").map { ": \($0)" } ?? "")
+            }
+        case .commitRejected:
+            return "rejected" + (field("reason").map { ": \($0)" } ?? "")
+        default:
+            return event.message
         }
     }
 

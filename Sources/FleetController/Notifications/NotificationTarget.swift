@@ -10,7 +10,7 @@ import Foundation
 /// github repo=acme/fleet secretFile=/run/secrets/github-token
 /// gitlab project=acme/fleet secretFile=/run/secrets/gitlab-token api=https://gitlab.example.com/api/v4
 /// gitea repo=acme/fleet secretFile=/run/secrets/gitea-token api=https://gitea.example.com/api/v1
-/// slack secretFile=/run/secrets/slack-webhook-url events=rollout-failed+rollout-rolled-back
+/// slack secretFile=/run/secrets/slack-webhook-url events=deployment-finished+rollout-rolled-back
 /// webhook url=https://hooks.example.com/gitfleet secretFile=/run/secrets/hmac-key
 /// ```
 ///
@@ -31,10 +31,16 @@ public struct NotificationTarget: Sendable, Hashable, CustomStringConvertible {
     public var context: String
     public var events: Set<FleetEvent.Kind>
 
-    /// The events a target wants when it names none: every one that says how a commit fared.
-    public static let reportedEvents: [FleetEvent.Kind] = [
-        .commitAdmitted, .commitRejected, .rolloutConverged, .rolloutFailed, .rolloutRolledBack,
-    ]
+    /// The events a target wants when it names none: those that say how a commit fared, as a whole. A
+    /// service's rollout is not the commit's outcome while its other services may still fail.
+    public static let reportedEvents: [FleetEvent.Kind] = [.deploymentStarted, .deploymentFinished, .commitRejected]
+
+    /// The events that set a commit status, and so all a forge's target may name: pending when a
+    /// deployment starts, its result when it ends, failure for a rejected commit.
+    public static let commitStatusEvents: Set<FleetEvent.Kind> = Set(reportedEvents)
+
+    /// Whether the target reports as a forge's commit status (one state per commit), rather than as messages.
+    public var setsCommitStatus: Bool { [.github, .gitlab, .gitea].contains(provider) }
 
     /// The target's name in metrics and logs: its provider and repository or host, never its secret.
     public var name: String {
@@ -100,7 +106,7 @@ public struct NotificationTarget: Sendable, Hashable, CustomStringConvertible {
         var target = NotificationTarget(
             provider: provider, repository: values[repositoryKey], url: values[urlKey], secretFile: secretFile,
             context: values["context"] ?? "gitfleet", events: Set(reportedEvents))
-        if [.github, .gitea, .gitlab].contains(provider), target.repository == nil {
+        if target.setsCommitStatus, target.repository == nil {
             return .failure(.init("the \(provider.rawValue) target needs \(repositoryKey)=…"))
         }
         if (provider == .webhook || provider == .gitea) && target.url == nil {
@@ -113,7 +119,16 @@ public struct NotificationTarget: Sendable, Hashable, CustomStringConvertible {
             var events: Set<FleetEvent.Kind> = []
             for name in list.split(separator: "+").map(String.init) {
                 guard let kind = FleetEvent.Kind(rawValue: name) else {
-                    return .failure(.init("'\(name)' in the \(provider.rawValue) target is not an event type"))
+                    let names = FleetEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                    return .failure(
+                        .init("'\(name)' in the \(provider.rawValue) target is not an event type (expected \(names))"))
+                }
+                if target.setsCommitStatus && !commitStatusEvents.contains(kind) {
+                    let names = reportedEvents.map(\.rawValue).joined(separator: ", ")
+                    return .failure(
+                        .init(
+                            "'\(name)' cannot set the \(provider.rawValue) target's commit status, which follows the "
+                                + "commit's deployment (expected \(names))"))
                 }
                 events.insert(kind)
             }

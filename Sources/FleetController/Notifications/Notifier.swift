@@ -26,7 +26,8 @@ public final class Notifier: Service, Sendable {
     let events: EventLog
     let retry: NotificationRetry
     let queueLength: Int
-    let statusURL: String?
+    /// Where the links in statuses and messages point; deliveries wait until it is known.
+    let address: ControllerAddress
     let clock: any FleetClock
     let transport: Transport
     let metrics: FleetMetrics?
@@ -35,13 +36,13 @@ public final class Notifier: Service, Sendable {
     private let failing = NIOLockedValueBox<[String: (reason: String, count: Int)]>([:])
 
     public init(
-        targets: [NotificationTarget], events: EventLog, statusURL: String?, retry: NotificationRetry = .init(),
+        targets: [NotificationTarget], events: EventLog, address: ControllerAddress, retry: NotificationRetry = .init(),
         queueLength: Int = 100, clock: any FleetClock = SystemClock(), transport: Transport? = nil,
         metrics: FleetMetrics? = nil, logger: Logger = Logger(label: "gitfleet.notifications")
     ) {
         self.targets = targets
         self.events = events
-        self.statusURL = statusURL
+        self.address = address
         self.retry = retry
         self.queueLength = max(1, queueLength)
         self.clock = clock
@@ -74,9 +75,11 @@ public final class Notifier: Service, Sendable {
         // Shutdown cancels deliveries in flight and their retries too: a dead target must not hold the
         // controller's exit for the minutes its retries would take.
         await cancelWhenGracefulShutdown {
+            // Until the HTTP server listens, the link's port may be unknown; events wait in the subscription.
+            let statusURL = await self.address.statusURL()
             await withDiscardingTaskGroup { group in
                 for (target, queue) in zip(self.targets, queues) {
-                    group.addTask { await self.deliver(queue.stream, to: target) }
+                    group.addTask { await self.deliver(queue.stream, to: target, statusURL: statusURL) }
                 }
                 for await event in stream {
                     for (target, queue) in zip(self.targets, queues) where target.events.contains(event.type) {
@@ -94,7 +97,7 @@ public final class Notifier: Service, Sendable {
         try? await gracefulShutdown()
     }
 
-    private func deliver(_ queue: AsyncStream<FleetEvent>, to target: NotificationTarget) async {
+    private func deliver(_ queue: AsyncStream<FleetEvent>, to target: NotificationTarget, statusURL: String?) async {
         let logger = {
             var logger = self.logger
             logger[metadataKey: "target"] = "\(target.name)"
@@ -105,7 +108,7 @@ public final class Notifier: Service, Sendable {
             while !Task.isCancelled {
                 let reason: String
                 do {
-                    guard try await deliverOnce(event, to: target) else { break }
+                    guard try await deliverOnce(event, to: target, statusURL: statusURL) else { break }
                     metrics?.increment(.notifications, labels: ["target": target.name, "result": "delivered"])
                     failing.withLockedValue { $0[target.name] = nil }
                     logger.debug(
@@ -141,7 +144,7 @@ public final class Notifier: Service, Sendable {
 
     /// One try: false when the target has nothing to say about `event`; throws ``NotificationFailure`` saying
     /// whether another try could help.
-    func deliverOnce(_ event: FleetEvent, to target: NotificationTarget) async throws -> Bool {
+    func deliverOnce(_ event: FleetEvent, to target: NotificationTarget, statusURL: String?) async throws -> Bool {
         let secret: String
         do {
             secret = try String(contentsOfFile: target.secretFile, encoding: .utf8)

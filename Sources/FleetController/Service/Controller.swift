@@ -38,12 +38,14 @@ public final class Controller: Sendable {
     public let events: EventLog
     /// Reports outcomes to commit statuses, Slack and webhooks, off the reconcile loop.
     public let notifier: Notifier
+    /// Where people reach this controller, for links; the HTTP server tells it where it listens.
+    public let address: ControllerAddress
 
     init(
         configuration: ControllerConfiguration, repository: TrackedRepository, watcher: RepositoryWatcher,
         admission: CommitAdmission, reconciler: Reconciler, annotations: AnnotationWriter,
         observer: InstanceObserver, discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?,
-        events: EventLog, notifier: Notifier
+        events: EventLog, notifier: Notifier, address: ControllerAddress
     ) {
         self.configuration = configuration
         self.repository = repository
@@ -57,6 +59,7 @@ public final class Controller: Sendable {
         self.leadership = leadership
         self.events = events
         self.notifier = notifier
+        self.address = address
     }
 
     /// The parts to run, in start order.

@@ -46,6 +46,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     // HTTP.
     public var listenHost = "127.0.0.1"
     public var listenPort = 8080
+    /// The controller's address as people reach it (links in notifications); nil for the bound address.
+    public var externalURL: String?
     public var githubSecretFile: String?
     public var gitlabSecretFile: String?
     public var giteaSecretFile: String?
@@ -279,6 +281,14 @@ extension ControllerConfiguration {
         .bool("pushNotes", "Push status annotations to the remote.", \.pushNotes),
         .text("listenHost", "The address the HTTP server binds.", \.listenHost),
         .integer("listenPort", "The HTTP port (0 picks a free one).", \.listenPort, range: 0...65535),
+        ControllerSetting(
+            "externalUrl", "The controller's address as people reach it: the base of the links notifications carry.",
+            \.externalURL, SettingType<String>.httpURL.optional,
+            default: "the address the HTTP server listens on",
+            details:
+                "Set it when people reach the controller through a proxy or an ingress (https://gitfleet.example.com); "
+                + "without it, links name listenHost (this host's name when it listens on every address) and the "
+                + "port the server is bound to."),
         .file("githubSecretFile", "The GitHub webhook secret; enables /webhooks/github.", \.githubSecretFile),
         .file("gitlabSecretFile", "The GitLab webhook token; enables /webhooks/gitlab.", \.gitlabSecretFile),
         .file("giteaSecretFile", "The Gitea/Forgejo webhook secret; enables /webhooks/gitea.", \.giteaSecretFile),
