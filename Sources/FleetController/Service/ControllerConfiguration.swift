@@ -316,7 +316,7 @@ extension ControllerConfiguration {
         .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
         ControllerSetting(
             "notifications",
-            "Where commits' and rollouts' outcomes are reported, comma-separated or a YAML list: commit statuses "
+            "Where commits' outcomes are reported, comma-separated or a YAML list: commit statuses "
                 + "(github, gitlab, gitea), slack or a signed webhook, each as PROVIDER key=value…; see notifications.md.",
             \.notifications, .notifications),
         .choice(
