@@ -35,9 +35,10 @@ public final class RecordingHTTPServer: Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Listens on 127.0.0.1 on a free port; `status` picks each answer's status from the request and the number
-    /// of requests before it.
+    /// of requests before it, `body` its JSON body (`{}` unless told).
     public static func start(
-        status: @escaping @Sendable (Request, Int) -> Int = { _, _ in 201 }
+        status: @escaping @Sendable (Request, Int) -> Int = { _, _ in 201 },
+        body: @escaping @Sendable (Request) -> String = { _ in "{}" }
     ) async throws -> RecordingHTTPServer {
         let recorded = NIOLockedValueBox<[Request]>([])
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -45,7 +46,8 @@ public final class RecordingHTTPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Recorder(recorded: recorded, status: status))
+                    try channel.pipeline.syncOperations.addHandler(
+                        Recorder(recorded: recorded, status: status, body: body))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -63,11 +65,16 @@ public final class RecordingHTTPServer: Sendable {
 
         let recorded: NIOLockedValueBox<[Request]>
         let status: @Sendable (Request, Int) -> Int
+        let body: @Sendable (Request) -> String
         var request = Request(method: "", target: "", headers: [:], body: [])
 
-        init(recorded: NIOLockedValueBox<[Request]>, status: @escaping @Sendable (Request, Int) -> Int) {
+        init(
+            recorded: NIOLockedValueBox<[Request]>, status: @escaping @Sendable (Request, Int) -> Int,
+            body: @escaping @Sendable (Request) -> String
+        ) {
             self.recorded = recorded
             self.status = status
+            self.body = body
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -85,13 +92,14 @@ public final class RecordingHTTPServer: Sendable {
                     return requests.count - 1
                 }
                 let code = status(request, before)
+                let answer = ByteBuffer(string: body(request))
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Type", value: "application/json")
-                headers.add(name: "Content-Length", value: "2")
+                headers.add(name: "Content-Length", value: "\(answer.readableBytes)")
                 let head = HTTPResponseHead(
                     version: .http1_1, status: HTTPResponseStatus(statusCode: code), headers: headers)
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "{}")))), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
         }

@@ -18,6 +18,7 @@ struct NotificationTests {
             "gitea repo=acme/fleet api=https://gitea.example.com/api/v1 secretFile=/run/gt",
             "slack secretFile=/run/slack events=deployment-finished+rollout-rolled-back",
             "github repo=acme/fleet secretFile=/run/gh events=deployment-finished",
+            "github repo=acme/fleet secretFile=/run/gh deployments=production",
             "webhook url=https://hooks.example.com/x secretFile=/run/key",
         ])
     func parses(line: String) throws {
@@ -36,6 +37,7 @@ struct NotificationTests {
             ("slack secretFile=/x events=rollout-done", "'rollout-done' in the slack target is not an event type"),
             ("github repo=a/b secretFile=/x events=rollout-converged", "'rollout-converged' cannot set the github"),
             ("slack secretFile=/x token=abc", "has no key 'token'"),
+            ("gitlab project=a/b secretFile=/x deployments=production", "has no key 'deployments'"),
         ])
     func rejects(line: String, expected: String) {
         guard case .failure(let error) = NotificationTarget.parse(line) else {
@@ -364,6 +366,54 @@ struct NotificationTests {
         #expect(throws: ControllerConfiguration.ProblemList.self) {
             try ControllerConfiguration.resolve(
                 file: nil, environment: [:], flags: ["repo": "/tmp/fleet", "externalUrl": "gitfleet.example.com"])
+        }
+    }
+
+    @Test(
+        "GitHub deployments: one per commit in the named environment, its statuses following the commit's deployment",
+        .timeLimit(.minutes(1)))
+    func githubDeployments() async throws {
+        let server = try await RecordingHTTPServer.start(body: { request in
+            request.target.hasSuffix("/deployments") ? #"{"id": 42, "environment": "production"}"# : "{}"
+        })
+        defer { Task { await server.close() } }
+        let directory = try TemporaryDirectory()
+        let (notifier, events) = try Self.notifier(
+            ["github repo=acme/fleet api=\(server.url) deployments=production"], secret: "ghp_secret",
+            metrics: FleetMetrics(), directory: directory)
+        try await Self.running(notifier) {
+            await Self.deployment(events, services: "web=converged")
+            let requests = try await Self.requests(server, count: 5)
+            #expect(
+                requests.map(\.target) == [
+                    "/repos/acme/fleet/statuses/\(Self.commit)", "/repos/acme/fleet/deployments",
+                    "/repos/acme/fleet/deployments/42/statuses", "/repos/acme/fleet/statuses/\(Self.commit)",
+                    "/repos/acme/fleet/deployments/42/statuses",
+                ])
+            for request in requests {
+                #expect(request.method == "POST")
+                #expect(request.headers["authorization"] == "Bearer ghp_secret")
+                #expect(request.headers["x-github-api-version"] == "2022-11-28")
+                #expect(!request.text.contains("ghp_secret"))
+            }
+            let create = try #require(
+                try JSONSerialization.jsonObject(with: Data(requests[1].body)) as? [String: Any])
+            #expect(create["ref"] as? String == Self.commit)
+            #expect(create["environment"] as? String == "production")
+            #expect(create["auto_merge"] as? Bool == false, "a deployment never merges branches")
+            #expect((create["required_contexts"] as? [Any])?.isEmpty == true, "gitfleet's own status is pending")
+            #expect(try Self.json(requests[2])["state"] == "in_progress")
+            #expect(try Self.json(requests[4])["state"] == "success")
+            #expect(try Self.json(requests[4])["log_url"] == "http://controller.example:8080/api/v1/status")
+
+            // A deployment that finishes without one made (the controller restarted) gets one first.
+            var fields: [String: FleetEvent.Value] = ["result": "superseded", "services": "web=in-progress"]
+            fields["by"] = .text(String(repeating: "f", count: 40))
+            await events.emit(.deploymentFinished, commit: Self.commit, "superseded", fields: fields)
+            let more = try await Self.requests(server, count: 8)
+            #expect(more[6].target == "/repos/acme/fleet/deployments")
+            #expect(try Self.json(more[7])["state"] == "inactive")
+            #expect(try Self.json(more[7])["description"] == "superseded by ffffffffffff")
         }
     }
 }

@@ -19,6 +19,12 @@ struct ServeNotificationsTests {
         statuses(server, commit).compactMap { $0["state"] }
     }
 
+    /// The states of the GitHub deployment made for `commit`, in order.
+    static func deploymentStates(_ server: RecordingHTTPServer, _ commit: String) -> [String] {
+        server.requests.filter { $0.target.hasSuffix("/deployments/\(Int(commit.prefix(6), radix: 16)!)/statuses") }
+            .compactMap { (try? JSONDecoder().decode([String: String].self, from: Data($0.body)))?["state"] }
+    }
+
     /// The `deployment-finished` webhook about `commit`, once it came.
     static func finished(_ server: RecordingHTTPServer, _ commit: String) -> FleetEvent? {
         webhooks(server, commit, key: "hook-key").first { $0.type == .deploymentFinished }
@@ -45,14 +51,23 @@ struct ServeNotificationsTests {
         "a commit's status follows its deployment: pending → success for a good or an unchanged commit, pending → failure for a two-service commit one of whose services rolls back, each with a signed webhook"
     )
     func statusesAndWebhooks() async throws {
-        let server = try await RecordingHTTPServer.start { request, _ in request.target == "/refusing" ? 401 : 201 }
+        // A new GitHub deployment's id: the first 6 hex digits of its commit, so each commit's statuses are told apart.
+        let server = try await RecordingHTTPServer.start(
+            status: { request, _ in request.target == "/refusing" ? 401 : 201 },
+            body: { request in
+                guard request.target.hasSuffix("/deployments"),
+                    let ref = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["ref"]
+                        as? String
+                else { return "{}" }
+                return #"{"id": \#(Int(ref.prefix(6), radix: 16) ?? 0)}"#
+            })
         defer { Task { await server.close() } }
         let fleet = try EmbeddedFleet()
         let secrets = try TemporaryDirectory()
         try "ghp_e2e\n".write(toFile: secrets.path + "/github", atomically: true, encoding: .utf8)
         try "hook-key\n".write(toFile: secrets.path + "/hook", atomically: true, encoding: .utf8)
         let targets =
-            "github repo=acme/fleet api=\(server.url) secretFile=\(secrets.path)/github,"
+            "github repo=acme/fleet api=\(server.url) secretFile=\(secrets.path)/github deployments=production,"
             + "webhook url=\(server.url)/hooks secretFile=\(secrets.path)/hook,"
             + "webhook url=http://localhost:\(server.port)/refusing secretFile=\(secrets.path)/hook events=commit-admitted"
         let remote = try fleet.remote()
@@ -69,6 +84,8 @@ struct ServeNotificationsTests {
             try await Self.poll { Self.finished(server, good) != nil }
             #expect(Self.finished(server, good)?.fields["result"] == "converged")
             #expect(Self.webhooks(server, good, key: "hook-key").first?.type == .deploymentStarted)
+            try await Self.poll { Self.deploymentStates(server, good).count >= 2 }
+            #expect(Self.deploymentStates(server, good) == ["in_progress", "success"], "\(server.requests)")
 
             // A commit that changes no service is deployed at once: success, not pending for ever.
             try fleet.repository.git.write("README.md", "The shop's fleet.\n")
@@ -92,6 +109,8 @@ struct ServeNotificationsTests {
             let event = try #require(Self.finished(server, broken), "\(serve.log)")
             #expect(event.fields["result"] == "rolled-back")
             #expect(event.fields["services"] == "api=converged web=rolled-back")
+            try await Self.poll { Self.deploymentStates(server, broken).count >= 2 }
+            #expect(Self.deploymentStates(server, broken) == ["in_progress", "failure"], "\(server.requests)")
             #expect(server.requests.allSatisfy { !$0.text.contains("ghp_e2e") && !$0.text.contains("hook-key") })
             #expect(!serve.log.contains("ghp_e2e") && !serve.log.contains("hook-key"), "secrets never reach the log")
             // A target that refuses is a degradation: the controller stays ready and says why.

@@ -84,11 +84,7 @@ extension NotificationTarget {
             switch provider {
             case .github:
                 return NotificationRequest(
-                    url: "\(apiBase)/repos/\(repository)/statuses/\(commit)",
-                    headers: json + [
-                        ("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"),
-                        ("Authorization", "Bearer \(secret)"),
-                    ],
+                    url: "\(apiBase)/repos/\(repository)/statuses/\(commit)", headers: githubHeaders(secret),
                     body: Self.encode(body))
             case .gitea:
                 return NotificationRequest(
@@ -154,7 +150,16 @@ extension NotificationTarget {
         message.count <= 140 ? message : String(message.prefix(139)) + "…"
     }
 
-    static func encode(_ object: [String: String]) -> [UInt8] {
+    /// What every GitHub REST request carries: JSON, the API version these requests follow, the token.
+    func githubHeaders(_ secret: String) -> [(String, String)] {
+        [
+            ("Content-Type", "application/json"), ("User-Agent", "gitfleet"),
+            ("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"),
+            ("Authorization", "Bearer \(secret)"),
+        ]
+    }
+
+    static func encode(_ object: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(object)) ?? Data("{}".utf8))

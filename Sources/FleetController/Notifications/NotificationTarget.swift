@@ -30,6 +30,9 @@ public struct NotificationTarget: Sendable, Hashable, CustomStringConvertible {
     /// The commit status's context (GitHub, Gitea) or name (GitLab).
     public var context: String
     public var events: Set<FleetEvent.Kind>
+    /// GitHub only: the environment of a GitHub deployment made for each commit (`deployments=production`), beside
+    /// its commit status; nil for none.
+    public var environment: String? = nil
 
     /// The events a target wants when it names none: those that say how a commit fared, as a whole. A
     /// service's rollout is not the commit's outcome while its other services may still fail.
@@ -65,6 +68,7 @@ public struct NotificationTarget: Sendable, Hashable, CustomStringConvertible {
         if let url { words.append("\(provider == .webhook ? "url" : "api")=\(url)") }
         words.append("secretFile=\(secretFile)")
         if context != "gitfleet" { words.append("context=\(context)") }
+        if let environment { words.append("deployments=\(environment)") }
         if events != Set(Self.reportedEvents) {
             words.append(
                 "events=" + FleetEvent.Kind.allCases.filter(events.contains).map(\.rawValue).joined(separator: "+"))
@@ -92,7 +96,8 @@ public struct NotificationTarget: Sendable, Hashable, CustomStringConvertible {
         let urlKey = provider == .webhook ? "url" : "api"
         var allowed: Set<String> = ["secretFile", "events"]
         switch provider {
-        case .github, .gitea, .gitlab: allowed.formUnion([repositoryKey, urlKey, "context"])
+        case .github: allowed.formUnion([repositoryKey, urlKey, "context", "deployments"])
+        case .gitea, .gitlab: allowed.formUnion([repositoryKey, urlKey, "context"])
         case .webhook: allowed.insert(urlKey)
         case .slack: break
         }
@@ -105,7 +110,11 @@ public struct NotificationTarget: Sendable, Hashable, CustomStringConvertible {
         }
         var target = NotificationTarget(
             provider: provider, repository: values[repositoryKey], url: values[urlKey], secretFile: secretFile,
-            context: values["context"] ?? "gitfleet", events: Set(reportedEvents))
+            context: values["context"] ?? "gitfleet", events: Set(reportedEvents), environment: values["deployments"])
+        if target.environment?.isEmpty == true {
+            return .failure(
+                .init("the github target's deployments= needs an environment's name (deployments=production)"))
+        }
         if target.setsCommitStatus, target.repository == nil {
             return .failure(.init("the \(provider.rawValue) target needs \(repositoryKey)=…"))
         }

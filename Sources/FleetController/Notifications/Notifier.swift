@@ -19,8 +19,9 @@ import ServiceLifecycle
 /// Secrets are read from their files at each delivery (so a rotated token is picked up) and go only into the
 /// request's headers or its signature; logs name the target by ``NotificationTarget/name``.
 public final class Notifier: Service, Sendable {
-    /// Sends one request; the answer's status code, or a thrown error when there was none.
-    public typealias Transport = @Sendable (NotificationRequest) async throws -> Int
+    /// Sends one request; the answer's status code and (the start of) its body, or a thrown error when there was
+    /// none.
+    public typealias Transport = @Sendable (NotificationRequest) async throws -> (status: Int, body: [UInt8])
 
     public let targets: [NotificationTarget]
     let events: EventLog
@@ -34,6 +35,8 @@ public final class Notifier: Service, Sendable {
     let logger: Logger
     /// Per target name: why its last delivery failed, and how many deliveries failed in a row.
     private let failing = NIOLockedValueBox<[String: (reason: String, count: Int)]>([:])
+    /// Per target name and commit: the GitHub deployment made for the commit, until its deployment finished.
+    private let deployments = NIOLockedValueBox<[String: Int]>([:])
 
     public init(
         targets: [NotificationTarget], events: EventLog, address: ControllerAddress, retry: NotificationRetry = .init(),
@@ -46,7 +49,7 @@ public final class Notifier: Service, Sendable {
         self.retry = retry
         self.queueLength = max(1, queueLength)
         self.clock = clock
-        self.transport = transport ?? Self.send
+        self.transport = transport ?? Self.post
         self.metrics = metrics
         self.logger = logger
     }
@@ -143,7 +146,7 @@ public final class Notifier: Service, Sendable {
     }
 
     /// One try: false when the target has nothing to say about `event`; throws ``NotificationFailure`` saying
-    /// whether another try could help.
+    /// whether another try could help. A try that fails after some of its requests went through sends them again.
     func deliverOnce(_ event: FleetEvent, to target: NotificationTarget, statusURL: String?) async throws -> Bool {
         let secret: String
         do {
@@ -152,18 +155,51 @@ public final class Notifier: Service, Sendable {
         } catch {
             throw NotificationFailure(message: "cannot read secretFile \(target.secretFile)", final: false)
         }
-        guard let request = target.request(for: event, secret: secret, statusURL: statusURL) else { return false }
-        let status: Int
+        var told = false
+        if let request = target.request(for: event, secret: secret, statusURL: statusURL) {
+            _ = try await send(request)
+            told = true
+        }
+        if target.environment != nil, let commit = event.commit,
+            let create = target.createDeployment(for: event, secret: secret),
+            NotificationTarget.deploymentState(of: event) != nil
+        {
+            let key = "\(target.name) \(commit)"
+            var id = deployments.withLockedValue { $0[key] }
+            if id == nil {
+                guard let created = NotificationTarget.deploymentID(in: try await send(create)) else {
+                    throw NotificationFailure(message: "GitHub answered a new deployment without its id", final: true)
+                }
+                // A few commits are in flight at most; a bound keeps ids of deployments never finished from piling up.
+                deployments.withLockedValue { ids in
+                    if ids.count >= 100 { ids.removeAll() }
+                    ids[key] = created
+                }
+                id = created
+            }
+            if let id, let status = target.deploymentStatus(id, for: event, secret: secret, statusURL: statusURL) {
+                _ = try await send(status)
+            }
+            if event.type == .deploymentFinished { deployments.withLockedValue { $0[key] = nil } }
+            told = true
+        }
+        return told
+    }
+
+    /// Sends `request`; its answer's body when the answer is 2xx, else a ``NotificationFailure`` that is final
+    /// unless trying again could help (no answer, 5xx, 408, 429).
+    private func send(_ request: NotificationRequest) async throws -> [UInt8] {
+        let answer: (status: Int, body: [UInt8])
         do {
-            status = try await transport(request)
+            answer = try await transport(request)
         } catch {
             throw NotificationFailure(message: "no answer: \(Self.describe(error))", final: false)
         }
-        guard (200..<300).contains(status) else {
-            let retriable = status >= 500 || status == 408 || status == 429
-            throw NotificationFailure(message: "answered HTTP \(status)", final: !retriable)
+        guard (200..<300).contains(answer.status) else {
+            let retriable = answer.status >= 500 || answer.status == 408 || answer.status == 429
+            throw NotificationFailure(message: "answered HTTP \(answer.status)", final: !retriable)
         }
-        return true
+        return answer.body
     }
 
     /// Names an error without quoting a URL, which for Slack is the secret.
@@ -175,14 +211,14 @@ public final class Notifier: Service, Sendable {
     }
 
     /// POSTs through the process's shared AsyncHTTPClient, within 30 s, and reads at most 64 KiB of the answer.
-    static func send(_ request: NotificationRequest) async throws -> Int {
+    static func post(_ request: NotificationRequest) async throws -> (status: Int, body: [UInt8]) {
         var http = HTTPClientRequest(url: request.url)
         http.method = .RAW(value: request.method)
         for (name, value) in request.headers { http.headers.add(name: name, value: value) }
         http.body = .bytes(ByteBuffer(bytes: request.body))
         let response = try await HTTPClient.shared.execute(http, timeout: .seconds(30))
-        _ = try? await response.body.collect(upTo: 64 * 1024)
-        return Int(response.status.code)
+        let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Array(buffer: $0) } ?? []
+        return (Int(response.status.code), body)
     }
 }
 
