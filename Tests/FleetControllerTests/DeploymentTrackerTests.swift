@@ -4,7 +4,8 @@ import FleetModel
 import Foundation
 import Testing
 
-@Suite("DeploymentTracker: a commit's deployment ends with the commit's result, once every service settled")
+@Suite(
+    "DeploymentTracker: a commit's deployment ends with the commit's result, once every service settled", .tags(.fast))
 struct DeploymentTrackerTests {
     static func commit(_ digit: Character) -> CommitID { CommitID(hex: String(repeating: digit, count: 40))! }
 
