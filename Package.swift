@@ -95,6 +95,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // Notifications: commit statuses and webhooks POSTed through AsyncHTTPClient, signed with Crypto.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // HTTP: health, readiness, metrics, webhooks and the JSON API, on Hummingbird.

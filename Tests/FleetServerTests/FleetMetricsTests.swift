@@ -245,5 +245,7 @@ extension FleetMetrics {
         setBuildInfo(version: "0.1.0", commit: "8c1f0e2a")
         recordDiscoveryPublication(result: "ok", servingSet: ServingSet(services: ["web": []]))
         recordEvent(type: "instance-serving")
+        increment(.notifications, labels: ["target": "github:acme/fleet", "result": "delivered"])
+        increment(.notificationFailures, labels: ["target": "github:acme/fleet"])
     }
 }

@@ -108,8 +108,9 @@ struct ServeLoggingTests {
                 "the forged delivery is logged as a warning")
             #expect(
                 lines.contains {
-                    $0["label"] as? String == "gitfleet.reconciler" && $0["commit"] as? String == v2
-                        && $0["result"] as? String == "converged"
+                    // A deployment's end is logged once, as its event.
+                    $0["label"] as? String == "gitfleet.events" && $0["event"] as? String == "deployment-finished"
+                        && $0["commit"] as? String == v2 && $0["result"] as? String == "converged"
                 })
         }
         #expect(!log.contains(token), "the access token is in the log")

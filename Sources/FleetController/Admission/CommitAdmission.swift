@@ -14,6 +14,16 @@ public struct AdmittedCommit: Sendable {
     public var rewrite: StatusAnnotation.Rewrite?
 
     public var commit: CommitID { detected.commit }
+
+    public init(
+        detected: DetectedCommit, fleet: Fleet, verdict: SignatureVerdict? = nil,
+        rewrite: StatusAnnotation.Rewrite? = nil
+    ) {
+        self.detected = detected
+        self.fleet = fleet
+        self.verdict = verdict
+        self.rewrite = rewrite
+    }
 }
 
 /// A commit that did not pass admission, and why, in sentences for the note and the API.

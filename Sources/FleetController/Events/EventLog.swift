@@ -1,3 +1,4 @@
+import FleetModel
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -137,7 +138,22 @@ public actor EventLog: Service {
         }
         // A publication that ends a run of failures is news; the others follow every change of the set.
         let recovered = event.type == .discoveryPublished && event.fields["recovered"] == .flag(true)
-        logger.log(level: recovered ? .notice : event.type.logLevel, "\(event.message)", metadata: metadata)
+        var level = recovered ? .notice : event.type.logLevel
+        // A deployment's end is as grave as its result: what an operator reads first about a commit.
+        if event.type == .deploymentFinished, case .text(let result)? = event.fields["result"] {
+            level = DeploymentResult(rawValue: result).map(Self.logLevel(of:)) ?? level
+        }
+        logger.log(level: level, "\(event.message)", metadata: metadata)
+    }
+
+    /// How a deployment that ended with `result` is logged: a failure is an error, a rollback or a commit
+    /// superseded before it settled a warning, a convergence info.
+    static func logLevel(of result: DeploymentResult) -> Logger.Level {
+        switch result {
+        case .failed, .rejected: return .error
+        case .rolledBack, .superseded: return .warning
+        case .converged, .inProgress, .removed: return .info
+        }
     }
 
 }
@@ -151,7 +167,8 @@ extension FleetEvent.Kind {
         case .commitRejected, .rolloutFailed, .discoveryFailing: return .error
         case .rolloutRolledBack, .instanceQuarantined, .driftFound, .leadershipLost, .rolloutSuperseded:
             return .warning
-        case .commitAdmitted, .rolloutStarted, .rolloutStep, .rolloutConverged, .leadershipGained,
+        case .commitAdmitted, .deploymentStarted, .deploymentFinished, .rolloutStarted, .rolloutStep, .rolloutConverged,
+            .leadershipGained,
             .instanceCreated, .instanceServing, .instanceDraining, .instanceDestroyed:
             return .info
         case .discoveryPublished: return .debug

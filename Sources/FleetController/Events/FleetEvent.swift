@@ -14,6 +14,10 @@ public struct FleetEvent: Sendable, Hashable, Codable, Identifiable {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case commitAdmitted = "commit-admitted"
         case commitRejected = "commit-rejected"
+        /// An admitted commit's deployment began: every service now heads for it.
+        case deploymentStarted = "deployment-started"
+        /// An admitted commit's deployment ended: every service settled, or a newer commit superseded it.
+        case deploymentFinished = "deployment-finished"
         case rolloutStarted = "rollout-started"
         case rolloutStep = "rollout-step"
         case rolloutConverged = "rollout-converged"

@@ -130,5 +130,5 @@ extension MetricFamily {
     ]
 
     /// Every family a controller may show on `/metrics`: its own, discovery's, events' and the process's.
-    public static let all: [MetricFamily] = gitfleet + discovery + [.events] + process
+    public static let all: [MetricFamily] = gitfleet + discovery + [.events] + notificationFamilies + process
 }

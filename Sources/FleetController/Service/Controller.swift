@@ -36,12 +36,16 @@ public final class Controller: Sendable {
     /// The event stream every part tells into. A `Service` of its own: run it after the HTTP server (see
     /// ``EventLog``), so its live streams end before the server waits for its requests.
     public let events: EventLog
+    /// Reports outcomes to commit statuses, Slack and webhooks, off the reconcile loop.
+    public let notifier: Notifier
+    /// Where people reach this controller, for links; the HTTP server tells it where it listens.
+    public let address: ControllerAddress
 
     init(
         configuration: ControllerConfiguration, repository: TrackedRepository, watcher: RepositoryWatcher,
         admission: CommitAdmission, reconciler: Reconciler, annotations: AnnotationWriter,
         observer: InstanceObserver, discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?,
-        events: EventLog
+        events: EventLog, notifier: Notifier, address: ControllerAddress
     ) {
         self.configuration = configuration
         self.repository = repository
@@ -54,10 +58,12 @@ public final class Controller: Sendable {
         self.metrics = metrics
         self.leadership = leadership
         self.events = events
+        self.notifier = notifier
+        self.address = address
     }
 
     /// The parts to run, in start order.
-    public var services: [any Service] { [annotations, watcher, admission, observer, reconciler] }
+    public var services: [any Service] { [annotations, notifier, watcher, admission, observer, reconciler] }
 
     /// Asks for a look at the branch at once (a webhook saw a push), naming the revision when the sender did.
     public func requestFetch(revision: String?, delivery: String?) {
@@ -77,6 +83,9 @@ public final class Controller: Sendable {
         if !(await reconciler.hasDesiredState) && git.isEmpty { problems.append("no desired state read yet") }
         return problems
     }
+
+    /// What is degraded while the controller stays ready: notification targets whose deliveries fail.
+    public func degradations() -> [String] { notifier.readinessProblems() }
 
     /// What the controller knows now, for the status API.
     public func snapshot() async -> ControllerSnapshot {

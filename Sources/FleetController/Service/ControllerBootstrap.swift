@@ -152,9 +152,13 @@ public enum ControllerBootstrap {
             registry: resources.registry, converger: converger, discovery: discovery,
             leadership: resources.leadership, admission: admission, annotations: annotations, observer: observer,
             metrics: metrics, logger: logger.part("reconciler"), events: events)
+        let address = ControllerAddress(externalURL: configuration.externalURL)
+        let notifier = Notifier(
+            targets: configuration.notifications, events: events, address: address, metrics: metrics,
+            logger: logger.part("notifications"))
         return Controller(
             configuration: configuration, repository: repository, watcher: watcher, admission: admission,
             reconciler: reconciler, annotations: annotations, observer: observer, discovery: discovery,
-            metrics: metrics, leadership: resources.leadership, events: events)
+            metrics: metrics, leadership: resources.leadership, events: events, notifier: notifier, address: address)
     }
 }

@@ -46,6 +46,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     // HTTP.
     public var listenHost = "127.0.0.1"
     public var listenPort = 8080
+    /// The controller's address as people reach it (links in notifications); nil for the bound address.
+    public var externalURL: String?
     public var githubSecretFile: String?
     public var gitlabSecretFile: String?
     public var giteaSecretFile: String?
@@ -60,6 +62,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var discoveryReloadCommand: [String] = []
     public var discoveryReloadTimeout: Duration = .seconds(10)
     public var discoveryPort = "http"
+    // Notifications (docs/notifications.md).
+    public var notifications: [NotificationTarget] = []
 
     public enum RegistryKind: String, Sendable, Hashable, CaseIterable {
         case sqlite, etcd
@@ -277,6 +281,14 @@ extension ControllerConfiguration {
         .bool("pushNotes", "Push status annotations to the remote.", \.pushNotes),
         .text("listenHost", "The address the HTTP server binds.", \.listenHost),
         .integer("listenPort", "The HTTP port (0 picks a free one).", \.listenPort, range: 0...65535),
+        ControllerSetting(
+            "externalUrl", "The controller's address as people reach it: the base of the links notifications carry.",
+            \.externalURL, SettingType<String>.httpURL.optional,
+            default: "the address the HTTP server listens on",
+            details:
+                "Set it when people reach the controller through a proxy or an ingress (https://gitfleet.example.com); "
+                + "without it, links name listenHost (this host's name when it listens on every address) and the "
+                + "port the server is bound to."),
         .file("githubSecretFile", "The GitHub webhook secret; enables /webhooks/github.", \.githubSecretFile),
         .file("gitlabSecretFile", "The GitLab webhook token; enables /webhooks/gitlab.", \.gitlabSecretFile),
         .file("giteaSecretFile", "The Gitea/Forgejo webhook secret; enables /webhooks/gitea.", \.giteaSecretFile),
@@ -302,6 +314,11 @@ extension ControllerConfiguration {
             "discoveryReloadTimeout", "How long the reload command may run before it is killed and counts as failed.",
             \.discoveryReloadTimeout),
         .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
+        ControllerSetting(
+            "notifications",
+            "Where commits' outcomes are reported, comma-separated or a YAML list: commit statuses "
+                + "(github, gitlab, gitea), slack or a signed webhook, each as PROVIDER key=value…; see notifications.md.",
+            \.notifications, .notifications),
         .choice(
             "runtime",
             "Where instances run: process (local processes) or docker (Docker Engine API hosts, see runtimes.md).",
@@ -350,6 +367,18 @@ extension SettingType where Value == [DiscoveryOutput] {
             name: "outputs",
             parse: { text in DiscoveryOutput.list(text).mapError { SettingValueProblem($0.message) } },
             format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
+    }
+}
+
+extension SettingType where Value == [NotificationTarget] {
+    /// Targets as `PROVIDER key=value…`, comma-separated (docs/notifications.md).
+    static var notifications: Self {
+        var targets = Self(
+            name: "targets",
+            parse: { text in NotificationTarget.list(text).mapError { SettingValueProblem($0.message) } },
+            format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
+        targets.acceptsList = true
+        return targets
     }
 }
 

@@ -242,7 +242,8 @@ public actor Reconciler: Service {
         case .admitted(let admitted):
             lastRejected = nil
             desired = admitted.fleet
-            for note in tracker.begin(admitted, liveImages: await liveImages()) { annotations.enqueue(note) }
+            let notes = tracker.begin(admitted, liveImages: await liveImages())
+            for note in notes { annotations.enqueue(note) }
             await events.emit(
                 .commitAdmitted, commit: admitted.commit.hex,
                 "deploying \(admitted.commit.short) (\(admitted.fleet.services.count) services)",
@@ -250,6 +251,14 @@ public actor Reconciler: Service {
                     "fleet": .text(admitted.fleet.name), "services": .number(admitted.fleet.services.count),
                     "signed": .flag(admitted.verdict?.trusted == true),
                 ])
+            // The deployment this one replaces ends first, so a commit status follows the notes' order.
+            for note in notes where note.annotation.result == .superseded {
+                await tellFinished(note, supersededBy: admitted.commit)
+            }
+            await events.emit(
+                .deploymentStarted, commit: admitted.commit.hex,
+                "deployment of \(admitted.commit.short) started (\(admitted.fleet.services.count) services)",
+                fields: ["fleet": .text(admitted.fleet.name), "services": .number(admitted.fleet.services.count)])
             return true
         }
     }
@@ -285,15 +294,21 @@ public actor Reconciler: Service {
         }
         let (notes, finished) = tracker.progress(lastReport)
         for note in notes { annotations.enqueue(note) }
-        if let finished { await close(finished) }
+        if let finished {
+            // Told from the final note, so what notifications report is what the note says.
+            if let note = notes.last(where: { $0.commit == finished.commit }) { await tellFinished(note) }
+            await close(finished)
+        }
+    }
+
+    /// Emits `deployment-finished` for a deployment's last note (its log line, at the result's level, is
+    /// what an operator reads first about a commit).
+    private func tellFinished(_ note: NoteRequest, supersededBy newer: CommitID? = nil) async {
+        let (message, fields) = note.annotation.deploymentFinished(supersededBy: newer)
+        await events.emit(.deploymentFinished, commit: note.commit.hex, message, fields: fields)
     }
 
     private func close(_ finished: DeploymentTracker.Finished) async {
-        // The deployment of a commit ends: what an operator reads first, and a warning when it did not converge.
-        logger.log(
-            level: finished.result == .converged ? .info : .warning,
-            "\(finished.commit.short): \(finished.result.rawValue)",
-            metadata: ["commit": "\(finished.commit.hex)", "result": "\(finished.result.rawValue)"])
         for service in finished.report
         where service.phase.failureReason != nil || finished.from[service.service] != nil {
             metrics.recordRollout(service: service.service, result: service.phase.name.deploymentResult)

@@ -66,7 +66,7 @@ public struct DeploymentTracker: Sendable {
                 lastReport.map { ($0.service, (created: $0.created, destroyed: $0.destroyed)) },
                 uniquingKeysWith: { first, _ in first }))
         deployment = current
-        notes.append(note(for: current, result: .inProgress, report: lastReport, now: now))
+        notes.append(note(for: current, result: .inProgress, report: lastReport, fresh: false, now: now))
         return notes
     }
 
@@ -129,14 +129,19 @@ public struct DeploymentTracker: Sendable {
         return .converged
     }
 
+    /// `fresh` when `report` comes from a pass of this deployment (not the report before its first pass).
     private func note(
         for deployment: Deployment, result: DeploymentResult, report: [ServiceConvergence], reason: String? = nil,
-        now: Date
+        fresh: Bool = true, now: Date
     ) -> NoteRequest {
         var services: [String: ServiceStatus] = [:]
         for service in deployment.admitted.fleet.services {
-            // A report from before this deployment's first pass speaks of another spec.
-            let current = report.first { $0.service == service.name && $0.targetSpecHash == SpecHash(service) }
+            // A report from before this deployment's first pass speaks of another spec. A failed rollout's
+            // report names the spec restored, not the commit's, and still is this commit's outcome.
+            let current = report.first {
+                $0.service == service.name
+                    && ($0.targetSpecHash == SpecHash(service) || (fresh && $0.phase.failureReason != nil))
+            }
             let base = deployment.baseCounters[service.name] ?? (0, 0)
             services[service.name] = ServiceStatus(
                 result: current?.phase.name.deploymentResult ?? .inProgress,

@@ -20,7 +20,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         } catch {
             problems.append("registry: \(error)")
         }
-        return problems.isEmpty ? .ready : .notReady(problems)
+        return Readiness(ready: problems.isEmpty, reasons: problems + controller.degradations())
     }
 
     func status() async -> StatusDocument {

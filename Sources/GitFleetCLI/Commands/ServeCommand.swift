@@ -81,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: groupConfiguration)
         Task {
             if let port = try? await server.listeningPort() {
+                controller.address.listening(host: configuration.listenHost, port: port)
                 logger.notice("listening on \(configuration.listenHost):\(port)")
             }
         }
