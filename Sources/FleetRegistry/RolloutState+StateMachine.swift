@@ -61,7 +61,14 @@ extension RolloutState {
 
     /// Every spec known to have failed: those rolled back from, and a target that failed with rollback off.
     public var failedSpecs: Set<SpecHash> {
-        phase == .failed ? failedSpecHashes.union([targetSpecHash]) : failedSpecHashes
+        Self.failedSpecs(phase: phase, target: targetSpecHash, rolledBackFrom: failedSpecHashes)
+    }
+
+    /// ``failedSpecs`` of a rollout known only by these parts (as the live-state document tells it).
+    public static func failedSpecs(phase: RolloutPhase, target: SpecHash, rolledBackFrom failed: Set<SpecHash>)
+        -> Set<SpecHash>
+    {
+        phase == .failed ? failed.union([target]) : failed
     }
 
     /// Git asks for `desired`: begins a rollout to it unless it is the target already or failed before.
@@ -144,8 +151,13 @@ extension RolloutState {
     public var removal: RegistryChange { .deleteRolloutState(service: service) }
 
     /// The phase in the vocabulary the API and the CLI share, as far as the stored state alone tells it.
+    public var servicePhase: ServicePhase { phase.servicePhase }
+}
+
+extension RolloutPhase {
+    /// The phase in the vocabulary the API and the CLI share, as far as the stored phase alone tells it.
     public var servicePhase: ServicePhase {
-        switch phase {
+        switch self {
         case .idle: return .converged
         case .progressing: return .inProgress
         case .rollingBack: return .rollingBack

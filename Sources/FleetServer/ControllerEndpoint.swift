@@ -40,10 +40,17 @@ public protocol ControllerEndpoint: Sendable {
     /// The controller's event log, for `GET /api/v1/events` (the ring as JSON, or a live Server-Sent Events
     /// stream); `nil` when the controller keeps none (404).
     var events: EventLog? { get }
+
+    /// Forgets a service's failed specs so their rollout starts again, for
+    /// `POST /api/v1/services/{name}/retry` (``RolloutRetry``, then an event and a reconcile pass). Throws what
+    /// the registry throws (a `RegistryError` with code `.conflict` answers 409). `nil` when this controller
+    /// cannot act on the fleet's registry (404).
+    func retry(service: String) async throws -> RolloutRetry.Outcome?
 }
 
 extension ControllerEndpoint {
     public func live() async -> LiveStateDocument? { nil }
     public func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? { nil }
     public var events: EventLog? { nil }
+    public func retry(service: String) async throws -> RolloutRetry.Outcome? { nil }
 }
