@@ -89,6 +89,21 @@ extension RolloutState {
         return wasMoving ? .superseded(previous: previous) : .begun
     }
 
+    /// Keeps `desired` (pinned) when it is the target, and forgets every kept spec that is neither the target nor
+    /// failed, nor the last good one (``lastGoodSpec`` keeps that): the registry then holds the spec of every
+    /// spec hash a rollout names, so the live-state document can hand them to a planner. Returns whether
+    /// ``triedSpecs`` changed.
+    @discardableResult
+    public mutating func remember(_ desired: ServiceSpec) -> Bool {
+        var kept = triedSpecs.filter { SpecHash($0) != SpecHash(desired) }
+        if SpecHash(desired) == targetSpecHash { kept.append(desired) }
+        let named = failedSpecHashes.union([targetSpecHash]).subtracting(lastGoodSpecHash.map { [$0] } ?? [])
+        kept = kept.filter { named.contains(SpecHash($0)) }.sorted { SpecHash($0) < SpecHash($1) }
+        guard kept != triedSpecs else { return false }
+        triedSpecs = kept
+        return true
+    }
+
     /// Something moved (an instance created, promoted, retired or destroyed); the progress deadline restarts.
     public mutating func progress(now: Date) {
         lastProgressAt = now

@@ -35,6 +35,9 @@ struct StatusRetryServerTests {
                 live.rollouts.first { $0.service == "web" && $0.phase == "rolledBack" && $0.targetRevision == broken }
             }
             let failed = try #require(rolledBack?.failedSpecHashes.first, "\(serve.log)")
+            // The held-back spec is in the document too, so a plan can name what a change does to it.
+            let heldBack = try await Self.poll(serve, timeout: .seconds(5)) { $0.appliedSpecs[failed.rawValue] }
+            #expect(heldBack?.image.tag == "broken", "\(serve.log)")
             let failedStatus = try await Self.expectSameStatus(["status"], local: local, server: server)
             #expect(failedStatus.rollouts.first?.failedSpecHashes == [failed])
 
