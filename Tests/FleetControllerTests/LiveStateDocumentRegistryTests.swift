@@ -29,6 +29,8 @@ struct LiveStateDocumentRegistryTests {
         state.fail(reason: "no progress", autoRollback: true)
         state.desire(SpecHash(rolling), revision: "c3", now: t0)
         state.remember(rolling)
+        // A spec no rollout names any more (as a state read before the converger let go of it) is left out.
+        state.triedSpecs.append(spec("0.9.0", digest: "d"))
         let instances = [(good, "web-1"), (good, "web-2"), (rolling, "web-3")].map { spec, id in
             InstanceRecord(
                 id: id, service: "web", specHash: SpecHash(spec), image: spec.image.description, state: .serving,
@@ -48,6 +50,7 @@ struct LiveStateDocumentRegistryTests {
         #expect(document.appliedSpecs[SpecHash(Self.rolling).rawValue] == Self.rolling)
         // The failed spec's instances are gone; its kept spec still pins its tag.
         #expect(document.pinnedImages["shop/web:broken"] == Self.broken.image.digest)
+        #expect(document.pinnedImages["shop/web:0.9.0"] == nil)
     }
 
     @Test("a plan against a rollout in flight names the field it changes")

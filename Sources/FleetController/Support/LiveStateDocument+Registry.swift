@@ -13,12 +13,13 @@ extension LiveStateDocument {
     public init(_ snapshot: RegistrySnapshot, revision: String? = nil) {
         let states = snapshot.rolloutStates.map(\.record)
         let instances = snapshot.instances.map(\.record)
+        // Only the specs a rollout still names: one the state has not yet let go of is no evidence of anything.
+        let tried = states.flatMap { state in
+            state.triedSpecs.filter { state.failedSpecHashes.union([state.targetSpecHash]).contains(SpecHash($0)) }
+        }
         var applied: [String: ServiceSpec] = [:]
+        for spec in tried { applied[SpecHash(spec).rawValue] = spec }
         for state in states {
-            let named = state.failedSpecHashes.union([state.targetSpecHash])
-            for spec in state.triedSpecs where named.contains(SpecHash(spec)) {
-                applied[SpecHash(spec).rawValue] = spec
-            }
             if let hash = state.lastGoodSpecHash, let spec = state.lastGoodSpec { applied[hash.rawValue] = spec }
         }
         self.init(
@@ -32,7 +33,7 @@ extension LiveStateDocument {
             },
             // A failed spec's instances are no longer live: its own record keeps the digest its tag was pinned to.
             pinnedImages: Self.pinnedImages(
-                instances: instances, specs: states.compactMap(\.lastGoodSpec) + states.flatMap(\.triedSpecs)),
+                instances: instances, specs: states.compactMap(\.lastGoodSpec) + tried),
             appliedSpecs: applied)
     }
 }
