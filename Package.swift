@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "FleetServer",
             dependencies: [
-                "FleetController", "FleetModel",
+                "FleetController", "FleetModel", "FleetRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,10 +120,11 @@ let package = Package(
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime", "FleetController",
                 "FleetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // plan --server reads the controller's API.
+                // plan --server reads the controller's API; retry --server posts to it.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

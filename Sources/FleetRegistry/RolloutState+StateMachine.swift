@@ -61,7 +61,14 @@ extension RolloutState {
 
     /// Every spec known to have failed: those rolled back from, and a target that failed with rollback off.
     public var failedSpecs: Set<SpecHash> {
-        phase == .failed ? failedSpecHashes.union([targetSpecHash]) : failedSpecHashes
+        Self.failedSpecs(phase: phase, target: targetSpecHash, rolledBackFrom: failedSpecHashes)
+    }
+
+    /// ``failedSpecs`` of a rollout known only by these parts (as the live-state document tells it).
+    public static func failedSpecs(phase: RolloutPhase, target: SpecHash, rolledBackFrom failed: Set<SpecHash>)
+        -> Set<SpecHash>
+    {
+        phase == .failed ? failed.union([target]) : failed
     }
 
     /// Git asks for `desired`: begins a rollout to it unless it is the target already or failed before.
@@ -80,6 +87,21 @@ extension RolloutState {
         lastProgressAt = now
         message = nil
         return wasMoving ? .superseded(previous: previous) : .begun
+    }
+
+    /// Keeps `desired` (pinned) when it is the target, and forgets every kept spec that is neither the target nor
+    /// failed, nor the last good one (``lastGoodSpec`` keeps that): the registry then holds the spec of every
+    /// spec hash a rollout names, so the live-state document can hand them to a planner. Returns whether
+    /// ``triedSpecs`` changed.
+    @discardableResult
+    public mutating func remember(_ desired: ServiceSpec) -> Bool {
+        var kept = triedSpecs.filter { SpecHash($0) != SpecHash(desired) }
+        if SpecHash(desired) == targetSpecHash { kept.append(desired) }
+        let named = failedSpecHashes.union([targetSpecHash]).subtracting(lastGoodSpecHash.map { [$0] } ?? [])
+        kept = kept.filter { named.contains(SpecHash($0)) }.sorted { SpecHash($0) < SpecHash($1) }
+        guard kept != triedSpecs else { return false }
+        triedSpecs = kept
+        return true
     }
 
     /// Something moved (an instance created, promoted, retired or destroyed); the progress deadline restarts.
@@ -144,8 +166,13 @@ extension RolloutState {
     public var removal: RegistryChange { .deleteRolloutState(service: service) }
 
     /// The phase in the vocabulary the API and the CLI share, as far as the stored state alone tells it.
+    public var servicePhase: ServicePhase { phase.servicePhase }
+}
+
+extension RolloutPhase {
+    /// The phase in the vocabulary the API and the CLI share, as far as the stored phase alone tells it.
     public var servicePhase: ServicePhase {
-        switch phase {
+        switch self {
         case .idle: return .converged
         case .progressing: return .inProgress
         case .rollingBack: return .rollingBack

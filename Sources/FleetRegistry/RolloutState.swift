@@ -19,6 +19,10 @@ public struct RolloutState: Hashable, Sendable, Codable {
     public var lastGoodSpec: ServiceSpec?
     /// Specs that failed to roll out; not retried until the spec changes or a retry is asked for.
     public var failedSpecHashes: Set<SpecHash>
+    /// The specs of the target and of each failed spec hash (but the last good one, kept in ``lastGoodSpec``),
+    /// pinned, sorted by spec hash: what a planner elsewhere needs to name the fields a change makes to a
+    /// rollout still in flight or held back (see ``remember(_:)``). Empty in states written before it existed.
+    public var triedSpecs: [ServiceSpec]
     public var phase: RolloutPhase
     /// The strategy's step (a canary weight step, a blue-green stage); 0 for a rolling update.
     public var step: Int
@@ -37,6 +41,7 @@ public struct RolloutState: Hashable, Sendable, Codable {
         lastGoodRevision: String? = nil,
         lastGoodSpec: ServiceSpec? = nil,
         failedSpecHashes: Set<SpecHash> = [],
+        triedSpecs: [ServiceSpec] = [],
         phase: RolloutPhase,
         step: Int = 0,
         startedAt: Date,
@@ -50,6 +55,7 @@ public struct RolloutState: Hashable, Sendable, Codable {
         self.lastGoodRevision = lastGoodRevision
         self.lastGoodSpec = lastGoodSpec
         self.failedSpecHashes = failedSpecHashes
+        self.triedSpecs = triedSpecs
         self.phase = phase
         self.step = step
         self.startedAt = startedAt
@@ -59,7 +65,26 @@ public struct RolloutState: Hashable, Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case service, targetSpecHash, targetRevision, lastGoodSpecHash, lastGoodRevision, lastGoodSpec, failedSpecHashes
-        case phase, step, startedAt, lastProgressAt, message
+        case triedSpecs, phase, step, startedAt, lastProgressAt, message
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            service: try container.decode(String.self, forKey: .service),
+            targetSpecHash: try container.decode(SpecHash.self, forKey: .targetSpecHash),
+            targetRevision: try container.decodeIfPresent(String.self, forKey: .targetRevision),
+            lastGoodSpecHash: try container.decodeIfPresent(SpecHash.self, forKey: .lastGoodSpecHash),
+            lastGoodRevision: try container.decodeIfPresent(String.self, forKey: .lastGoodRevision),
+            lastGoodSpec: try container.decodeIfPresent(ServiceSpec.self, forKey: .lastGoodSpec),
+            failedSpecHashes: try container.decode(Set<SpecHash>.self, forKey: .failedSpecHashes),
+            // Absent from states written before it existed.
+            triedSpecs: try container.decodeIfPresent([ServiceSpec].self, forKey: .triedSpecs) ?? [],
+            phase: try container.decode(RolloutPhase.self, forKey: .phase),
+            step: try container.decode(Int.self, forKey: .step),
+            startedAt: try container.decode(Date.self, forKey: .startedAt),
+            lastProgressAt: try container.decode(Date.self, forKey: .lastProgressAt),
+            message: try container.decodeIfPresent(String.self, forKey: .message))
     }
 
     // Written by hand only to sort the failed hashes: a set has no order, and the same state must always
@@ -73,6 +98,7 @@ public struct RolloutState: Hashable, Sendable, Codable {
         try container.encodeIfPresent(lastGoodRevision, forKey: .lastGoodRevision)
         try container.encodeIfPresent(lastGoodSpec, forKey: .lastGoodSpec)
         try container.encode(failedSpecHashes.sorted(), forKey: .failedSpecHashes)
+        if !triedSpecs.isEmpty { try container.encode(triedSpecs, forKey: .triedSpecs) }
         try container.encode(phase, forKey: .phase)
         try container.encode(step, forKey: .step)
         try container.encode(startedAt, forKey: .startedAt)

@@ -53,6 +53,12 @@ public protocol ControllerEndpoint: Sendable {
     /// one is given, for `GET /api/v1/history`; `nil` when the controller reads no repository (404). What it
     /// throws means the repository could not be read (503).
     func history(service: String?) async throws -> [DeploymentHistoryEntry]?
+
+    /// Forgets a service's failed specs so their rollout starts again, for
+    /// `POST /api/v1/services/{name}/retry` (``RolloutRetry``, then an event and a reconcile pass). Throws what
+    /// the registry throws (a `RegistryError` with code `.conflict` answers 409). `nil` when this controller
+    /// cannot act on the fleet's registry (404).
+    func retry(service: String) async throws -> RolloutRetry.Outcome?
 }
 
 extension ControllerEndpoint {
@@ -61,6 +67,7 @@ extension ControllerEndpoint {
     public var events: EventLog? { nil }
     public func commit(_ revision: String) async throws -> CommitDocument? { nil }
     public func history(service: String?) async throws -> [DeploymentHistoryEntry]? { nil }
+    public func retry(service: String) async throws -> RolloutRetry.Outcome? { nil }
 }
 
 /// A revision in a request that names no one commit: not a commit id at all (`bad_revision`), or a prefix of

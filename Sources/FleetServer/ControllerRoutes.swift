@@ -63,6 +63,9 @@ struct ControllerRoutes: Sendable {
             }
             return await receiveWebhook(request, from: provider, logger: context.logger)
         }
+        router.post("/api/v1/services/:name/retry") { _, context in
+            await retry(service: try context.parameters.require("name"), logger: context.logger)
+        }
     }
 
     /// The serving set; with `index` (or `If-None-Match`) equal to the current entity tag, waits up to

@@ -324,6 +324,12 @@ public struct RegistryConformance: Sendable {
                 rollout: RolloutPolicy(maxSurge: .percent(25), progressDeadline: .seconds(90)),
                 drain: DrainPolicy(delay: .milliseconds(500)), maxAge: .seconds(86_400)),
             failedSpecHashes: [Self.hash("d"), Self.hash("e"), Self.hash("f")],
+            triedSpecs: [
+                ServiceSpec(
+                    name: "web", image: ImageReference(repository: "demo/web", tag: "2.0.0"), replicas: 3,
+                    env: ["LOG_LEVEL": "debug"]),
+                ServiceSpec(name: "web", image: ImageReference(repository: "demo/web", tag: "broken"), replicas: 1),
+            ],
             phase: .rolledBack,
             step: 3,
             startedAt: Self.date(1_763_816_000_001),

@@ -147,12 +147,29 @@ struct LiveStateFileTests {
         #expect(notADocument.message.hasPrefix("expected a live-state document"))
     }
 
+    @Test(
+        "dates print to the nearest millisecond, the same for every process that holds the same instant",
+        arguments: [
+            (1_764_131_196_157 as Int64, 0.0, "2025-11-26T04:26:36.157Z"),
+            (1_764_131_196_157, 0.0004, "2025-11-26T04:26:36.157Z"),
+            (1_764_131_196_000, 0.0, "2025-11-26T04:26:36Z"),
+            (1_764_131_196_999, 0.0006, "2025-11-26T04:26:37Z"),
+            (1_764_131_196_007, 0.0, "2025-11-26T04:26:36.007Z"),
+            (-1_500, 0.0, "1969-12-31T23:59:58.500Z"),
+        ])
+    func datesRoundToMilliseconds(milliseconds: Int64, extra: Double, text: String) {
+        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000 + extra)
+        #expect(LiveStateFile.formatDate(date) == text)
+        #expect(LiveStateFile.parseDate(text).map { LiveStateFile.formatDate($0) } == text)
+    }
+
     @Test func theDocumentedExampleLoadsAndPlans() throws {
         let document = try Repository.text("docs/live-state.md")
         let example = try #require(Repository.fencedBlock("json", after: "## Example", in: document))
         let live = try LiveStateFile.decodeDocument(Data(example.utf8), file: "docs/live-state.md")
         #expect(live.version == 1)
         #expect(live.rollouts.map(\.service) == ["web"])
+        #expect(live.runtimeScope == "fleet-5c2a9e01b3d4")
         // The document's pinned digests are the live instances' images, so pinning a tag gives them back.
         #expect(live.pinnedImages.keys.sorted() == ["demo/api:0.9.0", "demo/web:1.1.0"])
         #expect(String(decoding: LiveStateFile.encode(live), as: UTF8.self) == example)

@@ -100,6 +100,40 @@ struct RolloutStateMachineTests {
         #expect(state.retry(now: now) == nil, "nothing left to retry")
     }
 
+    @Test("remember keeps the spec of the target and of each failed spec, but not the last good one")
+    func remember() {
+        var state = Self.rollingToV2()
+        var changed = state.remember(Self.v2)
+        #expect(changed && state.triedSpecs == [Self.v2])
+        changed = state.remember(Self.v2)
+        #expect(!changed, "nothing new: unchanged, so the registry is not written")
+        state.fail(reason: "no progress within progressDeadline 10m", autoRollback: true)
+        state.converged(on: Self.v1, desired: SpecHash(Self.v2), revision: "c2")
+        changed = state.remember(Self.v2)
+        #expect(!changed, "the failed target stays kept while it is held back")
+
+        // Git moves on: the held-back spec is kept beside the new target.
+        state.desire(SpecHash(Self.v3), revision: "c3", now: Self.t0.addingTimeInterval(300))
+        changed = state.remember(Self.v3)
+        #expect(changed && Set(state.triedSpecs) == [Self.v2, Self.v3])
+        #expect(state.triedSpecs.map(SpecHash.init) == state.triedSpecs.map(SpecHash.init).sorted())
+
+        // A retry forgets the failure, so the spec goes with it; a converged target is the last good spec.
+        _ = state.retry(now: Self.t0.addingTimeInterval(400))
+        changed = state.remember(Self.v3)
+        #expect(changed && state.triedSpecs == [Self.v3])
+        state.converged(on: Self.v3, desired: SpecHash(Self.v3), revision: "c3")
+        changed = state.remember(Self.v3)
+        #expect(changed && state.triedSpecs.isEmpty && state.lastGoodSpec == Self.v3)
+
+        // A desired spec that is not the target (held back, the last good one runs) is not kept as the target.
+        var held = Self.rollingToV2()
+        held.fail(reason: "canary failed", autoRollback: true)
+        held.desire(SpecHash(Self.v2), revision: "c2", now: Self.t0)
+        changed = held.remember(Self.v1)
+        #expect(!changed && held.triedSpecs.isEmpty)
+    }
+
     @Test("removed: the registry change deletes the service's rollout state")
     func removed() {
         #expect(Self.rollingToV2().removal == .deleteRolloutState(service: "web"))

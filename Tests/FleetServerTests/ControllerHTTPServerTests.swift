@@ -1,6 +1,7 @@
 import FleetController
 import FleetModel
 import FleetPlanner
+import FleetRegistry
 import FleetServer
 import Foundation
 import GitFleetTesting
@@ -117,6 +118,58 @@ struct ControllerHTTPServerTests {
             let unknown = try await server.get("/api/v1/services/nope")
             #expect(unknown.status == .notFound)
             #expect(try unknown.decode(ErrorDocument.self).error == "service_not_found")
+        }
+    }
+
+    @Test("POST /api/v1/services/{name}/retry answers the retried specs, 404, 409, 503 not_leader as documented")
+    func retry() async throws {
+        let failed = SpecHash(rawValue: String(repeating: "a", count: 64))
+        try await RunningServer.with { server in
+            await server.endpoint.setRetry([
+                "web": .retried([failed]), "api": .nothingFailed, "db": .notLeader(leader: "gitfleet-b"),
+                "cache": .notLeader(leader: nil),
+            ])
+            let retried = try await server.request(.post, "/api/v1/services/web/retry")
+            #expect(retried.status == .ok)
+            #expect(try retried.decode(RetryReply.self) == RetryReply(service: "web", retried: [failed]))
+            #expect(Set(try retried.jsonObject().keys) == ["service", "retried"])
+
+            let nothing = try await server.request(.post, "/api/v1/services/api/retry")
+            #expect(nothing.status == .ok)
+            #expect(try nothing.decode(RetryReply.self).retried.isEmpty)
+
+            let unknown = try await server.request(.post, "/api/v1/services/nope/retry")
+            #expect(unknown.status == .notFound)
+            let error = try unknown.decode(ErrorDocument.self)
+            #expect(error.error == "service_not_found")
+            #expect(error.message.contains("'nope'"))
+
+            let standby = try await server.request(.post, "/api/v1/services/db/retry")
+            #expect(standby.status == .serviceUnavailable)
+            #expect(try standby.decode(NotLeaderDocument.self) == NotLeaderDocument(leader: "gitfleet-b"))
+            #expect(try standby.decode(NotLeaderDocument.self).message.contains("gitfleet-b"))
+            let leaderless = try await server.request(.post, "/api/v1/services/cache/retry")
+            #expect(leaderless.status == .serviceUnavailable)
+            #expect(try leaderless.jsonObject()["leader"] == nil)
+
+            // A GET changes nothing.
+            #expect(try await server.get("/api/v1/services/web/retry").status != .ok)
+            #expect(await server.endpoint.retries == ["web", "api", "nope", "db", "cache"])
+
+            await server.endpoint.setRetry([:], error: RegistryError(.conflict, "version 7 expected, 8 found"))
+            let conflict = try await server.request(.post, "/api/v1/services/web/retry")
+            #expect(conflict.status == .conflict)
+            #expect(try conflict.decode(ErrorDocument.self).error == "rollout_changed")
+
+            await server.endpoint.setRetry([:], error: RegistryError(.unavailable, "etcd cannot be reached"))
+            let down = try await server.request(.post, "/api/v1/services/web/retry")
+            #expect(down.status == .serviceUnavailable)
+            #expect(try down.decode(ErrorDocument.self).error == "registry_unavailable")
+
+            await server.endpoint.setRetry([:], unavailable: true)
+            let cannot = try await server.request(.post, "/api/v1/services/web/retry")
+            #expect(cannot.status == .notFound)
+            #expect(try cannot.decode(ErrorDocument.self).error == "retry_unavailable")
         }
     }
 

@@ -1,6 +1,7 @@
 import FleetController
 import FleetModel
 import FleetPlanner
+import FleetRegistry
 import FleetServer
 import Foundation
 import GitFleetTesting
@@ -61,6 +62,27 @@ actor RecordingEndpoint: ControllerEndpoint {
     func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? {
         guard let publisher else { return nil }
         return DiscoveryDocument(await publisher.view(changedFrom: index, wait: wait))
+    }
+
+    /// What `POST /api/v1/services/{name}/retry` is told, per service; a service missing here is unknown.
+    /// `retryUnavailable` makes the endpoint one that cannot act on a fleet; `retryError` one whose registry
+    /// refuses the write.
+    var retryOutcomes: [String: RolloutRetry.Outcome] = [:]
+    var retryUnavailable = false
+    var retryError: RegistryError?
+    private(set) var retries: [String] = []
+
+    func setRetry(_ outcomes: [String: RolloutRetry.Outcome], unavailable: Bool = false, error: RegistryError? = nil) {
+        retryOutcomes = outcomes
+        retryUnavailable = unavailable
+        retryError = error
+    }
+
+    func retry(service: String) async throws -> RolloutRetry.Outcome? {
+        retries.append(service)
+        if let retryError { throw retryError }
+        if retryUnavailable { return nil }
+        return retryOutcomes[service] ?? .unknownService
     }
 
     func setReadiness(_ readiness: Readiness) {

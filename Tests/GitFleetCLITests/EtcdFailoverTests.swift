@@ -195,6 +195,53 @@ struct EtcdRetryTests {
             }
         }
     }
+
+    @Test("retry --server: a standby refuses with 503 not_leader naming the leader, which retries at once")
+    func retryThroughTheLeaderOnly() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 2)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a", "controller-b"]) { controllers in
+            let (a, b) = (controllers[0], controllers[1])
+            _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            let broken = try fleet.fleet.commitWeb(
+                "demo/web:broken", replicas: 2, progressDeadline: "10s", startTimeout: "2s")
+            try fleet.fleet.push()
+            let rolledBack = await fleet.remote.waitForNote(on: broken) { $0.contains("\nresult: rolled-back") }
+            #expect(rolledBack?.contains("\nresult: rolled-back") == true, "\(a.log)")
+            try await fleet.waitUntil("controller-b stands by", timeout: .seconds(30)) { _ in
+                (try? await b.status()["role"] as? String) == "standby"
+            }
+
+            let refused = try await b.request("POST", "/api/v1/services/web/retry")
+            #expect(refused.status == 503, "\(refused)")
+            let body = try JSONSerialization.jsonObject(with: Data(refused.body.utf8)) as? [String: Any]
+            #expect(body?["error"] as? String == "not_leader")
+            #expect(body?["leader"] as? String == "controller-a")
+            let standby = try await BuiltProducts.gitfleet([
+                "retry", "web", "--server", "http://127.0.0.1:\(try await b.port())",
+            ])
+            #expect(standby.status == 1, "\(standby)")
+            #expect(
+                standby.standardError == "error: the controller stands by; ask the one that leads (controller-a)\n",
+                "\(standby)")
+
+            let before = try await fleet.observer.instances(service: "web").map(\.record)
+            let brokenHash = try #require(before.first { $0.state == .quarantined }?.specHash)
+            let leader = try await BuiltProducts.gitfleet([
+                "retry", "web", "--server", "http://127.0.0.1:\(try await a.port())",
+            ])
+            #expect(leader.status == 0, "\(leader)\n\(a.log)")
+            #expect(
+                leader.standardOutput
+                    == "web: failed spec \(brokenHash.short) will be tried again at the next reconcile\n")
+            try await fleet.waitUntil("the leader starts the retried spec", timeout: .seconds(60)) { records in
+                records.contains { $0.specHash == brokenHash && !before.map(\.id).contains($0.id) }
+            }
+        }
+    }
 }
 
 /// A fleet repository with a bare remote, controllers that share its process runtime and an etcd registry,

@@ -122,6 +122,8 @@ extension Converger {
         let phase = try await judge(
             &state, desired: desired, desiredHash: desiredHash, target: target, records: records, world: &world,
             now: now)
+        // Kept with the rollout, so the live-state document can name the fields a plan changes against it.
+        state.remember(desired)
         if state != recorded {
             try await registry.commit([.putRolloutState(state)])
             CrashPoint.pass("rollout state recorded")

@@ -160,8 +160,9 @@ public actor EventLog: Service {
 
 extension FleetEvent.Kind {
     /// The log level of this kind of event: failures are errors; what needs a look (a rollback, drift, a lost
-    /// lead) is a warning; the fleet's ordinary course, what an operator reads (commits, rollouts, instance
-    /// steps, leadership), is info; a publication of the serving set, which follows every change, is debug.
+    /// lead) is a warning; an operator's action (a retry) is a notice; the fleet's ordinary course, what an
+    /// operator reads (commits, rollouts, instance steps, leadership), is info; a publication of the serving set,
+    /// which follows every change, is debug.
     public var logLevel: Logger.Level {
         switch self {
         case .commitRejected, .rolloutFailed, .discoveryFailing: return .error
@@ -172,6 +173,8 @@ extension FleetEvent.Kind {
             .instanceCreated, .instanceServing, .instanceDraining, .instanceDestroyed:
             return .info
         case .discoveryPublished: return .debug
+        // An operator changed the fleet's course by hand: worth reading in the log, not a problem.
+        case .rolloutRetried: return .notice
         }
     }
 }

@@ -24,6 +24,7 @@ public struct FleetEvent: Sendable, Hashable, Codable, Identifiable {
         case rolloutFailed = "rollout-failed"
         case rolloutRolledBack = "rollout-rolled-back"
         case rolloutSuperseded = "rollout-superseded"
+        case rolloutRetried = "rollout-retried"
         case instanceCreated = "instance-created"
         case instanceServing = "instance-serving"
         case instanceDraining = "instance-draining"

@@ -6,12 +6,19 @@ extension LiveStateDocument {
     /// The document of what a registry snapshot records. `revision` is the commit the controller last
     /// deployed, when a controller is asked.
     ///
-    /// The registry keeps a spec only as each service's last good spec, so that is where the applied
-    /// specs come from; the pinned digests come from the records' images and those specs.
+    /// The applied specs are those the rollout states keep: each service's last good spec, and the specs of
+    /// its target and its failed specs (``RolloutState/triedSpecs``), so a plan names the fields it changes
+    /// against a rollout in flight or held back too. The pinned digests come from those specs and the
+    /// records' images.
     public init(_ snapshot: RegistrySnapshot, revision: String? = nil) {
         let states = snapshot.rolloutStates.map(\.record)
         let instances = snapshot.instances.map(\.record)
+        // Only the specs a rollout still names: one the state has not yet let go of is no evidence of anything.
+        let tried = states.flatMap { state in
+            state.triedSpecs.filter { state.failedSpecHashes.union([state.targetSpecHash]).contains(SpecHash($0)) }
+        }
         var applied: [String: ServiceSpec] = [:]
+        for spec in tried { applied[SpecHash(spec).rawValue] = spec }
         for state in states {
             if let hash = state.lastGoodSpecHash, let spec = state.lastGoodSpec { applied[hash.rawValue] = spec }
         }
@@ -24,7 +31,9 @@ extension LiveStateDocument {
                     lastGoodRevision: state.lastGoodRevision, failedSpecHashes: state.failedSpecHashes.sorted(),
                     message: state.message)
             },
-            pinnedImages: Self.pinnedImages(instances: instances, specs: states.compactMap(\.lastGoodSpec)),
+            // A failed spec's instances are no longer live: its own record keeps the digest its tag was pinned to.
+            pinnedImages: Self.pinnedImages(
+                instances: instances, specs: states.compactMap(\.lastGoodSpec) + tried),
             appliedSpecs: applied)
     }
 }

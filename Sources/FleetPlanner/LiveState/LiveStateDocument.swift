@@ -28,10 +28,15 @@ public struct LiveStateDocument: Hashable, Sendable, Codable {
     /// Spec hash → the spec the controller applied for it, image pinned; for the spec hashes whose spec
     /// the registry keeps (each service's last good spec).
     public var appliedSpecs: [String: ServiceSpec]
+    /// The runtime scope the records speak for (docs/configuration.md, `runtimeScope`), so `status` tells two
+    /// fleets on one host apart whether it read the registry or asked the controller. Added within version 1:
+    /// absent from documents written before it, and from those written with no scope at hand.
+    public var runtimeScope: String?
 
     public init(
         revision: String? = nil, registryRevision: Int64? = nil, instances: [InstanceRecord],
-        rollouts: [LiveRollout] = [], pinnedImages: [String: String] = [:], appliedSpecs: [String: ServiceSpec] = [:]
+        rollouts: [LiveRollout] = [], pinnedImages: [String: String] = [:], appliedSpecs: [String: ServiceSpec] = [:],
+        runtimeScope: String? = nil
     ) {
         self.version = Self.currentVersion
         self.revision = revision
@@ -40,6 +45,7 @@ public struct LiveStateDocument: Hashable, Sendable, Codable {
         self.rollouts = rollouts
         self.pinnedImages = pinnedImages
         self.appliedSpecs = appliedSpecs
+        self.runtimeScope = runtimeScope
     }
 
     /// The digests recorded by live instances and last good specs, newest instance first, so a tag

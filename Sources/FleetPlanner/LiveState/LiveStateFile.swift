@@ -109,10 +109,17 @@ public enum LiveStateFile {
         return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 
+    /// The milliseconds are rounded here rather than left to the formatter, which truncates: a registry date
+    /// (whole milliseconds, kept as a binary fraction such as .15699…) would otherwise print as .156 in one
+    /// process and .157 in another that holds the same instant with more precision.
     static func formatDate(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        let whole = seconds.rounded(.down) == seconds
-        return Date.ISO8601FormatStyle(includingFractionalSeconds: !whole).format(date)
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let (wholeSeconds, millisecond) = fraction < 0 ? (seconds - 1, fraction + 1000) : (seconds, fraction)
+        let text = Date.ISO8601FormatStyle().format(Date(timeIntervalSince1970: Double(wholeSeconds)))
+        guard millisecond != 0 else { return text }
+        let digits = String(millisecond)
+        return "\(text.dropLast())." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     /// What JSON decoding cannot say: spec hashes are full hashes, ids are unique.

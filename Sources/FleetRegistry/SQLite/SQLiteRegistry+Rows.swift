@@ -43,8 +43,8 @@ extension SQLiteRegistry {
                 sql: """
                     INSERT OR REPLACE INTO rollout_state (service, target_spec_hash, target_revision,
                         last_good_spec_hash, last_good_revision, last_good_spec, failed_spec_hashes, phase, step,
-                        started_at, last_progress_at, message, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        started_at, last_progress_at, message, version, tried_specs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     state.service, state.targetSpecHash.rawValue, state.targetRevision,
@@ -53,7 +53,7 @@ extension SQLiteRegistry {
                     try json(state.failedSpecHashes.map(\.rawValue).sorted()), state.phase.rawValue, state.step,
                     RegistryTimestamp.milliseconds(state.startedAt),
                     RegistryTimestamp.milliseconds(state.lastProgressAt),
-                    state.message, revision,
+                    state.message, revision, state.triedSpecs.isEmpty ? nil : try json(state.triedSpecs),
                 ])
         case .deleteRolloutState(let service, _):
             try db.execute(sql: "DELETE FROM rollout_state WHERE service = ?", arguments: [service])
@@ -121,6 +121,9 @@ extension SQLiteRegistry {
                     try decodeJSON(ServiceSpec.self, $0)
                 },
                 failedSpecHashes: Set(failed.map(SpecHash.init)),
+                triedSpecs: try row.decode(String?.self, forColumn: "tried_specs").map {
+                    try decodeJSON([ServiceSpec].self, $0)
+                } ?? [],
                 phase: phase,
                 step: try row.decode(Int.self, forColumn: "step"),
                 startedAt: RegistryTimestamp.date(milliseconds: try row.decode(Int64.self, forColumn: "started_at")),

@@ -54,6 +54,9 @@ extension SQLiteRegistry {
         migrator.registerMigration("v2: last good spec") { db in
             try db.execute(sql: "ALTER TABLE rollout_state ADD COLUMN last_good_spec TEXT")
         }
+        migrator.registerMigration("v3: specs of the target and the failed specs") { db in
+            try db.execute(sql: "ALTER TABLE rollout_state ADD COLUMN tried_specs TEXT")
+        }
         return migrator
     }()
 

@@ -5,6 +5,7 @@ import FleetServer
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// The CLI's side of the controller's HTTP API (docs/http-api.md): what client-mode commands read
 /// instead of the registry. The token, when there is one, goes only into the `Authorization` header;
@@ -68,21 +69,25 @@ struct ControllerClient: Sendable {
     }
 
     private func get(_ url: String) async throws -> Data {
+        let (status, body) = try await send(.GET, url)
+        guard status == .ok else {
+            let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Failure(url: url, message: "the controller answered \(status.code): \(text.prefix(300))")
+        }
+        return Data(buffer: body)
+    }
+
+    /// One request with the token, whatever the answer's status; only a controller that cannot be reached fails.
+    func send(_ method: HTTPMethod, _ url: String) async throws -> (HTTPResponseStatus, ByteBuffer) {
         var request = HTTPClientRequest(url: url)
+        request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let response: HTTPClientResponse
-        let body: ByteBuffer
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            body = try await response.body.collect(upTo: 64 << 20)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            return (response.status, try await response.body.collect(upTo: 64 << 20))
         } catch {
             throw Failure(url: url, message: "the controller cannot be reached (\(error))")
         }
-        guard response.status == .ok else {
-            let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Failure(url: url, message: "the controller answered \(response.status.code): \(text.prefix(300))")
-        }
-        return Data(buffer: body)
     }
 }

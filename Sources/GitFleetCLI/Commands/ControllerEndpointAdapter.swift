@@ -61,7 +61,9 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
     func live() async -> LiveStateDocument? {
         let snapshot = await controller.snapshot()
         guard let records = try? await registry.snapshot() else { return nil }
-        return LiveStateDocument(records, revision: snapshot.deploying ?? snapshot.revision)
+        var document = LiveStateDocument(records, revision: snapshot.deploying ?? snapshot.revision)
+        document.runtimeScope = controller.configuration.resolvedRuntimeScope
+        return document
     }
 
     func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? {
@@ -69,6 +71,10 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
     }
 
     var events: EventLog? { controller.events }
+
+    func retry(service: String) async throws -> RolloutRetry.Outcome? {
+        try await controller.retry(service: service)
+    }
 
     func trigger(_ reason: TriggerReason) async {
         switch reason {

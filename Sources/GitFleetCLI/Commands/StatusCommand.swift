@@ -9,19 +9,50 @@ import Foundation
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the live registry: every instance with its state, age, address, revision and image."
+        abstract: "Show the live registry: every instance with its state, age, address, revision and image.",
+        discussion: """
+            With --server URL the running controller is asked (GET /api/v1/live), so no registry credentials \
+            are needed; the output is the same as the registry's own.
+            """
     )
 
     @Argument(help: "Only this service.")
     var service: String?
 
     @OptionGroup var location: RegistryLocationOptions
+    @OptionGroup var serverOptions: ServerOptions
 
     @Flag(name: .long, help: "Print the live-state document (docs/live-state.md), which `plan --live` reads.")
     var json = false
 
+    func validate() throws {
+        try serverOptions.refuseRegistryFlags(of: location)
+    }
+
     func run() async throws {
-        let read = try await ControllerBootstrap.forCommand(try location.configuration(mustExist: true)) {
+        var document = try await live()
+        if let service { document = document.only(service: service) }
+        if json {
+            FileHandle.standardOutput.write(LiveStateFile.encode(document))
+            return
+        }
+        Terminal.out(StatusTable.render(document, now: Date()))
+        // Says which instances these records speak for, so two fleets on one host are told apart.
+        Terminal.out("runtime scope: \(document.runtimeScope ?? "unknown (the controller does not say)")")
+    }
+
+    /// The live-state document from the controller, or else from the registry with the runtime scope this
+    /// command would act through.
+    private func live() async throws -> LiveStateDocument {
+        if let client = try serverOptions.client() {
+            do {
+                return try await client.live()
+            } catch {
+                Terminal.error("error: \(error)")
+                throw CommandFailure()
+            }
+        }
+        let snapshot = try await ControllerBootstrap.forCommand(try location.configuration(mustExist: true)) {
             resources in
             do {
                 return try await resources.registry.snapshot()
@@ -30,26 +61,37 @@ struct StatusCommand: AsyncParsableCommand {
                 throw CommandFailure()
             }
         }
-        var snapshot = read
-        if let service {
-            snapshot.instances = snapshot.instances.filter { $0.record.service == service }
-            snapshot.rolloutStates = snapshot.rolloutStates.filter { $0.record.service == service }
+        var document = LiveStateDocument(snapshot)
+        document.runtimeScope = try location.resolvedRuntimeScope()
+        return document
+    }
+}
+
+extension LiveStateDocument {
+    /// The document of one service: its instances and rollout, and of the applied specs and pinned images
+    /// only those they name, so a planner reading it sees that service as the whole document does.
+    func only(service: String) -> LiveStateDocument {
+        var document = self
+        document.instances = instances.filter { $0.service == service }
+        document.rollouts = rollouts.filter { $0.service == service }
+        var named = Set(document.instances.map(\.specHash.rawValue))
+        for rollout in document.rollouts {
+            named.insert(rollout.targetSpecHash.rawValue)
+            if let good = rollout.lastGoodSpecHash { named.insert(good.rawValue) }
+            named.formUnion(rollout.failedSpecHashes.map(\.rawValue))
         }
-        if json {
-            FileHandle.standardOutput.write(LiveStateFile.encode(LiveStateDocument(snapshot)))
-            return
-        }
-        Terminal.out(StatusTable.render(snapshot, now: Date()))
-        // Says which instances these records speak for, so two fleets on one host are told apart.
-        Terminal.out("runtime scope: \(try location.resolvedRuntimeScope())")
+        document.appliedSpecs = appliedSpecs.filter { named.contains($0.key) }
+        let images = document.instances.map(\.image) + document.appliedSpecs.values.map { "\($0.image)" }
+        document.pinnedImages = pinnedImages.filter { tag, _ in images.contains { $0.hasPrefix("\(tag)@") } }
+        return document
     }
 }
 
 /// The human form of `status`.
 enum StatusTable {
-    static func render(_ snapshot: RegistrySnapshot, now: Date) -> String {
+    static func render(_ document: LiveStateDocument, now: Date) -> String {
         let header = ["SERVICE", "INSTANCE", "STATE", "AGE", "ADDRESS", "REVISION", "IMAGE"]
-        let rows = snapshot.instances.map(\.record).map { record in
+        let rows = document.instances.map { record in
             [
                 record.service, record.id, record.state.rawValue, age(now.timeIntervalSince(record.createdAt)),
                 address(record), record.revision.map { String($0.prefix(12)) } ?? "-", record.image,
@@ -57,13 +99,18 @@ enum StatusTable {
         }
         var lines = table([header] + rows)
         if rows.isEmpty { lines.append("(no instances)") }
-        for state in snapshot.rolloutStates.map(\.record) {
-            var line = "\(state.service): \(state.servicePhase.rawValue), target \(state.targetSpecHash.short)"
-            if let good = state.lastGoodSpecHash { line += ", last good \(good.short)" }
-            if !state.failedSpecs.isEmpty {
-                line += ", failed \(state.failedSpecs.map(\.short).sorted().joined(separator: " "))"
-            }
-            if let message = state.message { line += ": \(message.split(separator: "\n").first ?? "")" }
+        for rollout in document.rollouts {
+            let phase = RolloutPhase(rawValue: rollout.phase)
+            var line = "\(rollout.service): \(phase?.servicePhase.rawValue ?? rollout.phase)"
+            line += ", target \(rollout.targetSpecHash.short)"
+            if let good = rollout.lastGoodSpecHash { line += ", last good \(good.short)" }
+            let failed =
+                phase.map {
+                    RolloutState.failedSpecs(
+                        phase: $0, target: rollout.targetSpecHash, rolledBackFrom: Set(rollout.failedSpecHashes))
+                } ?? Set(rollout.failedSpecHashes)
+            if !failed.isEmpty { line += ", failed \(failed.map(\.short).sorted().joined(separator: " "))" }
+            if let message = rollout.message { line += ": \(message.split(separator: "\n").first ?? "")" }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

@@ -39,6 +39,14 @@ struct RegistryLocationOptions: ParsableArguments {
         return try ControllerConfiguration.load(file: config, flags: flags, requiringRepository: false)
     }
 
+    /// The flags given that name a registry or runtime, for refusing them beside `--server`.
+    var givenFlags: [String] {
+        [
+            state.stateDir.map { _ in "--state-dir" }, config.map { _ in "--config" },
+            runtimeScope.map { _ in "--runtime-scope" }, repo == "." ? nil : "--repo",
+        ].compactMap { $0 }
+    }
+
     /// The scope of the runtime this command acts through.
     func resolvedRuntimeScope() throws -> String {
         try controllerConfiguration()?.resolvedRuntimeScope

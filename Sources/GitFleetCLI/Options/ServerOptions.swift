@@ -36,4 +36,14 @@ struct ServerOptions: ParsableArguments {
         }
         return ControllerClient(base: server.hasSuffix("/") ? String(server.dropLast()) : server, token: token)
     }
+
+    /// A command that reads the registry itself or asks the controller must be told one place: `--server`
+    /// beside a flag that names a registry (or the repository whose state directory holds one) is a usage
+    /// error naming both, not a silent choice of one.
+    func refuseRegistryFlags(of location: RegistryLocationOptions) throws {
+        guard server != nil, let flag = location.givenFlags.first else { return }
+        throw ValidationError(
+            "--server and \(flag) name two places to read the fleet from: give --server to ask the controller, "
+                + "or \(flag) to open the registry")
+    }
 }

@@ -1,0 +1,26 @@
+import FleetModel
+import FleetRegistry
+import Foundation
+
+extension Controller {
+    /// ``RolloutRetry`` asked of the running controller (`POST /api/v1/services/{name}/retry`): only the
+    /// leader writes, the retry is told as a `rollout-retried` event (which logs it) and the reconciler is woken
+    /// so the rollout starts at once rather than at the next resync.
+    ///
+    /// Throws what the registry throws; a `RegistryError` with code `.conflict` when the rollout changed
+    /// between reading and writing it.
+    public func retry(service: String) async throws -> RolloutRetry.Outcome {
+        if let leadership, !(await leadership.isLeader) {
+            return .notLeader(leader: await snapshot().leader)
+        }
+        let outcome = try await RolloutRetry.retry(service: service, in: reconciler.registry, now: Date())
+        guard case .retried(let specs) = outcome else { return outcome }
+        let hashes = specs.map(\.short).joined(separator: ", ")
+        await events.emit(
+            .rolloutRetried, service: service,
+            "\(service): failed spec \(hashes) will be tried again, as an operator asked",
+            fields: ["specHashes": .text(specs.map(\.short).joined(separator: " "))])
+        reconciler.requestPass()
+        return outcome
+    }
+}
