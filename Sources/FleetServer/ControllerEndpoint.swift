@@ -25,8 +25,9 @@ public protocol ControllerEndpoint: Sendable {
     func service(named name: String) async -> ServiceDocument?
 
     /// The live-state document (docs/live-state.md), for `GET /api/v1/live`: what `gitfleet plan --server`
-    /// plans against. `nil` when the controller keeps no registry to read it from (404).
-    func live() async -> LiveStateDocument?
+    /// plans against. `nil` when the controller keeps no registry to read it from (404); what it throws means
+    /// the registry could not be read now (503), never an empty document that would plan the fleet from nothing.
+    func live() async throws -> LiveStateDocument?
 
     /// Asks for a reconcile pass soon (e.g. fetch now because a webhook announced a push to the tracked branch).
     ///
@@ -62,7 +63,7 @@ public protocol ControllerEndpoint: Sendable {
 }
 
 extension ControllerEndpoint {
-    public func live() async -> LiveStateDocument? { nil }
+    public func live() async throws -> LiveStateDocument? { nil }
     public func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? { nil }
     public var events: EventLog? { nil }
     public func commit(_ revision: String) async throws -> CommitDocument? { nil }

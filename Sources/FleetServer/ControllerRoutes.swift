@@ -29,7 +29,14 @@ struct ControllerRoutes: Sendable {
             Response.json(await endpoint.status())
         }
         router.get("/api/v1/live") { _, _ in
-            guard let document = await endpoint.live() else {
+            let live: LiveStateDocument?
+            do {
+                live = try await endpoint.live()
+            } catch {
+                return Response.error(
+                    .serviceUnavailable, code: "registry_unavailable", "the registry cannot be read: \(error)")
+            }
+            guard let document = live else {
                 return Response.error(.notFound, code: "live_state_unavailable", "this server keeps no live state")
             }
             // The file format itself, byte for byte, so `status --json` and this answer plan the same.

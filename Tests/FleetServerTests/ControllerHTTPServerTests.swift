@@ -98,6 +98,14 @@ struct ControllerHTTPServerTests {
             #expect(answer.headers[.contentType]?.hasPrefix("application/json") == true)
             #expect(answer.text == String(decoding: LiveStateFile.encode(document), as: UTF8.self))
             #expect(try LiveStateFile.decodeDocument(Data(answer.text.utf8), file: "/api/v1/live") == document)
+
+            // A registry that cannot be read is a 503 that says so, not a 404 or an empty fleet.
+            await server.endpoint.setLiveError(RegistryError(.unavailable, "etcd at 127.0.0.1:2379 is not answering"))
+            let unreadable = try await server.get("/api/v1/live")
+            #expect(unreadable.status == .serviceUnavailable)
+            let error = try unreadable.decode(ErrorDocument.self)
+            #expect(error.error == "registry_unavailable")
+            #expect(error.message.contains("not answering"))
         }
     }
 

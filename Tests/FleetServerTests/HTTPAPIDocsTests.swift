@@ -32,7 +32,8 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.sources.path).filter {
             $0.hasSuffix(".swift")
         }
-        let pattern = try Regex(#"code: "([a-z_]+)""#)
+        // `code: "…"` in `Response.error`, `error = "…"` in a document that carries more than the error body.
+        let pattern = try Regex(#"(?:code: |error = )"([a-z_]+)""#)
         for file in files {
             let source = try String(contentsOf: Self.sources.appendingPathComponent(file), encoding: .utf8)
             for match in source.matches(of: pattern) {

@@ -50,7 +50,17 @@ actor RecordingEndpoint: ControllerEndpoint {
         liveDocument = document
     }
 
-    func live() async -> LiveStateDocument? { liveDocument }
+    /// Makes `live()` throw, as a registry that cannot be read does.
+    var liveError: RegistryError?
+
+    func setLiveError(_ error: RegistryError?) {
+        liveError = error
+    }
+
+    func live() async throws -> LiveStateDocument? {
+        if let liveError { throw liveError }
+        return liveDocument
+    }
 
     /// The serving set served at `/api/v1/discovery`, when set.
     var publisher: DiscoveryPublisher?

@@ -56,11 +56,11 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             reason: service.phase.failureReason, instances: records.map(InstanceDocument.init))
     }
 
-    /// Read from the registry at once; a registry that cannot be read answers `nil` (404) rather than
+    /// Read from the registry at once; a registry that cannot be read throws (503) rather than answering
     /// a document that would plan as if the fleet were empty.
-    func live() async -> LiveStateDocument? {
+    func live() async throws -> LiveStateDocument? {
         let snapshot = await controller.snapshot()
-        guard let records = try? await registry.snapshot() else { return nil }
+        let records = try await registry.snapshot()
         var document = LiveStateDocument(records, revision: snapshot.deploying ?? snapshot.revision)
         document.runtimeScope = controller.configuration.resolvedRuntimeScope
         return document
