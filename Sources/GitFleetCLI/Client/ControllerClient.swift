@@ -22,6 +22,9 @@ struct ControllerClient: Sendable {
         var description: String { "\(url): \(message)" }
     }
 
+    /// How long one request may take when the caller sets no bound of its own.
+    static let requestTimeout: Duration = .seconds(30)
+
     /// `GET /api/v1/live`, checked as strictly as a file.
     func live() async throws -> LiveStateDocument {
         let url = "\(base)/api/v1/live"
@@ -29,23 +32,12 @@ struct ControllerClient: Sendable {
         return try LiveStateFile.decodeDocument(body, file: url)
     }
 
-    /// `GET /api/v1/status`.
-    func status() async throws -> StatusDocument {
-        let url = "\(base)/api/v1/status"
-        let body = try await get(url)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        do {
-            return try decoder.decode(StatusDocument.self, from: body)
-        } catch {
-            throw Failure(url: url, message: "the answer is not a status document (\(error))")
-        }
-    }
-
-    /// `GET /api/v1/commits/{rev}`: what the controller made of one commit.
-    func commit(_ revision: String) async throws -> CommitDocument {
+    /// `GET /api/v1/commits/{rev}`: what the controller made of one commit. `timeout` bounds the request, so a
+    /// caller with a deadline of its own (`wait --timeout`) is not held past it by a controller that hangs.
+    func commit(_ revision: String, timeout: Duration = Self.requestTimeout) async throws -> CommitDocument {
         let url = "\(base)/api/v1/commits/\(revision)"
-        return try decode(CommitDocument.self, from: try await get(url), url: url, "a commit document")
+        return try decode(
+            CommitDocument.self, from: try await get(url, timeout: timeout), url: url, "a commit document")
     }
 
     /// `GET /api/v1/history[?service=S]`: the deployments the controller's notes record, newest first.
@@ -68,8 +60,8 @@ struct ControllerClient: Sendable {
         }
     }
 
-    private func get(_ url: String) async throws -> Data {
-        let (status, body) = try await send(.GET, url)
+    private func get(_ url: String, timeout: Duration = Self.requestTimeout) async throws -> Data {
+        let (status, body) = try await send(.GET, url, timeout: timeout)
         guard status == .ok else {
             let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
             throw Failure(url: url, message: "the controller answered \(status.code): \(text.prefix(300))")
@@ -78,13 +70,18 @@ struct ControllerClient: Sendable {
     }
 
     /// One request with the token, whatever the answer's status; only a controller that cannot be reached fails.
-    func send(_ method: HTTPMethod, _ url: String) async throws -> (HTTPResponseStatus, ByteBuffer) {
+    func send(_ method: HTTPMethod, _ url: String, timeout: Duration = Self.requestTimeout) async throws -> (
+        HTTPResponseStatus, ByteBuffer
+    ) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(
+                request,
+                timeout: .milliseconds(
+                    max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
             return (response.status, try await response.body.collect(upTo: 64 << 20))
         } catch {
             throw Failure(url: url, message: "the controller cannot be reached (\(error))")

@@ -50,7 +50,9 @@ struct WaitCommand: AsyncParsableCommand {
         var lastLine = ""
         while true {
             do {
-                let verdict = WaitVerdict(try await client.commit(wanted))
+                // Never past the deadline, so `--timeout` holds against a controller that accepts and hangs.
+                let left = min(ContinuousClock.now.duration(to: deadline), ControllerClient.requestTimeout)
+                let verdict = WaitVerdict(try await client.commit(wanted, timeout: max(left, .seconds(1))))
                 if verdict.line != lastLine {
                     Terminal.out(verdict.line)
                     lastLine = verdict.line
