@@ -34,6 +34,22 @@ struct WaitCommandTests {
         }
     }
 
+    /// A controller that accepts the connection and never answers must not hold `wait` past `--timeout`: each
+    /// request is bounded by what is left of it (30 s otherwise, so the bound below tells the two apart).
+    @Test("wait against a controller that accepts and never answers exits 2 at its timeout")
+    func silentController() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let started = ContinuousClock.now
+        let waited = try await BuiltProducts.gitfleet([
+            "wait", String(repeating: "b", count: 40), "--server", "http://127.0.0.1:\(silent.port)", "--timeout", "2s",
+            "--interval", "200ms",
+        ])
+        #expect(waited.status == 2, "\(waited)")
+        #expect(started.duration(to: .now) < .seconds(20), "\(waited)")
+        #expect(waited.standardError.contains("not handled within"), "\(waited)")
+    }
+
     @Test("wait exits 0 for a commit never deployed alone once the descendant pushed with it converges")
     func descendantConverges() async throws {
         let fleet = try EmbeddedFleet()
