@@ -55,4 +55,13 @@ struct WaitVerdictTests {
         #expect(verdict.exitCode == exitCode)
         #expect(verdict.line == line)
     }
+
+    /// The instance log lines a reason quotes are for `history` and `logs`; the wait line stops before them.
+    @Test("a rolled-back commit's line leaves out the log lines its reason quotes")
+    func reasonWithoutLogLines() {
+        let reason = "not healthy within startTimeout 30s: HTTP 500; last log lines:\nboom\n"
+        let verdict = WaitVerdict(Self.document(.rolledBack, by: Self.asked, reason: reason))
+        #expect(verdict.line == "aaaaaaaaaaaa: rolled-back (web: not healthy within startTimeout 30s: HTTP 500)")
+        #expect(verdict.exitCode == 1)
+    }
 }

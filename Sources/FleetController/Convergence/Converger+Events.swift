@@ -64,7 +64,7 @@ extension Converger {
 
     /// A reason as events show it: without the instance log lines a failure reason may quote, which are for
     /// the operator's eyes (the registry, the log), not for every reader of the stream.
-    static func publicReason(_ reason: String) -> String {
+    public static func publicReason(_ reason: String) -> String {
         let cut = reason.range(of: "; last log lines:").map { String(reason[..<$0.lowerBound]) } ?? reason
         return cut.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -92,12 +92,12 @@ struct WaitVerdict: Equatable {
             line += document.state
             exitCode = 0
         case .failed, .rolledBack, .rejected:
-            var reasons = services.compactMap { name, service in
-                service.reason.map { "\(name): \($0.split(separator: "\n").first ?? "")" }
+            // One line each, without the instance log lines a reason may quote (`history`, `logs` show them).
+            let summary = { (reason: String) in
+                String(Converger.publicReason(reason).split(separator: "\n").first ?? "")
             }
-            if reasons.isEmpty, let reason = document.reason {
-                reasons = [String(reason.split(separator: "\n").first ?? "")]
-            }
+            var reasons = services.compactMap { name, service in service.reason.map { "\(name): \(summary($0))" } }
+            if reasons.isEmpty, let reason = document.reason { reasons = [summary(reason)] }
             line += document.state + (reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))")
             exitCode = 1
         case .unknown:
