@@ -33,6 +33,11 @@ public enum InstanceLogs {
         public var source: Source
         public var message: String
         public var description: String { "the \(source.rawValue) cannot be read: \(message)" }
+
+        public init(source: Source, message: String) {
+            self.source = source
+            self.message = message
+        }
     }
 
     /// The newest `tail` lines (1 through ``maximumTail``) of instance `id` of `service`.
