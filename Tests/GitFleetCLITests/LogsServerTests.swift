@@ -115,3 +115,49 @@ struct LogsServerTests {
         return nil
     }
 }
+
+@Suite("gitfleet logs against a shared etcd registry", .serialized)
+struct EtcdLogsTests {
+    @Test("A standby answers a quarantined instance's kept output from etcd, without the runtime's copy")
+    func standbyAnswersKeptOutput() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a", "controller-b"]) { controllers in
+            let (a, b) = (controllers[0], controllers[1])
+            _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            _ = try fleet.fleet.commitWeb("demo/web:broken", replicas: 1, progressDeadline: "10s", startTimeout: "2s")
+            try fleet.fleet.push()
+            try await fleet.waitUntil("an instance is quarantined with its output", timeout: .seconds(120)) {
+                $0.contains { $0.state == .quarantined && $0.keptOutput != nil }
+            }
+            let records = try await fleet.observer.instances(service: "web").map(\.record)
+            let failed = try #require(records.first { $0.state == .quarantined && $0.keptOutput != nil })
+            #expect(failed.keptOutput?.contains("gitfleet-demo broken listening on") == true, "\(a.log)")
+            try await fleet.waitUntil("controller-b stands by", timeout: .seconds(30)) { _ in
+                (try? await b.status()["role"] as? String) == "standby"
+            }
+            // The runtime's copy is gone, as on a standby's own host: only the registry holds the output.
+            try FileManager.default.removeItem(atPath: "\(fleet.fleet.stateDirectory)/instances/\(failed.id)")
+
+            let route = try await b.request("GET", "/api/v1/services/web/instances/\(failed.id)/logs")
+            #expect(route.status == 200, "\(route)")
+            #expect(route.body.contains("gitfleet-demo broken listening on"), "\(route.body)")
+            let throughStandby = try await BuiltProducts.gitfleet([
+                "logs", "web", failed.id, "--server", "http://127.0.0.1:\(try await b.port())",
+            ])
+            #expect(throughStandby.status == 0, "\(throughStandby)")
+            #expect(throughStandby.standardOutput == route.body)
+            let locally = try await BuiltProducts.gitfleet(
+                ["logs", "web", failed.id],
+                environment: [
+                    "GITFLEET_REGISTRY": "etcd", "GITFLEET_ETCD_ENDPOINTS": etcd.clientURL,
+                    "GITFLEET_ETCD_PREFIX": "/fleet", "GITFLEET_RUNTIME_DIR": fleet.fleet.stateDirectory,
+                ])
+            #expect(locally.status == 0, "\(locally)")
+            #expect(locally.standardOutput == route.body, "\(locally)")
+        }
+    }
+}
