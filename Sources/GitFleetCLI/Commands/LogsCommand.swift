@@ -53,7 +53,10 @@ struct LogsCommand: AsyncParsableCommand {
                 try await show(
                     instances: {
                         let records = try await resources.registry.instances(service: service)
-                        return records.isEmpty ? nil : records.map(\.record.id)
+                        if records.isEmpty, try await resources.registry.rolloutState(service: service) == nil {
+                            return nil
+                        }
+                        return records.map(\.record.id)
                     },
                     logs: {
                         try await InstanceLogs.read(
