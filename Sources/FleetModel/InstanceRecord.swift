@@ -50,6 +50,14 @@ public struct InstanceRecord: Hashable, Sendable, Codable, Identifiable {
     public var updatedAt: Date
     /// Why it is in its state, when that needs saying (a failed probe, an exit status).
     public var reason: String?
+    /// The newest part of its output, kept with the record when it failed (at most
+    /// ``InstanceRecord/keptOutputLimit`` bytes), so whichever controller answers — a standby, a new leader
+    /// on another host — can show why it failed, not only the one whose runtime held it.
+    public var keptOutput: String?
+
+    /// The cap on ``keptOutput``, in bytes of UTF-8: enough lines to explain a failure, small enough that a
+    /// registry holding the service's kept quarantined instances stays far below etcd's request limit.
+    public static let keptOutputLimit = 64 * 1024
 
     public init(
         id: String,
@@ -63,7 +71,8 @@ public struct InstanceRecord: Hashable, Sendable, Codable, Identifiable {
         runtimeHandle: String? = nil,
         createdAt: Date,
         updatedAt: Date? = nil,
-        reason: String? = nil
+        reason: String? = nil,
+        keptOutput: String? = nil
     ) {
         self.id = id
         self.service = service
@@ -77,6 +86,7 @@ public struct InstanceRecord: Hashable, Sendable, Codable, Identifiable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.reason = reason
+        self.keptOutput = keptOutput
     }
 
     /// Whether discovery publishes the instance to clients (load balancer upstreams, etcd endpoint keys).

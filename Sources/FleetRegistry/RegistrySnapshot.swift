@@ -42,14 +42,33 @@ public struct RegistrySnapshot: Hashable, Sendable, Codable {
     }
 
     /// Puts that recreate every record of the snapshot in an empty registry, in commits of at most
-    /// ``RegistryChange/maximumPerCommit`` changes. Each put expects the record to be absent, so restoring
-    /// over a registry that already holds one of them fails instead of overwriting it.
+    /// ``RegistryChange/maximumPerCommit`` changes, and of at most ``restoringKeptOutputPerCommit`` bytes of
+    /// kept output, so a backup of many quarantined instances stays below etcd's request size (1.5 MiB by
+    /// default). Each put expects the record to be absent, so restoring over a registry that already holds one
+    /// of them fails instead of overwriting it.
     public var restoringCommits: [[RegistryChange]] {
         let changes =
             rolloutStates.map { RegistryChange.putRolloutState($0.record, expecting: .absent) }
             + instances.map { RegistryChange.putInstance($0.record, expecting: .absent) }
-        return stride(from: 0, to: changes.count, by: RegistryChange.maximumPerCommit).map {
-            Array(changes[$0..<min($0 + RegistryChange.maximumPerCommit, changes.count)])
+        var commits: [[RegistryChange]] = []
+        var commit: [RegistryChange] = []
+        var kept = 0
+        for change in changes {
+            var size = 0
+            if case .putInstance(let record, _) = change { size = record.keptOutput?.utf8.count ?? 0 }
+            if !commit.isEmpty
+                && (commit.count == RegistryChange.maximumPerCommit || kept + size > Self.restoringKeptOutputPerCommit)
+            {
+                commits.append(commit)
+                (commit, kept) = ([], 0)
+            }
+            commit.append(change)
+            kept += size
         }
+        if !commit.isEmpty { commits.append(commit) }
+        return commits
     }
+
+    /// The most kept output (``InstanceRecord/keptOutput``) one restoring commit carries: eight records at the cap.
+    public static let restoringKeptOutputPerCommit = 8 * InstanceRecord.keptOutputLimit
 }

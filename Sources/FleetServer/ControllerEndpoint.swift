@@ -60,6 +60,12 @@ public protocol ControllerEndpoint: Sendable {
     /// the registry throws (a `RegistryError` with code `.conflict` answers 409). `nil` when this controller
     /// cannot act on the fleet's registry (404).
     func retry(service: String) async throws -> RolloutRetry.Outcome?
+
+    /// The newest `tail` lines of an instance's output (``InstanceLogs``), for
+    /// `GET /api/v1/services/{name}/instances/{id}/logs`: from the runtime for a live instance, from its registry
+    /// record for a failed or quarantined one. `nil` when this controller reads no registry (404).
+    func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
+        -> InstanceLogs.Answer?
 }
 
 extension ControllerEndpoint {
@@ -69,6 +75,9 @@ extension ControllerEndpoint {
     public func commit(_ revision: String) async throws -> CommitDocument? { nil }
     public func history(service: String?) async throws -> [DeploymentHistoryEntry]? { nil }
     public func retry(service: String) async throws -> RolloutRetry.Outcome? { nil }
+    public func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
+        -> InstanceLogs.Answer?
+    { nil }
 }
 
 /// A revision in a request that names no one commit: not a commit id at all (`bad_revision`), or a prefix of

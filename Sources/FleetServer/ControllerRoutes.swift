@@ -70,6 +70,11 @@ struct ControllerRoutes: Sendable {
             }
             return await receiveWebhook(request, from: provider, logger: context.logger)
         }
+        router.get("/api/v1/services/:name/instances/:id/logs") { request, context in
+            try await instanceLogs(
+                service: context.parameters.require("name"), instance: context.parameters.require("id"),
+                request: request, logger: context.logger)
+        }
         router.post("/api/v1/services/:name/retry") { _, context in
             await retry(service: try context.parameters.require("name"), logger: context.logger)
         }

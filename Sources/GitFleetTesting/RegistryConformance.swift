@@ -21,6 +21,7 @@ public struct RegistryConformance: Sendable {
     public enum Check: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case emptyRegistry
         case instanceRoundTrip
+        case keptOutputRoundTrip
         case datesKeepMilliseconds
         case listingIsFilteredAndOrdered
         case updateWithExpectedVersion
@@ -77,6 +78,7 @@ public struct RegistryConformance: Sendable {
         switch check {
         case .emptyRegistry: try await emptyRegistry(registry)
         case .instanceRoundTrip: try await instanceRoundTrip(registry)
+        case .keptOutputRoundTrip: try await keptOutputRoundTrip(registry)
         case .datesKeepMilliseconds: try await datesKeepMilliseconds(registry)
         case .listingIsFilteredAndOrdered: try await listingIsFilteredAndOrdered(registry)
         case .updateWithExpectedVersion: try await updateWithExpectedVersion(registry)
@@ -184,6 +186,30 @@ public struct RegistryConformance: Sendable {
             try await registry.commit([.putInstance(record)])
             #expect(try await registry.instance(id: full.id)?.record.state == state)
         }
+    }
+
+    /// A failed instance's kept output, as large as ``InstanceRecord/keptOutputLimit`` allows, comes back whole
+    /// from every read (by id, by service, in a snapshot), and a later put without it drops it.
+    private func keptOutputRoundTrip(_ registry: any Registry) async throws {
+        let line = "stderr: ünïcode ✓, quotes \" and a tab\t, line "
+        var output = ""
+        var number = 0
+        while output.utf8.count + line.utf8.count + 8 < InstanceRecord.keptOutputLimit {
+            output += "\(line)\(number)\n"
+            number += 1
+        }
+        var record = Self.instance("web-9", service: "web", state: .quarantined)
+        record.reason = "exited unexpectedly (exit 3)"
+        record.keptOutput = output
+        try await registry.commit([.putInstance(record)])
+
+        #expect(try await registry.instance(id: record.id)?.record.keptOutput == output)
+        #expect(try await registry.instances(service: "web").map(\.record.keptOutput) == [output])
+        #expect(try await registry.snapshot().instances.map(\.record.keptOutput) == [output])
+
+        record.keptOutput = nil
+        try await registry.commit([.putInstance(record)])
+        #expect(try await registry.instance(id: record.id)?.record.keptOutput == nil)
     }
 
     private func datesKeepMilliseconds(_ registry: any Registry) async throws {

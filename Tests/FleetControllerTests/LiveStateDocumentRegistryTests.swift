@@ -66,4 +66,14 @@ struct LiveStateDocumentRegistryTests {
         #expect(action.kind == .replace)
         #expect(action.changes?.flatMap(\.leaves).map(\.path) == ["env.LOG_LEVEL"])
     }
+
+    @Test("a quarantined instance's kept output stays out of the document: it is for `logs`, not for plans")
+    func keptOutputLeftOut() {
+        var snapshot = Self.snapshot()
+        snapshot.instances[0].record.state = .quarantined
+        snapshot.instances[0].record.keptOutput = "why it failed\n"
+        let document = LiveStateDocument(snapshot)
+        #expect(document.instances.map(\.keptOutput) == [nil, nil, nil])
+        #expect(document.instances[0].state == .quarantined)
+    }
 }

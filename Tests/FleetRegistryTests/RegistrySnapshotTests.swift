@@ -50,6 +50,30 @@ import Testing
         #expect(commits.joined().allSatisfy { $0.expectation == .absent })
     }
 
+    @Test("restoring many quarantined instances at the kept-output cap splits into commits etcd accepts")
+    func restoringCommitsBoundKeptOutput() {
+        let output = String(repeating: "x", count: InstanceRecord.keptOutputLimit - 1) + "\n"
+        let snapshot = RegistrySnapshot(
+            revision: 1,
+            instances: (0..<30).map {
+                var record = RegistryConformance.instance("web-\($0)", state: .quarantined)
+                record.keptOutput = $0.isMultiple(of: 3) ? output : nil
+                return Versioned(record, version: 1)
+            },
+            rolloutStates: [])
+        let commits = snapshot.restoringCommits
+        for commit in commits {
+            let kept = commit.reduce(0) { total, change in
+                guard case .putInstance(let record, _) = change else { return total }
+                return total + (record.keptOutput?.utf8.count ?? 0)
+            }
+            #expect(kept <= RegistrySnapshot.restoringKeptOutputPerCommit)
+            #expect(!commit.isEmpty)
+        }
+        #expect(commits.count == 2)
+        #expect(commits.reduce(0) { $0 + $1.count } == 30)
+    }
+
     @Test func timestampsRoundToTheNearestMillisecond() {
         #expect(RegistryTimestamp.milliseconds(Date(timeIntervalSince1970: 1.0004)) == 1_000)
         #expect(RegistryTimestamp.milliseconds(Date(timeIntervalSince1970: 1.0006)) == 1_001)

@@ -95,6 +95,22 @@ actor RecordingEndpoint: ControllerEndpoint {
         return retryOutcomes[service] ?? .unknownService
     }
 
+    /// What the logs route is told, per instance id; nil (the default) is a server that reads no registry.
+    var logs: [String: Result<InstanceLogs.Answer, InstanceLogs.Unreadable>]?
+    private(set) var logTails: [Int] = []
+
+    func setLogs(_ logs: [String: Result<InstanceLogs.Answer, InstanceLogs.Unreadable>]) {
+        self.logs = logs
+    }
+
+    func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
+        -> InstanceLogs.Answer?
+    {
+        logTails.append(tail)
+        guard let logs else { return nil }
+        return try (logs[instance] ?? .success(.instanceNotFound)).get()
+    }
+
     func setReadiness(_ readiness: Readiness) {
         currentReadiness = readiness
     }

@@ -135,7 +135,15 @@ extension Converger {
         var quarantined = record
         quarantined.state = .quarantined
         quarantined.updatedAt = now
+        if quarantined.keptOutput == nil { quarantined.keptOutput = await keptOutput(record.id) }
         try await put(quarantined, in: &world)
+    }
+
+    /// The instance's output as its record keeps it (``InstanceLogs/kept(_:)``), so every replica can show it;
+    /// nil when the runtime holds none.
+    func keptOutput(_ id: String) async -> String? {
+        guard let output = try? await runtime.logs(instanceID: id, tail: InstanceLogs.maximumTail) else { return nil }
+        return InstanceLogs.kept(output)
     }
 
     /// The last lines of an instance's logs, for failure reasons; empty when there are none.

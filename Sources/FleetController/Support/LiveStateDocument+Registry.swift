@@ -12,7 +12,12 @@ extension LiveStateDocument {
     /// records' images.
     public init(_ snapshot: RegistrySnapshot, revision: String? = nil) {
         let states = snapshot.rolloutStates.map(\.record)
-        let instances = snapshot.instances.map(\.record)
+        // Kept output is for `gitfleet logs`, not for planning: the document stays as small as before.
+        let instances = snapshot.instances.map { versioned in
+            var record = versioned.record
+            record.keptOutput = nil
+            return record
+        }
         // Only the specs a rollout still names: one the state has not yet let go of is no evidence of anything.
         let tried = states.flatMap { state in
             state.triedSpecs.filter { state.failedSpecHashes.union([state.targetSpecHash]).contains(SpecHash($0)) }

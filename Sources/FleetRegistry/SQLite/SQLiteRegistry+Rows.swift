@@ -27,14 +27,14 @@ extension SQLiteRegistry {
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO instance (id, service, spec_hash, revision, image, state, address, ports,
-                        runtime_handle, created_at, updated_at, reason, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        runtime_handle, created_at, updated_at, reason, version, kept_output)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     record.id, record.service, record.specHash.rawValue, record.revision, record.image,
                     record.state.rawValue, record.address, try json(record.ports), record.runtimeHandle,
                     RegistryTimestamp.milliseconds(record.createdAt), RegistryTimestamp.milliseconds(record.updatedAt),
-                    record.reason, revision,
+                    record.reason, revision, record.keptOutput,
                 ])
         case .deleteInstance(let id, _):
             try db.execute(sql: "DELETE FROM instance WHERE id = ?", arguments: [id])
@@ -95,7 +95,8 @@ extension SQLiteRegistry {
                 runtimeHandle: try row.decode(String?.self, forColumn: "runtime_handle"),
                 createdAt: RegistryTimestamp.date(milliseconds: try row.decode(Int64.self, forColumn: "created_at")),
                 updatedAt: RegistryTimestamp.date(milliseconds: try row.decode(Int64.self, forColumn: "updated_at")),
-                reason: try row.decode(String?.self, forColumn: "reason"))
+                reason: try row.decode(String?.self, forColumn: "reason"),
+                keptOutput: try row.decode(String?.self, forColumn: "kept_output"))
             return Versioned(record, version: try row.decode(Int64.self, forColumn: "version"))
         } catch {
             throw corrupt(key, error)

@@ -57,6 +57,9 @@ extension SQLiteRegistry {
         migrator.registerMigration("v3: specs of the target and the failed specs") { db in
             try db.execute(sql: "ALTER TABLE rollout_state ADD COLUMN tried_specs TEXT")
         }
+        migrator.registerMigration("v4: kept output of failed instances") { db in
+            try db.execute(sql: "ALTER TABLE instance ADD COLUMN kept_output TEXT")
+        }
         return migrator
     }()
 

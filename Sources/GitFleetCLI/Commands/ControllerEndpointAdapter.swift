@@ -3,6 +3,7 @@ import FleetGit
 import FleetModel
 import FleetPlanner
 import FleetRegistry
+import FleetRuntime
 import FleetServer
 
 /// Presents the controller service to the HTTP server. It lives here, where both are known: the
@@ -10,6 +11,7 @@ import FleetServer
 struct ControllerEndpointAdapter: ControllerEndpoint {
     let controller: Controller
     let registry: any Registry
+    let runtime: any Runtime
 
     var trackedBranch: String { controller.configuration.branch }
 
@@ -74,6 +76,13 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     func retry(service: String) async throws -> RolloutRetry.Outcome? {
         try await controller.retry(service: service)
+    }
+
+    func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
+        -> InstanceLogs.Answer?
+    {
+        try await InstanceLogs.read(
+            service: service, instance: instance, tail: tail, registry: registry, runtime: runtime)
     }
 
     func trigger(_ reason: TriggerReason) async {

@@ -64,7 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
             server = try ControllerHTTPServer(
                 configuration: ServerConfiguration(
                     host: configuration.listenHost, port: configuration.listenPort, webhookSecretFiles: secrets),
-                endpoint: ControllerEndpointAdapter(controller: controller, registry: resources.registry),
+                endpoint: ControllerEndpointAdapter(
+                    controller: controller, registry: resources.registry, runtime: resources.runtime),
                 metrics: metrics, logger: logger.part("http"))
         } catch {
             logger.critical("the HTTP server cannot start: \(error)")
