@@ -72,8 +72,8 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     var events: EventLog? { controller.events }
 
-    func retry(service: String) async throws -> RolloutRetry.Outcome? {
-        try await controller.retry(service: service)
+    func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? {
+        try await controller.retry(service: service, by: caller)
     }
 
     func trigger(_ reason: TriggerReason) async {
