@@ -76,7 +76,9 @@ final class APITokenStore: Sendable {
                 if entries[index].digest == nil { logger.notice("API token '\(token.name)' is readable again") }
                 entries[index].digest = digest
             case .failure(let error):
-                if entries[index].digest != nil { logger.warning("API token '\(token.name)' now accepts nothing: \(error)") }
+                if entries[index].digest != nil {
+                    logger.warning("API token '\(token.name)' now accepts nothing: \(error)")
+                }
                 entries[index].digest = nil
             }
         }

@@ -10,7 +10,9 @@ struct ServerOptions: ParsableArguments {
     /// Not `--token-file`: that names the Git HTTPS token wherever a command reads the repository.
     @Option(
         name: .long,
-        help: "A file holding the controller's API token (scope read, or operate for actions), sent as `Authorization: Bearer …`.")
+        help:
+            "A file holding the controller's API token (scope read, or operate for actions), sent as `Authorization: Bearer …`."
+    )
     var serverTokenFile: String?
 
     @Option(
