@@ -166,13 +166,7 @@ struct ServeAuthenticationTests {
         ]
         try await fleet.withServe(remote, extra: extra) { serve in
             let main = try await serve.port()
-            var webhookPort: Int?
-            for _ in 0..<200 where webhookPort == nil {
-                webhookPort = serve.log.split(separator: "\n").first { $0.contains("serving webhooks on ") }
-                    .flatMap { $0.split(separator: ":").last }.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                if webhookPort == nil { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            let port = try #require(webhookPort, "serve never said where webhooks are served:\n\(serve.log)")
+            let port = try #require(try await Self.webhookPort(serve), "no webhook listener:\n\(serve.log)")
             _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: 1)
             try fleet.push()
@@ -201,7 +195,7 @@ struct ServeAuthenticationTests {
         }
     }
 
-    @Test("TLS: with tlsCertFile and tlsKeyFile the API answers over https to a client that trusts the CA")
+    @Test("TLS: the API and the webhook listener answer over https to a client that trusts the CA, and only to it")
     func tls() async throws {
         let fleet = try EmbeddedFleet()
         let remote = try fleet.remote()
@@ -213,7 +207,8 @@ struct ServeAuthenticationTests {
         try Self.writeToken("tls-\(UUID().uuidString)", to: tokenFile)
         let extra = [
             "--tls-cert-file", pki.certificate, "--tls-key-file", pki.key,
-            "--api-tokens", "ci scope=read file=\(tokenFile)",
+            "--api-tokens", "ci scope=read file=\(tokenFile)", "--webhook-listen", "127.0.0.1:0",
+            "--webhook-tls-cert-file", pki.certificate, "--webhook-tls-key-file", pki.key,
         ]
         try await fleet.withServe(remote, extra: extra) { serve in
             let server = "https://127.0.0.1:\(try await serve.port())"
@@ -230,7 +225,30 @@ struct ServeAuthenticationTests {
                 "status", "--server", "http://127.0.0.1:\(try await serve.port())", "--server-token-file", tokenFile,
             ])
             #expect(plain.status != 0, "the TLS listener answered plain HTTP: \(plain)")
+
+            let webhooks = try #require(try await Self.webhookPort(serve), "\(serve.log)")
+            let health = try await BuiltProducts.run(
+                "/usr/bin/curl",
+                ["-sS", "--max-time", "10", "--cacert", pki.ca, "https://127.0.0.1:\(webhooks)/healthz"])
+            #expect(health.status == 0 && health.standardOutput == "ok\n", "\(health)")
+            let distrusted = try await BuiltProducts.run(
+                "/usr/bin/curl", ["-sS", "--max-time", "10", "https://127.0.0.1:\(webhooks)/healthz"])
+            #expect(distrusted.status != 0, "the webhook listener's certificate was trusted without the CA")
         }
+    }
+
+    /// The webhook listener's port, from the line serve logs once it is bound; nil if it never says.
+    static func webhookPort(_ serve: ServeProcess) async throws -> Int? {
+        for _ in 0..<200 {
+            let line = serve.log.split(separator: "\n").first { $0.contains("serving webhooks on ") }
+            if let port = line.flatMap({ $0.split(separator: ":").last }).flatMap({
+                Int($0.trimmingCharacters(in: .whitespaces))
+            }) {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
     }
 
     /// A CA and a server certificate for 127.0.0.1 and localhost that it signed, made with the openssl CLI.
