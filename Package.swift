@@ -107,6 +107,11 @@ let package = Package(
             dependencies: [
                 "FleetController", "FleetModel", "FleetRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Optional TLS on the listeners, with swift-nio-ssl (already in the graph through AsyncHTTPClient).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -125,6 +130,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // --server-ca-file: a controller whose TLS certificate a private CA signed.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

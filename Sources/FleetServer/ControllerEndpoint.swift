@@ -58,8 +58,9 @@ public protocol ControllerEndpoint: Sendable {
     /// Forgets a service's failed specs so their rollout starts again, for
     /// `POST /api/v1/services/{name}/retry` (``RolloutRetry``, then an event and a reconcile pass). Throws what
     /// the registry throws (a `RegistryError` with code `.conflict` answers 409). `nil` when this controller
-    /// cannot act on the fleet's registry (404).
-    func retry(service: String) async throws -> RolloutRetry.Outcome?
+    /// cannot act on the fleet's registry (404). `caller` is who asked (the API token's name, or `anonymous`),
+    /// recorded in the `rollout-retried` event.
+    func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome?
 
     /// The newest `tail` lines of an instance's output (``InstanceLogs``), for
     /// `GET /api/v1/services/{name}/instances/{id}/logs`: from the runtime for a live instance, from its registry
@@ -74,7 +75,7 @@ extension ControllerEndpoint {
     public var events: EventLog? { nil }
     public func commit(_ revision: String) async throws -> CommitDocument? { nil }
     public func history(service: String?) async throws -> [DeploymentHistoryEntry]? { nil }
-    public func retry(service: String) async throws -> RolloutRetry.Outcome? { nil }
+    public func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? { nil }
     public func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
         -> InstanceLogs.Answer?
     { nil }

@@ -14,16 +14,23 @@ import ServiceLifecycle
 /// - `GET /metrics`: `FleetMetrics` in the Prometheus text format 0.0.4.
 /// - `GET /api/v1/status`, `GET /api/v1/services/{name}`: `StatusDocument`, `ServiceDocument`.
 /// - `GET /api/v1/events`: the recent `FleetEvent`s as JSON, or a live Server-Sent Events stream.
-/// - `POST /webhooks/{github,gitlab,gitea,generic}`: verified pushes to the tracked branch trigger a reconcile.
+/// - `POST /webhooks/{github,gitlab,gitea,generic}`: verified pushes to the tracked branch trigger a reconcile;
+///   on the webhook listener instead when one is configured (`WebhookHTTPServer`).
+///
+/// With API tokens configured every route but health, readiness, metrics and webhooks needs one
+/// (`APIAuthentication`).
 public struct ControllerHTTPServer: Service {
     public let configuration: ServerConfiguration
-    private let application: Application<RouterResponder<BasicRequestContext>>
-    private let port: ListeningPort
+    private let listener: HTTPListener
+    /// The webhook listener, when `configuration.webhookAddress` is set: run it in the same `ServiceGroup`.
+    public let webhookServer: WebhookHTTPServer?
 
-    /// Reads the webhook secrets and prepares the routes; nothing listens until `run()`.
+    /// Reads the webhook secrets, the API tokens and the TLS files and prepares the routes; nothing listens
+    /// until `run()`.
     ///
-    /// - Throws: `ServerError` when a configured secret file cannot be read or is empty, or the configuration is
-    ///   invalid, so a misconfigured webhook fails the start instead of silently rejecting every delivery.
+    /// - Throws: `ServerError` when a configured secret, token or TLS file cannot be read or is empty, or the
+    ///   configuration is invalid, so a misconfigured webhook fails the start instead of silently rejecting every
+    ///   delivery.
     public init(
         configuration: ServerConfiguration,
         endpoint: any ControllerEndpoint,
@@ -33,46 +40,46 @@ public struct ControllerHTTPServer: Service {
         guard configuration.maxBodySize > 0 else {
             throw ServerError(.invalidConfiguration, "maxBodySize must be at least 1 byte")
         }
-        guard (0...65535).contains(configuration.port) else {
-            throw ServerError(.invalidConfiguration, "port \(configuration.port) is not between 0 and 65535")
+        for port in [configuration.port] + (configuration.webhookAddress.map { [$0.port] } ?? [])
+        where !(0...65535).contains(port) {
+            throw ServerError(.invalidConfiguration, "port \(port) is not between 0 and 65535")
         }
         var secrets: [WebhookProvider: WebhookSecret] = [:]
         for (provider, path) in configuration.webhookSecretFiles {
             secrets[provider] = try WebhookSecret.load(from: path, for: provider)
         }
+        let tokens =
+            configuration.apiTokens.isEmpty
+            ? nil : try APITokenStore(tokens: configuration.apiTokens, logger: logger)
         let routes = ControllerRoutes(
             endpoint: endpoint, metrics: metrics, secrets: secrets, maxBodySize: configuration.maxBodySize,
             eventKeepAlive: configuration.eventKeepAlive
         )
-        let router = Router(context: BasicRequestContext.self)
-        routes.install(on: router)
-
-        let port = ListeningPort()
+        let router = Router(context: ControllerRequestContext.self)
+        router.add(middleware: APIAuthentication(store: tokens))
+        routes.installAPI(on: router)
+        if let address = configuration.webhookAddress {
+            let webhooks = Router(context: ControllerRequestContext.self)
+            routes.installHealth(on: webhooks)
+            routes.installWebhooks(on: webhooks)
+            var webhookLogger = logger
+            webhookLogger[metadataKey: "listener"] = "webhooks"
+            webhookServer = WebhookHTTPServer(
+                listener: try HTTPListener(
+                    router: webhooks, host: address.host, port: address.port, tls: configuration.webhookTLS,
+                    logger: webhookLogger))
+        } else {
+            routes.installWebhooks(on: router)
+            webhookServer = nil
+        }
         self.configuration = configuration
-        self.port = port
-        self.application = Application(
-            router: router,
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "gitfleet"
-            ),
-            onServerRunning: { channel in
-                if let bound = channel.localAddress?.port {
-                    port.bind(bound)
-                }
-            },
-            logger: logger
-        )
+        self.listener = try HTTPListener(
+            router: router, host: configuration.host, port: configuration.port, tls: configuration.tls, logger: logger)
     }
 
     /// Serves until the task is cancelled or graceful shutdown is triggered.
     public func run() async throws {
-        do {
-            try await application.run()
-        } catch {
-            port.stop(ServerError(.notListening, "the HTTP server stopped before listening", underlying: error))
-            throw error
-        }
-        port.stop(ServerError(.notListening, "the HTTP server stopped before listening"))
+        try await listener.run()
     }
 
     /// The port the server listens on, waiting until it is bound (useful with port 0).
@@ -80,9 +87,9 @@ public struct ControllerHTTPServer: Service {
     /// - Throws: `ServerError` with code `notListening` when `run()` ended before the server bound, e.g. because
     ///   the port is taken.
     public func listeningPort() async throws -> Int {
-        try await port.wait()
+        try await listener.listeningPort()
     }
 
     /// The bound port, or `nil` before the server listens.
-    public var boundPort: Int? { port.current }
+    public var boundPort: Int? { listener.boundPort }
 }

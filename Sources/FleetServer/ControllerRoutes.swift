@@ -14,10 +14,16 @@ struct ControllerRoutes: Sendable {
     let maxBodySize: Int
     let eventKeepAlive: Duration
 
-    func install(on router: Router<BasicRequestContext>) {
+    /// `GET /healthz`, on every listener.
+    func installHealth(on router: Router<ControllerRequestContext>) {
         router.get("/healthz") { _, _ in
             Response.text("ok\n")
         }
+    }
+
+    /// Health, readiness, metrics and the JSON API: the main listener's routes.
+    func installAPI(on router: Router<ControllerRequestContext>) {
+        installHealth(on: router)
         router.get("/readyz") { _, _ in
             let readiness = await endpoint.readiness()
             return Response.json(readiness, status: readiness.ready ? .ok : .serviceUnavailable)
@@ -63,20 +69,24 @@ struct ControllerRoutes: Sendable {
         router.get("/api/v1/history") { request, context in
             await history(request, logger: context.logger)
         }
-        router.post("/webhooks/:provider") { request, context in
-            let name = try context.parameters.require("provider")
-            guard let provider = WebhookProvider(rawValue: name) else {
-                return Response.error(.notFound, code: "unknown_provider", "no webhook provider named '\(name)'")
-            }
-            return await receiveWebhook(request, from: provider, logger: context.logger)
+        router.post("/api/v1/services/:name/retry") { _, context in
+            await retry(service: try context.parameters.require("name"), by: context.caller, logger: context.logger)
         }
         router.get("/api/v1/services/:name/instances/:id/logs") { request, context in
             try await instanceLogs(
                 service: context.parameters.require("name"), instance: context.parameters.require("id"),
                 request: request, logger: context.logger)
         }
-        router.post("/api/v1/services/:name/retry") { _, context in
-            await retry(service: try context.parameters.require("name"), logger: context.logger)
+    }
+
+    /// `POST /webhooks/{provider}`: on the main listener, or on the webhook listener when there is one.
+    func installWebhooks(on router: Router<ControllerRequestContext>) {
+        router.post("/webhooks/:provider") { request, context in
+            let name = try context.parameters.require("provider")
+            guard let provider = WebhookProvider(rawValue: name) else {
+                return Response.error(.notFound, code: "unknown_provider", "no webhook provider named '\(name)'")
+            }
+            return await receiveWebhook(request, from: provider, logger: context.logger)
         }
     }
 

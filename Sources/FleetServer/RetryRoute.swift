@@ -5,14 +5,14 @@ import Logging
 
 extension ControllerRoutes {
     /// `POST /api/v1/services/{name}/retry`: the leader forgets the service's failed specs (a compare-and-swap
-    /// in the registry), tells it as a `rollout-retried` event and starts a pass. Open like the rest of the API
-    /// until API tokens exist (issue 15 gives it the `operate` scope).
-    func retry(service: String, logger base: Logger) async -> Response {
+    /// in the registry), tells it as a `rollout-retried` event naming `caller` (the API token's name, or
+    /// `anonymous`) and starts a pass. An action: with API tokens it needs one of scope `operate`.
+    func retry(service: String, by caller: String, logger base: Logger) async -> Response {
         var logger = base
         logger[metadataKey: "service"] = "\(service)"
         let outcome: RolloutRetry.Outcome?
         do {
-            outcome = try await endpoint.retry(service: service)
+            outcome = try await endpoint.retry(service: service, by: caller)
         } catch let error as RegistryError where error.code == .conflict {
             logger.notice("retry refused: the rollout changed while it was asked: \(error)")
             return Response.error(

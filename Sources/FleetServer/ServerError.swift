@@ -5,6 +5,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         case secretUnreadable
         /// A webhook secret file holds nothing but whitespace.
         case secretEmpty
+        /// A listener's TLS certificate or key file cannot be read as PEM.
+        case tlsUnreadable
         /// The configuration is invalid (e.g. a body limit below 1 byte).
         case invalidConfiguration
         /// The server stopped, or failed to bind, before it listened.

@@ -81,6 +81,8 @@ actor RecordingEndpoint: ControllerEndpoint {
     var retryUnavailable = false
     var retryError: RegistryError?
     private(set) var retries: [String] = []
+    /// Who asked each retry (`APIAuthentication`'s caller).
+    private(set) var retryCallers: [String] = []
 
     func setRetry(_ outcomes: [String: RolloutRetry.Outcome], unavailable: Bool = false, error: RegistryError? = nil) {
         retryOutcomes = outcomes
@@ -88,8 +90,9 @@ actor RecordingEndpoint: ControllerEndpoint {
         retryError = error
     }
 
-    func retry(service: String) async throws -> RolloutRetry.Outcome? {
+    func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? {
         retries.append(service)
+        retryCallers.append(caller)
         if let retryError { throw retryError }
         if retryUnavailable { return nil }
         return retryOutcomes[service] ?? .unknownService

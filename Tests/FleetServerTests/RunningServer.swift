@@ -24,6 +24,7 @@ struct RunningServer {
         endpoint: RecordingEndpoint = RecordingEndpoint(),
         maxBodySize: Int = ServerConfiguration.defaultMaxBodySize,
         eventKeepAlive: Duration = .seconds(15),
+        apiTokens: [(name: String, scope: APIToken.Scope, secret: String)] = [],
         _ body: @Sendable (RunningServer) async throws -> T
     ) async throws -> T {
         let directory = try TemporaryDirectory(prefix: "gitfleet-server")
@@ -33,12 +34,19 @@ struct RunningServer {
             try (secret + "\n").write(toFile: path, atomically: true, encoding: .utf8)
             files[provider] = path
         }
+        var tokens: [APIToken] = []
+        for token in apiTokens {
+            let path = directory.appending("token-\(token.name)")
+            try (token.secret + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            tokens.append(APIToken(name: token.name, scope: token.scope, file: path))
+        }
         let metrics = FleetMetrics()
         var logger = Logger(label: "gitfleet.http.test")
         logger.logLevel = .warning
         let server = try ControllerHTTPServer(
             configuration: ServerConfiguration(
-                port: 0, webhookSecretFiles: files, maxBodySize: maxBodySize, eventKeepAlive: eventKeepAlive),
+                port: 0, webhookSecretFiles: files, maxBodySize: maxBodySize, eventKeepAlive: eventKeepAlive,
+                apiTokens: tokens),
             endpoint: endpoint, metrics: metrics, logger: logger
         )
         // The event log after the server, as `gitfleet serve` runs them: its streams end first on shutdown.

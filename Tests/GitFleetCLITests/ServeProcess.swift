@@ -40,10 +40,14 @@ final class ServeProcess: @unchecked Sendable {
         return object?["message"] as? String
     }
 
-    /// The HTTP port, from the log line the server writes once it is bound (text, or json's `message`).
+    /// The main listener's HTTP port, from the log line the server writes once it is bound (text, or json's
+    /// `message`).
     func port() async throws -> Int {
         for _ in 0..<200 {
-            if let line = log.split(separator: "\n").first(where: { $0.contains("listening on ") }),
+            // Not the webhook listener's (`webhookListen`): its lines carry `listener` metadata `webhooks`.
+            if let line = log.split(separator: "\n").first(where: {
+                $0.contains("listening on ") && !$0.contains("webhooks")
+            }),
                 let message = Self.message(of: line),
                 let port = message.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
             {

@@ -156,6 +156,15 @@ def check_configuration(checks: Checks, label: str, obj: dict, known: set[str]) 
         checks.fail(f"{label} config.yaml", f"settings the controller does not know: {', '.join(unknown)}")
     else:
         checks.ok(f"{label} config.yaml holds only controller settings ({len(settings)} keys)")
+    # The controller refuses an open API off loopback; what we ship must never need allowUnauthenticated.
+    if settings.get("allowUnauthenticated"):
+        checks.fail(f"{label} config.yaml", "sets allowUnauthenticated: the API would be open to the network")
+    elif settings.get("listenHost", "127.0.0.1") not in ("127.0.0.1", "::1", "localhost") and not settings.get(
+        "apiTokens"
+    ):
+        checks.fail(f"{label} config.yaml", "listens off loopback without apiTokens: the controller would refuse it")
+    else:
+        checks.ok(f"{label} config.yaml: the API needs tokens ({len(settings.get('apiTokens') or [])})")
 
 
 def check_objects(checks: Checks, named: list[tuple[str, dict]], known: set[str]) -> None:
@@ -327,6 +336,9 @@ def check_chart(checks: Checks, known: set[str], manifest_kinds: set[str]) -> No
             ("a misspelt value", {"replicaCont": 3}, "replicaCont"),
             ("two replicas without etcd", {"etcd": {"example": {"enabled": False}}}, "needs etcd"),
             ("signed commits without signers", {"policy": {"requireSignedCommits": True}}, "allowedSigners"),
+            ("an API without tokens", {"api": {"tokens": []}}, "api.tokens is empty"),
+            ("tokens without their Secret", {"api": {"existingSecret": ""}}, "api.existingSecret"),
+            ("a token of no known scope", {"api": {"tokens": [{"name": "ci", "scope": "admin"}]}}, "scope"),
         ]
         for what, values, expected in refusals:
             try:

@@ -5,11 +5,12 @@ import Foundation
 extension Controller {
     /// ``RolloutRetry`` asked of the running controller (`POST /api/v1/services/{name}/retry`): only the
     /// leader writes, the retry is told as a `rollout-retried` event (which logs it) and the reconciler is woken
-    /// so the rollout starts at once rather than at the next resync.
+    /// so the rollout starts at once rather than at the next resync. `caller` (the API token's name, or
+    /// `anonymous`) is the event's `by`: who asked.
     ///
     /// Throws what the registry throws; a `RegistryError` with code `.conflict` when the rollout changed
     /// between reading and writing it.
-    public func retry(service: String) async throws -> RolloutRetry.Outcome {
+    public func retry(service: String, by caller: String = "anonymous") async throws -> RolloutRetry.Outcome {
         if let leadership, !(await leadership.isLeader) {
             return .notLeader(leader: await snapshot().leader)
         }
@@ -18,8 +19,9 @@ extension Controller {
         let hashes = specs.map(\.short).joined(separator: ", ")
         await events.emit(
             .rolloutRetried, service: service,
-            "\(service): failed spec \(hashes) will be tried again, as an operator asked",
-            fields: ["specHashes": .text(specs.map(\.short).joined(separator: " "))])
+            "\(service): failed spec \(hashes) will be tried again, as "
+                + (caller == "anonymous" ? "an operator" : caller) + " asked",
+            fields: ["specHashes": .text(specs.map(\.short).joined(separator: " ")), "by": .text(caller)])
         reconciler.requestPass()
         return outcome
     }

@@ -52,6 +52,15 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var gitlabSecretFile: String?
     public var giteaSecretFile: String?
     public var genericSecretFile: String?
+    /// Bearer tokens of the HTTP API (docs/http-api.md); none leaves the API open, on loopback only.
+    public var apiTokens: [APIToken] = []
+    public var allowUnauthenticated = false
+    /// A listener of its own for `/webhooks/*`; nil serves them on the main listener.
+    public var webhookListen: ListenAddress?
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
+    public var webhookTlsCertFile: String?
+    public var webhookTlsKeyFile: String?
     // Trust.
     public var requireSignedCommits = false
     public var allowedSignersFile: String?
@@ -136,6 +145,8 @@ extension ControllerConfiguration {
     ) throws -> ControllerConfiguration {
         var configuration = ControllerConfiguration(repository: "")
         var problems: [Problem] = []
+        // Where each applied setting came from, so a problem found between settings names that place.
+        var sources: [String: String] = [:]
         let known = settings.map(\.key)
         for (key, value) in (file?.values ?? [:]).sorted(by: { $0.key < $1.key })
         where !known.contains(key) {
@@ -157,6 +168,7 @@ extension ControllerConfiguration {
             if let text = environment[setting.environmentVariable] { value = (text, setting.environmentVariable) }
             if let text = flags[setting.key] { value = (text, "--\(setting.flag)") }
             guard let value else { continue }
+            sources[setting.key] = value.source
             if let problem = setting.apply(&configuration, value.text) {
                 problems.append(Problem(source: value.source, message: problem.message))
             }
@@ -174,6 +186,7 @@ extension ControllerConfiguration {
                     message: "signed commits are required but neither allowedSignersFile nor gpgHome is set"))
         }
         problems += configuration.registryProblems()
+        problems += configuration.listenerProblems(sources: sources, serving: requiringRepository)
         guard problems.isEmpty else { throw ProblemList(problems: problems) }
         return configuration
     }
@@ -289,6 +302,33 @@ extension ControllerConfiguration {
                 "Set it when people reach the controller through a proxy or an ingress (https://gitfleet.example.com); "
                 + "without it, links name listenHost (this host's name when it listens on every address) and the "
                 + "port the server is bound to."),
+        ControllerSetting(
+            "apiTokens",
+            "Bearer tokens of the HTTP API, comma-separated or a YAML list, each as NAME scope=read|operate "
+                + "file=PATH (one token a file); with any, every /api/ and dashboard route needs one.",
+            \.apiTokens, .apiTokens,
+            details:
+                "The name is the caller's identity in events and logs; read allows every GET, operate also the "
+                + "actions. Files are read again when they change (at most once a second), so a rotated Secret "
+                + "needs no restart; see http-api.md."),
+        .bool(
+            "allowUnauthenticated",
+            "Serve the API without tokens on a listenHost other than loopback (anyone who reaches it may act).",
+            \.allowUnauthenticated,
+            details: "Without it, serve refuses such a listenHost unless apiTokens are set; with it, serve warns."),
+        ControllerSetting(
+            "webhookListen",
+            "A listener of its own for /webhooks/* (host:port); the main listener then serves no webhooks.",
+            \.webhookListen, SettingType<ListenAddress>.listenAddress.optional, default: "the main listener",
+            details:
+                "It serves the webhooks and /healthz only, so it alone can be exposed publicly; webhooks keep their "
+                + "HMAC and need no API token."),
+        .file("tlsCertFile", "The main listener's TLS certificate chain (PEM); needs tlsKeyFile.", \.tlsCertFile),
+        .file("tlsKeyFile", "The private key (PEM) of tlsCertFile.", \.tlsKeyFile),
+        .file(
+            "webhookTlsCertFile", "The webhook listener's TLS certificate chain (PEM); needs webhookTlsKeyFile.",
+            \.webhookTlsCertFile),
+        .file("webhookTlsKeyFile", "The private key (PEM) of webhookTlsCertFile.", \.webhookTlsKeyFile),
         .file("githubSecretFile", "The GitHub webhook secret; enables /webhooks/github.", \.githubSecretFile),
         .file("gitlabSecretFile", "The GitLab webhook token; enables /webhooks/gitlab.", \.gitlabSecretFile),
         .file("giteaSecretFile", "The Gitea/Forgejo webhook secret; enables /webhooks/gitea.", \.giteaSecretFile),
@@ -357,6 +397,27 @@ extension ControllerConfiguration {
         DiscoveryPublisher.Configuration(
             outputs: discoveryOutputs, reloadCommand: discoveryReloadCommand, reloadTimeout: discoveryReloadTimeout,
             port: discoveryPort)
+    }
+}
+
+extension SettingType where Value == [APIToken] {
+    /// Tokens as `NAME scope=read|operate file=PATH`, comma-separated.
+    static var apiTokens: Self {
+        var tokens = Self(
+            name: "tokens",
+            parse: { text in APIToken.list(text).mapError { SettingValueProblem($0.message) } },
+            format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
+        tokens.acceptsList = true
+        return tokens
+    }
+}
+
+extension SettingType where Value == ListenAddress {
+    /// `host:port`.
+    static var listenAddress: Self {
+        Self(
+            name: "host:port", expected: "host:port such as 0.0.0.0:9443", parse: { ListenAddress($0) },
+            format: { $0.description })
     }
 }
 

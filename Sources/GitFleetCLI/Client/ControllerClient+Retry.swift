@@ -32,8 +32,7 @@ extension ControllerClient {
             case 503 where refusal?.error == "not_leader":
                 return .notLeader(leader: refusal?.leader)
             default:
-                let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-                throw Failure(url: url, message: "the controller answered \(status.code): \(text.prefix(300))")
+                throw failure(url, status, body)
             }
         }
     }

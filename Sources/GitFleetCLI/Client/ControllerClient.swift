@@ -6,6 +6,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOSSL
 
 /// The CLI's side of the controller's HTTP API (docs/http-api.md): what client-mode commands read
 /// instead of the registry. The token, when there is one, goes only into the `Authorization` header;
@@ -14,6 +15,9 @@ struct ControllerClient: Sendable {
     /// `http://host:port`, no trailing slash; what errors and the plan's live-source line name.
     var base: String
     var token: String?
+    /// A CA (PEM) the controller's certificate must chain to, for a controller whose TLS a private CA signed;
+    /// nil trusts the system's roots.
+    var caFile: String? = nil
 
     /// Why the controller could not be asked, said with the URL that was asked.
     struct Failure: Error, CustomStringConvertible {
@@ -62,11 +66,33 @@ struct ControllerClient: Sendable {
 
     private func get(_ url: String, timeout: Duration = Self.requestTimeout) async throws -> Data {
         let (status, body) = try await send(.GET, url, timeout: timeout)
-        guard status == .ok else {
-            let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Failure(url: url, message: "the controller answered \(status.code): \(text.prefix(300))")
-        }
+        guard status == .ok else { throw failure(url, status, body) }
         return Data(buffer: body)
+    }
+
+    /// An answer that is not the one asked for, said so that a person knows what to change: for a refused
+    /// token, which flag and which scope.
+    func failure(_ url: String, _ status: HTTPResponseStatus, _ body: ByteBuffer) -> Failure {
+        switch status.code {
+        case 401 where token == nil:
+            return Failure(
+                url: url,
+                message: "the controller needs an API token: give --server-token-file FILE, a file holding a token "
+                    + "of scope read (operate for actions such as retry)")
+        case 401:
+            return Failure(
+                url: url,
+                message: "the controller does not accept the token in --server-token-file (unknown, or rotated "
+                    + "since): give a file holding a current token")
+        case 403:
+            return Failure(
+                url: url,
+                message: "the token in --server-token-file may only read; this action needs a token of scope "
+                    + "operate")
+        default:
+            let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+            return Failure(url: url, message: "the controller answered \(status.code): \(text.prefix(300))")
+        }
     }
 
     /// One request with the token, whatever the answer's status; only a controller that cannot be reached fails.
@@ -77,13 +103,27 @@ struct ControllerClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let milliseconds = max(
+            1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard let caFile else {
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(milliseconds))
+                return (response.status, try await response.body.collect(upTo: 64 << 20))
+            } catch {
+                throw Failure(url: url, message: "the controller cannot be reached (\(error))")
+            }
+        }
+        // A client of its own trusts the CA; the shared one keeps the system's roots for everyone else.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(caFile)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
         do {
-            let response = try await HTTPClient.shared.execute(
-                request,
-                timeout: .milliseconds(
-                    max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
-            return (response.status, try await response.body.collect(upTo: 64 << 20))
+            let response = try await client.execute(request, timeout: .milliseconds(milliseconds))
+            let body = try await response.body.collect(upTo: 64 << 20)
+            try? await client.shutdown()
+            return (response.status, body)
         } catch {
+            try? await client.shutdown()
             throw Failure(url: url, message: "the controller cannot be reached (\(error))")
         }
     }

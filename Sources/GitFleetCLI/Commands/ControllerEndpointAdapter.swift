@@ -74,8 +74,8 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     var events: EventLog? { controller.events }
 
-    func retry(service: String) async throws -> RolloutRetry.Outcome? {
-        try await controller.retry(service: service)
+    func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? {
+        try await controller.retry(service: service, by: caller)
     }
 
     func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)

@@ -63,7 +63,11 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             server = try ControllerHTTPServer(
                 configuration: ServerConfiguration(
-                    host: configuration.listenHost, port: configuration.listenPort, webhookSecretFiles: secrets),
+                    host: configuration.listenHost, port: configuration.listenPort, webhookSecretFiles: secrets,
+                    tls: TLSFiles(certificate: configuration.tlsCertFile, key: configuration.tlsKeyFile),
+                    apiTokens: configuration.apiTokens, webhookAddress: configuration.webhookListen,
+                    webhookTLS: TLSFiles(
+                        certificate: configuration.webhookTlsCertFile, key: configuration.webhookTlsKeyFile)),
                 endpoint: ControllerEndpointAdapter(
                     controller: controller, registry: resources.registry, runtime: resources.runtime),
                 metrics: metrics, logger: logger.part("http"))
@@ -74,16 +78,33 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             // The event log after the server: the group stops services in reverse order, so the live event
             // streams end before the HTTP server waits for its requests to finish.
-            services: (controller.services + [server, controller.events]).map { .init(service: $0) },
+            services: (controller.services + [server] + [server.webhookServer].compactMap { $0 } + [controller.events])
+                .map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // The grace period: a pass in flight ends at its safe point and the last notes are written within it;
         // past it every part still running is cancelled.
         groupConfiguration.maximumGracefulShutdownDuration = Self.gracePeriod
         let group = ServiceGroup(configuration: groupConfiguration)
+        if configuration.apiTokens.isEmpty && configuration.allowUnauthenticated
+            && !ListenAddress.isLoopback(configuration.listenHost)
+        {
+            logger.warning(
+                """
+                allowUnauthenticated: the API on \(configuration.listenHost) needs no token; anyone who reaches it \
+                can read and act on the fleet
+                """)
+        }
         Task {
             if let port = try? await server.listeningPort() {
                 controller.address.listening(host: configuration.listenHost, port: port)
                 logger.notice("listening on \(configuration.listenHost):\(port)")
+            }
+        }
+        if let webhooks = server.webhookServer, let address = configuration.webhookListen {
+            Task {
+                if let port = try? await webhooks.listeningPort() {
+                    logger.notice("serving webhooks on \(ListenAddress(host: address.host, port: port))")
+                }
             }
         }
         try await group.run()

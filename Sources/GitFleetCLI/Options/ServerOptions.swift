@@ -10,13 +10,21 @@ struct ServerOptions: ParsableArguments {
     /// Not `--token-file`: that names the Git HTTPS token wherever a command reads the repository.
     @Option(
         name: .long,
-        help: "A file holding the controller's API token, sent as `Authorization: Bearer …` (not checked yet).")
+        help:
+            "A file holding the controller's API token (scope read, or operate for actions), sent as `Authorization: Bearer …`."
+    )
     var serverTokenFile: String?
+
+    @Option(
+        name: .long,
+        help: "A CA certificate (PEM) the controller's TLS certificate must chain to, for https:// with a private CA.")
+    var serverCaFile: String?
 
     /// The client, when `--server` was given.
     func client() throws -> ControllerClient? {
         guard let server else {
             if serverTokenFile != nil { throw ValidationError("--server-token-file needs --server") }
+            if serverCaFile != nil { throw ValidationError("--server-ca-file needs --server") }
             return nil
         }
         guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme),
@@ -34,7 +42,14 @@ struct ServerOptions: ParsableArguments {
                     "--server-token-file: cannot read '\(serverTokenFile)' (\(error.localizedDescription))")
             }
         }
-        return ControllerClient(base: server.hasSuffix("/") ? String(server.dropLast()) : server, token: token)
+        if let serverCaFile {
+            guard scheme == "https" else { throw ValidationError("--server-ca-file needs an https:// --server") }
+            guard FileManager.default.isReadableFile(atPath: serverCaFile) else {
+                throw ValidationError("--server-ca-file: cannot read '\(serverCaFile)'")
+            }
+        }
+        return ControllerClient(
+            base: server.hasSuffix("/") ? String(server.dropLast()) : server, token: token, caFile: serverCaFile)
     }
 
     /// A command that reads the registry itself or asks the controller must be told one place: `--server`

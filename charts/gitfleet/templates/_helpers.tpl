@@ -85,6 +85,12 @@ app.kubernetes.io/component: etcd
 {{- if and .Values.webhooks.providers (not .Values.webhooks.existingSecret) }}
 {{- fail "webhooks.providers needs webhooks.existingSecret (one key per provider)" }}
 {{- end }}
+{{- if and (not .Values.api.tokens) (not .Values.api.allowUnauthenticated) }}
+{{- fail "api.tokens is empty: the controller listens on 0.0.0.0 and refuses to serve its API without tokens; list tokens (and api.existingSecret), or set api.allowUnauthenticated=true on purpose" }}
+{{- end }}
+{{- if and .Values.api.tokens (not .Values.api.existingSecret) }}
+{{- fail "api.tokens needs api.existingSecret (a Secret with one key per token's name)" }}
+{{- end }}
 {{- if and .Values.policy.requireSignedCommits (not .Values.policy.allowedSigners) }}
 {{- fail "policy.requireSignedCommits needs policy.allowedSigners" }}
 {{- end }}
