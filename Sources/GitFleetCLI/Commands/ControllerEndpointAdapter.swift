@@ -4,6 +4,7 @@ import FleetModel
 import FleetPlanner
 import FleetRegistry
 import FleetServer
+import Foundation
 
 /// Presents the controller service to the HTTP server. It lives here, where both are known: the
 /// server depends on the controller, never the other way round.
@@ -32,8 +33,18 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             services: snapshot.services.map { service in
                 ServiceSummary(
                     name: service.service, result: service.phase.name.rawValue, replicas: service.replicas,
-                    ready: service.ready, image: service.toImage, reason: service.phase.failureReason)
+                    ready: service.ready, image: service.toImage, reason: service.phase.reason)
             }, role: snapshot.role, leader: snapshot.leader)
+        if !controller.configuration.freezeWindows.isEmpty {
+            func summary(_ window: FreezeWindow, from: Date?, until: Date) -> FreezeWindowSummary {
+                FreezeWindowSummary(
+                    name: window.name, reason: window.reason, services: window.services?.sorted(), from: from,
+                    until: until)
+            }
+            document.freeze = FreezeSummary(
+                active: snapshot.openFreezeWindows.map { summary($0.window, from: nil, until: $0.until) },
+                next: snapshot.nextFreezeWindow.map { summary($0.window, from: $0.opens, until: $0.closes) })
+        }
         let discovery = await controller.discovery.status
         document.discovery = DiscoverySummary(
             failing: discovery.problem != nil, problem: discovery.problem, failures: discovery.failures,
@@ -53,7 +64,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         return ServiceDocument(
             name: name, result: service.phase.name.rawValue, replicas: service.replicas, ready: service.ready,
             image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
-            reason: service.phase.failureReason, instances: records.map(InstanceDocument.init))
+            reason: service.phase.reason, instances: records.map(InstanceDocument.init))
     }
 
     /// Read from the registry at once; a registry that cannot be read throws (503) rather than answering
