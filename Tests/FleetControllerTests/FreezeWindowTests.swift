@@ -74,6 +74,31 @@ struct FreezeWindowTests {
         }
     }
 
+    @Test("the setting takes a YAML list of lines; a bad line names the file, line and column, and the window")
+    func setting() throws {
+        let yaml = """
+            repo: /srv/fleet
+            freezeWindows:
+              - weekend schedule="0 18 * * 5" duration=64h timeZone=Europe/Berlin reason="no deploys, please"
+              - christmas from=2026-12-24T00:00:00Z until=2026-12-27T00:00:00Z services=web+api
+
+            """
+        let file = try SettingsFile.parse(Array(yaml.utf8), file: "config.yaml")
+        let configuration = try ControllerConfiguration.resolve(file: file, environment: [:], flags: [:])
+        #expect(configuration.freezeWindows.map(\.name) == ["weekend", "christmas"])
+        #expect(configuration.freezeWindows[0].reason == "no deploys, please")
+
+        let bad = try SettingsFile.parse(
+            Array("repo: /srv/fleet\nfreezeWindows:\n  - weekend schedule=\"0 18 * * 5\" duration=3x\n".utf8),
+            file: "config.yaml")
+        let error = #expect(throws: ControllerConfiguration.ProblemList.self) {
+            try ControllerConfiguration.resolve(file: bad, environment: [:], flags: [:])
+        }
+        #expect(
+            error?.description.hasPrefix("config.yaml:3:3: freezeWindows: '3x' in freeze window 'weekend'") == true,
+            "\(String(describing: error))")
+    }
+
     @Test("two windows with one name are refused")
     func duplicateNames() {
         let result = FreezeWindow.list(

@@ -46,6 +46,12 @@ struct ServeFreezeTests {
             #expect(status["result"] as? String == "in-progress", "\(body)")
             let records = try await fleet.records().filter { $0.state == .serving }
             #expect(records.count == 2 && records.allSatisfy { $0.image.contains("1.0.0") }, "\(records)")
+            let cli = try await BuiltProducts.gitfleet([
+                "status", "--server", "http://127.0.0.1:\(try await serve.port())",
+            ])
+            #expect(
+                cli.standardOutput.contains("freeze: release (release day) until ")
+                    && cli.standardOutput.contains("; new rollouts wait"), "\(cli)")
             let events = try await serve.events(since: 0)
             #expect(events.contains { $0.type == .freezeWindowOpened }, "\(events.map(\.type))")
             #expect(events.contains { $0.type == .deploymentHeld && $0.service == "web" && $0.commit == v2 })
@@ -63,5 +69,21 @@ struct ServeFreezeTests {
             let metrics = try await serve.request("GET", "/metrics").body
             #expect(metrics.contains("gitfleet_freeze_active{service=\"web\"} 0"), "\(metrics)")
         }
+    }
+
+    @Test("serve refuses to start with a bad window, naming the setting and the window")
+    func badWindow() async throws {
+        let fleet = try EmbeddedFleet()
+        let outcome = try await BuiltProducts.gitfleet(
+            [
+                "serve", "--repo", fleet.repository.path, "--state-dir", fleet.stateDirectory, "--listen-port", "0",
+                "--freeze-windows", "weekend schedule=\"0 18 * *\" duration=64h",
+            ])
+        await fleet.tearDown()
+        #expect(outcome.status != 0, "\(outcome)")
+        #expect(
+            outcome.standardError.contains(
+                "--freeze-windows: freeze window 'weekend': schedule '0 18 * *' has 4 fields (expected 5"),
+            "\(outcome)")
     }
 }

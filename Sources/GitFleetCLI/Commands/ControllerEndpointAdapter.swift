@@ -4,7 +4,6 @@ import FleetModel
 import FleetPlanner
 import FleetRegistry
 import FleetServer
-import Foundation
 
 /// Presents the controller service to the HTTP server. It lives here, where both are known: the
 /// server depends on the controller, never the other way round.
@@ -36,14 +35,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                     ready: service.ready, image: service.toImage, reason: service.phase.reason)
             }, role: snapshot.role, leader: snapshot.leader)
         if !controller.configuration.freezeWindows.isEmpty {
-            func summary(_ window: FreezeWindow, from: Date?, until: Date) -> FreezeWindowSummary {
-                FreezeWindowSummary(
-                    name: window.name, reason: window.reason, services: window.services?.sorted(), from: from,
-                    until: until)
-            }
-            document.freeze = FreezeSummary(
-                active: snapshot.openFreezeWindows.map { summary($0.window, from: nil, until: $0.until) },
-                next: snapshot.nextFreezeWindow.map { summary($0.window, from: $0.opens, until: $0.closes) })
+            document.freeze = FreezeSummary(open: snapshot.openFreezeWindows, next: snapshot.nextFreezeWindow)
         }
         let discovery = await controller.discovery.status
         document.discovery = DiscoverySummary(
