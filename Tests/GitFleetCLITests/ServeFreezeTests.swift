@@ -46,6 +46,14 @@ struct ServeFreezeTests {
             #expect(status["result"] as? String == "in-progress", "\(body)")
             let records = try await fleet.records().filter { $0.state == .serving }
             #expect(records.count == 2 && records.allSatisfy { $0.image.contains("1.0.0") }, "\(records)")
+            #expect(try await serve.request("GET", "/readyz").status == 200, "a window does not make it unready")
+            let commit = try await serve.request("GET", "/api/v1/commits/\(v2)")
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(commit.body.utf8)) as? [String: Any], "\(commit)")
+            #expect(document["state"] as? String == "in-progress", "\(commit)")
+            #expect(
+                (document["reason"] as? String)?.hasPrefix("web: waiting: freeze window release (release day) until")
+                    == true, "\(commit)")
             let cli = try await BuiltProducts.gitfleet([
                 "status", "--server", "http://127.0.0.1:\(try await serve.port())",
             ])

@@ -26,6 +26,11 @@ public struct FreezeHold: Sendable, Hashable, CustomStringConvertible {
     public var window: String
     public var until: Date
 
+    public init(window: String, until: Date) {
+        self.window = window
+        self.until = until
+    }
+
     /// `waiting: freeze window weekend (no deploys) until 2026-11-30T05:00:00Z`: the words the note, the status
     /// and the deployment's state use.
     public var description: String { "waiting: freeze window \(window) until \(FreezeWindow.timestamp(until))" }
