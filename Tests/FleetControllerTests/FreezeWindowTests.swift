@@ -213,6 +213,14 @@ struct FreezeWindowTests {
             rollouts: [Self.state(Self.spec("web", "v1")), Self.state(Self.spec("old", "v1"))], open: open)
         #expect(decision.fleet.services.map { $0.name } == ["old", "web"])
         #expect(decision.holds.keys.sorted() == ["new", "old"])
+        // The converger reports on what it was given; the held services show as waiting, the new one too.
+        let converged = decision.fleet.services.map { spec in
+            ServiceConvergence(service: spec.name, phase: .converged, replicas: spec.replicas)
+        }
+        let report = decision.report(converged)
+        #expect(report.map(\.service) == ["old", "web", "new"])
+        #expect(report.map(\.phase.name.rawValue) == ["waiting", "converged", "waiting"])
+        #expect(report.map(\.phase.isSettled) == [false, true, false], "the deployment stays open")
     }
 
     @Test("with no window open the desired fleet goes through as it is")

@@ -66,6 +66,8 @@ public struct FreezeDecision: Sendable, Hashable {
     public var fleet: Fleet
     /// The services that wait, and why.
     public var holds: [String: FreezeHold]
+    /// Desired services left out of ``fleet`` altogether (new in the commit), for ``report(_:)``.
+    private var withheld: [ServiceSpec] = []
 
     public init(desired: Fleet, rollouts: [RolloutState], open: [OpenFreezeWindow]) {
         var holds: [String: FreezeHold] = [:]
@@ -78,7 +80,12 @@ public struct FreezeDecision: Sendable, Hashable {
         var services: [ServiceSpec] = []
         for spec in desired.services {
             guard let state = current[spec.name] else {
-                if let why = hold(spec.name) { holds[spec.name] = why } else { services.append(spec) }
+                if let why = hold(spec.name) {
+                    holds[spec.name] = why
+                    withheld.append(spec)
+                } else {
+                    services.append(spec)
+                }
                 continue
             }
             guard state.targetSpecHash != SpecHash(spec), let why = hold(spec.name), let target = state.targetSpec
@@ -97,6 +104,24 @@ public struct FreezeDecision: Sendable, Hashable {
         }
         fleet = Fleet(name: desired.name, services: services, revision: desired.revision)
         self.holds = holds
+    }
+
+    /// The converger's report on ``fleet`` with each held service in the `held` phase, and the services
+    /// withheld listed too, so that the deployment stays open until they roll.
+    public func report(_ report: [ServiceConvergence]) -> [ServiceConvergence] {
+        guard !holds.isEmpty else { return report }
+        var held = report.map { service in
+            var service = service
+            if let hold = holds[service.service] { service.phase = .held(hold) }
+            return service
+        }
+        for spec in withheld {
+            guard let hold = holds[spec.name], !report.contains(where: { $0.service == spec.name }) else { continue }
+            var service = ServiceConvergence(service: spec.name, phase: .held(hold), replicas: spec.replicas)
+            service.toImage = spec.image.description
+            held.append(service)
+        }
+        return held
     }
 }
 

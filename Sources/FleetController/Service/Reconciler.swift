@@ -285,7 +285,7 @@ public actor Reconciler: Service {
         do {
             let decision = try await freezeDecision(desired)
             lastReport = try await converger.reconcile(decision.fleet)
-            lastReport = Self.report(lastReport, holding: decision, desired: desired)
+            lastReport = decision.report(lastReport)
             await tellHolds(decision.holds)
             registryProblem = nil
             lastPassAt = Date()
@@ -351,27 +351,6 @@ public actor Reconciler: Service {
         guard !open.isEmpty else { return FreezeDecision(desired: desired, rollouts: [], open: []) }
         let rollouts = try await registry.rolloutStates().map(\.record)
         return FreezeDecision(desired: desired, rollouts: rollouts, open: open)
-    }
-
-    /// The converger's report with each held service in the `held` phase (a service the window keeps from
-    /// being created is listed too, so the deployment waits for it).
-    static func report(_ report: [ServiceConvergence], holding decision: FreezeDecision, desired: Fleet)
-        -> [ServiceConvergence]
-    {
-        guard !decision.holds.isEmpty else { return report }
-        var held = report.map { service in
-            var service = service
-            if let hold = decision.holds[service.service] { service.phase = .held(hold) }
-            return service
-        }
-        for spec in desired.services where !report.contains(where: { $0.service == spec.name }) {
-            if let hold = decision.holds[spec.name] {
-                var service = ServiceConvergence(service: spec.name, phase: .held(hold), replicas: spec.replicas)
-                service.toImage = spec.image.description
-                held.append(service)
-            }
-        }
-        return held
     }
 
     /// Tells each service newly held for the deployment in flight, once.
