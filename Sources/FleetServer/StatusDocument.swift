@@ -26,6 +26,8 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var leader: String?
     /// Whether the serving set reaches the discovery outputs; while it does not, rollouts wait.
     public var discovery: DiscoverySummary?
+    /// The freeze windows open now and the next to open; omitted when no window is configured.
+    public var freeze: FreezeSummary?
 
     public init(
         fleet: String? = nil, trackedBranch: String, revision: String? = nil, fetchedRevision: String? = nil,
@@ -41,6 +43,40 @@ public struct StatusDocument: Codable, Hashable, Sendable {
         self.services = services
         self.role = role
         self.leader = leader
+    }
+}
+
+/// Freeze windows in `StatusDocument.freeze`.
+public struct FreezeSummary: Codable, Hashable, Sendable {
+    /// The windows open now, the first to close first.
+    public var active: [FreezeWindowSummary]
+    /// The next window to open, if any will.
+    public var next: FreezeWindowSummary?
+
+    public init(active: [FreezeWindowSummary], next: FreezeWindowSummary? = nil) {
+        self.active = active
+        self.next = next
+    }
+}
+
+/// One freeze window in `FreezeSummary`.
+public struct FreezeWindowSummary: Codable, Hashable, Sendable {
+    /// Its name in the `freezeWindows` setting.
+    public var name: String
+    public var reason: String?
+    /// The services it covers; omitted when it covers every service.
+    public var services: [String]?
+    /// When it opens: set for the next window only.
+    public var from: Date?
+    /// When it closes.
+    public var until: Date
+
+    public init(name: String, reason: String? = nil, services: [String]? = nil, from: Date? = nil, until: Date) {
+        self.name = name
+        self.reason = reason
+        self.services = services
+        self.from = from
+        self.until = until
     }
 }
 

@@ -108,6 +108,7 @@ struct ControllerConfigurationTests {
             ("runtime", "vm", "expected process or docker, got \"vm\""),
             ("discoveryOutputs", "caddy:/etc/caddy", "'caddy:/etc/caddy' is not a discovery output"),
             ("runtimeScope", "shop/prod", "'shop/prod' is not a runtime scope"),
+            ("freezeWindows", "weekend duration=64h", "freeze window 'weekend' needs schedule=\"CRON\" duration="),
         ])
     func typedValues(key: String, value: String, message: String) throws {
         let setting = try #require(ControllerConfiguration.settings.first { $0.key == key })

@@ -46,6 +46,32 @@ struct DeploymentTrackerTests {
         }
     }
 
+    @Test("a service a freeze window holds keeps the deployment open; its note says which window and until when")
+    func heldByFreezeWindow() throws {
+        var tracker = DeploymentTracker(controllerID: "gitfleet-test")
+        let admitted = Self.admitted("a", ["api", "web"])
+        _ = tracker.begin(admitted, liveImages: ["api": "demo/api", "web": "demo/web"])
+        let hold = FreezeHold(
+            window: "weekend (no deploys)", until: try Date("2026-11-30T09:00:00Z", strategy: .iso8601))
+        var report = Self.report(admitted, ["api": .converged, "web": .held(hold)])
+        // The held service's report names the spec it stays at, not the commit's.
+        report[1].targetSpecHash = SpecHash(
+            ServiceSpec(name: "web", image: ImageReference(repository: "demo/web", tag: "old")))
+        let (notes, finished) = tracker.progress(report)
+        #expect(finished == nil, "the held service has not settled")
+        let note = try #require(notes.last)
+        #expect(note.annotation.result == .inProgress)
+        #expect(note.annotation.reason == "web: waiting: freeze window weekend (no deploys) until 2026-11-30T09:00:00Z")
+        #expect(
+            note.annotation.services["web"]?.reason
+                == "waiting: freeze window weekend (no deploys) until 2026-11-30T09:00:00Z")
+        #expect(note.annotation.services["web"]?.result == DeploymentResult.inProgress)
+        #expect(report[1].phase.name == ServicePhase.waiting)
+
+        let after = tracker.progress(Self.report(admitted, ["api": .converged, "web": .converged]))
+        #expect(after.finished?.result == .converged, "once the window closed and web rolled")
+    }
+
     @Test("with two services the deployment ends when both settled, with the result of the one that rolled back")
     func twoServices() throws {
         var tracker = DeploymentTracker(controllerID: "gitfleet-test")

@@ -241,6 +241,7 @@ extension FleetMetrics {
         setNotesUnpushed(0)
         setDeployedRevision("8c1f0e2a")
         setLeader(true)
+        setFrozen(["web": true])
         recordWebhook(provider: "github", outcome: "triggered")
         setBuildInfo(version: "0.1.0", commit: "8c1f0e2a")
         recordDiscoveryPublication(result: "ok", servingSet: ServingSet(services: ["web": []]))

@@ -21,6 +21,9 @@ public struct ServiceConvergence: Hashable, Sendable {
         /// No longer in Git, and this pass destroyed the last of its instances. Reported by that one pass, so
         /// that the deployment that removed the service can record it; later passes no longer list it.
         case removed
+        /// A freeze window holds its new spec back: it stays at (and is healed at) the spec it was at. Set by
+        /// the reconcile loop, never by the converger, which is handed the spec it may roll to.
+        case held(FreezeHold)
 
         /// The phase's one spelling, shared by the API, the CLI, the notes and the metrics.
         public var name: ServicePhase {
@@ -33,6 +36,7 @@ public struct ServiceConvergence: Hashable, Sendable {
             case .failed: return .failed
             case .removing: return .removing
             case .removed: return .removed
+            case .held: return .waiting
             }
         }
 
@@ -44,6 +48,13 @@ public struct ServiceConvergence: Hashable, Sendable {
             case .rollingBack(let reason), .rolledBack(let reason), .failed(let reason): return reason
             default: return nil
             }
+        }
+
+        /// Why the service is not converged, when there is a reason to tell: its failure, or the freeze
+        /// window it waits for.
+        public var reason: String? {
+            if case .held(let hold) = self { return hold.description }
+            return failureReason
         }
     }
 
@@ -75,5 +86,13 @@ public struct ServiceConvergence: Hashable, Sendable {
         draining = 0
         created = 0
         destroyed = 0
+    }
+}
+
+extension ServiceConvergence.Phase {
+    /// Whether a freeze window holds the service's new spec back.
+    public var isHeld: Bool {
+        if case .held = self { return true }
+        return false
     }
 }

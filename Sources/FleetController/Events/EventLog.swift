@@ -175,6 +175,8 @@ extension FleetEvent.Kind {
         case .discoveryPublished: return .debug
         // An operator changed the fleet's course by hand: worth reading in the log, not a problem.
         case .rolloutRetried: return .notice
+        // The fleet's course changes by configured policy, not by a fault: an operator wants to see it.
+        case .freezeWindowOpened, .freezeWindowClosed, .deploymentHeld: return .notice
         }
     }
 }

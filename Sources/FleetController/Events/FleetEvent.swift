@@ -35,6 +35,12 @@ public struct FleetEvent: Sendable, Hashable, Codable, Identifiable {
         case discoveryFailing = "discovery-failing"
         case leadershipGained = "leadership-gained"
         case leadershipLost = "leadership-lost"
+        /// A freeze window opened: no new rollout starts for the services it covers until it closes.
+        case freezeWindowOpened = "freeze-window-opened"
+        /// A freeze window closed: rollouts it held start.
+        case freezeWindowClosed = "freeze-window-closed"
+        /// An admitted commit's new spec for a service waits for a freeze window to close.
+        case deploymentHeld = "deployment-held"
     }
 
     /// A type-specific field: text, a whole number or a flag, so clients read numbers as numbers.

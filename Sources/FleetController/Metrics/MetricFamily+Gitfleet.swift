@@ -126,7 +126,7 @@ extension MetricFamily {
     public static let gitfleet: [MetricFamily] = [
         .reconciles, .reconcileDuration, .rollouts, .servicePhase, .instances, .driftFound, .gitFetchDuration,
         .gitFailures, .notesUnpushed, .deployedRevision, .leader, .webhookRequests, .buildInfo,
-        .lastSuccessfulReconcile, .lastSuccessfulFetch,
+        .lastSuccessfulReconcile, .lastSuccessfulFetch, .freezeActive,
     ]
 
     /// Every family a controller may show on `/metrics`: its own, discovery's, events' and the process's.

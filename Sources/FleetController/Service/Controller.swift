@@ -97,11 +97,15 @@ public final class Controller: Sendable {
         }
         let loop = await reconciler.snapshot()
         let health = await watcher.health()
-        return ControllerSnapshot(
+        let freeze = await reconciler.freezeStatus()
+        var snapshot = ControllerSnapshot(
             fleet: loop.fleet, revision: loop.revision?.hex, fetchedRevision: health.lastSeen?.hex,
             deploying: loop.deploying?.hex, lastPassAt: loop.lastPassAt, services: loop.services, role: role,
             leader: leader,
             rejected: loop.rejected.map { ControllerSnapshot.Rejection(revision: $0.commit.hex, reason: $0.reason) })
+        snapshot.openFreezeWindows = freeze.open
+        snapshot.nextFreezeWindow = freeze.next
+        return snapshot
     }
 }
 
@@ -128,6 +132,10 @@ public struct ControllerSnapshot: Sendable {
     public var leader: String?
     /// The newest head, when admission rejected it (the fleet keeps running the last admitted commit).
     public var rejected: Rejection?
+    /// The freeze windows open now, each with when it closes.
+    public var openFreezeWindows: [OpenFreezeWindow] = []
+    /// The next freeze window to open.
+    public var nextFreezeWindow: UpcomingFreezeWindow?
 
     /// The fleet's phase, the `result` of `/api/v1/status`.
     public var phase: FleetPhase {

@@ -148,7 +148,8 @@ public enum ControllerBootstrap {
         let reconciler = Reconciler(
             options: .init(
                 resyncInterval: configuration.resyncInterval, tick: tick, stateDirectory: stateDirectory,
-                controllerID: configuration.controllerID, lastDeployed: lastDeployed),
+                controllerID: configuration.controllerID, lastDeployed: lastDeployed,
+                freezeWindows: configuration.freezeWindows),
             registry: resources.registry, converger: converger, discovery: discovery,
             leadership: resources.leadership, admission: admission, annotations: annotations, observer: observer,
             metrics: metrics, logger: logger.part("reconciler"), events: events)

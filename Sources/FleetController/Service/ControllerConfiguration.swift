@@ -73,6 +73,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var discoveryPort = "http"
     // Notifications (docs/notifications.md).
     public var notifications: [NotificationTarget] = []
+    // Freeze windows (docs/operations.md, "Freeze windows").
+    public var freezeWindows: [FreezeWindow] = []
 
     public enum RegistryKind: String, Sendable, Hashable, CaseIterable {
         case sqlite, etcd
@@ -359,6 +361,12 @@ extension ControllerConfiguration {
             "Where commits' outcomes are reported, comma-separated or a YAML list: commit statuses "
                 + "(github, gitlab, gitea), slack or a signed webhook, each as PROVIDER key=value…; see notifications.md.",
             \.notifications, .notifications),
+        ControllerSetting(
+            "freezeWindows",
+            "Spans of time in which no new rollout starts (self-healing goes on), comma-separated or a YAML list: "
+                + "NAME schedule=\"CRON\" duration=D [timeZone=TZ] or NAME from=TIME until=TIME, each with optional "
+                + "services=a+b and reason=\"…\"; see operations.md.",
+            \.freezeWindows, .freezeWindows),
         .choice(
             "runtime",
             "Where instances run: process (local processes) or docker (Docker Engine API hosts, see runtimes.md).",
@@ -431,16 +439,27 @@ extension SettingType where Value == [DiscoveryOutput] {
     }
 }
 
+extension SettingType {
+    /// Items of one line each (`WORD key=value…`), comma-separated, or a YAML list in the file.
+    static func lines<Item: CustomStringConvertible, Failure: Error & CustomStringConvertible>(
+        _ name: String, _ list: @escaping @Sendable (String) -> Result<[Item], Failure>
+    ) -> Self where Value == [Item] {
+        var lines = Self(
+            name: name, parse: { text in list(text).mapError { SettingValueProblem($0.description) } },
+            format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
+        lines.acceptsList = true
+        return lines
+    }
+}
+
 extension SettingType where Value == [NotificationTarget] {
     /// Targets as `PROVIDER key=value…`, comma-separated (docs/notifications.md).
-    static var notifications: Self {
-        var targets = Self(
-            name: "targets",
-            parse: { text in NotificationTarget.list(text).mapError { SettingValueProblem($0.message) } },
-            format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
-        targets.acceptsList = true
-        return targets
-    }
+    static var notifications: Self { .lines("targets", NotificationTarget.list) }
+}
+
+extension SettingType where Value == [FreezeWindow] {
+    /// Windows as `NAME key=value…`, comma-separated (docs/operations.md, "Freeze windows").
+    static var freezeWindows: Self { .lines("windows", FreezeWindow.list) }
 }
 
 extension SettingType where Value == [String] {

@@ -24,16 +24,19 @@ public actor Reconciler: Service {
         public var controllerID: String
         /// The last commit that converged, as remembered in the state directory when the controller started.
         public var lastDeployed: CommitID?
+        /// Spans of time in which new specs wait (see ``FreezeDecision``).
+        public var freezeWindows: [FreezeWindow]
 
         public init(
             resyncInterval: Duration, tick: Duration, stateDirectory: String, controllerID: String,
-            lastDeployed: CommitID? = nil
+            lastDeployed: CommitID? = nil, freezeWindows: [FreezeWindow] = []
         ) {
             self.resyncInterval = resyncInterval
             self.tick = tick
             self.stateDirectory = stateDirectory
             self.controllerID = controllerID
             self.lastDeployed = lastDeployed
+            self.freezeWindows = freezeWindows
         }
     }
 
@@ -50,6 +53,8 @@ public actor Reconciler: Service {
     let logger: Logger
     /// Where admitted and rejected commits and changes of leadership are told (they also make the log line).
     let events: EventLog
+    /// Where freeze windows read the time: the system's clock, or a simulated one in tests.
+    let clock: any FleetClock
 
     private nonisolated let offered = NIOLockedValueBox<Admission?>(nil)
     private nonisolated let resyncRequested = NIOLockedValueBox(false)
@@ -64,12 +69,18 @@ public actor Reconciler: Service {
     private var registryProblem: String?
     /// The last commit admission turned away, while no later commit was admitted.
     private var lastRejected: RejectedCommit?
+    /// The freeze windows open as of the last look, by name, to tell when one opens or closes.
+    private var openWindows: [String: OpenFreezeWindow] = [:]
+    /// The services whose hold was told for the deployment in flight (a `deployment-held` event each).
+    private var toldHolds: Set<String> = []
 
     public init(
         options: Options, registry: any Registry, converger: Converger, discovery: DiscoveryPublisher,
         leadership: LeaderElection?, admission: CommitAdmission, annotations: AnnotationWriter,
-        observer: InstanceObserver, metrics: FleetMetrics, logger: Logger, events: EventLog
+        observer: InstanceObserver, metrics: FleetMetrics, logger: Logger, events: EventLog,
+        clock: any FleetClock = SystemClock()
     ) {
+        self.clock = clock
         self.observer = observer
         self.options = options
         self.registry = registry
@@ -209,11 +220,14 @@ public actor Reconciler: Service {
             }) {
                 nextResync = ContinuousClock.now
             }
+            await followFreezeWindows()
             if desired != nil && (inFlight || ContinuousClock.now >= nextResync) {
                 await pass()
                 nextResync = ContinuousClock.now.advanced(by: options.resyncInterval)
             }
-            let until = inFlight ? ContinuousClock.now.advanced(by: options.tick) : nextResync
+            var until = inFlight ? ContinuousClock.now.advanced(by: options.tick) : nextResync
+            // A window that opens or closes is told when it does, not at the next resync.
+            if let boundary = nextFreezeBoundary() { until = min(until, clock.instant(at: boundary)) }
             await wake.wait(timeout: max(ContinuousClock.now.duration(to: until), .milliseconds(5)))
         }
         logger.notice("stopped at a safe point")
@@ -241,6 +255,7 @@ public actor Reconciler: Service {
             return false
         case .admitted(let admitted):
             lastRejected = nil
+            toldHolds = []
             desired = admitted.fleet
             let notes = tracker.begin(admitted, liveImages: await liveImages())
             for note in notes { annotations.enqueue(note) }
@@ -268,7 +283,10 @@ public actor Reconciler: Service {
         guard let desired else { return }
         let started = ContinuousClock.now
         do {
-            lastReport = try await converger.reconcile(desired)
+            let decision = try await freezeDecision(desired)
+            lastReport = try await converger.reconcile(decision.fleet)
+            lastReport = decision.report(lastReport)
+            await tellHolds(decision.holds)
             registryProblem = nil
             lastPassAt = Date()
         } catch {
@@ -324,6 +342,84 @@ public actor Reconciler: Service {
                 "the last deployed commit could not be saved in \(options.stateDirectory): \(error)",
                 metadata: ["commit": "\(finished.commit.hex)"])
         }
+    }
+
+    /// The fleet the converger may roll to now: `desired`, with services an open freeze window covers kept
+    /// at the specs they are at (read from their rollout states).
+    private func freezeDecision(_ desired: Fleet) async throws -> FreezeDecision {
+        let open = Array(openWindows.values)
+        guard !open.isEmpty else { return FreezeDecision(desired: desired, rollouts: [], open: []) }
+        let rollouts = try await registry.rolloutStates().map(\.record)
+        return FreezeDecision(desired: desired, rollouts: rollouts, open: open)
+    }
+
+    /// Tells each service newly held for the deployment in flight, once.
+    private func tellHolds(_ holds: [String: FreezeHold]) async {
+        guard let commit = tracker.deployment?.commit else { return }
+        for (service, hold) in holds.sorted(by: { $0.key < $1.key }) where !toldHolds.contains(service) {
+            toldHolds.insert(service)
+            await events.emit(
+                .deploymentHeld, service: service, commit: commit.hex,
+                "\(service) at \(commit.short) is \(hold)",
+                fields: ["window": .text(hold.window), "until": .text(FreezeWindow.timestamp(hold.until))])
+        }
+    }
+
+    /// Notes which freeze windows are open now: tells each that opened or closed since the last look, and
+    /// sets `gitfleet_freeze_active` for the services of the desired state.
+    private func followFreezeWindows() async {
+        guard !options.freezeWindows.isEmpty else { return }
+        let now = clock.wallTime
+        let open = Dictionary(
+            options.freezeWindows.open(at: now).map { ($0.window.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (name, window) in open.sorted(by: { $0.key < $1.key }) where openWindows[name] == nil {
+            let services = window.window.services.map { $0.sorted().joined(separator: ", ") } ?? "every service"
+            await events.emit(
+                .freezeWindowOpened,
+                "freeze window \(window.window.label) opened until \(FreezeWindow.timestamp(window.until)): "
+                    + "new rollouts of \(services) wait",
+                fields: freezeFields(window))
+        }
+        for (name, window) in openWindows.sorted(by: { $0.key < $1.key }) where open[name] == nil {
+            await events.emit(
+                .freezeWindowClosed, "freeze window \(window.window.label) closed: held rollouts start",
+                fields: freezeFields(window))
+        }
+        if open.keys != openWindows.keys { requestPass() }
+        openWindows = open
+        if let desired {
+            metrics.setFrozen(
+                Dictionary(
+                    desired.services.map { spec in (spec.name, open.values.contains { $0.window.covers(spec.name) }) },
+                    uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
+    private func freezeFields(_ open: OpenFreezeWindow) -> [String: FleetEvent.Value] {
+        var fields: [String: FleetEvent.Value] = [
+            "window": .text(open.window.name), "until": .text(FreezeWindow.timestamp(open.until)),
+        ]
+        if let reason = open.window.reason { fields["reason"] = .text(reason) }
+        if let services = open.window.services { fields["services"] = .text(services.sorted().joined(separator: "+")) }
+        return fields
+    }
+
+    /// When a freeze window next opens or closes.
+    private func nextFreezeBoundary() -> Date? {
+        guard !options.freezeWindows.isEmpty else { return nil }
+        let now = clock.wallTime
+        let closing = openWindows.values.map(\.until).min()
+        let opening = options.freezeWindows.nextOpening(after: now)?.opens
+        return [closing, opening].compactMap { $0 }.min()
+    }
+
+    /// The windows open now and the next to open, for the status API.
+    public func freezeStatus() -> (open: [OpenFreezeWindow], next: UpcomingFreezeWindow?) {
+        let now = clock.wallTime
+        let open = options.freezeWindows.open(at: now).sorted {
+            ($0.until, $0.window.name) < ($1.until, $1.window.name)
+        }
+        return (open, options.freezeWindows.nextOpening(after: now))
     }
 
     /// The most common image per service among live instances.

@@ -105,7 +105,16 @@ public struct DeploymentTracker: Sendable {
         }
         current.lastAnnotated = (summary, now)
         deployment = current
-        return ([note(for: current, result: .inProgress, report: report, now: now)], nil)
+        let holds = report.compactMap { service in
+            if case .held(let hold) = service.phase { return "\(service.service): \(hold)" } else { return nil }
+        }
+        return (
+            [
+                note(
+                    for: current, result: .inProgress, report: report,
+                    reason: holds.isEmpty ? nil : holds.joined(separator: "\n"), now: now)
+            ], nil
+        )
     }
 
     /// The note of a commit admission turned away.
@@ -138,9 +147,11 @@ public struct DeploymentTracker: Sendable {
         for service in deployment.admitted.fleet.services {
             // A report from before this deployment's first pass speaks of another spec. A failed rollout's
             // report names the spec restored, not the commit's, and still is this commit's outcome.
+            // A held service's report names the spec it stays at, and is this commit's news all the same.
             let current = report.first {
                 $0.service == service.name
-                    && ($0.targetSpecHash == SpecHash(service) || (fresh && $0.phase.failureReason != nil))
+                    && ($0.targetSpecHash == SpecHash(service) || (fresh && $0.phase.failureReason != nil)
+                        || $0.phase.isHeld)
             }
             let base = deployment.baseCounters[service.name] ?? (0, 0)
             services[service.name] = ServiceStatus(
@@ -151,7 +162,7 @@ public struct DeploymentTracker: Sendable {
                 took: deployment.settledAt[service.name].map {
                     .seconds(Int64($0.timeIntervalSince(deployment.startedAt).rounded()))
                 },
-                reason: current?.phase.failureReason)
+                reason: current?.phase.reason)
         }
         // Services the commit removed from Git: listed too, so `history SERVICE` shows the removal.
         let kept = Set(deployment.admitted.fleet.services.map(\.name))

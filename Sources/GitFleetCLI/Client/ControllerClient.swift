@@ -36,6 +36,12 @@ struct ControllerClient: Sendable {
         return try LiveStateFile.decodeDocument(body, file: url)
     }
 
+    /// `GET /api/v1/status`: the fleet at a glance (`status --server` reads its freeze windows).
+    func status() async throws -> StatusDocument {
+        let url = "\(base)/api/v1/status"
+        return try decode(StatusDocument.self, from: try await get(url), url: url, "a status document")
+    }
+
     /// `GET /api/v1/commits/{rev}`: what the controller made of one commit. `timeout` bounds the request, so a
     /// caller with a deadline of its own (`wait --timeout`) is not held past it by a controller that hangs.
     func commit(_ revision: String, timeout: Duration = Self.requestTimeout) async throws -> CommitDocument {

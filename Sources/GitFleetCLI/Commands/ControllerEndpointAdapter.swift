@@ -34,8 +34,11 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             services: snapshot.services.map { service in
                 ServiceSummary(
                     name: service.service, result: service.phase.name.rawValue, replicas: service.replicas,
-                    ready: service.ready, image: service.toImage, reason: service.phase.failureReason)
+                    ready: service.ready, image: service.toImage, reason: service.phase.reason)
             }, role: snapshot.role, leader: snapshot.leader)
+        if !controller.configuration.freezeWindows.isEmpty {
+            document.freeze = FreezeSummary(open: snapshot.openFreezeWindows, next: snapshot.nextFreezeWindow)
+        }
         let discovery = await controller.discovery.status
         document.discovery = DiscoverySummary(
             failing: discovery.problem != nil, problem: discovery.problem, failures: discovery.failures,
@@ -55,7 +58,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         return ServiceDocument(
             name: name, result: service.phase.name.rawValue, replicas: service.replicas, ready: service.ready,
             image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
-            reason: service.phase.failureReason, instances: records.map(InstanceDocument.init))
+            reason: service.phase.reason, instances: records.map(InstanceDocument.init))
     }
 
     /// Read from the registry at once; a registry that cannot be read throws (503) rather than answering

@@ -3,6 +3,7 @@ import FleetController
 import FleetModel
 import FleetPlanner
 import FleetRegistry
+import FleetServer
 import Foundation
 
 /// `gitfleet status`: what the live registry records, per instance.
@@ -39,6 +40,20 @@ struct StatusCommand: AsyncParsableCommand {
         Terminal.out(StatusTable.render(document, now: Date()))
         // Says which instances these records speak for, so two fleets on one host are told apart.
         Terminal.out("runtime scope: \(document.runtimeScope ?? "unknown (the controller does not say)")")
+        if let freeze = try await freeze() { Terminal.out(StatusTable.render(freeze)) }
+    }
+
+    /// The freeze windows: the controller's (--server), or those of the configuration file read here, on this
+    /// machine's clock; nil when none is configured.
+    private func freeze() async throws -> FreezeSummary? {
+        if let client = try serverOptions.client() {
+            // Only the windows are missing when the status cannot be read; the live state above was.
+            return try? await client.status().freeze
+        }
+        let windows = try location.controllerConfiguration()?.freezeWindows ?? []
+        guard !windows.isEmpty else { return nil }
+        let now = Date()
+        return FreezeSummary(open: windows.open(at: now), next: windows.nextOpening(after: now))
     }
 
     /// The live-state document from the controller, or else from the registry with the runtime scope this
@@ -116,6 +131,21 @@ enum StatusTable {
         return lines.joined(separator: "\n")
     }
 
+    /// `freeze: weekend (no deploys) until 2026-11-30T09:00:00Z, services web, api` per open window, then the
+    /// next one.
+    static func render(_ freeze: FreezeSummary) -> String {
+        func describe(_ window: FreezeWindowSummary) -> String {
+            let label = window.reason.map { "\(window.name) (\($0))" } ?? window.name
+            let services = window.services.map { ", services \($0.joined(separator: ", "))" } ?? ""
+            let from = window.from.map { " from \(FreezeWindow.timestamp($0))" } ?? ""
+            return "\(label)\(from) until \(FreezeWindow.timestamp(window.until))\(services)"
+        }
+        var lines = freeze.active.map { "freeze: \(describe($0)); new rollouts wait" }
+        if freeze.active.isEmpty { lines.append("freeze: none open") }
+        if let next = freeze.next { lines.append("next freeze: \(describe(next))") }
+        return lines.joined(separator: "\n")
+    }
+
     static func address(_ record: InstanceRecord) -> String {
         guard let address = record.address else { return "-" }
         let ports = record.ports.sorted { $0.key < $1.key }.map { "\($0.value)" }
@@ -140,5 +170,19 @@ enum StatusTable {
                 column == columns - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
+    }
+}
+
+extension FreezeSummary {
+    /// The API's view of open and upcoming windows, shared by `/api/v1/status` and `status` without `--server`.
+    init(open: [OpenFreezeWindow], next: UpcomingFreezeWindow?) {
+        func summary(_ window: FreezeWindow, from: Date?, until: Date) -> FreezeWindowSummary {
+            FreezeWindowSummary(
+                name: window.name, reason: window.reason, services: window.services?.sorted(), from: from,
+                until: until)
+        }
+        self.init(
+            active: open.map { summary($0.window, from: nil, until: $0.until) },
+            next: next.map { summary($0.window, from: $0.opens, until: $0.closes) })
     }
 }
