@@ -32,4 +32,20 @@ struct HistoryTextTests {
             service: "api")
         #expect(text.contains("    api: removed, demo/web@sha256:aa, +0/-2"), "\(text)")
     }
+
+    @Test("a service the commit left alone names its image once; a changed one, before → after")
+    func unchangedImageOnce() {
+        let text = HistoryText.render(
+            Self.entry(
+                .converged,
+                services: [
+                    "api": ServiceStatus(result: .converged, from: "demo/api:1@sha256:aa", to: "demo/api:1@sha256:aa"),
+                    "web": ServiceStatus(
+                        result: .converged, from: "demo/web:1@sha256:aa", to: "demo/web:2@sha256:bb", created: 3,
+                        destroyed: 3),
+                ]),
+            service: nil)
+        #expect(text.contains("    api: converged, demo/api:1@sha256:aa, +0/-0"), "\(text)")
+        #expect(text.contains("    web: converged, demo/web:1@sha256:aa → demo/web:2@sha256:bb, +3/-3"), "\(text)")
+    }
 }

@@ -108,7 +108,9 @@ enum HistoryText {
         ]
         let services = (entry.annotation?.services ?? [:]).filter { service == nil || $0.key == service }
         for (name, status) in services.sorted(by: { $0.key < $1.key }) {
-            let change = [status.from, status.to].compactMap { $0 }.joined(separator: " → ")
+            // A service the commit left as it was ran the same image before and after: name it once.
+            let images = status.from == status.to ? [status.to] : [status.from, status.to]
+            let change = images.compactMap { $0 }.joined(separator: " → ")
             var line = "    \(name): \(status.result.rawValue)"
             if !change.isEmpty { line += ", \(change)" }
             line += ", +\(status.created)/-\(status.destroyed)"
