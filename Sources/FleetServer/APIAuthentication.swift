@@ -10,7 +10,8 @@ import Logging
 /// the package would add a dependency to build for a dozen lines.
 ///
 /// Deny by default: every route needs a token except the ones probes, Prometheus and forges call, so a route
-/// added later (a dashboard page) is never open by mistake. `GET` and `HEAD` need `read`; every other method
+/// added later is never open by mistake. A browser on the dashboard presents the token in its session cookie
+/// instead of the header (`DashboardSession`), and is sent to the sign-in page rather than answered 401. `GET` and `HEAD` need `read`; every other method
 /// is an action and needs `operate`. Without tokens every caller is `anonymous` (and `serve` binds loopback
 /// only unless told otherwise).
 struct APIAuthentication: RouterMiddleware {
@@ -23,17 +24,32 @@ struct APIAuthentication: RouterMiddleware {
 
     let store: APITokenStore?
 
-    /// Paths that need no token: health, readiness, metrics (probes and Prometheus carry none) and webhooks
-    /// (their HMAC is their authentication).
+    /// Paths that need no token: health, readiness, metrics (probes and Prometheus carry none), webhooks
+    /// (their HMAC is their authentication), and the dashboard's sign-in and sign-out and its script and stylesheet
+    /// (a browser without a session must reach them to get one; they hold nothing about the fleet).
     static func isOpen(_ path: String) -> Bool {
-        ["/healthz", "/readyz", "/metrics"].contains(path) || path.hasPrefix("/webhooks/")
+        ["/healthz", "/readyz", "/metrics", DashboardSession.signInPath, DashboardSession.signOutPath].contains(path)
+            || path.hasPrefix("/webhooks/") || path.hasPrefix(DashboardAssets.prefix)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
+        let isAction = ![.get, .head].contains(request.method)
+        // A browser sends the session cookie (and, without tokens, reaches a loopback server) on its own, even
+        // for a form another site submits: an action from a browser must come from the dashboard's own pages.
+        let fromCookie =
+            Self.bearer(request.headers[.authorization]) == nil && DashboardSession.token(in: request) != nil
+        if isAction && (fromCookie || DashboardSession.isDashboardAction(request.uri.path)),
+            let refusal = DashboardSession.crossSiteRefusal(request)
+        {
+            context.logger.notice("refused \(request.method) \(request.uri.path): \(refusal)")
+            return Response.error(.forbidden, code: "cross_site_request", refusal)
+        }
         guard let store, !Self.isOpen(request.uri.path) else { return try await next(request, context) }
-        guard let presented = Self.bearer(request.headers[.authorization]) else {
+        guard let presented = Self.bearer(request.headers[.authorization]) ?? DashboardSession.token(in: request)
+        else {
+            if DashboardSession.isPage(request) { return DashboardSession.signInRedirect(request) }
             return Self.challenge(
                 .unauthorized, code: "unauthorized",
                 "this server needs an API token: send Authorization: Bearer <token> (gitfleet --server-token-file)",
@@ -41,13 +57,18 @@ struct APIAuthentication: RouterMiddleware {
         }
         guard let token = store.token(for: presented) else {
             context.logger.notice("rejected a request with an unknown API token")
+            if fromCookie && DashboardSession.isPage(request) {
+                return DashboardSession.signInRedirect(request, clearingSession: true)
+            }
             return Self.challenge(
                 .unauthorized, code: "unauthorized", "the API token is not one this server accepts",
                 error: "invalid_token")
         }
-        let needed: APIToken.Scope = [.get, .head].contains(request.method) ? .read : .operate
+        let needed: APIToken.Scope = isAction ? .operate : .read
         var context = context
         context.caller = token.name
+        context.scope = token.scope
+        context.signedInWithCookie = fromCookie
         context.logger[metadataKey: "caller"] = "\(token.name)"
         guard token.scope >= needed else {
             context.logger.notice("refused \(request.method) \(request.uri.path): the token's scope is \(token.scope)")

@@ -1,6 +1,7 @@
 import FleetController
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// The controller's HTTP side: health, readiness, metrics, the JSON API and push webhooks.
@@ -14,6 +15,7 @@ import ServiceLifecycle
 /// - `GET /metrics`: `FleetMetrics` in the Prometheus text format 0.0.4.
 /// - `GET /api/v1/status`, `GET /api/v1/services/{name}`: `StatusDocument`, `ServiceDocument`.
 /// - `GET /api/v1/events`: the recent `FleetEvent`s as JSON, or a live Server-Sent Events stream.
+/// - `GET /`, `/services/{name}`, `/commits/{rev}`, `/events`: the web dashboard (`DashboardRoutes`).
 /// - `POST /webhooks/{github,gitlab,gitea,generic}`: verified pushes to the tracked branch trigger a reconcile;
 ///   on the webhook listener instead when one is configured (`WebhookHTTPServer`).
 ///
@@ -58,6 +60,10 @@ public struct ControllerHTTPServer: Service {
         let router = Router(context: ControllerRequestContext.self)
         router.add(middleware: APIAuthentication(store: tokens))
         routes.installAPI(on: router)
+        let dashboardResponder = NIOLockedValueBox<RouterResponder<ControllerRequestContext>?>(nil)
+        DashboardRoutes(
+            endpoint: endpoint, tokens: tokens, secureCookies: configuration.tls != nil, router: dashboardResponder
+        ).install(on: router)
         if let address = configuration.webhookAddress {
             let webhooks = Router(context: ControllerRequestContext.self)
             routes.installHealth(on: webhooks)
@@ -72,6 +78,8 @@ public struct ControllerHTTPServer: Service {
             routes.installWebhooks(on: router)
             webhookServer = nil
         }
+        // The dashboard's actions go through the same routes (and middleware) as the API's.
+        dashboardResponder.withLockedValue { $0 = router.buildResponder() }
         self.configuration = configuration
         self.listener = try HTTPListener(
             router: router, host: configuration.host, port: configuration.port, tls: configuration.tls, logger: logger)
