@@ -51,16 +51,16 @@ enum DashboardAssets {
         .table { overflow-x: auto; max-width: 100%; background: #fff; border: 1px solid #dde1e6; border-radius: .4rem; }
         table { border-collapse: collapse; width: 100%; }
         th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #eceff2; vertical-align: top; }
-        th { font-size: .8rem; color: #5b6570; font-weight: 600; }
+        th { font-size: .8rem; color: #5b6570; font-weight: 600; overflow-wrap: normal; white-space: nowrap; }
         td.version, td.hash, .hash { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
         .table td { overflow-wrap: normal; word-break: normal; }
         .table td.version, .table td.hash { min-width: 10rem; overflow-wrap: anywhere; }
         .phase, .state, .marker { display: inline-block; font-size: .75rem; padding: 0 .45rem; border-radius: .7rem;
           background: #e6e9ed; white-space: nowrap; }
         .phase.converged, .phase.ok, .phase.succeeded, .phase.deployed, .state.serving, .phase.idle { background: #d5f0dc; }
-        .phase.progressing, .phase.rolling, .state.starting, .state.pending, .phase.waiting { background: #fff1c2; }
+        .phase.progressing, .phase.rolling, .phase.in-progress, .state.starting, .state.pending, .phase.waiting { background: #fff1c2; }
         .phase.failed, .phase.degraded, .phase.rejected, .state.failed, .state.quarantined, .phase.rolledBack,
-          .phase.rollingBack, .bad { background: #fbd5d5; }
+          .phase.rollingBack, .phase.rolling-back, .phase.rolled-back, .phase.stalled, .bad { background: #fbd5d5; }
         .marker.suspended { background: #e3d7fb; } .marker.frozen { background: #d3e8fb; }
         .marker.paused { background: #ffe2b8; } .marker.pinned { background: #f7d3ec; }
         .bar { display: inline-block; width: 4rem; height: .45rem; background: #e6e9ed; border-radius: .3rem;

@@ -212,7 +212,7 @@ struct DashboardRoutes: Sendable {
                         : instance.ports.sorted { $0.key < $1.key }.map { "\(address):\($0.value)" }.joined(
                             separator: " ")
                 }, digest: Self.digest(of: instance.image), specHash: String(instance.specHash.prefix(12)),
-                current: instance.specHash == document.specHash, reason: instance.reason,
+                current: instance.specHash == document.specHash, failure: instance.reason,
                 logsPath: "/api/v1/services/\(encodedName)/instances/"
                     + "\(DashboardSession.percentEncoded(instance.id) ?? instance.id)/logs")
         }
@@ -220,9 +220,9 @@ struct DashboardRoutes: Sendable {
         for instance in document.instances where instance.state == InstanceState.quarantined.rawValue {
             let answer = try? await endpoint.instanceLogs(service: name, instance: instance.id, tail: 60)
             if case .output(let text)? = answer {
-                kept.append(.init(id: instance.id, reason: instance.reason, text: text))
+                kept.append(.init(id: instance.id, failure: instance.reason, text: text))
             } else {
-                kept.append(.init(id: instance.id, reason: instance.reason, text: "(no output kept)"))
+                kept.append(.init(id: instance.id, failure: instance.reason, text: "(no output kept)"))
             }
         }
         var history: [DashboardView.HistoryRow] = []
@@ -235,7 +235,7 @@ struct DashboardRoutes: Sendable {
                         commit: .init(entry.commit), summary: entry.summary, author: entry.author,
                         signer: entry.annotation?.signature.map { $0.signer ?? $0.method },
                         result: noted?.result.rawValue, change: DashboardView.change(from: noted?.from, to: noted?.to),
-                        when: DashboardView.time(entry.date) ?? "", reason: noted?.reason)
+                        when: DashboardView.time(entry.date) ?? "", noteReason: noted?.reason)
                 }
             } else {
                 historyUnavailable = "This server reads no repository."
@@ -258,9 +258,12 @@ struct DashboardRoutes: Sendable {
                 lastGoodRevision: .init(rollout.lastGoodRevision),
                 failed: rollout.failedSpecHashes.map { String($0.rawValue.prefix(12)) }, message: rollout.message,
                 gate: serviceFields.gate.map(DashboardView.gateText),
-                steps: DashboardView.steps(
-                    of: policy, ready: document.ready, replicas: document.replicas,
-                    settled: rollout.phase == "idle" && document.ready >= document.replicas))
+                // Steps say where a rollout stands; after a rollback or a failure the phase and reason say it.
+                steps: !["idle", "progressing"].contains(rollout.phase)
+                    ? []
+                    : DashboardView.steps(
+                        of: policy, ready: document.ready, replicas: document.replicas,
+                        settled: rollout.phase == "idle" && document.ready >= document.replicas))
         }
         let actions = actions(Self.serviceActions, prefix: "/ui/services/\(encodedName)", context: context)
         return .page(
@@ -286,7 +289,7 @@ struct DashboardRoutes: Sendable {
             DashboardView.CommitService(
                 name: name, path: DashboardView.servicePath(name), result: service.result,
                 change: DashboardView.change(from: service.from, to: service.to), created: service.created,
-                destroyed: service.destroyed, took: service.tookSeconds.map { "\($0)s" }, reason: service.reason)
+                destroyed: service.destroyed, took: service.tookSeconds.map { "\($0)s" }, serviceReason: service.reason)
         }
         let signature = entry?.annotation?.signature.map { signature in
             signature.method + (signature.signer.map { ", signed by \($0)" } ?? "")

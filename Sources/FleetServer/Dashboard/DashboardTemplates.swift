@@ -138,14 +138,14 @@ enum DashboardTemplates {
         <thead><tr><th>Instance</th><th>State</th><th>Age</th><th>Address</th><th>Image</th><th>Spec</th><th>Logs</th></tr></thead>
         <tbody>
         {{#instances}}<tr data-instance="{{id}}" data-state="{{state}}">
-        <td class="hash">{{id}}</td><td><span class="state {{state}}">{{state}}</span>{{#reason}}<br><small>{{.}}</small>{{/reason}}</td>
+        <td class="hash">{{id}}</td><td><span class="state {{state}}">{{state}}</span>{{#failure}}<br><small>{{.}}</small>{{/failure}}</td>
         <td>{{age}}</td><td>{{#address}}{{.}}{{/address}}</td><td class="hash">{{digest}}</td>
         <td class="hash">{{specHash}}{{^current}} <small>(old)</small>{{/current}}</td><td><a href="{{logsPath}}">logs</a></td>
         </tr>
         {{/instances}}{{^instances}}<tr><td colspan="7">No instances.</td></tr>{{/instances}}
         </tbody></table></div>
         {{^empty(quarantined)}}<h2>Quarantined instances</h2>{{/empty(quarantined)}}
-        {{#quarantined}}<details class="kept"><summary><span class="hash">{{id}}</span>{{#reason}}: {{.}}{{/reason}}</summary><pre>{{text}}</pre></details>
+        {{#quarantined}}<details class="kept"><summary><span class="hash">{{id}}</span>{{#failure}}: {{.}}{{/failure}}</summary><pre>{{text}}</pre></details>
         {{/quarantined}}
         <h2>History</h2>
         {{#historyUnavailable}}<p class="reason">{{.}}</p>{{/historyUnavailable}}
@@ -155,7 +155,7 @@ enum DashboardTemplates {
         {{#history}}<tr>
         <td>{{#commit}}<a class="hash" href="{{path}}">{{short}}</a>{{/commit}} <small>{{summary}}</small></td><td>{{author}}</td>
         <td>{{#signer}}{{.}}{{/signer}}{{^signer}}no{{/signer}}</td>
-        <td>{{#result}}<span class="phase {{.}}">{{.}}</span>{{/result}}{{#reason}}<br><small>{{.}}</small>{{/reason}}</td>
+        <td>{{#result}}<span class="phase {{.}}">{{.}}</span>{{/result}}{{#noteReason}}<br><small>{{.}}</small>{{/noteReason}}</td>
         <td class="version">{{#change}}{{.}}{{/change}}</td><td>{{when}}</td>
         </tr>
         {{/history}}{{^history}}<tr><td colspan="6">No deployments noted yet.</td></tr>{{/history}}
@@ -184,7 +184,7 @@ enum DashboardTemplates {
         <div class="table"><table>
         <thead><tr><th>Service</th><th>Result</th><th>Change</th><th>Created</th><th>Destroyed</th><th>Took</th></tr></thead>
         <tbody>
-        {{#services}}<tr><td><a href="{{path}}">{{name}}</a></td><td><span class="phase {{result}}">{{result}}</span>{{#reason}}<br><small>{{.}}</small>{{/reason}}</td><td class="version">{{#change}}{{.}}{{/change}}</td><td>{{created}}</td><td>{{destroyed}}</td><td>{{#took}}{{.}}{{/took}}</td></tr>
+        {{#services}}<tr><td><a href="{{path}}">{{name}}</a></td><td><span class="phase {{result}}">{{result}}</span>{{#serviceReason}}<br><small>{{.}}</small>{{/serviceReason}}</td><td class="version">{{#change}}{{.}}{{/change}}</td><td>{{created}}</td><td>{{destroyed}}</td><td>{{#took}}{{.}}{{/took}}</td></tr>
         {{/services}}{{^services}}<tr><td colspan="6">The controller has not noted this commit.</td></tr>{{/services}}
         </tbody></table></div>
 

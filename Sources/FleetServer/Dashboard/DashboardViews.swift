@@ -133,13 +133,14 @@ enum DashboardView {
         var digest: String
         var specHash: String
         var current: Bool
-        var reason: String?
+        /// Named apart from the service's `reason`: Mustache would show the service's for an instance without one.
+        var failure: String?
         var logsPath: String
     }
 
     struct KeptLogs {
         var id: String
-        var reason: String?
+        var failure: String?
         var text: String
     }
 
@@ -151,7 +152,7 @@ enum DashboardView {
         var result: String?
         var change: String?
         var when: String
-        var reason: String?
+        var noteReason: String?
     }
 
     struct Commit {
@@ -177,7 +178,7 @@ enum DashboardView {
         var created: Int
         var destroyed: Int
         var took: String?
-        var reason: String?
+        var serviceReason: String?
     }
 
     struct Event {
