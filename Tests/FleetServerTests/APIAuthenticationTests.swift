@@ -39,7 +39,8 @@ struct APIAuthenticationTests {
                 .get, "/api/v1/status", headers: [.authorization: "bearer read-secret-1"])
             #expect(lowercase.status == .ok, "the scheme is case-insensitive")
             let dashboard = try await server.get("/")
-            #expect(dashboard.status == .unauthorized, "the dashboard's path needs a token")
+            #expect(dashboard.status == .seeOther, "the dashboard's path needs a token")
+            #expect(dashboard.headers[.location] == "/signin?next=/", "a browser is sent to sign in")
 
             let read = try await server.request(
                 .post, "/api/v1/services/web/retry", headers: Self.bearer("read-secret-1"))

@@ -114,6 +114,10 @@ actor RecordingEndpoint: ControllerEndpoint {
         return try (logs[instance] ?? .success(.instanceNotFound)).get()
     }
 
+    func setStatus(_ document: StatusDocument) {
+        statusDocument = document
+    }
+
     func setReadiness(_ readiness: Readiness) {
         currentReadiness = readiness
     }
