@@ -50,6 +50,35 @@ struct DashboardTests {
         }
     }
 
+    @Test("the events and commit pages render what the log and the notes say")
+    func eventsAndCommits() async throws {
+        let log = EventLog(capacity: 10, firstID: 1)
+        await log.emit(
+            .rolloutRetried, service: "web", "web: failed spec will be tried again", fields: ["by": "oncall"])
+        let endpoint = RecordingEndpoint(events: log)
+        let commit = String(repeating: "c", count: 40)
+        await endpoint.setCommits(
+            [:],
+            history: [
+                DeploymentHistoryEntry(
+                    commit: commit, author: "Dana <dana@example.invalid>", date: Date(), summary: "web 1.1.0",
+                    annotation: nil)
+            ])
+        try await RunningServer.with(endpoint: endpoint) { server in
+            let events = try await server.get("/events")
+            #expect(events.status == .ok)
+            #expect(events.text.contains("rollout-retried") && events.text.contains("by oncall"))
+            #expect(events.text.contains(#"data-last-event="1""#), "the live stream starts after the newest event")
+            let page = try await server.get("/commits/\(commit)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Dana &lt;dana@example.invalid&gt;") && page.text.contains("web 1.1.0"))
+            #expect(page.text.contains(#"<span class="phase unknown">unknown</span>"#))
+            let bad = try await server.get("/commits/bad")
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("Not a commit"))
+        }
+    }
+
     @Test("every value is escaped: markup in a reason or a fleet name is shown as text")
     func escaping() async throws {
         let endpoint = RecordingEndpoint()
