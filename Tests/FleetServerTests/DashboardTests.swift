@@ -199,6 +199,24 @@ struct DashboardTests {
         }
     }
 
+    @Test("a rollout's steps: a canary's weights up to where the ready share stands, or rolling's three phases")
+    func steps() {
+        let canary = RolloutPolicy(
+            strategy: .canary,
+            steps: [.init(weight: 25, pause: .seconds(30)), .init(weight: 50, pause: .seconds(60))])
+        let midway = DashboardView.steps(of: canary, ready: 1, replicas: 4, settled: false)
+        #expect(
+            midway.map(\.text) == [
+                "25% on the new spec, then wait 30s", "50% on the new spec, then wait 1m",
+                "all instances on the new spec",
+            ])
+        #expect(midway.map(\.state) == ["done", "now", "next"])
+        #expect(DashboardView.steps(of: canary, ready: 4, replicas: 4, settled: true).allSatisfy { $0.state == "done" })
+        let rolling = DashboardView.steps(of: RolloutPolicy(), ready: 0, replicas: 3, settled: false)
+        #expect(rolling.map(\.state) == ["now", "next", "next"])
+        #expect(DashboardView.steps(of: nil, ready: 0, replicas: 3, settled: false).isEmpty)
+    }
+
     @Test("the day-2 fields of the contract render when a status carries them, and a malformed one hides itself")
     func contractFields() throws {
         let json = """

@@ -313,14 +313,15 @@ extension DashboardView {
         guard let policy else { return [] }
         let share = settled ? 100 : percent(ready: ready, of: replicas)
         if policy.strategy == .canary {
-            let weights = (policy.steps.isEmpty ? [] : policy.steps.map(\.weight)) + [100]
+            let weights = policy.steps.map(\.weight) + (policy.steps.last?.weight == 100 ? [] : [100])
             var reachedNow = false
             return weights.enumerated().map { index, weight in
                 let label =
                     weight == 100
                     ? "all instances on the new spec"
                     : "\(weight)% on the new spec"
-                        + (index < policy.steps.count ? ", then wait \(policy.steps[index].pause)" : "")
+                        + (index < policy.steps.count
+                            ? ", then wait \(policy.steps[index].pause.manifestDescription)" : "")
                 if share >= weight { return Step(text: label, state: "done") }
                 defer { reachedNow = true }
                 return Step(text: label, state: reachedNow ? "next" : "now")
