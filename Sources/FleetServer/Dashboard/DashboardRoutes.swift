@@ -117,11 +117,11 @@ struct DashboardRoutes: Sendable {
 
     private func html(
         _ request: Request, _ context: ControllerRequestContext, title: String, template: String, view: Any,
-        status: HTTPResponse.Status = .ok, problemFlash: String? = nil
+        status: HTTPResponse.Status = .ok
     ) async -> Response {
         let flash = DashboardSession.flash(in: request)
         let layout = DashboardView.Layout(
-            title: title, content: "", flash: problemFlash ?? flash,
+            title: title, content: "", flash: flash,
             caller: tokens == nil ? nil : context.caller, scope: tokens == nil ? nil : context.scope.rawValue,
             eventKinds: FleetEvent.Kind.allCases.map(\.rawValue).joined(separator: " "),
             lastEventID: await endpoint.events?.events(limit: 1).lastID.map { "\($0)" } ?? "")
