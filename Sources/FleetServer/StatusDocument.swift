@@ -14,6 +14,9 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     /// The newest commit fetched from the tracked branch, which may be ahead of `revision` while a rollout runs
     /// or after a rejected commit.
     public var fetchedRevision: String?
+    /// When the remote last answered: a fetch of the tracked branch, or a head lookup that found nothing new
+    /// to fetch. Stale while the remote fails (readiness then says why).
+    public var lastFetchAt: Date?
     /// The fleet's phase: a `FleetPhase` raw value (docs/http-api.md, "Phases").
     public var result: String
     /// When the last reconcile pass ended.

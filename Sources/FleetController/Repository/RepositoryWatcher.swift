@@ -26,6 +26,7 @@ public actor RepositoryWatcher: Service {
         public var failures = 0
         /// The head last seen on the tracked branch.
         public var lastSeen: CommitID?
+        /// When the remote last answered: a fetch, or a head lookup that found nothing new to fetch.
         public var lastFetchAt: Date?
     }
 
@@ -148,6 +149,7 @@ public actor RepositoryWatcher: Service {
         } else {
             let remote = try await run("head lookup") { try await $0.remoteHead() }
             if let remote, remote == lastSeen {
+                state.lastFetchAt = Date()
                 succeeded()
                 return
             }

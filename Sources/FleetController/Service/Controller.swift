@@ -103,6 +103,7 @@ public final class Controller: Sendable {
             deploying: loop.deploying?.hex, lastPassAt: loop.lastPassAt, services: loop.services, role: role,
             leader: leader,
             rejected: loop.rejected.map { ControllerSnapshot.Rejection(revision: $0.commit.hex, reason: $0.reason) })
+        snapshot.lastFetchAt = health.lastFetchAt
         snapshot.openFreezeWindows = freeze.open
         snapshot.nextFreezeWindow = freeze.next
         return snapshot
@@ -122,6 +123,8 @@ public struct ControllerSnapshot: Sendable {
     public var revision: String?
     /// The head last seen on the tracked branch.
     public var fetchedRevision: String?
+    /// When the remote last answered: a fetch, or a head lookup that found nothing new.
+    public var lastFetchAt: Date?
     /// The commit being rolled out, if any.
     public var deploying: String?
     public var lastPassAt: Date?

@@ -184,6 +184,7 @@ struct DashboardRoutes: Sendable {
                 name: status.fleet ?? "fleet", phase: status.result, branch: status.trackedBranch,
                 deployed: .init(status.revision), fetched: .init(status.fetchedRevision),
                 behind: status.fetchedRevision != nil && status.fetchedRevision != status.revision,
+                lastFetch: DashboardView.time(status.lastFetchAt),
                 lastReconcile: DashboardView.time(status.lastReconcileAt), problems: readiness.reasons,
                 role: status.role, leader: status.leader, discoveryState: discovery,
                 discoveryFailing: status.discovery?.failing ?? false,

@@ -81,6 +81,7 @@ enum DashboardTemplates {
         <dt>Branch</dt><dd>{{branch}}</dd>
         <dt>Deployed</dt><dd>{{#deployed}}<a class="hash" href="{{path}}">{{short}}</a>{{/deployed}}{{^deployed}}none yet{{/deployed}}</dd>
         <dt>Fetched</dt><dd>{{#fetched}}<a class="hash" href="{{path}}">{{short}}</a>{{/fetched}}{{^fetched}}none yet{{/fetched}}{{#behind}} <span class="marker paused">ahead of deployed</span>{{/behind}}</dd>
+        <dt>Last fetch</dt><dd>{{#lastFetch}}{{.}}{{/lastFetch}}{{^lastFetch}}not yet{{/lastFetch}}</dd>
         <dt>Last pass</dt><dd>{{#lastReconcile}}{{.}}{{/lastReconcile}}{{^lastReconcile}}not yet{{/lastReconcile}}</dd>
         </dl></div>
         <div class="card"><h2>Controller</h2><dl>

@@ -58,6 +58,7 @@ enum DashboardView {
         var fetched: CommitLink?
         /// The fetched commit is ahead of the deployed one (a rollout runs, or the commit was rejected).
         var behind: Bool
+        var lastFetch: String?
         var lastReconcile: String?
         var problems: [String]
         var role: String?

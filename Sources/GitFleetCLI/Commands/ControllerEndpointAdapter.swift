@@ -36,6 +36,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                     name: service.service, result: service.phase.name.rawValue, replicas: service.replicas,
                     ready: service.ready, image: service.toImage, reason: service.phase.reason)
             }, role: snapshot.role, leader: snapshot.leader)
+        document.lastFetchAt = snapshot.lastFetchAt
         if !controller.configuration.freezeWindows.isEmpty {
             document.freeze = FreezeSummary(open: snapshot.openFreezeWindows, next: snapshot.nextFreezeWindow)
         }
