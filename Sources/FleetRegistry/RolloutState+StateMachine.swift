@@ -15,6 +15,14 @@ import Foundation
 ///        removed: any ──> (deleted)                                       │
 /// ```
 ///
+/// Operator controls sit beside the phase rather than in it, because a suspended or pinned service still moves
+/// through the phases (it heals, and a pinned one rolls to its pin like to any target):
+/// ```
+///   suspend: not suspended ──> suspended        resume: suspended ──> not suspended
+///   pin (rollback SERVICE): no pin ──> pinned at the newest good spec the service is not at
+///   released: pinned ──> no pin, once Git's desired spec is another than the one the pin was set against
+/// ```
+///
 /// "Failed" has two forms and only this file reads or writes them: a spec that was rolled back from is kept in
 /// ``RolloutState/failedSpecHashes`` and is not tried again until the spec changes or a retry is asked for; a
 /// spec that failed with automatic rollback off stays the target (phase ``RolloutPhase/failed``) and is retried
@@ -126,6 +134,10 @@ extension RolloutState {
         }
         let hash = SpecHash(target)
         guard phase != .idle || lastGoodSpecHash != hash else { return }
+        if let lastGoodSpec, lastGoodSpecHash != hash {
+            previousGoodSpec = lastGoodSpec
+            previousGoodRevision = lastGoodRevision
+        }
         phase = .idle
         lastGoodSpecHash = hash
         lastGoodSpec = target
@@ -160,6 +172,67 @@ extension RolloutState {
         lastProgressAt = now
         message = nil
         return failed
+    }
+
+    /// An operator suspends the service: from the next pass no new spec rolls out to it. Returns `false` (and
+    /// changes nothing) when it is suspended already, so the first suspension's who and why stay.
+    public mutating func suspend(_ attribution: Attribution) -> Bool {
+        guard suspended == nil else { return false }
+        suspended = attribution
+        return true
+    }
+
+    /// An operator lifts the suspension; returns it, or `nil` when the service was not suspended.
+    public mutating func resume() -> Attribution? {
+        defer { suspended = nil }
+        return suspended
+    }
+
+    /// The spec the service runs (or is moving to) now: the last good one while a failed target is rolled
+    /// back from, else the target.
+    public var currentSpecHash: SpecHash {
+        switch phase {
+        case .rollingBack, .rolledBack: return lastGoodSpecHash ?? targetSpecHash
+        case .idle, .progressing, .failed: return targetSpecHash
+        }
+    }
+
+    /// Why `rollback SERVICE` cannot pin the service now.
+    public enum RollbackRefusal: Error, Hashable, Sendable {
+        /// No spec ever ran good other than the one the service is at.
+        case noGoodSpec
+        /// A rollback pins the service at that good spec already.
+        case pinnedAlready(SpecHash)
+    }
+
+    /// What `rollback SERVICE` returns to: the newest good spec the service is not at — the last good one while a
+    /// newer target rolls out (or failed), or the one before it once the newer target became the last good one.
+    public var rollbackTarget: (spec: ServiceSpec, revision: String?)? {
+        let current = currentSpecHash
+        if let lastGoodSpec, SpecHash(lastGoodSpec) != current { return (lastGoodSpec, lastGoodRevision) }
+        if let previousGoodSpec, SpecHash(previousGoodSpec) != current {
+            return (previousGoodSpec, previousGoodRevision)
+        }
+        return nil
+    }
+
+    /// An operator rolls the service back: pins it at ``rollbackTarget`` until Git's desired spec changes from
+    /// the target it has now. The reconcile loop then rolls to the pin like to any target, health-gated.
+    public mutating func pin(_ attribution: Attribution) -> Result<RolloutPin, RollbackRefusal> {
+        // Pinned, the service runs (or rolls to) the pin: only a commit moves it on.
+        if let pin { return .failure(.pinnedAlready(pin.specHash)) }
+        guard let (spec, revision) = rollbackTarget else { return .failure(.noGoodSpec) }
+        let pin = RolloutPin(spec: spec, revision: revision, from: targetSpecHash, attribution: attribution)
+        self.pin = pin
+        return .success(pin)
+    }
+
+    /// Git asks for `desired`: a pin set against another desired spec is released (and returned), so the new
+    /// commit rolls out; `nil` when there is no pin or it still holds.
+    public mutating func releasePin(desired: SpecHash) -> RolloutPin? {
+        guard let pin, desired != pin.from else { return nil }
+        self.pin = nil
+        return pin
     }
 
     /// The service left Git: its rollout state is deleted, with the registry change that does it.

@@ -32,6 +32,14 @@ public struct RolloutState: Hashable, Sendable, Codable {
     public var lastProgressAt: Date
     /// What a person should know about the phase (why it failed, what it waits for).
     public var message: String?
+    /// The good spec before ``lastGoodSpec`` (pinned), kept when a newer spec became the last good one: what
+    /// `gitfleet rollback SERVICE` returns to after a rollout that went well but should not have happened.
+    public var previousGoodSpec: ServiceSpec?
+    public var previousGoodRevision: String?
+    /// Set while an operator has suspended the service: no new spec rolls out, healing goes on.
+    public var suspended: Attribution?
+    /// Set while an operator's rollback holds the service at an earlier good spec.
+    public var pin: RolloutPin?
 
     public init(
         service: String,
@@ -46,7 +54,11 @@ public struct RolloutState: Hashable, Sendable, Codable {
         step: Int = 0,
         startedAt: Date,
         lastProgressAt: Date? = nil,
-        message: String? = nil
+        message: String? = nil,
+        previousGoodSpec: ServiceSpec? = nil,
+        previousGoodRevision: String? = nil,
+        suspended: Attribution? = nil,
+        pin: RolloutPin? = nil
     ) {
         self.service = service
         self.targetSpecHash = targetSpecHash
@@ -61,11 +73,16 @@ public struct RolloutState: Hashable, Sendable, Codable {
         self.startedAt = startedAt
         self.lastProgressAt = lastProgressAt ?? startedAt
         self.message = message
+        self.previousGoodSpec = previousGoodSpec
+        self.previousGoodRevision = previousGoodRevision
+        self.suspended = suspended
+        self.pin = pin
     }
 
     private enum CodingKeys: String, CodingKey {
         case service, targetSpecHash, targetRevision, lastGoodSpecHash, lastGoodRevision, lastGoodSpec, failedSpecHashes
         case triedSpecs, phase, step, startedAt, lastProgressAt, message
+        case previousGoodSpec, previousGoodRevision, suspended, pin
     }
 
     public init(from decoder: any Decoder) throws {
@@ -84,7 +101,12 @@ public struct RolloutState: Hashable, Sendable, Codable {
             step: try container.decode(Int.self, forKey: .step),
             startedAt: try container.decode(Date.self, forKey: .startedAt),
             lastProgressAt: try container.decode(Date.self, forKey: .lastProgressAt),
-            message: try container.decodeIfPresent(String.self, forKey: .message))
+            message: try container.decodeIfPresent(String.self, forKey: .message),
+            // These four are absent from states written before operator controls existed.
+            previousGoodSpec: try container.decodeIfPresent(ServiceSpec.self, forKey: .previousGoodSpec),
+            previousGoodRevision: try container.decodeIfPresent(String.self, forKey: .previousGoodRevision),
+            suspended: try container.decodeIfPresent(Attribution.self, forKey: .suspended),
+            pin: try container.decodeIfPresent(RolloutPin.self, forKey: .pin))
     }
 
     // Written by hand only to sort the failed hashes: a set has no order, and the same state must always
@@ -104,6 +126,10 @@ public struct RolloutState: Hashable, Sendable, Codable {
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(lastProgressAt, forKey: .lastProgressAt)
         try container.encodeIfPresent(message, forKey: .message)
+        try container.encodeIfPresent(previousGoodSpec, forKey: .previousGoodSpec)
+        try container.encodeIfPresent(previousGoodRevision, forKey: .previousGoodRevision)
+        try container.encodeIfPresent(suspended, forKey: .suspended)
+        try container.encodeIfPresent(pin, forKey: .pin)
     }
 }
 

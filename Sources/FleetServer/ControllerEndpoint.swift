@@ -59,8 +59,16 @@ public protocol ControllerEndpoint: Sendable {
     /// `POST /api/v1/services/{name}/retry` (``RolloutRetry``, then an event and a reconcile pass). Throws what
     /// the registry throws (a `RegistryError` with code `.conflict` answers 409). `nil` when this controller
     /// cannot act on the fleet's registry (404). `caller` is who asked (the API token's name, or `anonymous`),
-    /// recorded in the `rollout-retried` event.
-    func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome?
+    /// recorded in the `rollout-retried` event and the note of the current commit, with `reason` when given.
+    func retry(service: String, by caller: String, reason: String?) async throws -> RolloutRetry.Outcome?
+
+    /// An operator's control of a service (``ServiceControl``: suspend, resume, rollback), for
+    /// `POST /api/v1/services/{name}/suspend`, `…/resume` and `…/rollback`: a compare-and-swap in the registry, then
+    /// an event, a line in the note of the current commit and a reconcile pass. Throws what the registry throws
+    /// (a `RegistryError` with code `.conflict` answers 409). `nil` when this controller cannot act on the fleet's
+    /// registry (404).
+    func control(_ action: ServiceControl.Action, service: String, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
 
     /// The newest `tail` lines of an instance's output (``InstanceLogs``), for
     /// `GET /api/v1/services/{name}/instances/{id}/logs`: from the runtime for a live instance, from its registry
@@ -75,7 +83,12 @@ extension ControllerEndpoint {
     public var events: EventLog? { nil }
     public func commit(_ revision: String) async throws -> CommitDocument? { nil }
     public func history(service: String?) async throws -> [DeploymentHistoryEntry]? { nil }
-    public func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? { nil }
+    public func retry(service: String, by caller: String, reason: String?) async throws -> RolloutRetry.Outcome? {
+        nil
+    }
+    public func control(_ action: ServiceControl.Action, service: String, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
+    { nil }
     public func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
         -> InstanceLogs.Answer?
     { nil }

@@ -69,8 +69,14 @@ struct ControllerRoutes: Sendable {
         router.get("/api/v1/history") { request, context in
             await history(request, logger: context.logger)
         }
-        router.post("/api/v1/services/:name/retry") { _, context in
-            await retry(service: try context.parameters.require("name"), by: context.caller, logger: context.logger)
+        router.post("/api/v1/services/:name/retry") { request, context in
+            await retry(service: try context.parameters.require("name"), request: request, context: context)
+        }
+        for action in ServiceControl.Action.allCases {
+            router.post("/api/v1/services/:name/\(action.rawValue)") { request, context in
+                await control(
+                    action, service: try context.parameters.require("name"), request: request, context: context)
+            }
         }
         router.get("/api/v1/services/:name/instances/:id/logs") { request, context in
             try await instanceLogs(

@@ -6,22 +6,21 @@ import Logging
 extension ControllerRoutes {
     /// `POST /api/v1/services/{name}/retry`: the leader forgets the service's failed specs (a compare-and-swap
     /// in the registry), tells it as a `rollout-retried` event naming `caller` (the API token's name, or
-    /// `anonymous`) and starts a pass. An action: with API tokens it needs one of scope `operate`.
-    func retry(service: String, by caller: String, logger base: Logger) async -> Response {
-        var logger = base
+    /// `anonymous`) and the body's reason, if any (recorded in the note of the current commit too), and starts a
+    /// pass. An action: with API tokens it needs one of scope `operate`.
+    func retry(service: String, request: Request, context: ControllerRequestContext) async -> Response {
+        var logger = context.logger
         logger[metadataKey: "service"] = "\(service)"
+        let reason: String?
+        switch await Self.reason(of: request) {
+        case .success(let text): reason = text
+        case .failure(let refusal): return refusal.response
+        }
         let outcome: RolloutRetry.Outcome?
         do {
-            outcome = try await endpoint.retry(service: service, by: caller)
-        } catch let error as RegistryError where error.code == .conflict {
-            logger.notice("retry refused: the rollout changed while it was asked: \(error)")
-            return Response.error(
-                .conflict, code: "rollout_changed",
-                "the rollout of '\(service)' changed while the retry was written; ask again")
+            outcome = try await endpoint.retry(service: service, by: context.caller, reason: reason)
         } catch {
-            logger.warning("retry failed: \(error)")
-            return Response.error(
-                .serviceUnavailable, code: "registry_unavailable", "the registry cannot be written: \(error)")
+            return Self.unwritten(error, action: "retry", service: service, logger: logger)
         }
         switch outcome {
         case nil:

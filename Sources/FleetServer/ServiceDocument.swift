@@ -1,4 +1,5 @@
 import FleetModel
+import FleetRegistry
 import Foundation
 
 /// One service in detail, served by `GET /api/v1/services/{name}`.
@@ -20,6 +21,10 @@ public struct ServiceDocument: Codable, Hashable, Sendable {
     public var reason: String?
     /// Every instance in the registry for this service, live or kept for evidence, sorted by creation time.
     public var instances: [InstanceDocument]
+    /// Who suspended the service, when and why, while it is suspended; omitted otherwise.
+    public var suspended: Attribution?
+    /// The spec a `rollback SERVICE` holds the service at, while it does; omitted otherwise.
+    public var pinned: PinSummary?
 
     public init(
         name: String, result: String, replicas: Int, ready: Int, image: String? = nil, specHash: String? = nil,

@@ -1,3 +1,5 @@
+import FleetModel
+import FleetRegistry
 import Foundation
 
 /// The fleet at a glance, served by `GET /api/v1/status`.
@@ -115,6 +117,10 @@ public struct ServiceSummary: Codable, Hashable, Sendable {
     public var image: String?
     /// Why the service is not converged, when it is not.
     public var reason: String?
+    /// Who suspended the service, when and why, while it is suspended; omitted otherwise.
+    public var suspended: Attribution?
+    /// The spec a `rollback SERVICE` holds the service at, while it does; omitted otherwise.
+    public var pinned: PinSummary?
 
     public init(
         name: String, result: String, replicas: Int, ready: Int, image: String? = nil, reason: String? = nil
@@ -125,5 +131,27 @@ public struct ServiceSummary: Codable, Hashable, Sendable {
         self.ready = ready
         self.image = image
         self.reason = reason
+    }
+}
+
+/// A rollback's pin in `ServiceSummary.pinned` and `ServiceDocument.pinned`: the spec the service is held at,
+/// the commit it came from, and who rolled back, when and why.
+public struct PinSummary: Codable, Hashable, Sendable {
+    /// The full hash of the spec rolled back to.
+    public var specHash: SpecHash
+    /// The image (with digest) of that spec.
+    public var image: String
+    public var revision: String?
+    public var by: String
+    public var at: Date
+    public var reason: String?
+
+    public init(_ pin: RolloutPin) {
+        specHash = pin.specHash
+        image = pin.spec.image.description
+        revision = pin.revision
+        by = pin.attribution.by
+        at = pin.attribution.at
+        reason = pin.attribution.reason
     }
 }

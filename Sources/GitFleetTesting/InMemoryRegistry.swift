@@ -164,6 +164,8 @@ public final class InMemoryRegistry: Registry {
         var state = state
         state.startedAt = RegistryTimestamp.normalized(state.startedAt)
         state.lastProgressAt = RegistryTimestamp.normalized(state.lastProgressAt)
+        if let at = state.suspended?.at { state.suspended?.at = RegistryTimestamp.normalized(at) }
+        if let at = state.pin?.attribution.at { state.pin?.attribution.at = RegistryTimestamp.normalized(at) }
         return state
     }
 }

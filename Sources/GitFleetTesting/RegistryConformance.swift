@@ -31,6 +31,7 @@ public struct RegistryConformance: Sendable {
         case deleteInstance
         case rolloutStateRoundTrip
         case rolloutStateCompareAndSwap
+        case operatorControlsRoundTrip
         case invalidCommitsAreRefused
         case oneCommitSharesOneRevision
         case racingWritersExactlyOneWins
@@ -88,6 +89,7 @@ public struct RegistryConformance: Sendable {
         case .deleteInstance: try await deleteInstance(registry)
         case .rolloutStateRoundTrip: try await rolloutStateRoundTrip(registry)
         case .rolloutStateCompareAndSwap: try await rolloutStateCompareAndSwap(registry)
+        case .operatorControlsRoundTrip: try await operatorControlsRoundTrip(registry)
         case .invalidCommitsAreRefused: try await invalidCommitsAreRefused(registry)
         case .oneCommitSharesOneRevision: try await oneCommitSharesOneRevision(registry)
         case .racingWritersExactlyOneWins: try await racingWritersExactlyOneWins(registry)
@@ -380,6 +382,32 @@ public struct RegistryConformance: Sendable {
         }
         try await registry.commit([.deleteRolloutState(service: "api")])
         #expect(try await registry.rolloutStates().map(\.record.service) == ["web"])
+    }
+
+    /// A suspension, a rollback's pin and the good spec before the last survive the store (SQLite's "v5: operator
+    /// controls" columns, etcd's JSON), their dates to the millisecond, and go again when cleared.
+    private func operatorControlsRoundTrip(_ registry: any Registry) async throws {
+        let previous = ServiceSpec(
+            name: "web",
+            image: ImageReference(
+                repository: "demo/web", tag: "1.0.0", digest: "sha256:" + String(repeating: "cd", count: 32)),
+            replicas: 2)
+        var state = RolloutState(
+            service: "web", targetSpecHash: Self.hash("b"), lastGoodSpecHash: Self.hash("b"), phase: .idle,
+            startedAt: Self.date(1_763_816_000_001), previousGoodSpec: previous, previousGoodRevision: "bead",
+            suspended: Attribution(by: "alice", at: Self.date(1_763_816_000_123), reason: "incident #42: hold web"),
+            pin: RolloutPin(
+                spec: previous, revision: "bead", from: Self.hash("b"),
+                attribution: Attribution(by: "cli:bob", at: Self.date(1_763_816_000_456))))
+        try await registry.commit([.putRolloutState(state, expecting: .absent)])
+        let stored = try #require(try await registry.rolloutState(service: "web"))
+        #expect(stored.record == state)
+        #expect(try await registry.snapshot().rolloutStates.map(\.record) == [state])
+        state.suspended = nil
+        state.pin = nil
+        try await registry.commit([.putRolloutState(state, expecting: .version(stored.version))])
+        let cleared = try #require(try await registry.rolloutState(service: "web")?.record)
+        #expect(cleared.suspended == nil && cleared.pin == nil && cleared.previousGoodSpec == previous)
     }
 
     private func rolloutStateCompareAndSwap(_ registry: any Registry) async throws {

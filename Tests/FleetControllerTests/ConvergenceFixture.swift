@@ -4,6 +4,7 @@ import FleetRegistry
 import FleetRuntime
 import Foundation
 import GitFleetTesting
+import Testing
 
 /// The runtimes the rollout tests run on.
 enum RuntimeKind: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -136,6 +137,23 @@ final class ConvergenceFixture: Sendable {
 
     func records(_ service: String = "web") async throws -> [InstanceRecord] {
         try await registry.instances(service: service).map(\.record)
+    }
+
+    /// Kills one serving instance of web (simulated host only) and reconciles `fleet()` until `replicas` serve again
+    /// without it (or 20 s pass); returns the killed instance and those serving at the end.
+    func killOneAndHeal(
+        _ converger: Converger, replicas: Int, fleet: () async throws -> Fleet
+    ) async throws -> (victim: InstanceRecord, serving: [InstanceRecord]) {
+        let victim = try #require(try await records().first { $0.state == .serving })
+        await host?.exit(victim.id)
+        var serving: [InstanceRecord] = []
+        for _ in 0..<100 {
+            _ = try await converger.reconcile(try await fleet())
+            serving = try await records().filter { $0.state == .serving }
+            if serving.count == replicas && !serving.contains(where: { $0.id == victim.id }) { break }
+            try await pause(.milliseconds(200))
+        }
+        return (victim, serving)
     }
 
     /// Stops and destroys everything the runtime holds, then removes the state directory (and the engine).

@@ -37,14 +37,8 @@ struct FreezeConvergenceTests {
             #expect(before.filter { $0.state == .serving }.allSatisfy { $0.image == v1.image.description })
 
             // Self-healing goes on at the held spec.
-            let victim = try #require(before.first { $0.state == .serving })
-            await fixture.host?.exit(victim.id)
-            var serving: [InstanceRecord] = []
-            for _ in 0..<100 {
-                _ = try await converger.reconcile(try await decide().fleet)
-                serving = try await fixture.records().filter { $0.state == .serving }
-                if serving.count == 2 && !serving.contains(where: { $0.id == victim.id }) { break }
-                try await fixture.pause(.milliseconds(200))
+            let (victim, serving) = try await fixture.killOneAndHeal(converger, replicas: 2) {
+                try await decide().fleet
             }
             #expect(serving.count == 2 && !serving.contains { $0.id == victim.id })
             #expect(serving.allSatisfy { $0.image == v1.image.description }, "\(serving.map(\.image))")

@@ -90,12 +90,28 @@ actor RecordingEndpoint: ControllerEndpoint {
         retryError = error
     }
 
-    func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? {
+    func retry(service: String, by caller: String, reason: String?) async throws -> RolloutRetry.Outcome? {
         retries.append(service)
         retryCallers.append(caller)
         if let retryError { throw retryError }
         if retryUnavailable { return nil }
         return retryOutcomes[service] ?? .unknownService
+    }
+
+    /// What the control routes are told, per service; a service not named is unknown.
+    var controlOutcomes: [String: ServiceControl.Outcome] = [:]
+    /// Every control asked, with its attribution.
+    private(set) var controls: [(action: ServiceControl.Action, service: String, attribution: Attribution)] = []
+
+    func setControls(_ outcomes: [String: ServiceControl.Outcome]) {
+        controlOutcomes = outcomes
+    }
+
+    func control(_ action: ServiceControl.Action, service: String, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
+    {
+        controls.append((action, service, attribution))
+        return controlOutcomes[service] ?? .unknownService
     }
 
     /// What the logs route is told, per instance id; nil (the default) is a server that reads no registry.

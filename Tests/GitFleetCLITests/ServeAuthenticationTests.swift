@@ -18,10 +18,13 @@ struct ServeAuthenticationTests {
         var challenge: String?
     }
 
-    static func call(_ port: Int, _ method: String, _ path: String, token: String? = nil) async throws -> Answer {
+    static func call(_ port: Int, _ method: String, _ path: String, token: String? = nil, body: String? = nil)
+        async throws -> Answer
+    {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.timeoutInterval = 15
         request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse

@@ -174,7 +174,9 @@ extension FleetEvent.Kind {
             return .info
         case .discoveryPublished: return .debug
         // An operator changed the fleet's course by hand: worth reading in the log, not a problem.
-        case .rolloutRetried: return .notice
+        case .rolloutRetried, .serviceSuspended, .serviceResumed, .servicePinned: return .notice
+        // A pin released by a commit is the controller's own doing, on the fleet's ordinary course.
+        case .serviceUnpinned: return .notice
         // The fleet's course changes by configured policy, not by a fault: an operator wants to see it.
         case .freezeWindowOpened, .freezeWindowClosed, .deploymentHeld: return .notice
         }

@@ -39,8 +39,17 @@ public struct FleetEvent: Sendable, Hashable, Codable, Identifiable {
         case freezeWindowOpened = "freeze-window-opened"
         /// A freeze window closed: rollouts it held start.
         case freezeWindowClosed = "freeze-window-closed"
-        /// An admitted commit's new spec for a service waits for a freeze window to close.
+        /// An admitted commit's new spec for a service waits for a freeze window to close (or, `window:
+        /// suspended`, for an operator to resume the service).
         case deploymentHeld = "deployment-held"
+        /// An operator suspended a service (or, without one, the fleet): no new spec rolls out to it.
+        case serviceSuspended = "service-suspended"
+        /// An operator resumed a suspended service: what Git asks for rolls out now.
+        case serviceResumed = "service-resumed"
+        /// An operator rolled a service back to a good spec (`rollback SERVICE`), pinned until Git changes it.
+        case servicePinned = "service-pinned"
+        /// A commit changed a pinned service's desired spec: the pin is released and the new spec rolls out.
+        case serviceUnpinned = "service-unpinned"
     }
 
     /// A type-specific field: text, a whole number or a flag, so clients read numbers as numbers.

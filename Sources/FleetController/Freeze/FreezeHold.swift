@@ -21,19 +21,33 @@ public struct UpcomingFreezeWindow: Sendable, Hashable {
 }
 
 /// Why a service's rollout waits: the window that holds it (the one that closes last when several do) and
-/// until when.
+/// until when, or an operator's suspension, which holds until someone resumes the service.
 public struct FreezeHold: Sendable, Hashable, CustomStringConvertible {
     public var window: String
     public var until: Date
+    /// Set when an operator's `suspend` holds the service (``window`` is then `suspended` and ``until`` the
+    /// distant future): the same hold as a window's, told in the operator's words.
+    public var suspension: Attribution?
 
     public init(window: String, until: Date) {
         self.window = window
         self.until = until
     }
 
-    /// `waiting: freeze window weekend (no deploys) until 2026-11-30T05:00:00Z`: the words the note, the status
-    /// and the deployment's state use.
-    public var description: String { "waiting: freeze window \(window) until \(FreezeWindow.timestamp(until))" }
+    /// The hold of a suspended service.
+    public init(suspension: Attribution) {
+        self.init(window: "suspended", until: .distantFuture)
+        self.suspension = suspension
+    }
+
+    /// `waiting: freeze window weekend (no deploys) until 2026-11-30T05:00:00Z`, or `waiting: suspended by alice
+    /// (incident 42)`: the words the note, the status and the deployment's state use.
+    public var description: String {
+        if let suspension {
+            return "waiting: suspended by \(suspension.by)" + (suspension.reason.map { " (\($0))" } ?? "")
+        }
+        return "waiting: freeze window \(window) until \(FreezeWindow.timestamp(until))"
+    }
 }
 
 extension Array where Element == FreezeWindow {
@@ -71,14 +85,18 @@ public struct FreezeDecision: Sendable, Hashable {
 
     public init(desired: Fleet, rollouts: [RolloutState], open: [OpenFreezeWindow]) {
         var holds: [String: FreezeHold] = [:]
+        let current = Dictionary(rollouts.map { ($0.service, $0) }, uniquingKeysWith: { first, _ in first })
         func hold(_ service: String) -> FreezeHold? {
+            if let suspension = current[service]?.suspended { return FreezeHold(suspension: suspension) }
             let covering = open.filter { $0.window.covers(service) }
             guard let last = covering.max(by: { $0.until < $1.until }) else { return nil }
             return FreezeHold(window: last.window.label, until: last.until)
         }
-        let current = Dictionary(rollouts.map { ($0.service, $0) }, uniquingKeysWith: { first, _ in first })
         var services: [ServiceSpec] = []
-        for spec in desired.services {
+        for var spec in desired.services {
+            // A pin is an operator's explicit rollout: a suspension or a window does not hold it back.
+            let pinned = current[spec.name]?.pin.flatMap { $0.from == SpecHash(spec) ? $0.spec : nil }
+            if let pinned { spec = pinned }
             guard let state = current[spec.name] else {
                 if let why = hold(spec.name) {
                     holds[spec.name] = why
@@ -88,7 +106,8 @@ public struct FreezeDecision: Sendable, Hashable {
                 }
                 continue
             }
-            guard state.targetSpecHash != SpecHash(spec), let why = hold(spec.name), let target = state.targetSpec
+            guard state.targetSpecHash != SpecHash(spec), pinned == nil, let why = hold(spec.name),
+                let target = state.targetSpec
             else {
                 services.append(spec)
                 continue

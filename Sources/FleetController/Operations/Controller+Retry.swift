@@ -10,18 +10,23 @@ extension Controller {
     ///
     /// Throws what the registry throws; a `RegistryError` with code `.conflict` when the rollout changed
     /// between reading and writing it.
-    public func retry(service: String, by caller: String = "anonymous") async throws -> RolloutRetry.Outcome {
+    public func retry(service: String, by caller: String = "anonymous", reason: String? = nil) async throws
+        -> RolloutRetry.Outcome
+    {
         if let leadership, !(await leadership.isLeader) {
             return .notLeader(leader: await snapshot().leader)
         }
         let outcome = try await RolloutRetry.retry(service: service, in: reconciler.registry, now: Date())
         guard case .retried(let specs) = outcome else { return outcome }
         let hashes = specs.map(\.short).joined(separator: ", ")
-        await events.emit(
-            .rolloutRetried, service: service,
+        await record(
+            OperatorAction(
+                action: "retry", service: service, by: caller, at: Date(), reason: reason,
+                outcome: "failed spec \(hashes) tried again"),
+            event: .rolloutRetried,
             "\(service): failed spec \(hashes) will be tried again, as "
                 + (caller == "anonymous" ? "an operator" : caller) + " asked",
-            fields: ["specHashes": .text(specs.map(\.short).joined(separator: " ")), "by": .text(caller)])
+            fields: ["specHashes": .text(specs.map(\.short).joined(separator: " "))])
         reconciler.requestPass()
         return outcome
     }

@@ -121,6 +121,12 @@ public actor Reconciler: Service {
 
     public var hasDesiredState: Bool { desired != nil }
 
+    /// The commit the fleet is at: the one whose deployment is in flight, else the last admitted one (the desired
+    /// state's), else the last deployed. An operator's action is recorded in its note.
+    public var currentCommit: CommitID? {
+        tracker.deployment?.commit ?? desired?.revision.flatMap { CommitID(hex: $0) } ?? lastDeployed
+    }
+
     public var isLeading: Bool { leadership == nil || leading }
 
     /// What the loop knows now, for the status API.
@@ -344,13 +350,39 @@ public actor Reconciler: Service {
         }
     }
 
-    /// The fleet the converger may roll to now: `desired`, with services an open freeze window covers kept
-    /// at the specs they are at (read from their rollout states).
+    /// The fleet the converger may roll to now: `desired`, with services an open freeze window covers or an
+    /// operator suspended kept at the specs they are at, and services an operator rolled back at their pins
+    /// (all read from their rollout states). Releases first the pins that `desired` has moved past.
     private func freezeDecision(_ desired: Fleet) async throws -> FreezeDecision {
         let open = Array(openWindows.values)
-        guard !open.isEmpty else { return FreezeDecision(desired: desired, rollouts: [], open: []) }
-        let rollouts = try await registry.rolloutStates().map(\.record)
+        let rollouts = try await releasePins(try await registry.rolloutStates(), desired: desired)
         return FreezeDecision(desired: desired, rollouts: rollouts, open: open)
+    }
+
+    /// Releases each rollback pin set against a desired spec other than the one `desired` asks for now (a commit
+    /// changed the service), telling it as `service-unpinned`; returns the states as they are after it.
+    private func releasePins(_ stored: [Versioned<RolloutState>], desired: Fleet) async throws -> [RolloutState] {
+        let specs = Dictionary(
+            desired.services.map { ($0.name, SpecHash($0)) }, uniquingKeysWith: { first, _ in first })
+        var states: [RolloutState] = []
+        for versioned in stored {
+            var state = versioned.record
+            if let wanted = specs[state.service], let released = state.releasePin(desired: wanted) {
+                try await registry.commit([.putRolloutState(state, expecting: .version(versioned.version))])
+                var fields: [String: FleetEvent.Value] = [
+                    "by": .text(released.attribution.by), "specHash": .text(released.specHash.short),
+                    "desiredSpecHash": .text(wanted.short),
+                ]
+                if let reason = released.attribution.reason { fields["reason"] = .text(reason) }
+                await events.emit(
+                    .serviceUnpinned, service: state.service, commit: desired.revision,
+                    "\(state.service): the rollback to \(released.specHash.short) by \(released.attribution.by) is "
+                        + "released: a commit changed its desired spec to \(wanted.short), which rolls out now",
+                    fields: fields)
+            }
+            states.append(state)
+        }
+        return states
     }
 
     /// Tells each service newly held for the deployment in flight, once.
@@ -358,10 +390,16 @@ public actor Reconciler: Service {
         guard let commit = tracker.deployment?.commit else { return }
         for (service, hold) in holds.sorted(by: { $0.key < $1.key }) where !toldHolds.contains(service) {
             toldHolds.insert(service)
+            var fields: [String: FleetEvent.Value] = [
+                "window": .text(hold.window), "until": .text(FreezeWindow.timestamp(hold.until)),
+            ]
+            if let suspension = hold.suspension {
+                fields = ["window": .text(hold.window), "by": .text(suspension.by)]
+                if let reason = suspension.reason { fields["reason"] = .text(reason) }
+            }
             await events.emit(
-                .deploymentHeld, service: service, commit: commit.hex,
-                "\(service) at \(commit.short) is \(hold)",
-                fields: ["window": .text(hold.window), "until": .text(FreezeWindow.timestamp(hold.until))])
+                .deploymentHeld, service: service, commit: commit.hex, "\(service) at \(commit.short) is \(hold)",
+                fields: fields)
         }
     }
 

@@ -51,6 +51,12 @@ public actor AnnotationWriter: Service {
         wake.signal()
     }
 
+    /// Queues `action` for the note of `commit`, beside what the note says already; returns at once.
+    public nonisolated func record(_ action: OperatorAction, on commit: CommitID) {
+        queue.withLockedValue { $0.add(action, on: commit) }
+        wake.signal()
+    }
+
     /// Why notes are not reaching the remote, while they are not.
     public func readinessProblems() -> [String] {
         guard let failing else { return [] }
@@ -91,7 +97,8 @@ public actor AnnotationWriter: Service {
         let push = pushes && (pushNeeded || !notes.isEmpty) && failing == nil
         await abandoning(after: .seconds(3)) {
             for note in notes {
-                try? await repository.setNote(note.annotation.yaml(), on: note.commit, ref: notesRef, author: author)
+                guard let text = try? await Self.text(of: note, in: repository, ref: notesRef) else { continue }
+                try? await repository.setNote(text, on: note.commit, ref: notesRef, author: author)
             }
             if push { _ = try? await repository.pushNotes(ref: notesRef) }
         }
@@ -105,8 +112,13 @@ public actor AnnotationWriter: Service {
         let notes = queue.withLockedValue { $0.take() }
         for note in notes {
             do {
-                try await repository.setNote(
-                    note.annotation.yaml(), on: note.commit, ref: notesRef, author: signature())
+                guard let text = try await Self.text(of: note, in: repository, ref: notesRef) else {
+                    logger.warning(
+                        "\(note.actions.count) operator actions on \(note.commit.short) are not recorded: the commit has no status note to add them to",
+                        metadata: ["commit": "\(note.commit.hex)"])
+                    continue
+                }
+                try await repository.setNote(text, on: note.commit, ref: notesRef, author: signature())
                 if pushes {
                     unpushed.insert(note.commit)
                     pushNeeded = true
@@ -150,17 +162,43 @@ public actor AnnotationWriter: Service {
         metrics.setNotesUnpushed(unpushed.count)
     }
 
-    /// Notes waiting to be written, the latest per commit, in the order their commits first came.
+    /// The text to write for `note`: its annotation (or, for actions alone, the note the commit has) with the
+    /// actions the note has already, then the queued ones; `nil` when there is neither an annotation nor a note.
+    /// A note that no longer parses is replaced by the new annotation, as it was before actions existed.
+    private static func text(of note: Pending, in repository: TrackedRepository, ref: String) async throws
+        -> String?
+    {
+        let existing = try await repository.note(on: note.commit, ref: ref).flatMap {
+            try? StatusAnnotation(yaml: $0)
+        }
+        guard let base = note.annotation ?? existing else { return nil }
+        return base.keepingActions(of: existing, adding: note.actions).yaml()
+    }
+
+    /// A commit's latest annotation and the actions to add to its note.
+    private struct Pending: Sendable {
+        var commit: CommitID
+        var annotation: StatusAnnotation?
+        var actions: [OperatorAction] = []
+    }
+
+    /// Notes waiting to be written, the latest per commit (with every action queued for it), in the order their
+    /// commits first came.
     private struct Queue: Sendable {
         var order: [CommitID] = []
-        var latest: [CommitID: NoteRequest] = [:]
+        var latest: [CommitID: Pending] = [:]
 
         mutating func add(_ note: NoteRequest) {
             if latest[note.commit] == nil { order.append(note.commit) }
-            latest[note.commit] = note
+            latest[note.commit, default: Pending(commit: note.commit)].annotation = note.annotation
         }
 
-        mutating func take() -> [NoteRequest] {
+        mutating func add(_ action: OperatorAction, on commit: CommitID) {
+            if latest[commit] == nil { order.append(commit) }
+            latest[commit, default: Pending(commit: commit)].actions.append(action)
+        }
+
+        mutating func take() -> [Pending] {
             defer { self = Queue() }
             return order.compactMap { latest[$0] }
         }

@@ -74,6 +74,7 @@ extension StatusAnnotation {
                     took: took, reason: try service.string("reason"))
             }
         }
+        actions = try fields.actions("actions")
     }
 }
 
@@ -152,6 +153,33 @@ private struct AnnotationFields {
                     throw malformed(key, "expected a list of text, found \(item.kindDescription) in it")
                 }
                 return scalar.text
+            }
+        case .scalar(let scalar) where scalar.type == .null:
+            return []
+        default:
+            throw malformed(key, "expected a list, found \(node.kindDescription)")
+        }
+    }
+
+    /// The `actions` list: one mapping per operator action; absent (older notes) is none.
+    func actions(_ key: String) throws -> [OperatorAction] {
+        guard let node = node(key) else { return [] }
+        switch node {
+        case .sequence(let items, _):
+            return try items.enumerated().map { index, item in
+                guard case .mapping(let pairs, let mark) = item else {
+                    throw malformed(key, "expected a list of mappings such as {action: suspend, ...}")
+                }
+                let fields = AnnotationFields(
+                    pairs, path: "\(path.isEmpty ? key : "\(path).\(key)")[\(index)]", mark: mark)
+                let atText = try fields.requiredString("at")
+                guard let at = try? Date(atText, strategy: .iso8601) else {
+                    throw fields.malformed("at", "'\(atText)' is not a UTC timestamp such as 2026-11-22T13:02:11Z")
+                }
+                return OperatorAction(
+                    action: try fields.requiredString("action"), service: try fields.string("service"),
+                    by: try fields.requiredString("by"), at: at, reason: try fields.string("reason"),
+                    outcome: try fields.string("outcome"))
             }
         case .scalar(let scalar) where scalar.type == .null:
             return []

@@ -37,6 +37,10 @@ extension StatusAnnotation {
                 lines.append("  \(YAMLScalarWriter.inline(name)): \(Self.flowMapping(services[name]!.fields))")
             }
         }
+        if !actions.isEmpty {
+            lines.append("actions:")
+            lines += actions.map { "  - \(Self.flowMapping($0.fields))" }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -61,6 +65,19 @@ extension ServiceStatus {
         fields.append(("destroyed", String(destroyed)))
         if let took { fields.append(("took", YAMLScalarWriter.inline(took.manifestDescription))) }
         if let reason { fields.append(("reason", YAMLScalarWriter.inline(reason))) }
+        return fields
+    }
+}
+
+extension OperatorAction {
+    /// The fields, written as scalars, in their fixed order; `action`, `by` and `at` always appear.
+    fileprivate var fields: [(String, String)] {
+        var fields = [("action", YAMLScalarWriter.inline(action))]
+        if let service { fields.append(("service", YAMLScalarWriter.inline(service))) }
+        fields.append(("by", YAMLScalarWriter.inline(by)))
+        fields.append(("at", StatusAnnotation.timestamp(at)))
+        if let reason { fields.append(("reason", YAMLScalarWriter.inline(reason))) }
+        if let outcome { fields.append(("outcome", YAMLScalarWriter.inline(outcome))) }
         return fields
     }
 }

@@ -51,11 +51,14 @@ public struct StatusAnnotation: Hashable, Sendable {
     public var rewrite: Rewrite?
     /// Per service, by name.
     public var services: [String: ServiceStatus]
+    /// What operators did while the fleet was at this commit, oldest first. Absent from notes written before
+    /// operator actions were recorded.
+    public var actions: [OperatorAction]
 
     public init(
         result: DeploymentResult, fleet: String, controller: String, at: Date, revision: String,
         reason: String? = nil, errors: [String] = [], signature: Signature? = nil, rewrite: Rewrite? = nil,
-        services: [String: ServiceStatus] = [:]
+        services: [String: ServiceStatus] = [:], actions: [OperatorAction] = []
     ) {
         self.result = result
         self.fleet = fleet
@@ -67,5 +70,6 @@ public struct StatusAnnotation: Hashable, Sendable {
         self.signature = signature
         self.rewrite = rewrite
         self.services = services
+        self.actions = actions
     }
 }

@@ -43,8 +43,9 @@ extension SQLiteRegistry {
                 sql: """
                     INSERT OR REPLACE INTO rollout_state (service, target_spec_hash, target_revision,
                         last_good_spec_hash, last_good_revision, last_good_spec, failed_spec_hashes, phase, step,
-                        started_at, last_progress_at, message, version, tried_specs)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        started_at, last_progress_at, message, version, tried_specs, previous_good_spec,
+                        previous_good_revision, suspended, pin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     state.service, state.targetSpecHash.rawValue, state.targetRevision,
@@ -54,6 +55,8 @@ extension SQLiteRegistry {
                     RegistryTimestamp.milliseconds(state.startedAt),
                     RegistryTimestamp.milliseconds(state.lastProgressAt),
                     state.message, revision, state.triedSpecs.isEmpty ? nil : try json(state.triedSpecs),
+                    try state.previousGoodSpec.map { try json($0) }, state.previousGoodRevision,
+                    try state.suspended.map { try json($0) }, try state.pin.map { try json($0) },
                 ])
         case .deleteRolloutState(let service, _):
             try db.execute(sql: "DELETE FROM rollout_state WHERE service = ?", arguments: [service])
@@ -130,7 +133,15 @@ extension SQLiteRegistry {
                 startedAt: RegistryTimestamp.date(milliseconds: try row.decode(Int64.self, forColumn: "started_at")),
                 lastProgressAt: RegistryTimestamp.date(
                     milliseconds: try row.decode(Int64.self, forColumn: "last_progress_at")),
-                message: try row.decode(String?.self, forColumn: "message"))
+                message: try row.decode(String?.self, forColumn: "message"),
+                previousGoodSpec: try row.decode(String?.self, forColumn: "previous_good_spec").map {
+                    try decodeJSON(ServiceSpec.self, $0)
+                },
+                previousGoodRevision: try row.decode(String?.self, forColumn: "previous_good_revision"),
+                suspended: try row.decode(String?.self, forColumn: "suspended").map {
+                    try decodeJSON(Attribution.self, $0)
+                },
+                pin: try row.decode(String?.self, forColumn: "pin").map { try decodeJSON(RolloutPin.self, $0) })
             return Versioned(state, version: try row.decode(Int64.self, forColumn: "version"))
         } catch {
             throw corrupt(key, error)
@@ -143,13 +154,22 @@ extension SQLiteRegistry {
             .corrupt, "The stored \(key) cannot be read back.", record: key, underlying: error)
     }
 
+    /// Dates inside JSON columns (an attribution's `at`) are whole milliseconds too, as in every registry.
     private static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RegistryTimestamp.milliseconds(date))
+        }
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     private static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            RegistryTimestamp.date(milliseconds: try decoder.singleValueContainer().decode(Int64.self))
+        }
+        return try decoder.decode(type, from: Data(text.utf8))
     }
 }

@@ -60,6 +60,15 @@ extension SQLiteRegistry {
         migrator.registerMigration("v4: kept output of failed instances") { db in
             try db.execute(sql: "ALTER TABLE instance ADD COLUMN kept_output TEXT")
         }
+        migrator.registerMigration("v5: operator controls") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE rollout_state ADD COLUMN previous_good_spec TEXT;
+                    ALTER TABLE rollout_state ADD COLUMN previous_good_revision TEXT;
+                    ALTER TABLE rollout_state ADD COLUMN suspended TEXT;
+                    ALTER TABLE rollout_state ADD COLUMN pin TEXT;
+                    """)
+        }
         return migrator
     }()
 

@@ -37,6 +37,12 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                     ready: service.ready, image: service.toImage, reason: service.phase.reason)
             }, role: snapshot.role, leader: snapshot.leader)
         document.lastFetchAt = snapshot.lastFetchAt
+        let controls = await rolloutStates()
+        for index in document.services.indices {
+            let state = controls[document.services[index].name]
+            document.services[index].suspended = state?.suspended
+            document.services[index].pinned = state?.pin.map(PinSummary.init)
+        }
         if !controller.configuration.freezeWindows.isEmpty {
             document.freeze = FreezeSummary(open: snapshot.openFreezeWindows, next: snapshot.nextFreezeWindow)
         }
@@ -56,10 +62,27 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                 name: name, result: ServicePhase.unknown.rawValue, replicas: 0, ready: 0,
                 instances: records.map(InstanceDocument.init))
         }
-        return ServiceDocument(
+        var document = ServiceDocument(
             name: name, result: service.phase.name.rawValue, replicas: service.replicas, ready: service.ready,
             image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
             reason: service.phase.reason, instances: records.map(InstanceDocument.init))
+        let state = try? await registry.rolloutState(service: name)?.record
+        document.suspended = state?.suspended
+        document.pinned = state?.pin.map(PinSummary.init)
+        return document
+    }
+
+    /// The rollout states by service, for the operators' controls the status shows; none when the registry cannot
+    /// be read now (readiness says so).
+    private func rolloutStates() async -> [String: RolloutState] {
+        let states = (try? await registry.rolloutStates().map(\.record)) ?? []
+        return Dictionary(states.map { ($0.service, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func control(_ action: ServiceControl.Action, service: String, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
+    {
+        try await controller.control(action, service: service, attribution: attribution)
     }
 
     /// Read from the registry at once; a registry that cannot be read throws (503) rather than answering
@@ -78,8 +101,8 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     var events: EventLog? { controller.events }
 
-    func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? {
-        try await controller.retry(service: service, by: caller)
+    func retry(service: String, by caller: String, reason: String?) async throws -> RolloutRetry.Outcome? {
+        try await controller.retry(service: service, by: caller, reason: reason)
     }
 
     func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)

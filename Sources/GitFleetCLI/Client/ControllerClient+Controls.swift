@@ -1,0 +1,53 @@
+import FleetController
+import FleetModel
+import FleetRegistry
+import FleetServer
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+extension ControllerClient {
+    /// `POST /api/v1/services/{name}/{suspend|resume|rollback}` with the reason: the controller applies the control,
+    /// records it under the token's name, and answers what it did. A `409 rollout_changed` (the rollout changed
+    /// between the controller's read and write) is asked again a few times; a `409 conflict` (the action does not
+    /// apply now) and a standby's `503 not_leader` are outcomes, not failures.
+    func control(_ action: ServiceControl.Action, service: String, reason: String?) async throws -> ControlAnswer {
+        let name = service.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? service
+        let url = "\(base)/api/v1/services/\(name)/\(action.rawValue)"
+        let body = try JSONEncoder().encode(["reason": reason])
+        var attempt = 1
+        while true {
+            let (status, answer) = try await send(.POST, url, json: body)
+            let data = Data(buffer: answer)
+            let refusal = try? JSONDecoder().decode(NotLeaderDocument.self, from: data)
+            switch status.code {
+            case 200:
+                let decoder = JSONDecoder()
+                decoder.dateDecodingStrategy = .iso8601
+                guard let reply = try? decoder.decode(ActionReply.self, from: data) else {
+                    throw Failure(
+                        url: url, message: "the answer is not an action reply: \(String(buffer: answer).prefix(300))")
+                }
+                return .done(reply.message)
+            case 404 where refusal?.error == "service_not_found":
+                return .unknownService
+            case 409 where refusal?.error == "conflict":
+                return .refused(refusal?.message ?? "")
+            case 409 where attempt < 3:
+                attempt += 1
+            case 503 where refusal?.error == "not_leader":
+                return .notLeader(leader: refusal?.leader)
+            default:
+                throw failure(url, status, answer)
+            }
+        }
+    }
+
+    /// What the controller answered a control.
+    enum ControlAnswer {
+        case done(String)
+        case refused(String)
+        case unknownService
+        case notLeader(leader: String?)
+    }
+}
