@@ -62,6 +62,13 @@ public protocol ControllerEndpoint: Sendable {
     /// recorded in the `rollout-retried` event.
     func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome?
 
+    /// Promotes a canary past the gate it waits at, or aborts a rollout, for
+    /// `POST /api/v1/services/{name}/promote|abort` (``RolloutGate``, then an event naming `caller` and `reason`,
+    /// and a reconcile pass). Throws what the registry throws (a `RegistryError` with code `.conflict` answers 409).
+    /// `nil` when this controller cannot act on the fleet's registry (404).
+    func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
+        -> RolloutGate.Outcome?
+
     /// The newest `tail` lines of an instance's output (``InstanceLogs``), for
     /// `GET /api/v1/services/{name}/instances/{id}/logs`: from the runtime for a live instance, from its registry
     /// record for a failed or quarantined one. `nil` when this controller reads no registry (404).
@@ -76,6 +83,9 @@ extension ControllerEndpoint {
     public func commit(_ revision: String) async throws -> CommitDocument? { nil }
     public func history(service: String?) async throws -> [DeploymentHistoryEntry]? { nil }
     public func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? { nil }
+    public func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
+        -> RolloutGate.Outcome?
+    { nil }
     public func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
         -> InstanceLogs.Answer?
     { nil }

@@ -13,15 +13,8 @@ extension ControllerRoutes {
         let outcome: RolloutRetry.Outcome?
         do {
             outcome = try await endpoint.retry(service: service, by: caller)
-        } catch let error as RegistryError where error.code == .conflict {
-            logger.notice("retry refused: the rollout changed while it was asked: \(error)")
-            return Response.error(
-                .conflict, code: "rollout_changed",
-                "the rollout of '\(service)' changed while the retry was written; ask again")
         } catch {
-            logger.warning("retry failed: \(error)")
-            return Response.error(
-                .serviceUnavailable, code: "registry_unavailable", "the registry cannot be written: \(error)")
+            return Self.answer(writing: error, "retry", service: service, logger: logger)
         }
         switch outcome {
         case nil:

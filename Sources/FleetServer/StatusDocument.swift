@@ -1,3 +1,4 @@
+import FleetModel
 import Foundation
 
 /// The fleet at a glance, served by `GET /api/v1/status`.
@@ -112,6 +113,8 @@ public struct ServiceSummary: Codable, Hashable, Sendable {
     public var image: String?
     /// Why the service is not converged, when it is not.
     public var reason: String?
+    /// The canary gate its rollout waits at (`result` is `paused`); omitted otherwise.
+    public var gate: CanaryGate?
 
     public init(
         name: String, result: String, replicas: Int, ready: Int, image: String? = nil, reason: String? = nil

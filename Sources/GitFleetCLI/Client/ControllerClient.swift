@@ -102,12 +102,17 @@ struct ControllerClient: Sendable {
     }
 
     /// One request with the token, whatever the answer's status; only a controller that cannot be reached fails.
-    func send(_ method: HTTPMethod, _ url: String, timeout: Duration = Self.requestTimeout) async throws -> (
-        HTTPResponseStatus, ByteBuffer
-    ) {
+    /// `json` is sent as the body of an action (`{"reason": …}`).
+    func send(
+        _ method: HTTPMethod, _ url: String, json: Data? = nil, timeout: Duration = Self.requestTimeout
+    ) async throws -> (HTTPResponseStatus, ByteBuffer) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json))
+        }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let milliseconds = max(
             1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)

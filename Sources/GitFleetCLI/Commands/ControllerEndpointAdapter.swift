@@ -32,9 +32,11 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             fleet: snapshot.fleet, trackedBranch: trackedBranch, revision: snapshot.revision,
             fetchedRevision: snapshot.fetchedRevision, result: result.rawValue, lastReconcileAt: snapshot.lastPassAt,
             services: snapshot.services.map { service in
-                ServiceSummary(
+                var summary = ServiceSummary(
                     name: service.service, result: service.phase.name.rawValue, replicas: service.replicas,
                     ready: service.ready, image: service.toImage, reason: service.phase.reason)
+                summary.gate = service.phase.gate
+                return summary
             }, role: snapshot.role, leader: snapshot.leader)
         if !controller.configuration.freezeWindows.isEmpty {
             document.freeze = FreezeSummary(open: snapshot.openFreezeWindows, next: snapshot.nextFreezeWindow)
@@ -55,10 +57,12 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
                 name: name, result: ServicePhase.unknown.rawValue, replicas: 0, ready: 0,
                 instances: records.map(InstanceDocument.init))
         }
-        return ServiceDocument(
+        var document = ServiceDocument(
             name: name, result: service.phase.name.rawValue, replicas: service.replicas, ready: service.ready,
             image: service.toImage, specHash: service.targetSpecHash?.rawValue, revision: snapshot.revision,
             reason: service.phase.reason, instances: records.map(InstanceDocument.init))
+        document.gate = service.phase.gate
+        return document
     }
 
     /// Read from the registry at once; a registry that cannot be read throws (503) rather than answering
@@ -79,6 +83,15 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     func retry(service: String, by caller: String) async throws -> RolloutRetry.Outcome? {
         try await controller.retry(service: service, by: caller)
+    }
+
+    func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
+        -> RolloutGate.Outcome?
+    {
+        switch action {
+        case .promote: return try await controller.promote(service: service, by: caller, reason: reason)
+        case .abort: return try await controller.abort(service: service, by: caller, reason: reason)
+        }
     }
 
     func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
