@@ -138,14 +138,37 @@ public struct RolloutPolicy: Hashable, Sendable, Codable {
         case canary
     }
 
-    /// One canary step: run `weight` percent of the instances (and traffic) on the new spec, then wait.
+    /// One canary step: run `weight` percent of the instances (and traffic) on the new spec, then wait: `pause`, or,
+    /// for a gate (`pause: {}` in a manifest), until an operator promotes the rollout (or aborts it).
     public struct CanaryStep: Hashable, Sendable, Codable {
         public var weight: Int
         public var pause: Duration
+        /// Whether the step waits for `gitfleet promote` instead of for `pause`, as Argo Rollouts' `pause: {}`.
+        public var gate: Bool
 
-        public init(weight: Int, pause: Duration) {
+        public init(weight: Int, pause: Duration, gate: Bool = false) {
             self.weight = weight
             self.pause = pause
+            self.gate = gate
+        }
+
+        private enum CodingKeys: String, CodingKey { case weight, pause, gate }
+
+        // Written by hand so that specs stored before gates existed (a last good spec in the registry) still decode,
+        // and a step that is no gate encodes to the same bytes as it did then.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                weight: try container.decode(Int.self, forKey: .weight),
+                pause: try container.decode(Duration.self, forKey: .pause),
+                gate: try container.decodeIfPresent(Bool.self, forKey: .gate) ?? false)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(weight, forKey: .weight)
+            try container.encode(pause, forKey: .pause)
+            if gate { try container.encode(gate, forKey: .gate) }
         }
     }
 

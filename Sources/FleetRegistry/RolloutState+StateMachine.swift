@@ -13,6 +13,9 @@ import Foundation
 ///                                 failed ── converged ──  nothing good)   │
 ///        retry: failed / rolledBack / rollingBack ──> progressing         │
 ///        removed: any ──> (deleted)                                       │
+///
+///   progressing ── pause (a canary gate reached) ──> paused ── promote ──> progressing (next step)
+///   progressing / paused ── abort (an operator) ──> rollingBack (the target is failed, as fail(autoRollback) does)
 /// ```
 ///
 /// Operator controls sit beside the phase rather than in it, because a suspended or pinned service still moves
@@ -86,7 +89,7 @@ extension RolloutState {
     public mutating func desire(_ desired: SpecHash, revision: String?, now: Date) -> Transition? {
         guard targetSpecHash != desired, !failedSpecHashes.contains(desired) else { return nil }
         let previous = targetSpecHash
-        let wasMoving = phase == .progressing
+        let wasMoving = phase == .progressing || phase == .paused
         targetSpecHash = desired
         targetRevision = revision
         phase = .progressing
@@ -113,7 +116,9 @@ extension RolloutState {
     }
 
     /// Something moved (an instance created, promoted, retired or destroyed); the progress deadline restarts.
+    /// Not at a canary gate, where no deadline runs and ``lastProgressAt`` keeps when the gate was reached.
     public mutating func progress(now: Date) {
+        guard phase != .paused else { return }
         lastProgressAt = now
     }
 
@@ -167,7 +172,8 @@ extension RolloutState {
         let failed = failedSpecs
         guard !failed.isEmpty else { return nil }
         failedSpecHashes = []
-        phase = .progressing
+        // A rollout waiting at a gate keeps waiting: only a promote moves it on.
+        if phase != .paused { phase = .progressing }
         startedAt = now
         lastProgressAt = now
         message = nil
@@ -193,7 +199,7 @@ extension RolloutState {
     public var currentSpecHash: SpecHash {
         switch phase {
         case .rollingBack, .rolledBack: return lastGoodSpecHash ?? targetSpecHash
-        case .idle, .progressing, .failed: return targetSpecHash
+        case .idle, .progressing, .paused, .failed: return targetSpecHash
         }
     }
 
@@ -235,6 +241,58 @@ extension RolloutState {
         return pin
     }
 
+    /// A canary reached a gate step (`pause: {}`): it holds there, its instances serving at the step's weight, until
+    /// ``promote(now:)``; the progress deadline does not run meanwhile. Returns whether the phase changed (once per
+    /// gate).
+    @discardableResult
+    public mutating func pause(now: Date) -> Bool {
+        guard phase == .progressing else { return false }
+        phase = .paused
+        lastProgressAt = now
+        return true
+    }
+
+    /// When the rollout reached the canary gate it waits at; `nil` when it waits at none. Kept in
+    /// ``lastProgressAt``, which nothing moves while the rollout waits, so the stored state needs no field of its
+    /// own (and the registries no new column).
+    public var pausedSince: Date? { phase == .paused ? lastProgressAt : nil }
+
+    /// An operator promoted the rollout past the gate it waits at: the next step begins, with a fresh progress
+    /// deadline. Returns the step it moves to, or `nil` when the rollout waits at no gate (and nothing changed).
+    public mutating func promote(now: Date) -> Int? {
+        guard phase == .paused else { return nil }
+        phase = .progressing
+        step += 1
+        lastProgressAt = now
+        return step
+    }
+
+    /// The rollout waits at a gate that its manifest no longer has (the steps or the strategy changed, which
+    /// leaves the spec hash as it was): it goes on as if promoted there, from the step it stands at.
+    public mutating func gateRemoved(now: Date) {
+        guard phase == .paused else { return }
+        phase = .progressing
+        lastProgressAt = now
+    }
+
+    /// Why ``abort(reason:)`` did nothing.
+    public enum AbortRefusal: Hashable, Sendable {
+        /// No rollout is under way (converged, rolling back, rolled back or failed).
+        case notInFlight(RolloutPhase)
+        /// The rollout is the service's first: there is no good spec to go back to.
+        case nothingToRestore
+    }
+
+    /// An operator aborted the rollout (progressing, or paused at a gate): the target is failed as an automatic
+    /// rollback fails it (not tried again until the spec changes or a retry is asked for) and the last good spec
+    /// is restored at once, whatever `autoRollback` says. Refused, changing nothing, when there is nothing to abort.
+    public mutating func abort(reason: String) -> AbortRefusal? {
+        guard phase == .progressing || phase == .paused else { return .notInFlight(phase) }
+        guard lastGoodSpec != nil, lastGoodSpecHash != targetSpecHash else { return .nothingToRestore }
+        fail(reason: reason, autoRollback: true)
+        return nil
+    }
+
     /// The service left Git: its rollout state is deleted, with the registry change that does it.
     public var removal: RegistryChange { .deleteRolloutState(service: service) }
 
@@ -248,6 +306,7 @@ extension RolloutPhase {
         switch self {
         case .idle: return .converged
         case .progressing: return .inProgress
+        case .paused: return .paused
         case .rollingBack: return .rollingBack
         case .rolledBack: return .rolledBack
         case .failed: return .failed

@@ -28,7 +28,9 @@ public struct RolloutState: Hashable, Sendable, Codable {
     public var step: Int
     /// When the rollout to the current target began.
     public var startedAt: Date
-    /// When the rollout last made progress; the progress deadline counts from here.
+    /// When the rollout last made progress; the progress deadline counts from here. While the rollout waits at a
+    /// canary gate (phase ``RolloutPhase/paused``), when it reached the gate: the deadline does not run there, so
+    /// nothing moves it (see ``pausedSince``).
     public var lastProgressAt: Date
     /// What a person should know about the phase (why it failed, what it waits for).
     public var message: String?
@@ -139,6 +141,9 @@ public enum RolloutPhase: String, Hashable, Sendable, Codable, CaseIterable {
     case idle
     /// Replacing instances to reach the target.
     case progressing
+    /// A canary holds at a gate step (`pause: {}`) until an operator promotes it (or aborts it); the progress
+    /// deadline does not run meanwhile.
+    case paused
     /// The target failed; restoring the last good spec.
     case rollingBack
     /// The last good spec is restored at full capacity; the failed target is remembered.

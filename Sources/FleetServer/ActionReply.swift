@@ -50,7 +50,5 @@ public struct ActionReply: Codable, Hashable, Sendable {
     }
 }
 
-/// The optional body of an action: `{"reason": "free text"}`. An absent or empty body is no reason.
-struct ActionRequest: Decodable {
-    var reason: String?
-}
+// The optional body of an action, `{"reason": "free text"}`, is `ActionRequest` (GateReply.swift), shared by
+// every action route.

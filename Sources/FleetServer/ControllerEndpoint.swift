@@ -70,6 +70,13 @@ public protocol ControllerEndpoint: Sendable {
     func control(_ action: ServiceControl.Action, service: String, attribution: Attribution) async throws
         -> ServiceControl.Outcome?
 
+    /// Promotes a canary past the gate it waits at, or aborts a rollout, for
+    /// `POST /api/v1/services/{name}/promote|abort` (``RolloutGate``, then an event naming `caller` and `reason`,
+    /// and a reconcile pass). Throws what the registry throws (a `RegistryError` with code `.conflict` answers 409).
+    /// `nil` when this controller cannot act on the fleet's registry (404).
+    func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
+        -> RolloutGate.Outcome?
+
     /// The newest `tail` lines of an instance's output (``InstanceLogs``), for
     /// `GET /api/v1/services/{name}/instances/{id}/logs`: from the runtime for a live instance, from its registry
     /// record for a failed or quarantined one. `nil` when this controller reads no registry (404).
@@ -88,6 +95,9 @@ extension ControllerEndpoint {
     }
     public func control(_ action: ServiceControl.Action, service: String, attribution: Attribution) async throws
         -> ServiceControl.Outcome?
+    { nil }
+    public func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
+        -> RolloutGate.Outcome?
     { nil }
     public func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
         -> InstanceLogs.Answer?

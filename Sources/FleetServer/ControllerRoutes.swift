@@ -78,6 +78,13 @@ struct ControllerRoutes: Sendable {
                     action, service: try context.parameters.require("name"), request: request, context: context)
             }
         }
+        for action in GateAction.allCases {
+            router.post("/api/v1/services/:name/\(action.rawValue)") { request, context in
+                await gate(
+                    action, service: try context.parameters.require("name"), request: request, by: context.caller,
+                    logger: context.logger)
+            }
+        }
         router.get("/api/v1/services/:name/instances/:id/logs") { request, context in
             try await instanceLogs(
                 service: context.parameters.require("name"), instance: context.parameters.require("id"),

@@ -19,6 +19,8 @@ public struct ServiceDocument: Codable, Hashable, Sendable {
     public var revision: String?
     /// Why the service is not converged, when it is not.
     public var reason: String?
+    /// The canary gate its rollout waits at (`result` is `paused`); omitted otherwise.
+    public var gate: CanaryGate?
     /// Every instance in the registry for this service, live or kept for evidence, sorted by creation time.
     public var instances: [InstanceDocument]
     /// Who suspended the service, when and why, while it is suspended; omitted otherwise.

@@ -121,6 +121,8 @@ public struct ServiceSummary: Codable, Hashable, Sendable {
     public var suspended: Attribution?
     /// The spec a `rollback SERVICE` holds the service at, while it does; omitted otherwise.
     public var pinned: PinSummary?
+    /// The canary gate its rollout waits at (`result` is `paused`); omitted otherwise.
+    public var gate: CanaryGate?
 
     public init(
         name: String, result: String, replicas: Int, ready: Int, image: String? = nil, reason: String? = nil

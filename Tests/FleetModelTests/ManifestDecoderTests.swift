@@ -48,6 +48,38 @@ import Testing
         #expect(migrate.env == ["LOG_LEVEL": "info", "TZ": "UTC"])
     }
 
+    /// A gate is `pause: {}`: with a weight it goes there and waits; without one it waits at the step before's weight.
+    @Test func canaryGatesAreReadInBothForms() throws {
+        let fleet = try ManifestFixtures.decode([
+            (
+                "services/a.yaml",
+                ManifestFixtures.service(
+                    "a",
+                    spec: "  image: shop/a\n  rollout:\n    strategy: canary\n    steps:\n"
+                        + "      - {weight: 20, pause: {}}\n      - {weight: 50, pause: 0s}\n      - pause: {}\n"
+                        + "      - {weight: 80, pause: 30s}")
+            )
+        ]).get()
+        let steps = try #require(fleet.services.first).rollout.steps
+        #expect(
+            steps == [
+                .init(weight: 20, pause: .zero, gate: true), .init(weight: 50, pause: .zero),
+                .init(weight: 50, pause: .zero, gate: true), .init(weight: 80, pause: .seconds(30)),
+            ])
+    }
+
+    /// A stored spec written before gates existed decodes as before, and a step that is no gate encodes as it did.
+    @Test func canaryStepsWithoutAGateKeepTheirEncoding() throws {
+        let pause = String(decoding: try JSONEncoder().encode(Duration.seconds(60)), as: UTF8.self)
+        let old = Data(#"{"weight":20,"pause":\#(pause)}"#.utf8)
+        let decoded = try JSONDecoder().decode(RolloutPolicy.CanaryStep.self, from: old)
+        #expect(decoded == .init(weight: 20, pause: .seconds(60)))
+        let encoded = String(decoding: try JSONEncoder().encode(decoded), as: UTF8.self)
+        #expect(!encoded.contains("gate"))
+        let gate = RolloutPolicy.CanaryStep(weight: 20, pause: .zero, gate: true)
+        #expect(try JSONDecoder().decode(RolloutPolicy.CanaryStep.self, from: JSONEncoder().encode(gate)) == gate)
+    }
+
     @Test func minimalServiceGetsTheDocumentedDefaults() throws {
         let fleet = try ManifestFixtures.decode([
             ("services/a.yaml", ManifestFixtures.service("a", spec: "  image: shop/a"))

@@ -194,6 +194,22 @@ private let cases: [RejectedManifest] = [
         "services/a.yaml:9:22: spec.rollout.steps[0].weight: 120 is out of range (expected a whole number from 1 to 100)"
     ),
     .spec(
+        "canary gate with fields",
+        image + "  rollout:\n    strategy: canary\n    steps: [{weight: 20, pause: {for: 1h}}]",
+        "services/a.yaml:9:33: spec.rollout.steps[0].pause: a gate has no fields (expected a duration like 30s, or {} to "
+            + "wait for `gitfleet promote`)"),
+    .spec(
+        "canary gate first without a weight", image + "  rollout:\n    strategy: canary\n    steps: [{pause: {}}]",
+        "services/a.yaml:9:13: spec.rollout.steps[0].weight: a gate without a weight holds the weight of the step "
+            + "before, and there is none"),
+    .spec(
+        "canary gate at 100", image + "  rollout:\n    strategy: canary\n    steps: [{weight: 100, pause: {}}]",
+        "services/a.yaml:9:34: spec.rollout.steps[0].pause: a gate at weight 100 has no step left to promote to"),
+    .spec(
+        "canary pause neither duration nor gate",
+        image + "  rollout:\n    strategy: canary\n    steps: [{weight: 20, pause: [1m]}]",
+        "services/a.yaml:9:33: spec.rollout.steps[0].pause: found a list"),
+    .spec(
         "steps on a rolling strategy", image + "  rollout:\n    steps: [{weight: 50}]",
         "services/a.yaml:8:5: spec.rollout.steps: steps apply only to the canary strategy, not rolling"),
     .spec(

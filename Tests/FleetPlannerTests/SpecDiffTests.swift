@@ -84,6 +84,22 @@ struct SpecDiffTests {
         #expect(leaves["maxAge"]?.kind == .removed)
     }
 
+    /// A step that becomes a gate is a change of the steps, worded so a reviewer sees the rollout will wait; the spec
+    /// hash stays, since the steps say how instances are replaced, not what they are.
+    @Test func aCanaryStepThatBecomesAGateIsNamed() {
+        var old = Self.base
+        old.rollout.strategy = .canary
+        old.rollout.steps = [.init(weight: 20, pause: .seconds(60))]
+        var new = old
+        new.rollout.steps = [.init(weight: 20, pause: .zero, gate: true)]
+        let leaves = SpecDiff(old: old, new: new).changes.flatMap(\.leaves)
+        #expect(
+            leaves == [
+                FieldChange(name: "steps", path: "rollout.steps", old: "[20% for 1m]", new: "[20% until promoted]")
+            ])
+        #expect(SpecHash(old) == SpecHash(new))
+    }
+
     @Test func anObjectThatComesOrGoesListsItsFields() throws {
         var new = Self.base
         new.health = nil

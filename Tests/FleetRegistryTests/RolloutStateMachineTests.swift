@@ -134,6 +134,80 @@ struct RolloutStateMachineTests {
         #expect(!changed && held.triedSpecs.isEmpty)
     }
 
+    @Test("pause at a gate: once, with when; the state survives a round trip through the registry's coding")
+    func pauseAtAGate() throws {
+        var state = Self.rollingToV2()
+        state.advance(toStep: 1)
+        let at = Self.t0.addingTimeInterval(90)
+        let paused = state.pause(now: at)
+        #expect(paused)
+        #expect(state.phase == .paused && state.servicePhase == .paused && state.pausedSince == at && state.step == 1)
+        let again = state.pause(now: at.addingTimeInterval(5))
+        #expect(!again, "paused already: no second transition")
+        #expect(state.pausedSince == at)
+        state.progress(now: at.addingTimeInterval(30))
+        #expect(state.pausedSince == at, "at a gate no deadline runs: progress leaves when it was reached")
+        let decoded = try JSONDecoder().decode(RolloutState.self, from: JSONEncoder().encode(state))
+        #expect(decoded == state)
+        var idle = RolloutState.begin(service: "web", target: SpecHash(Self.v1), revision: nil, now: Self.t0)
+        idle.converged(on: Self.v1, desired: SpecHash(Self.v1), revision: nil)
+        let idlePaused = idle.pause(now: at)
+        #expect(!idlePaused && idle.phase == .idle, "only a rollout in progress pauses")
+    }
+
+    @Test("promote: only from a gate, to the next step with a fresh progress deadline")
+    func promote() {
+        var state = Self.rollingToV2()
+        #expect(state.promote(now: Self.t0) == nil, "progressing, not paused: nothing to promote")
+        state.advance(toStep: 1)
+        state.pause(now: Self.t0.addingTimeInterval(90))
+        let at = Self.t0.addingTimeInterval(3_600)
+        #expect(state.promote(now: at) == 2)
+        #expect(
+            state.phase == .progressing && state.step == 2 && state.pausedSince == nil && state.lastProgressAt == at)
+        #expect(state.promote(now: at) == nil, "one promote leaves one gate")
+    }
+
+    @Test(
+        "abort while paused or progressing: the target is failed and the last good spec restored",
+        arguments: [
+            true, false,
+        ])
+    func abort(paused: Bool) {
+        var state = Self.rollingToV2()
+        if paused { state.pause(now: Self.t0.addingTimeInterval(90)) }
+        #expect(state.abort(reason: "aborted by alice") == nil)
+        #expect(state.phase == .rollingBack && state.pausedSince == nil && state.message == "aborted by alice")
+        #expect(
+            state.isRolledBackFrom(SpecHash(Self.v2)) && state.target(desired: SpecHash(Self.v2)) == .lastGood(Self.v1))
+        #expect(state.abort(reason: "again") == .notInFlight(.rollingBack))
+        state.converged(on: Self.v1, desired: SpecHash(Self.v2), revision: "c2")
+        #expect(state.phase == .rolledBack)
+        #expect(state.desire(SpecHash(Self.v2), revision: "c2", now: Self.t0) == nil, "aborted spec is not retried")
+    }
+
+    @Test("abort refuses a first rollout (nothing to restore) and a converged one")
+    func abortRefused() {
+        var first = RolloutState.begin(service: "web", target: SpecHash(Self.v1), revision: "c1", now: Self.t0)
+        #expect(first.abort(reason: "x") == .nothingToRestore && first.phase == .progressing)
+        first.converged(on: Self.v1, desired: SpecHash(Self.v1), revision: "c1")
+        #expect(first.abort(reason: "x") == .notInFlight(.idle) && first.phase == .idle)
+    }
+
+    @Test("a new target while paused supersedes the gate; a retry while paused keeps waiting")
+    func pausedThenNewTargetOrRetry() {
+        var state = Self.rollingToV2()
+        state.pause(now: Self.t0.addingTimeInterval(90))
+        var superseded = state
+        #expect(
+            superseded.desire(SpecHash(Self.v3), revision: "c3", now: Self.t0)
+                == .superseded(previous: SpecHash(Self.v2)))
+        #expect(superseded.phase == .progressing && superseded.pausedSince == nil && superseded.step == 0)
+        state.failedSpecHashes = [SpecHash(Self.v3)]
+        #expect(state.retry(now: Self.t0) == [SpecHash(Self.v3)])
+        #expect(state.phase == .paused)
+    }
+
     @Test("removed: the registry change deletes the service's rollout state")
     func removed() {
         #expect(Self.rollingToV2().removal == .deleteRolloutState(service: "web"))
@@ -146,6 +220,6 @@ struct RolloutStateMachineTests {
             state.phase = phase
             return state.servicePhase
         }
-        #expect(mapped == [.converged, .inProgress, .rollingBack, .rolledBack, .failed])
+        #expect(mapped == [.converged, .inProgress, .paused, .rollingBack, .rolledBack, .failed])
     }
 }

@@ -129,6 +129,61 @@ struct ControllerHTTPServerTests {
         }
     }
 
+    @Test("POST …/promote and …/abort: the reason from the body, the action contract's fields, 400, 404, 409")
+    func gateActions() async throws {
+        // As a promote leaves it: moving on to step 3 (counted from 1).
+        let promoted = RolloutState(
+            service: "web", targetSpecHash: SpecHash(rawValue: String(repeating: "b", count: 64)),
+            lastGoodSpecHash: SpecHash(rawValue: String(repeating: "a", count: 64)), phase: .progressing, step: 2,
+            startedAt: Date())
+        try await RunningServer.with { server in
+            await server.endpoint.setGate([
+                "web": .done(promoted),
+                "api": .refused("the rollout of 'api' waits at no canary gate (it is converged)"),
+                "db": .notLeader(leader: "gitfleet-b"),
+            ])
+            let answer = try await server.request(
+                .post, "/api/v1/services/web/promote", body: Array(#"{"reason": "  looks good "}"#.utf8))
+            #expect(answer.status == .ok)
+            let reply = try answer.jsonObject()
+            #expect(reply["action"] as? String == "promote" && reply["by"] as? String == "anonymous")
+            #expect(reply["reason"] as? String == "looks good" && reply["service"] as? String == "web")
+            #expect(reply["phase"] as? String == "in-progress" && reply["step"] as? Int == 3, "\(reply)")
+            #expect(reply["at"] is String && (reply["message"] as? String)?.isEmpty == false)
+
+            // No body: no reason, written as null as the action contract has it.
+            let bare = try await server.request(.post, "/api/v1/services/web/abort")
+            #expect(bare.status == .ok)
+            #expect(try bare.jsonObject()["reason"] is NSNull)
+            #expect(try bare.jsonObject()["action"] as? String == "abort")
+
+            let long = try await server.request(
+                .post, "/api/v1/services/web/promote",
+                body: Array(#"{"reason": "\#(String(repeating: "x", count: 1_001))"}"#.utf8))
+            #expect(long.status == .badRequest)
+            #expect(try long.decode(ErrorDocument.self).error == "bad_request")
+            let notJSON = try await server.request(.post, "/api/v1/services/web/promote", body: Array("why".utf8))
+            #expect(notJSON.status == .badRequest)
+
+            let refused = try await server.request(.post, "/api/v1/services/api/promote")
+            #expect(refused.status == .conflict)
+            #expect(try refused.decode(ErrorDocument.self).error == "conflict")
+            #expect(try refused.decode(ErrorDocument.self).message.contains("waits at no canary gate"))
+            let unknown = try await server.request(.post, "/api/v1/services/nope/abort")
+            #expect(unknown.status == .notFound)
+            #expect(try unknown.decode(ErrorDocument.self).error == "service_not_found")
+            let standby = try await server.request(.post, "/api/v1/services/db/promote")
+            #expect(standby.status == .serviceUnavailable)
+            #expect(try standby.decode(NotLeaderDocument.self).leader == "gitfleet-b")
+
+            // Bad bodies never reach the controller.
+            let calls = await server.endpoint.gateCalls
+            #expect(calls.map(\.service) == ["web", "web", "api", "nope", "db"])
+            #expect(calls.map(\.action) == [.promote, .abort, .promote, .abort, .promote])
+            #expect(calls.first?.reason == "looks good" && calls.first?.caller == "anonymous")
+        }
+    }
+
     @Test("POST /api/v1/services/{name}/retry answers the retried specs, 404, 409, 503 not_leader as documented")
     func retry() async throws {
         let failed = SpecHash(rawValue: String(repeating: "a", count: 64))

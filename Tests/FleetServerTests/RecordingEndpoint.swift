@@ -114,6 +114,22 @@ actor RecordingEndpoint: ControllerEndpoint {
         return controlOutcomes[service] ?? .unknownService
     }
 
+    /// What `POST /api/v1/services/{name}/promote|abort` is told, per service; a service missing here is unknown.
+    var gateOutcomes: [String: RolloutGate.Outcome] = [:]
+    /// Each action asked: what, of which service, by whom, why.
+    private(set) var gateCalls: [(action: GateAction, service: String, caller: String, reason: String?)] = []
+
+    func setGate(_ outcomes: [String: RolloutGate.Outcome]) {
+        gateOutcomes = outcomes
+    }
+
+    func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
+        -> RolloutGate.Outcome?
+    {
+        gateCalls.append((action, service, caller, reason))
+        return gateOutcomes[service] ?? .unknownService
+    }
+
     /// What the logs route is told, per instance id; nil (the default) is a server that reads no registry.
     var logs: [String: Result<InstanceLogs.Answer, InstanceLogs.Unreadable>]?
     private(set) var logTails: [Int] = []

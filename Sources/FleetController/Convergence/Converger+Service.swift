@@ -55,6 +55,8 @@ extension Converger {
         var waiting = false
         if let target, let targetHash {
             let strategy = Self.strategy(of: target, failed: state.isRolledBackFrom(desiredHash))
+            // A gate of a canary that is no canary any more (same spec hash, new strategy) holds nothing.
+            if strategy != .canary { state.gateRemoved(now: now) }
             progressed = try await advanceHealth(
                 of: target, hash: targetHash, promotion: strategy == .blueGreen ? .ready : .serving, world: &world,
                 now: now)
@@ -111,10 +113,11 @@ extension Converger {
             world.records(of: desired.name), drain: desired.drain, in: &world, now: now)
         if drained > 0 || progressed {
             state.progress(now: now)
-        } else if waiting || (discovery != nil && discoveryProblem != nil),
+        } else if waiting || (discovery != nil && discoveryProblem != nil), state.phase != .paused,
             now.timeIntervalSince(state.lastProgressAt) >= 1
         {
-            // At most once a second, so a long pause does not write the rollout state on every pass.
+            // At most once a second, so a long pause does not write the rollout state on every pass; a gate's wait
+            // writes nothing, since the deadline does not run there.
             state.progress(now: now)
         }
 
@@ -162,7 +165,8 @@ extension Converger {
             }
             return .rollingBack(reason: reason)
         }
-        if converged {
+        // At a gate the rollout waits for a person even when the gate's weight already covers every instance.
+        if converged, state.phase != .paused {
             let before = (state.phase, state.lastGoodSpecHash)
             state.converged(on: target, desired: desiredHash, revision: world.revision)
             if before != (state.phase, state.lastGoodSpecHash) {
@@ -210,6 +214,7 @@ extension Converger {
             }
             return state.lastGoodSpec == nil ? .failed(reason: reason) : .rollingBack(reason: reason)
         }
+        if let gate = Self.gate(of: state, target: target, now: now) { return .paused(gate) }
         return .progressing
     }
 

@@ -54,7 +54,14 @@ extension Converger {
         state.advance(toStep: min(max(state.step, 0), steps.count - 1))
         defer { trafficSplits[target.name] = ServingSet.TrafficSplit(target: hash, percent: steps[state.step].weight) }
         let step = steps[state.step]
+        if state.phase == .paused, !step.gate { state.gateRemoved(now: now) }
         guard state.step < steps.count - 1, Canary.reached(snapshot, weight: step.weight) else { return false }
+        // A first rollout passes its gates, as Argo Rollouts' initial deploy does: there is no stable version to
+        // compare the canary with, nor one an abort could return to.
+        if step.gate, state.lastGoodSpec != nil {
+            if state.pause(now: now) { await rolloutPaused(state, steps: steps) }
+            return true
+        }
         // The step was reached when its last new instance started serving.
         let reachedAt =
             world.records(of: target.name).filter { $0.specHash == hash && $0.state == .serving }.map(\.updatedAt)
@@ -74,6 +81,25 @@ extension Converger {
                 "weight": .number(steps[state.step].weight),
             ])
         return false
+    }
+
+    /// The event of a canary that reached a gate: the one place it is told, so the lead can route it elsewhere.
+    private func rolloutPaused(_ state: RolloutState, steps: [RolloutPolicy.CanaryStep]) async {
+        let weight = steps[state.step].weight
+        // Event: the canary waits at a gate for a person.
+        await rolloutEvent(
+            .rolloutPaused, state,
+            "canary step \(state.step + 1) of \(steps.count) (weight \(weight)%) waits for promote or abort",
+            fields: [
+                "strategy": "canary", "step": .number(state.step + 1), "steps": .number(steps.count),
+                "weight": .number(weight),
+            ])
+    }
+
+    /// Where a canary waits, if it waits at a gate.
+    static func gate(of state: RolloutState, target: ServiceSpec, now: Date) -> CanaryGate? {
+        guard state.phase == .paused else { return nil }
+        return Canary.gate(at: state.step, of: target.rollout.steps, since: state.pausedSince ?? now)
     }
 
     /// Why a canary failed, if it did: an instance of the new spec made for this rollout failed health.

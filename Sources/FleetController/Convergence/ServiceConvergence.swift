@@ -24,6 +24,9 @@ public struct ServiceConvergence: Hashable, Sendable {
         /// A freeze window holds its new spec back: it stays at (and is healed at) the spec it was at. Set by
         /// the reconcile loop, never by the converger, which is handed the spec it may roll to.
         case held(FreezeHold)
+        /// A canary waits at a gate step for `gitfleet promote` (or `abort`), its instances serving at the gate's
+        /// weight.
+        case paused(CanaryGate)
 
         /// The phase's one spelling, shared by the API, the CLI, the notes and the metrics.
         public var name: ServicePhase {
@@ -37,11 +40,18 @@ public struct ServiceConvergence: Hashable, Sendable {
             case .removing: return .removing
             case .removed: return .removed
             case .held: return .waiting
+            case .paused: return .paused
             }
         }
 
         /// Settled phases end an `apply`: nothing more will happen until something changes.
         public var isSettled: Bool { name.isSettled }
+
+        /// The canary gate it waits at, if it does.
+        public var gate: CanaryGate? {
+            if case .paused(let gate) = self { return gate }
+            return nil
+        }
 
         public var failureReason: String? {
             switch self {
@@ -50,10 +60,13 @@ public struct ServiceConvergence: Hashable, Sendable {
             }
         }
 
-        /// Why the service is not converged, when there is a reason to tell: its failure, or the freeze
-        /// window it waits for.
+        /// Why the service is not converged, when there is a reason to tell: its failure, the freeze window or
+        /// the canary gate it waits for.
         public var reason: String? {
             if case .held(let hold) = self { return hold.description }
+            if case .paused(let gate) = self {
+                return "waiting at canary step \(gate.step) (weight \(gate.weight)%) for promote or abort"
+            }
             return failureReason
         }
     }

@@ -174,9 +174,12 @@ extension FleetEvent.Kind {
             return .info
         case .discoveryPublished: return .debug
         // An operator changed the fleet's course by hand: worth reading in the log, not a problem.
-        case .rolloutRetried, .serviceSuspended, .serviceResumed, .servicePinned: return .notice
+        case .rolloutRetried, .serviceSuspended, .serviceResumed, .servicePinned, .rolloutPromoted, .rolloutAborted:
+            return .notice
         // A pin released by a commit is the controller's own doing, on the fleet's ordinary course.
         case .serviceUnpinned: return .notice
+        // A rollout waits for a person: they should see it.
+        case .rolloutPaused: return .notice
         // The fleet's course changes by configured policy, not by a fault: an operator wants to see it.
         case .freezeWindowOpened, .freezeWindowClosed, .deploymentHeld: return .notice
         }

@@ -25,6 +25,12 @@ public struct FleetEvent: Sendable, Hashable, Codable, Identifiable {
         case rolloutRolledBack = "rollout-rolled-back"
         case rolloutSuperseded = "rollout-superseded"
         case rolloutRetried = "rollout-retried"
+        /// A canary reached a gate step (`pause: {}`) and waits there for `promote` or `abort`.
+        case rolloutPaused = "rollout-paused"
+        /// An operator promoted a canary past the gate it waited at.
+        case rolloutPromoted = "rollout-promoted"
+        /// An operator aborted a rollout: its target is failed and the last good spec restored.
+        case rolloutAborted = "rollout-aborted"
         case instanceCreated = "instance-created"
         case instanceServing = "instance-serving"
         case instanceDraining = "instance-draining"

@@ -30,11 +30,17 @@ extension LiveStateDocument {
         self.init(
             revision: revision, registryRevision: snapshot.revision, instances: instances,
             rollouts: states.map { state in
-                LiveRollout(
+                var rollout = LiveRollout(
                     service: state.service, phase: state.phase.rawValue, targetSpecHash: state.targetSpecHash,
                     targetRevision: state.targetRevision, lastGoodSpecHash: state.lastGoodSpecHash,
                     lastGoodRevision: state.lastGoodRevision, failedSpecHashes: state.failedSpecHashes.sorted(),
                     message: state.message)
+                if let since = state.pausedSince,
+                    let target = state.triedSpecs.first(where: { SpecHash($0) == state.targetSpecHash })
+                {
+                    rollout.gate = Canary.gate(at: state.step, of: target.rollout.steps, since: since)
+                }
+                return rollout
             },
             // A failed spec's instances are no longer live: its own record keeps the digest its tag was pinned to.
             pinnedImages: Self.pinnedImages(

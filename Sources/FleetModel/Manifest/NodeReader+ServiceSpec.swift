@@ -305,6 +305,9 @@ extension NodeReader {
         return integer(node, path, in: 0...limits.maxReplicas).map { .count($0) }
     }
 
+    /// The canary steps. A step is `{weight, pause}`; `pause: {}` makes it a gate that waits for `gitfleet promote`,
+    /// and a gate may leave out its weight to hold at the weight of the step before (Argo Rollouts writes a gate as
+    /// a step of its own after a `setWeight`).
     private mutating func steps(_ node: YAMLNode, _ path: String) -> [RolloutPolicy.CanaryStep] {
         guard case .sequence(let items, _) = node else {
             report(node, path, "found \(node.kindDescription)", expected: "a list of {weight, pause}")
@@ -319,6 +322,19 @@ extension NodeReader {
                     item, itemPath, known: ["weight", "pause"], expected: "a mapping with weight and pause")
             else { continue }
             var step = RolloutPolicy.CanaryStep(weight: 0, pause: .zero)
+            if let pause = fields["pause"] {
+                if case .mapping(let entries, _) = pause.value {
+                    if entries.isEmpty {
+                        step.gate = true
+                    } else {
+                        report(
+                            pause.value, "\(itemPath).pause", "a gate has no fields",
+                            expected: "a duration like 30s, or {} to wait for `gitfleet promote`")
+                    }
+                } else if let value = duration(pause.value, "\(itemPath).pause", in: .zero...(.seconds(86_400))) {
+                    step.pause = value
+                }
+            }
             if let weight = fields["weight"] {
                 if let value = integer(weight.value, "\(itemPath).weight", in: 1...100) {
                     if value <= previous {
@@ -330,15 +346,20 @@ extension NodeReader {
                     previous = max(previous, value)
                     step.weight = value
                 }
+            } else if step.gate, previous > 0 {
+                step.weight = previous
             } else {
                 report(
-                    item, "\(itemPath).weight", "the required field 'weight' is missing",
+                    item, "\(itemPath).weight",
+                    step.gate
+                        ? "a gate without a weight holds the weight of the step before, and there is none"
+                        : "the required field 'weight' is missing",
                     expected: "a percentage from 1 to 100")
             }
-            if let pause = fields["pause"],
-                let value = duration(pause.value, "\(itemPath).pause", in: .zero...(.seconds(86_400)))
-            {
-                step.pause = value
+            if step.gate, step.weight == 100, let pause = fields["pause"] {
+                report(
+                    pause.value, "\(itemPath).pause", "a gate at weight 100 has no step left to promote to",
+                    expected: "a gate at a weight below 100")
             }
             result.append(step)
         }

@@ -8,6 +8,9 @@ public enum ServicePhase: String, CaseIterable, Hashable, Sendable, Codable {
     case inProgress = "in-progress"
     /// Waiting for the services it depends on to converge.
     case waiting
+    /// A canary waits at a gate step (`pause: {}`) for `gitfleet promote` (or `abort`). Not settled: the commit's
+    /// deployment is still in progress.
+    case paused
     /// Every instance runs the target spec and serves; nothing left to do.
     case converged
     /// The target failed; the last good spec is being restored.
@@ -27,7 +30,7 @@ public enum ServicePhase: String, CaseIterable, Hashable, Sendable, Codable {
     public var isSettled: Bool {
         switch self {
         case .converged, .rolledBack, .failed, .removed: return true
-        case .inProgress, .waiting, .rollingBack, .removing, .unknown: return false
+        case .inProgress, .waiting, .paused, .rollingBack, .removing, .unknown: return false
         }
     }
 
@@ -39,7 +42,7 @@ public enum ServicePhase: String, CaseIterable, Hashable, Sendable, Codable {
         case .rolledBack: return .rolledBack
         case .failed: return .failed
         case .removed: return .removed
-        case .inProgress, .waiting, .rollingBack, .removing, .unknown: return .inProgress
+        case .inProgress, .waiting, .paused, .rollingBack, .removing, .unknown: return .inProgress
         }
     }
 }

@@ -95,8 +95,10 @@ public struct SpecDiff: Hashable, Sendable {
             ("scaleDownDelay", rollout.scaleDownDelay.manifestDescription),
             (
                 "steps",
-                "[" + rollout.steps.map { "\($0.weight)% for \($0.pause.manifestDescription)" }.joined(separator: ", ")
-                    + "]"
+                "["
+                    + rollout.steps.map {
+                        "\($0.weight)% " + ($0.gate ? "until promoted" : "for \($0.pause.manifestDescription)")
+                    }.joined(separator: ", ") + "]"
             ),
         ]
     }

@@ -93,7 +93,7 @@ public struct LiveStateDocument: Hashable, Sendable, Codable {
 /// Where one service's rollout stands, as the live-state document tells it.
 public struct LiveRollout: Hashable, Sendable, Codable {
     public var service: String
-    /// `idle`, `progressing`, `rollingBack`, `rolledBack` or `failed`.
+    /// `idle`, `progressing`, `paused`, `rollingBack`, `rolledBack` or `failed`.
     public var phase: String
     public var targetSpecHash: SpecHash
     public var targetRevision: String?
@@ -102,6 +102,8 @@ public struct LiveRollout: Hashable, Sendable, Codable {
     /// Specs that failed and are held back until the spec changes or a retry is asked for; sorted.
     public var failedSpecHashes: [SpecHash]
     public var message: String?
+    /// The canary gate the rollout waits at (phase `paused`); absent otherwise.
+    public var gate: CanaryGate?
 
     public init(
         service: String, phase: String, targetSpecHash: SpecHash, targetRevision: String? = nil,

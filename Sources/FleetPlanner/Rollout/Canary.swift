@@ -1,4 +1,5 @@
 import FleetModel
+import Foundation
 
 /// The canary strategy: move to the new spec in steps of `{weight, pause}`.
 ///
@@ -14,6 +15,14 @@ public enum Canary {
             return steps + [RolloutPolicy.CanaryStep(weight: 100, pause: .zero)]
         }
         return steps
+    }
+
+    /// The gate a canary waits at, at `step` (counted from 0) of the `steps` it runs, since `since`: a step past
+    /// the end (steps changed under a waiting rollout) is read as the last.
+    public static func gate(at step: Int, of steps: [RolloutPolicy.CanaryStep], since: Date) -> CanaryGate {
+        let steps = Self.steps(steps)
+        let index = min(max(step, 0), steps.count - 1)
+        return CanaryGate(step: index + 1, weight: steps[index].weight, since: since)
     }
 
     /// Instances of the new spec at `weight` percent: at least one, at most `replicas`.

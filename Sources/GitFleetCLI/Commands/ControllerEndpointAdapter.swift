@@ -32,9 +32,11 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             fleet: snapshot.fleet, trackedBranch: trackedBranch, revision: snapshot.revision,
             fetchedRevision: snapshot.fetchedRevision, result: result.rawValue, lastReconcileAt: snapshot.lastPassAt,
             services: snapshot.services.map { service in
-                ServiceSummary(
+                var summary = ServiceSummary(
                     name: service.service, result: service.phase.name.rawValue, replicas: service.replicas,
                     ready: service.ready, image: service.toImage, reason: service.phase.reason)
+                summary.gate = service.phase.gate
+                return summary
             }, role: snapshot.role, leader: snapshot.leader)
         document.lastFetchAt = snapshot.lastFetchAt
         let controls = await rolloutStates()
@@ -69,6 +71,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         let state = try? await registry.rolloutState(service: name)?.record
         document.suspended = state?.suspended
         document.pinned = state?.pin.map(PinSummary.init)
+        document.gate = service.phase.gate
         return document
     }
 
@@ -103,6 +106,15 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     func retry(service: String, by caller: String, reason: String?) async throws -> RolloutRetry.Outcome? {
         try await controller.retry(service: service, by: caller, reason: reason)
+    }
+
+    func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
+        -> RolloutGate.Outcome?
+    {
+        switch action {
+        case .promote: return try await controller.promote(service: service, by: caller, reason: reason)
+        case .abort: return try await controller.abort(service: service, by: caller, reason: reason)
+        }
     }
 
     func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)

@@ -125,6 +125,11 @@ enum StatusTable {
                         phase: $0, target: rollout.targetSpecHash, rolledBackFrom: Set(rollout.failedSpecHashes))
                 } ?? Set(rollout.failedSpecHashes)
             if !failed.isEmpty { line += ", failed \(failed.map(\.short).sorted().joined(separator: " "))" }
+            if let gate = rollout.gate {
+                line +=
+                    ", waiting at canary gate step \(gate.step) (weight \(gate.weight)%) since "
+                    + "\(gate.since.formatted(.iso8601)) for promote or abort"
+            }
             if let message = rollout.message { line += ": \(message.split(separator: "\n").first ?? "")" }
             lines.append(line)
         }
