@@ -21,6 +21,8 @@ public struct CommitDocument: Codable, Hashable, Sendable {
     public var errors: [String]?
     /// That note's per-service results, shaped as in `history --json`.
     public var services: [String: HistoryJSON.Service]?
+    /// What operators did while the fleet was at that commit (that note's `actions`); left out when nothing.
+    public var actions: [HistoryJSON.Action]?
 
     public init(_ outcome: CommitOutcome, trackedBranch: String) {
         commit = outcome.commit
@@ -32,5 +34,6 @@ public struct CommitDocument: Codable, Hashable, Sendable {
         reason = annotation?.reason
         errors = annotation.flatMap { $0.errors.isEmpty ? nil : $0.errors }
         services = annotation.map { $0.services.mapValues(HistoryJSON.Service.init) }
+        actions = HistoryJSON.actions(annotation)
     }
 }

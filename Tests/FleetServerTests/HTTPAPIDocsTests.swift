@@ -54,7 +54,8 @@ import Testing
         let commit = try #require(CommitID(hex: String(repeating: "a", count: 40)))
         let annotation = StatusAnnotation(
             result: .rejected, fleet: "f", controller: "c", at: Date(), revision: commit.hex, reason: "r",
-            errors: ["services/web.yaml:1:1: x"], services: ["web": ServiceStatus(result: .rejected)])
+            errors: ["services/web.yaml:1:1: x"], services: ["web": ServiceStatus(result: .rejected)],
+            actions: [OperatorAction(action: "suspend", service: "web", by: "alice", at: Date())])
         let document = CommitDocument(
             CommitOutcome(commit: commit.hex, state: .rejected, handledAs: commit, annotation: annotation),
             trackedBranch: "main")

@@ -132,6 +132,15 @@ struct ServeControlsTests {
             #expect(v2Note.contains("action: resume, service: web, by: alice"), "\(v2Note)")
             #expect(v2Note.contains(#"reason: "payments fixed""#), "\(v2Note)")
 
+            // The commit document shows them too.
+            let document = try Self.object(try await Call.call(port, "GET", "/api/v1/commits/\(v2)", token: read))
+            let actions = try #require(document["actions"] as? [[String: Any]], "\(document)")
+            #expect(
+                actions.contains {
+                    $0["action"] as? String == "resume" && $0["by"] as? String == "alice"
+                        && $0["reason"] as? String == "payments fixed"
+                }, "\(actions)")
+
             // rollback: back to v1 without a commit, and it holds across passes.
             let rollback = try await Call.call(
                 port, "POST", "/api/v1/services/web/rollback", token: alice, body: #"{"reason": "1.1.0 leaks"}"#)

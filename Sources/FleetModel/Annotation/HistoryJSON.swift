@@ -22,6 +22,32 @@ public enum HistoryJSON {
         public var signature: Signature?
         public var rewrite: Rewrite?
         public var services: [String: Service]
+        /// What operators did while the fleet was at the commit; left out when nothing.
+        public var actions: [Action]?
+    }
+
+    /// One operator's action in a note's `actions` (docs/annotations.md).
+    public struct Action: Codable, Hashable, Sendable {
+        public var action: String
+        public var service: String?
+        public var by: String
+        public var at: Date
+        public var reason: String?
+        public var outcome: String?
+
+        public init(_ action: OperatorAction) {
+            self.action = action.action
+            service = action.service
+            by = action.by
+            at = action.at
+            reason = action.reason
+            outcome = action.outcome
+        }
+
+        /// The action as the note holds it.
+        public var operatorAction: OperatorAction {
+            OperatorAction(action: action, service: service, by: by, at: at, reason: reason, outcome: outcome)
+        }
     }
 
     public struct Signature: Codable, Hashable, Sendable {
@@ -66,8 +92,15 @@ public enum HistoryJSON {
                 signature: annotation?.signature.map { Signature(method: $0.method, signer: $0.signer) },
                 rewrite: annotation?.rewrite.map { Rewrite(from: $0.from, note: $0.note) },
                 services: (annotation?.services ?? [:]).filter { service == nil || $0.key == service }
-                    .mapValues(Service.init))
+                    .mapValues(Service.init),
+                actions: Self.actions(annotation, service: service))
         }
+    }
+
+    /// The note's actions (only those on `service` when one is given), or nil when none.
+    public static func actions(_ annotation: StatusAnnotation?, service: String? = nil) -> [Action]? {
+        let actions = (annotation?.actions ?? []).filter { service == nil || $0.service == service }
+        return actions.isEmpty ? nil : actions.map(Action.init)
     }
 
     public static func encode(_ entries: [DeploymentHistoryEntry], service: String?) throws -> Data {
@@ -107,7 +140,7 @@ extension DeploymentHistoryEntry {
                             destroyed: service.destroyed, took: service.tookSeconds.map { .seconds($0) },
                             reason: service.reason)
                     }
-                })
+                }, actions: (entry.actions ?? []).map(\.operatorAction))
         }
         self.init(
             commit: entry.commit, author: entry.author, date: entry.date, summary: entry.message,

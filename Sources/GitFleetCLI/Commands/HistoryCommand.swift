@@ -120,6 +120,14 @@ enum HistoryText {
         if let reason = entry.annotation?.reason {
             lines.append("    reason: \(reason.split(separator: "\n").first ?? "")")
         }
+        // What operators did while the fleet was at this commit, oldest first.
+        for action in entry.annotation?.actions ?? [] where service == nil || action.service == service {
+            var line = "    \(action.action)"
+            if let target = action.service { line += " \(target)" }
+            line += " by \(action.by) at \(formatter.string(from: action.at))"
+            if let reason = action.reason { line += ": \(reason.split(separator: "\n").first ?? "")" }
+            lines.append(line)
+        }
         return lines.joined(separator: "\n")
     }
 }
