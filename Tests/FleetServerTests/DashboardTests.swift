@@ -203,14 +203,17 @@ struct DashboardTests {
     func steps() {
         let canary = RolloutPolicy(
             strategy: .canary,
-            steps: [.init(weight: 25, pause: .seconds(30)), .init(weight: 50, pause: .seconds(60))])
+            steps: [
+                .init(weight: 25, pause: .seconds(30)), .init(weight: 50, pause: .seconds(60)),
+                .init(weight: 75, pause: .zero, gate: true),
+            ])
         let midway = DashboardView.steps(of: canary, ready: 1, replicas: 4, settled: false)
         #expect(
             midway.map(\.text) == [
                 "25% on the new spec, then wait 30s", "50% on the new spec, then wait 1m",
-                "all instances on the new spec",
+                "75% on the new spec, then wait for promote", "all instances on the new spec",
             ])
-        #expect(midway.map(\.state) == ["done", "now", "next"])
+        #expect(midway.map(\.state) == ["done", "now", "next", "next"])
         #expect(DashboardView.steps(of: canary, ready: 4, replicas: 4, settled: true).allSatisfy { $0.state == "done" })
         let rolling = DashboardView.steps(of: RolloutPolicy(), ready: 0, replicas: 3, settled: false)
         #expect(rolling.map(\.state) == ["now", "next", "next"])

@@ -58,7 +58,7 @@ enum DashboardAssets {
         .phase, .state, .marker { display: inline-block; font-size: .75rem; padding: 0 .45rem; border-radius: .7rem;
           background: #e6e9ed; white-space: nowrap; }
         .phase.converged, .phase.ok, .phase.succeeded, .phase.deployed, .state.serving, .phase.idle { background: #d5f0dc; }
-        .phase.progressing, .phase.rolling, .phase.in-progress, .state.starting, .state.pending, .phase.waiting { background: #fff1c2; }
+        .phase.progressing, .phase.rolling, .phase.in-progress, .phase.paused, .state.starting, .state.pending, .phase.waiting { background: #fff1c2; }
         .phase.failed, .phase.degraded, .phase.rejected, .state.failed, .state.quarantined, .phase.rolledBack,
           .phase.rollingBack, .phase.rolling-back, .phase.rolled-back, .phase.stalled, .bad { background: #fbd5d5; }
         .marker.suspended { background: #e3d7fb; } .marker.frozen { background: #d3e8fb; }

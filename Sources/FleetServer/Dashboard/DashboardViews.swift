@@ -308,6 +308,11 @@ extension DashboardView {
             by: event.fields["by"].map(\.description))
     }
 
+    /// How a canary step waits: for a person at a gate, else for its pause.
+    static func wait(_ step: RolloutPolicy.CanaryStep) -> String {
+        step.gate ? "wait for promote" : "wait \(step.pause.manifestDescription)"
+    }
+
     /// The steps of a rollout policy as a person reads them, each marked `done`, `now` or `next` from the share
     /// of the desired instances that are ready: for a canary, its weights; otherwise start, serve, drain.
     static func steps(of policy: RolloutPolicy?, ready: Int, replicas: Int, settled: Bool) -> [Step] {
@@ -322,7 +327,7 @@ extension DashboardView {
                     ? "all instances on the new spec"
                     : "\(weight)% on the new spec"
                         + (index < policy.steps.count
-                            ? ", then wait \(policy.steps[index].pause.manifestDescription)" : "")
+                            ? ", then \(wait(policy.steps[index]))" : "")
                 if share >= weight { return Step(text: label, state: "done") }
                 defer { reachedNow = true }
                 return Step(text: label, state: reachedNow ? "next" : "now")
