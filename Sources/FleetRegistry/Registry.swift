@@ -7,8 +7,9 @@ import FleetModel
 /// implementation (SQLite embedded, etcd shared) must pass `RegistryConformance` in GitFleetTesting and
 /// keeps this contract:
 ///
-/// **Records.** Two kinds, each stored whole: an ``InstanceRecord`` keyed by its `id`, and a
-/// ``RolloutState`` keyed by its `service`. A put replaces the whole record; there are no partial updates.
+/// **Records.** Three kinds, each stored whole: an ``InstanceRecord`` keyed by its `id`, a
+/// ``RolloutState`` keyed by its `service`, and the one ``FleetControls`` record. The change feed reports rollout
+/// states only; a reader of the fleet controls reads them each time it needs them. A put replaces the whole record; there are no partial updates.
 /// Records come back exactly as they were put, field for field, except that dates are kept to whole
 /// milliseconds since 1970 (see ``RegistryTimestamp``): a date read back equals
 /// `RegistryTimestamp.normalized(date)` of the date written.
@@ -61,6 +62,9 @@ public protocol Registry: Sendable {
 
     /// The rollout state of `service`, or `nil` when none was stored.
     func rolloutState(service: String) async throws -> Versioned<RolloutState>?
+
+    /// The fleet-wide controls (a suspension of every service), or `nil` when none were stored.
+    func fleetControls() async throws -> Versioned<FleetControls>?
 
     /// Every record at a single revision.
     func snapshot() async throws -> RegistrySnapshot

@@ -6,6 +6,8 @@ public enum RegistryChange: Sendable, Hashable {
     case deleteInstance(id: String, expecting: RecordExpectation = .any)
     case putRolloutState(RolloutState, expecting: RecordExpectation = .any)
     case deleteRolloutState(service: String, expecting: RecordExpectation = .any)
+    case putFleetControls(FleetControls, expecting: RecordExpectation = .any)
+    case deleteFleetControls(expecting: RecordExpectation = .any)
 
     /// The most changes one commit may hold. On etcd each instance change is two operations (the record and
     /// its discovery key), so 60 keeps a txn below etcd's default `--max-txn-ops` (128), which also
@@ -19,6 +21,7 @@ public enum RegistryChange: Sendable, Hashable {
         case .deleteInstance(let id, _): return .instance(id)
         case .putRolloutState(let state, _): return .rolloutState(state.service)
         case .deleteRolloutState(let service, _): return .rolloutState(service)
+        case .putFleetControls, .deleteFleetControls: return .fleetControls
         }
     }
 
@@ -26,7 +29,8 @@ public enum RegistryChange: Sendable, Hashable {
     public var expectation: RecordExpectation {
         switch self {
         case .putInstance(_, let expectation), .deleteInstance(_, let expectation),
-            .putRolloutState(_, let expectation), .deleteRolloutState(_, let expectation):
+            .putRolloutState(_, let expectation), .deleteRolloutState(_, let expectation),
+            .putFleetControls(_, let expectation), .deleteFleetControls(let expectation):
             return expectation
         }
     }

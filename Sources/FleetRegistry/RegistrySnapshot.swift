@@ -9,11 +9,17 @@ public struct RegistrySnapshot: Hashable, Sendable, Codable {
     public var instances: [Versioned<InstanceRecord>]
     /// Ordered by service.
     public var rolloutStates: [Versioned<RolloutState>]
+    /// The fleet-wide controls, when stored; absent from snapshots taken before they existed.
+    public var fleetControls: Versioned<FleetControls>?
 
-    public init(revision: Int64, instances: [Versioned<InstanceRecord>], rolloutStates: [Versioned<RolloutState>]) {
+    public init(
+        revision: Int64, instances: [Versioned<InstanceRecord>], rolloutStates: [Versioned<RolloutState>],
+        fleetControls: Versioned<FleetControls>? = nil
+    ) {
         self.revision = revision
         self.instances = instances
         self.rolloutStates = rolloutStates
+        self.fleetControls = fleetControls
     }
 
     /// The snapshot as JSON: sorted keys, dates as whole milliseconds since 1970 (as the registry keeps them),
@@ -49,6 +55,7 @@ public struct RegistrySnapshot: Hashable, Sendable, Codable {
     public var restoringCommits: [[RegistryChange]] {
         let changes =
             rolloutStates.map { RegistryChange.putRolloutState($0.record, expecting: .absent) }
+            + (fleetControls.map { [RegistryChange.putFleetControls($0.record, expecting: .absent)] } ?? [])
             + instances.map { RegistryChange.putInstance($0.record, expecting: .absent) }
         var commits: [[RegistryChange]] = []
         var commit: [RegistryChange] = []

@@ -12,11 +12,12 @@ extension ControllerRoutes {
     /// compare-and-swap in the registry), records it — an event and a line in the note of the current commit,
     /// naming `caller` (the API token's name, or `anonymous`) and the body's reason — and starts a pass. Actions:
     /// with API tokens they need one of scope `operate`.
-    func control(_ action: ServiceControl.Action, service: String, request: Request, context: ControllerRequestContext)
+    /// Without `service` (`POST /api/v1/suspend`, `…/resume`), the whole fleet.
+    func control(_ action: ServiceControl.Action, service: String?, request: Request, context: ControllerRequestContext)
         async -> Response
     {
         var logger = context.logger
-        logger[metadataKey: "service"] = "\(service)"
+        if let service { logger[metadataKey: "service"] = "\(service)" }
         let reason: String?
         switch await Self.reason(of: request) {
         case .success(let text): reason = text
@@ -25,27 +26,33 @@ extension ControllerRoutes {
         let attribution = Attribution(by: context.caller, at: Date(), reason: reason)
         let outcome: ServiceControl.Outcome?
         do {
-            outcome = try await endpoint.control(action, service: service, attribution: attribution)
+            if let service {
+                outcome = try await endpoint.control(action, service: service, attribution: attribution)
+            } else {
+                outcome = try await endpoint.controlFleet(action, attribution: attribution)
+            }
         } catch {
-            return Self.unwritten(error, action: action.rawValue, service: service, logger: logger)
+            return Self.unwritten(error, action: action.rawValue, service: service ?? "the fleet", logger: logger)
         }
+        let subject = service ?? "the fleet"
         var reply = ActionReply(service: service, action: action.rawValue, attribution: attribution, message: "")
         switch outcome {
         case nil:
             return Response.error(.notFound, code: "controls_unavailable", "this server cannot act on a fleet")
         case .unknownService?:
-            return Response.error(.notFound, code: "service_not_found", "the registry has no rollout of '\(service)'")
+            return Response.error(
+                .notFound, code: "service_not_found", "the registry has no rollout of '\(subject)'")
         case .notLeader(let leader)?:
             return Response.json(NotLeaderDocument(leader: leader), status: .serviceUnavailable)
         case .refused(let why)?:
             return Response.error(.conflict, code: "conflict", why)
         case .suspended?:
-            reply.message = "\(service) is suspended: new specs wait until it is resumed; healing goes on"
+            reply.message = "\(subject) is suspended: new specs wait until it is resumed; healing goes on"
         case .resumed(let lifted)?:
-            reply.message = "\(service) is resumed (suspended by \(lifted.by)): what Git asks for rolls out now"
+            reply.message = "\(subject) is resumed (suspended by \(lifted.by)): what Git asks for rolls out now"
         case .pinned(let pin)?:
             reply.message =
-                "\(service) rolls back to \(pin.specHash.short) (\(pin.spec.image)) and stays there until a commit "
+                "\(subject) rolls back to \(pin.specHash.short) (\(pin.spec.image)) and stays there until a commit "
                 + "changes it"
             reply.specHash = pin.specHash
             reply.image = pin.spec.image.description

@@ -77,6 +77,14 @@ public protocol ControllerEndpoint: Sendable {
     func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
         -> RolloutGate.Outcome?
 
+    /// `suspend` or `resume` of the whole fleet (``ServiceControl/applyToFleet(_:attribution:in:)``), for
+    /// `POST /api/v1/suspend` and `POST /api/v1/resume`; otherwise as ``control(_:service:attribution:)``.
+    func controlFleet(_ action: ServiceControl.Action, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
+
+    /// The fleet-wide suspension, while there is one, for the status document; nil when none or unknown.
+    func fleetSuspension() async -> Attribution?
+
     /// The newest `tail` lines of an instance's output (``InstanceLogs``), for
     /// `GET /api/v1/services/{name}/instances/{id}/logs`: from the runtime for a live instance, from its registry
     /// record for a failed or quarantined one. `nil` when this controller reads no registry (404).
@@ -99,6 +107,10 @@ extension ControllerEndpoint {
     public func gate(_ action: GateAction, service: String, by caller: String, reason: String?) async throws
         -> RolloutGate.Outcome?
     { nil }
+    public func controlFleet(_ action: ServiceControl.Action, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
+    { nil }
+    public func fleetSuspension() async -> Attribution? { nil }
     public func instanceLogs(service: String, instance: String, tail: Int) async throws(InstanceLogs.Unreadable)
         -> InstanceLogs.Answer?
     { nil }

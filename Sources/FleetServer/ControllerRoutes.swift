@@ -72,6 +72,11 @@ struct ControllerRoutes: Sendable {
         router.post("/api/v1/services/:name/retry") { request, context in
             await retry(service: try context.parameters.require("name"), request: request, context: context)
         }
+        for action in [ServiceControl.Action.suspend, .resume] {
+            router.post("/api/v1/\(action.rawValue)") { request, context in
+                await control(action, service: nil, request: request, context: context)
+            }
+        }
         for action in ServiceControl.Action.allCases {
             router.post("/api/v1/services/:name/\(action.rawValue)") { request, context in
                 await control(

@@ -33,6 +33,8 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var discovery: DiscoverySummary?
     /// The freeze windows open now and the next to open; omitted when no window is configured.
     public var freeze: FreezeSummary?
+    /// Who suspended the whole fleet, when and why, while it is suspended; omitted otherwise.
+    public var suspended: Attribution?
 
     public init(
         fleet: String? = nil, trackedBranch: String, revision: String? = nil, fetchedRevision: String? = nil,

@@ -16,6 +16,7 @@ public final class InMemoryRegistry: Registry {
             var revision: Int64 = 0
             var instances: [String: Versioned<InstanceRecord>] = [:]
             var rolloutStates: [String: Versioned<RolloutState>] = [:]
+            var fleetControls: Versioned<FleetControls>?
             var feeds: [UUID: AsyncThrowingStream<[RolloutStateChange], any Error>.Continuation] = [:]
         }
 
@@ -53,11 +54,16 @@ public final class InMemoryRegistry: Registry {
         try read { $0.rolloutStates[service] }
     }
 
+    public func fleetControls() async throws -> Versioned<FleetControls>? {
+        try read { $0.fleetControls }
+    }
+
     public func snapshot() async throws -> RegistrySnapshot {
         try read { state in
             RegistrySnapshot(
                 revision: state.revision, instances: Self.ordered(Array(state.instances.values)),
-                rolloutStates: state.rolloutStates.values.sorted { $0.record.service < $1.record.service })
+                rolloutStates: state.rolloutStates.values.sorted { $0.record.service < $1.record.service },
+                fleetControls: state.fleetControls)
         }
     }
 
@@ -72,6 +78,7 @@ public final class InMemoryRegistry: Registry {
                 switch change.key {
                 case .instance(let id): stored = state.instances[id]?.version
                 case .rolloutState(let service): stored = state.rolloutStates[service]?.version
+                case .fleetControls: stored = state.fleetControls?.version
                 }
                 guard change.expectation.isMet(byStoredVersion: stored) else {
                     throw RegistryError(
@@ -99,6 +106,11 @@ public final class InMemoryRegistry: Registry {
                     if state.rolloutStates.removeValue(forKey: service) != nil {
                         reported.append(RolloutStateChange(service: service, state: nil))
                     }
+                case .putFleetControls(var controls, _):
+                    if let at = controls.suspended?.at { controls.suspended?.at = RegistryTimestamp.normalized(at) }
+                    state.fleetControls = Versioned(controls, version: revision)
+                case .deleteFleetControls:
+                    state.fleetControls = nil
                 }
             }
             if !reported.isEmpty {

@@ -32,6 +32,7 @@ public struct RegistryConformance: Sendable {
         case rolloutStateRoundTrip
         case rolloutStateCompareAndSwap
         case operatorControlsRoundTrip
+        case fleetControlsRoundTrip
         case invalidCommitsAreRefused
         case oneCommitSharesOneRevision
         case racingWritersExactlyOneWins
@@ -90,6 +91,7 @@ public struct RegistryConformance: Sendable {
         case .rolloutStateRoundTrip: try await rolloutStateRoundTrip(registry)
         case .rolloutStateCompareAndSwap: try await rolloutStateCompareAndSwap(registry)
         case .operatorControlsRoundTrip: try await operatorControlsRoundTrip(registry)
+        case .fleetControlsRoundTrip: try await fleetControlsRoundTrip(registry)
         case .invalidCommitsAreRefused: try await invalidCommitsAreRefused(registry)
         case .oneCommitSharesOneRevision: try await oneCommitSharesOneRevision(registry)
         case .racingWritersExactlyOneWins: try await racingWritersExactlyOneWins(registry)
@@ -408,6 +410,28 @@ public struct RegistryConformance: Sendable {
         try await registry.commit([.putRolloutState(state, expecting: .version(stored.version))])
         let cleared = try #require(try await registry.rolloutState(service: "web")?.record)
         #expect(cleared.suspended == nil && cleared.pin == nil && cleared.previousGoodSpec == previous)
+    }
+
+    /// The one fleet-controls record: absent at first, put and read back (its date to the millisecond), in the
+    /// snapshot and what restores it, written only at the version read, deleted.
+    private func fleetControlsRoundTrip(_ registry: any Registry) async throws {
+        #expect(try await registry.fleetControls() == nil)
+        let controls = FleetControls(
+            suspended: Attribution(by: "alice", at: Self.date(1_763_816_000_789), reason: "release freeze: \"all\""))
+        let revision = try await registry.commit([.putFleetControls(controls, expecting: .absent)])
+        let stored = try #require(try await registry.fleetControls())
+        #expect(stored == Versioned(controls, version: revision))
+        let snapshot = try await registry.snapshot()
+        #expect(snapshot.fleetControls == stored)
+        #expect(snapshot.restoringCommits.flatMap { $0 }.contains(.putFleetControls(controls, expecting: .absent)))
+        try await Self.expectError(.conflict, record: .fleetControls) {
+            try await registry.commit([.putFleetControls(FleetControls(), expecting: .version(stored.version + 99))])
+        }
+        try await registry.commit([.putFleetControls(FleetControls(), expecting: .version(stored.version))])
+        #expect(try await registry.fleetControls()?.record == FleetControls())
+        try await registry.commit([.deleteFleetControls()])
+        #expect(try await registry.fleetControls() == nil)
+        #expect(try await registry.snapshot().fleetControls == nil)
     }
 
     private func rolloutStateCompareAndSwap(_ registry: any Registry) async throws {

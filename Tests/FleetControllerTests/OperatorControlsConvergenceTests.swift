@@ -65,6 +65,32 @@ struct OperatorControlsConvergenceTests {
         await fixture.tearDown()
     }
 
+    @Test("a fleet-wide suspension holds every service, one Git adds included; a pin still rolls")
+    func fleetSuspension() {
+        func spec(_ name: String, _ tag: String) -> ServiceSpec {
+            ServiceSpec(name: name, image: ImageReference(repository: "shop/\(name)", tag: tag), replicas: 1)
+        }
+        let now = Date()
+        var web = RolloutState.begin(service: "web", target: SpecHash(spec("web", "1")), revision: "c1", now: now)
+        web.converged(on: spec("web", "1"), desired: SpecHash(spec("web", "1")), revision: "c1")
+        var db = RolloutState.begin(service: "db", target: SpecHash(spec("db", "1")), revision: "c1", now: now)
+        db.converged(on: spec("db", "1"), desired: SpecHash(spec("db", "1")), revision: "c1")
+        db.desire(SpecHash(spec("db", "2")), revision: "c2", now: now)
+        db.converged(on: spec("db", "2"), desired: SpecHash(spec("db", "2")), revision: "c2")
+        _ = db.pin(Self.alice)
+        let desired = Fleet(
+            name: "test", services: [spec("web", "2"), spec("api", "1"), spec("db", "2")], revision: "c3")
+        let decision = FreezeDecision(desired: desired, rollouts: [web, db], open: [], fleetSuspension: Self.alice)
+        let tags = Dictionary(uniqueKeysWithValues: decision.fleet.services.map { ($0.name, $0.image.tag) })
+        #expect(tags == ["web": "1", "db": "1"], "web held at 1, db pinned at 1, api withheld")
+        #expect(decision.holds.keys.sorted() == ["api", "web"])
+        #expect(decision.holds["api"]?.suspension == Self.alice)
+        let report = decision.report([ServiceConvergence(service: "web", phase: .converged, replicas: 1)])
+        #expect(report.map(\.service) == ["web", "api"] && report.allSatisfy { $0.phase.name == .waiting })
+        let free = FreezeDecision(desired: desired, rollouts: [web, db], open: [])
+        #expect(free.holds.isEmpty && free.fleet.services.count == 3)
+    }
+
     @Test("rollback after a good deploy rolls the previous spec back, holds it, and a changed spec releases it")
     func pinnedThenReleased() async throws {
         let fixture = try ConvergenceFixture.simulated()

@@ -169,6 +169,7 @@ final class InspectedRegistry: Registry {
     func rolloutState(service: String) async throws -> Versioned<RolloutState>? {
         try await base.rolloutState(service: service)
     }
+    func fleetControls() async throws -> Versioned<FleetControls>? { try await base.fleetControls() }
     func snapshot() async throws -> RegistrySnapshot { try await base.snapshot() }
     func rolloutStateChanges() -> AsyncThrowingStream<[RolloutStateChange], any Error> { base.rolloutStateChanges() }
     func ping() async throws { try await base.ping() }

@@ -45,9 +45,20 @@ struct ControlRoutesTests {
             #expect(standby.status == .serviceUnavailable)
             #expect(try standby.decode(NotLeaderDocument.self).leader == "b")
 
+            // The whole fleet: no service in the path, `service` null in the answer.
+            let fleet = try await server.request(.post, "/api/v1/suspend", body: body)
+            #expect(fleet.status == .ok)
+            let whole = try fleet.jsonObject()
+            #expect(whole["service"] is NSNull && whole["action"] as? String == "suspend", "\(whole)")
+            #expect((whole["message"] as? String)?.hasPrefix("the fleet is suspended") == true)
+            let notSuspended = try await server.request(.post, "/api/v1/resume")
+            #expect(notSuspended.status == .conflict)
+            #expect(try await server.request(.post, "/api/v1/rollback").status != .ok, "a rollback needs a service")
+
             let asked = await server.endpoint.controls
-            #expect(asked.map(\.action) == [.rollback, .resume, .suspend, .suspend])
-            #expect(asked.map(\.attribution.reason) == ["incident #42", nil, nil, nil])
+            #expect(asked.map(\.action) == [.rollback, .resume, .suspend, .suspend, .suspend, .resume])
+            #expect(asked.map(\.service) == ["web", "api", "nope", "db", "", ""])
+            #expect(asked.map(\.attribution.reason) == ["incident #42", nil, nil, nil, "incident #42", nil])
         }
     }
 

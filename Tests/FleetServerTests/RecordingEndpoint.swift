@@ -130,6 +130,13 @@ actor RecordingEndpoint: ControllerEndpoint {
         return gateOutcomes[service] ?? .unknownService
     }
 
+    func controlFleet(_ action: ServiceControl.Action, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
+    {
+        controls.append((action, "", attribution))
+        return action == .suspend ? .suspended(attribution) : .refused("the fleet is not suspended")
+    }
+
     /// What the logs route is told, per instance id; nil (the default) is a server that reads no registry.
     var logs: [String: Result<InstanceLogs.Answer, InstanceLogs.Unreadable>]?
     private(set) var logTails: [Int] = []

@@ -176,4 +176,56 @@ struct ServeControlsTests {
             #expect(!serve.log.contains(alice) && !serve.log.contains(read), "no token in the log")
         }
     }
+
+    @Test(
+        "suspend without a service, written with the registry's credentials as cli:USER, holds every service (a new one too) until the fleet is resumed"
+    )
+    func fleetSuspension() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 1)
+        let applied = try await fleet.apply()
+        #expect(applied.status == 0, "\(applied)")
+        try fleet.push()
+        try await fleet.withServe(remote) { serve in
+            let port = try await serve.port()
+            let settled = await remote.waitForNote(on: v1, timeout: .seconds(60)) { $0.contains("result: converged") }
+            #expect(settled != nil, "\(serve.log)")
+
+            let suspended = try await BuiltProducts.gitfleet(
+                ["suspend", "--reason", "release freeze", "--state-dir", fleet.stateDirectory],
+                environment: ["USER": "carol"])
+            #expect(suspended.status == 0, "\(suspended)")
+            #expect(suspended.standardOutput.contains("the fleet is suspended"), "\(suspended)")
+
+            // A commit that changes web and adds api: both wait.
+            try fleet.repository.git.write(
+                "services/web.yaml", FleetRepository.service("web", image: "demo/web:1.1.0", replicas: 1))
+            try fleet.repository.git.write(
+                "services/api.yaml", FleetRepository.service("api", image: "demo/web:1.0.0", replicas: 1))
+            let v2 = try fleet.repository.git.commit("web 1.1.0, api")
+            try fleet.push()
+            let held = await remote.waitForNote(on: v2, timeout: .seconds(60)) {
+                $0.contains("web: waiting: suspended by cli:carol")
+                    && $0.contains("api: waiting: suspended by cli:carol")
+            }
+            #expect(held != nil, "\(held ?? "no note")\n\(serve.log)")
+            let status = try Self.object(try await Call.call(port, "GET", "/api/v1/status"))
+            let mark = try #require(status["suspended"] as? [String: Any], "\(status)")
+            #expect(mark["by"] as? String == "cli:carol" && mark["reason"] as? String == "release freeze")
+            let records = try await fleet.records().filter { $0.state.isLive }
+            #expect(records.count == 1 && records.allSatisfy { $0.service == "web" && $0.image.contains("1.0.0") })
+
+            // The fleet resumed through the API: both roll out, and the resume is in v2's note.
+            let resumed = try await Call.call(port, "POST", "/api/v1/resume", body: #"{"reason": "freeze over"}"#)
+            #expect(resumed.status == 200, "\(resumed)")
+            let rolled = await remote.waitForNote(on: v2, timeout: .seconds(120)) { $0.contains("result: converged") }
+            #expect(rolled?.contains("result: converged") == true, "\(rolled ?? "")\n\(serve.log)")
+            #expect(rolled?.contains("action: resume, by: anonymous") == true, "\(rolled ?? "")")
+            let live = try await fleet.records().filter { $0.state == .serving }
+            #expect(Set(live.map(\.service)) == ["web", "api"], "\(live)")
+            let again = try await Call.call(port, "POST", "/api/v1/resume")
+            #expect(again.status == 409, "\(again)")
+        }
+    }
 }

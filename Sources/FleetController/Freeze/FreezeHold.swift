@@ -83,11 +83,16 @@ public struct FreezeDecision: Sendable, Hashable {
     /// Desired services left out of ``fleet`` altogether (new in the commit), for ``report(_:)``.
     private var withheld: [ServiceSpec] = []
 
-    public init(desired: Fleet, rollouts: [RolloutState], open: [OpenFreezeWindow]) {
+    /// `fleetSuspension` holds every service an operator has not suspended on its own (``FleetControls``).
+    public init(
+        desired: Fleet, rollouts: [RolloutState], open: [OpenFreezeWindow], fleetSuspension: Attribution? = nil
+    ) {
         var holds: [String: FreezeHold] = [:]
         let current = Dictionary(rollouts.map { ($0.service, $0) }, uniquingKeysWith: { first, _ in first })
         func hold(_ service: String) -> FreezeHold? {
-            if let suspension = current[service]?.suspended { return FreezeHold(suspension: suspension) }
+            if let suspension = current[service]?.suspended ?? fleetSuspension {
+                return FreezeHold(suspension: suspension)
+            }
             let covering = open.filter { $0.window.covers(service) }
             guard let last = covering.max(by: { $0.until < $1.until }) else { return nil }
             return FreezeHold(window: last.window.label, until: last.until)

@@ -12,35 +12,54 @@ extension Controller {
     public func control(_ action: ServiceControl.Action, service: String, attribution: Attribution) async throws
         -> ServiceControl.Outcome
     {
+        try await act(action, service: service, attribution: attribution)
+    }
+
+    /// ``ServiceControl/applyToFleet(_:attribution:in:)`` asked of the running controller (`POST /api/v1/suspend`,
+    /// `POST /api/v1/resume`): as ``control(_:service:attribution:)``, for every service at once.
+    public func controlFleet(_ action: ServiceControl.Action, attribution: Attribution) async throws
+        -> ServiceControl.Outcome
+    {
+        try await act(action, service: nil, attribution: attribution)
+    }
+
+    /// A control of `service`, or of the whole fleet without one: written by the leader, recorded, then a pass.
+    private func act(_ action: ServiceControl.Action, service: String?, attribution: Attribution) async throws
+        -> ServiceControl.Outcome
+    {
         if let leadership, !(await leadership.isLeader) {
             return .notLeader(leader: await snapshot().leader)
         }
-        let outcome = try await ServiceControl.apply(
-            action, service: service, attribution: attribution, in: reconciler.registry)
+        let registry = reconciler.registry
+        let outcome =
+            if let service {
+                try await ServiceControl.apply(action, service: service, attribution: attribution, in: registry)
+            } else {
+                try await ServiceControl.applyToFleet(action, attribution: attribution, in: registry)
+            }
+        let subject = service ?? "the fleet"
         let who = attribution.by == "anonymous" ? "an operator" : attribution.by
         let why = attribution.reason.map { ": \($0)" } ?? ""
+        func recorded(_ outcome: String) -> OperatorAction {
+            OperatorAction(
+                action: action.rawValue, service: service, by: attribution.by, at: attribution.at,
+                reason: attribution.reason, outcome: outcome)
+        }
         switch outcome {
         case .suspended:
             await record(
-                OperatorAction(
-                    action: action.rawValue, service: service, by: attribution.by, at: attribution.at,
-                    reason: attribution.reason, outcome: "new specs wait until resumed"),
-                event: .serviceSuspended, "\(service) is suspended by \(who)\(why): new specs wait, healing goes on")
+                recorded("new specs wait until resumed"), event: .serviceSuspended,
+                "\(subject) is suspended by \(who)\(why): new specs wait, healing goes on")
         case .resumed(let lifted):
             await record(
-                OperatorAction(
-                    action: action.rawValue, service: service, by: attribution.by, at: attribution.at,
-                    reason: attribution.reason, outcome: "suspension by \(lifted.by) lifted"),
-                event: .serviceResumed, "\(service) is resumed by \(who)\(why): what Git asks for rolls out",
+                recorded("suspension by \(lifted.by) lifted"), event: .serviceResumed,
+                "\(subject) is resumed by \(who)\(why): what Git asks for rolls out",
                 fields: ["suspendedBy": .text(lifted.by)])
         case .pinned(let pin):
             await record(
-                OperatorAction(
-                    action: action.rawValue, service: service, by: attribution.by, at: attribution.at,
-                    reason: attribution.reason,
-                    outcome: "back to \(pin.specHash.short) (\(pin.spec.image)) until a commit changes it"),
+                recorded("back to \(pin.specHash.short) (\(pin.spec.image)) until a commit changes it"),
                 event: .servicePinned,
-                "\(service) is rolled back to \(pin.specHash.short) (\(pin.spec.image)) by \(who)\(why); it stays "
+                "\(subject) is rolled back to \(pin.specHash.short) (\(pin.spec.image)) by \(who)\(why); it stays "
                     + "there until a commit changes it",
                 fields: ["specHash": .text(pin.specHash.short), "image": .text(pin.spec.image.description)]
                     .merging(pin.revision.map { ["revision": .text($0)] } ?? [:]) { $1 })

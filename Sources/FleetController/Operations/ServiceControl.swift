@@ -52,6 +52,33 @@ public enum ServiceControl {
         return outcome
     }
 
+    /// Suspends (or resumes) the whole fleet in `registry`: every service, those Git adds later included, as
+    /// `attribution` asks; a service's own suspension stays as it is. `rollback` needs a service and is refused.
+    /// Throws what the registry throws; a `RegistryError` with code `.conflict` when the record changed after it
+    /// was read.
+    public static func applyToFleet(_ action: Action, attribution: Attribution, in registry: any Registry)
+        async throws -> Outcome
+    {
+        let stored = try await registry.fleetControls()
+        var controls = stored?.record ?? FleetControls()
+        let expectation: RecordExpectation = stored.map { .version($0.version) } ?? .absent
+        switch action {
+        case .suspend:
+            if let by = controls.suspended?.by {
+                return .refused("the fleet is suspended already by \(by); resume it first to suspend it anew")
+            }
+            controls.suspended = attribution
+            try await registry.commit([.putFleetControls(controls, expecting: expectation)])
+            return .suspended(attribution)
+        case .resume:
+            guard let lifted = controls.suspended else { return .refused("the fleet is not suspended") }
+            try await registry.commit([.deleteFleetControls(expecting: expectation)])
+            return .resumed(lifted: lifted)
+        case .rollback:
+            return .refused("a rollback acts on one service: name it")
+        }
+    }
+
     /// What `action` does to `state` (changed in place only when the outcome says it was applied).
     static func decide(_ action: Action, on state: inout RolloutState, attribution: Attribution) -> Outcome {
         let service = state.service

@@ -356,7 +356,8 @@ public actor Reconciler: Service {
     private func freezeDecision(_ desired: Fleet) async throws -> FreezeDecision {
         let open = Array(openWindows.values)
         let rollouts = try await releasePins(try await registry.rolloutStates(), desired: desired)
-        return FreezeDecision(desired: desired, rollouts: rollouts, open: open)
+        let fleetSuspension = try await registry.fleetControls()?.record.suspended
+        return FreezeDecision(desired: desired, rollouts: rollouts, open: open, fleetSuspension: fleetSuspension)
     }
 
     /// Releases each rollback pin set against a desired spec other than the one `desired` asks for now (a commit

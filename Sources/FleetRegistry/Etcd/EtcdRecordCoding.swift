@@ -17,6 +17,8 @@ struct EtcdRecordCoding: Sendable {
     var rolloutsPrefix: String { "\(prefix)/rollouts/" }
     var everythingPrefix: String { "\(prefix)/" }
     var endpointsPrefix: String { "\(prefix)/endpoints/" }
+    /// The one fleet-controls record.
+    var fleetControlsKey: String { "\(prefix)/controls/fleet" }
     /// The election key of the controllers sharing this prefix.
     var leaderKey: String { "\(prefix)/leader" }
 
@@ -28,6 +30,7 @@ struct EtcdRecordCoding: Sendable {
         switch record {
         case .instance(let id): return instancesPrefix + id
         case .rolloutState(let service): return rolloutsPrefix + service
+        case .fleetControls: return fleetControlsKey
         }
     }
 

@@ -60,10 +60,22 @@ public actor EtcdRegistry: Registry {
         let kvs = response.kvs ?? []
         let instances = kvs.filter { $0.key.flatMap(Self.text).map { $0.hasPrefix(coding.instancesPrefix) } ?? false }
         let rollouts = kvs.filter { $0.key.flatMap(Self.text).map { $0.hasPrefix(coding.rolloutsPrefix) } ?? false }
+        let controls = kvs.first { $0.key.flatMap(Self.text) == coding.fleetControlsKey }
         return RegistrySnapshot(
             revision: try Self.revision(response.header),
             instances: try decodeInstances(instances),
-            rolloutStates: try decodeRolloutStates(rollouts))
+            rolloutStates: try decodeRolloutStates(rollouts),
+            fleetControls: try controls.map { try decodeFleetControls($0) })
+    }
+
+    public func fleetControls() async throws -> Versioned<FleetControls>? {
+        try await rangeOne(.fleetControls).map { try decodeFleetControls($0) }
+    }
+
+    private func decodeFleetControls(_ kv: EtcdWire.KeyValue) throws -> Versioned<FleetControls> {
+        Versioned(
+            try coding.decode(FleetControls.self, kv.value, key: .fleetControls),
+            version: try Self.version(kv, key: .fleetControls))
     }
 
     @discardableResult
@@ -131,7 +143,10 @@ public actor EtcdRegistry: Registry {
                 return EtcdWire.RequestOp(requestPut: EtcdWire.PutRequest(key: key, value: try coding.value(record)))
             case .putRolloutState(let state, _):
                 return EtcdWire.RequestOp(requestPut: EtcdWire.PutRequest(key: key, value: try coding.value(state)))
-            case .deleteInstance, .deleteRolloutState:
+            case .putFleetControls(let controls, _):
+                return EtcdWire.RequestOp(
+                    requestPut: EtcdWire.PutRequest(key: key, value: try coding.value(controls)))
+            case .deleteInstance, .deleteRolloutState, .deleteFleetControls:
                 return EtcdWire.RequestOp(requestDeleteRange: EtcdWire.DeleteRangeRequest(key: key))
             }
         } catch {
@@ -149,7 +164,7 @@ public actor EtcdRegistry: Registry {
         case .deleteInstance(let id, _):
             guard let stored = try await instance(id: id) else { return [] }
             record = stored.record
-        case .putRolloutState, .deleteRolloutState:
+        case .putRolloutState, .deleteRolloutState, .putFleetControls, .deleteFleetControls:
             return []
         }
         let key = EtcdWire.base64(coding.endpointKey(service: record.service, instance: record.id))

@@ -18,6 +18,8 @@ extension SQLiteRegistry {
         case .rolloutState(let service):
             return try Int64.fetchOne(
                 db, sql: "SELECT version FROM rollout_state WHERE service = ?", arguments: [service])
+        case .fleetControls:
+            return try Int64.fetchOne(db, sql: "SELECT version FROM fleet_controls")
         }
     }
 
@@ -60,6 +62,12 @@ extension SQLiteRegistry {
                 ])
         case .deleteRolloutState(let service, _):
             try db.execute(sql: "DELETE FROM rollout_state WHERE service = ?", arguments: [service])
+        case .putFleetControls(let controls, _):
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO fleet_controls (id, suspended, version) VALUES (1, ?, ?)",
+                arguments: [try controls.suspended.map { try json($0) }, revision])
+        case .deleteFleetControls:
+            try db.execute(sql: "DELETE FROM fleet_controls")
         }
     }
 
@@ -76,6 +84,19 @@ extension SQLiteRegistry {
 
     static func fetchRolloutStates(_ db: Database) throws -> [Versioned<RolloutState>] {
         try Row.fetchAll(db, sql: "SELECT * FROM rollout_state ORDER BY service").map(rolloutState(from:))
+    }
+
+    static func fetchFleetControls(_ db: Database) throws -> Versioned<FleetControls>? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM fleet_controls") else { return nil }
+        do {
+            let controls = FleetControls(
+                suspended: try row.decode(String?.self, forColumn: "suspended").map {
+                    try decodeJSON(Attribution.self, $0)
+                })
+            return Versioned(controls, version: try row.decode(Int64.self, forColumn: "version"))
+        } catch {
+            throw corrupt(.fleetControls, error)
+        }
     }
 
     static func instance(from row: Row) throws -> Versioned<InstanceRecord> {

@@ -67,6 +67,12 @@ extension SQLiteRegistry {
                     ALTER TABLE rollout_state ADD COLUMN previous_good_revision TEXT;
                     ALTER TABLE rollout_state ADD COLUMN suspended TEXT;
                     ALTER TABLE rollout_state ADD COLUMN pin TEXT;
+
+                    CREATE TABLE fleet_controls (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        suspended TEXT,
+                        version INTEGER NOT NULL
+                    );
                     """)
         }
         return migrator

@@ -74,12 +74,16 @@ public actor SQLiteRegistry: Registry {
         }
     }
 
+    public func fleetControls() async throws -> Versioned<FleetControls>? {
+        try await read("read the fleet controls") { db in try Self.fetchFleetControls(db) }
+    }
+
     public func snapshot() async throws -> RegistrySnapshot {
         try await read("take a snapshot") { db in
             RegistrySnapshot(
                 revision: try Self.currentRevision(db),
                 instances: try Self.fetchInstances(db, service: nil),
-                rolloutStates: try Self.fetchRolloutStates(db))
+                rolloutStates: try Self.fetchRolloutStates(db), fleetControls: try Self.fetchFleetControls(db))
         }
     }
 

@@ -11,9 +11,14 @@ extension ControllerClient {
     /// records it under the token's name, and answers what it did. A `409 rollout_changed` (the rollout changed
     /// between the controller's read and write) is asked again a few times; a `409 conflict` (the action does not
     /// apply now) and a standby's `503 not_leader` are outcomes, not failures.
-    func control(_ action: ServiceControl.Action, service: String, reason: String?) async throws -> ControlAnswer {
-        let name = service.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? service
-        let url = "\(base)/api/v1/services/\(name)/\(action.rawValue)"
+    /// Without `service`, `POST /api/v1/suspend` or `POST /api/v1/resume`: the whole fleet.
+    func control(_ action: ServiceControl.Action, service: String?, reason: String?) async throws -> ControlAnswer {
+        var url = "\(base)/api/v1/\(action.rawValue)"
+        if let service {
+            let name =
+                service.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? service
+            url = "\(base)/api/v1/services/\(name)/\(action.rawValue)"
+        }
         let body = try JSONEncoder().encode(["reason": reason])
         var attempt = 1
         while true {

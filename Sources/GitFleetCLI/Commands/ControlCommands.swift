@@ -4,13 +4,14 @@ import FleetModel
 import FleetRegistry
 import Foundation
 
-/// `gitfleet suspend SERVICE`: no new spec rolls out to the service until `gitfleet resume`; healing goes on.
+/// `gitfleet suspend [SERVICE]`: no new spec rolls out to the service (without one, to any service, those Git adds
+/// later included) until `gitfleet resume`; healing goes on.
 struct SuspendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suspend",
         abstract: "Hold a service at the spec it runs: new commits do not roll out to it until it is resumed.",
         discussion: """
-            Self-healing goes on: an instance of a suspended service that dies is still replaced, at the spec the \
+            Without SERVICE the whole fleet is suspended, services Git adds later included. Self-healing goes on: an instance of a suspended service that dies is still replaced, at the spec the \
             service runs. \(ServiceControlOptions.discussion)
             """
     )
@@ -22,11 +23,12 @@ struct SuspendCommand: AsyncParsableCommand {
     func run() async throws { try await control.run(.suspend) }
 }
 
-/// `gitfleet resume SERVICE`: lifts a suspension; what Git asks for rolls out at once.
+/// `gitfleet resume [SERVICE]`: lifts a suspension (without a service, the fleet's); what Git asks for rolls out at
+/// once.
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Lift a service's suspension: what Git asks for rolls out now.",
+        abstract: "Lift a service's suspension (without SERVICE, the fleet's): what Git asks for rolls out now.",
         discussion: ServiceControlOptions.discussion
     )
 
@@ -51,7 +53,10 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @OptionGroup var control: ServiceControlOptions
 
-    func validate() throws { try control.validate() }
+    func validate() throws {
+        try control.validate()
+        if control.service == nil { throw ValidationError("rollback needs the SERVICE to roll back") }
+    }
 
     func run() async throws { try await control.run(.rollback) }
 }
@@ -65,8 +70,8 @@ struct ServiceControlOptions: ParsableArguments {
         --config is written as cli:$USER, and a running controller acts on it at once.
         """
 
-    @Argument(help: "The service.")
-    var service: String
+    @Argument(help: "The service; without it, suspend and resume act on the whole fleet.")
+    var service: String?
 
     @Option(name: .long, help: "Why, in a sentence (at most 1000 characters); recorded with the action.")
     var reason: String?
@@ -90,6 +95,7 @@ struct ServiceControlOptions: ParsableArguments {
 
     func run(_ action: ServiceControl.Action) async throws {
         let reason = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        let subject = service ?? "the fleet"
         if let client = try serverOptions.client() {
             let answer: ControllerClient.ControlAnswer
             do {
@@ -101,7 +107,7 @@ struct ServiceControlOptions: ParsableArguments {
             switch answer {
             case .done(let message): Terminal.out(message)
             case .refused(let why): try refuse(why)
-            case .unknownService: try refuse("the controller has no rollout of '\(service)'")
+            case .unknownService: try refuse("the controller has no rollout of '\(subject)'")
             case .notLeader(let leader):
                 try refuse("the controller stands by; ask the one that leads\(leader.map { " (\($0))" } ?? "")")
             }
@@ -111,18 +117,22 @@ struct ServiceControlOptions: ParsableArguments {
         let outcome = try await ControllerBootstrap.forCommand(try location.configuration(mustExist: true)) {
             resources in
             // Compare-and-swap, so a controller that changed the state meanwhile is not overwritten.
-            try await ServiceControl.apply(action, service: service, attribution: attribution, in: resources.registry)
+            if let service {
+                return try await ServiceControl.apply(
+                    action, service: service, attribution: attribution, in: resources.registry)
+            }
+            return try await ServiceControl.applyToFleet(action, attribution: attribution, in: resources.registry)
         }
         switch outcome {
-        case .suspended: Terminal.out("\(service) is suspended: new specs wait until it is resumed; healing goes on")
+        case .suspended: Terminal.out("\(subject) is suspended: new specs wait until it is resumed; healing goes on")
         case .resumed(let lifted):
-            Terminal.out("\(service) is resumed (suspended by \(lifted.by)): what Git asks for rolls out")
+            Terminal.out("\(subject) is resumed (suspended by \(lifted.by)): what Git asks for rolls out")
         case .pinned(let pin):
             Terminal.out(
-                "\(service) rolls back to \(pin.specHash.short) (\(pin.spec.image)) and stays there until a commit "
+                "\(subject) rolls back to \(pin.specHash.short) (\(pin.spec.image)) and stays there until a commit "
                     + "changes it")
         case .refused(let why): try refuse(why)
-        case .unknownService: try refuse("the registry has no rollout of '\(service)'")
+        case .unknownService: try refuse("the registry has no rollout of '\(subject)'")
         case .notLeader(let leader):
             try refuse("the controller stands by; ask the one that leads\(leader.map { " (\($0))" } ?? "")")
         }

@@ -40,9 +40,10 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             }, role: snapshot.role, leader: snapshot.leader)
         document.lastFetchAt = snapshot.lastFetchAt
         let controls = await rolloutStates()
+        document.suspended = await fleetSuspension()
         for index in document.services.indices {
             let state = controls[document.services[index].name]
-            document.services[index].suspended = state?.suspended
+            document.services[index].suspended = state?.suspended ?? document.suspended
             document.services[index].pinned = state?.pin.map(PinSummary.init)
         }
         if !controller.configuration.freezeWindows.isEmpty {
@@ -70,6 +71,7 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
             reason: service.phase.reason, instances: records.map(InstanceDocument.init))
         let state = try? await registry.rolloutState(service: name)?.record
         document.suspended = state?.suspended
+        if document.suspended == nil { document.suspended = await fleetSuspension() }
         document.pinned = state?.pin.map(PinSummary.init)
         document.gate = service.phase.gate
         return document
@@ -86,6 +88,16 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         -> ServiceControl.Outcome?
     {
         try await controller.control(action, service: service, attribution: attribution)
+    }
+
+    func controlFleet(_ action: ServiceControl.Action, attribution: Attribution) async throws
+        -> ServiceControl.Outcome?
+    {
+        try await controller.controlFleet(action, attribution: attribution)
+    }
+
+    func fleetSuspension() async -> Attribution? {
+        try? await registry.fleetControls()?.record.suspended
     }
 
     /// Read from the registry at once; a registry that cannot be read throws (503) rather than answering
