@@ -351,7 +351,10 @@ public struct RegistryConformance: Sendable {
                     repository: "demo/web", tag: "1.0.0", digest: "sha256:" + String(repeating: "ab", count: 32)),
                 replicas: 3, command: ["bin/web", "--port", "$(PORT)"], env: ["LOG_LEVEL": "info"], ports: ["http": 0],
                 health: HealthCheck(probe: .http(path: "/healthz", port: "http"), startTimeout: .seconds(30)),
-                rollout: RolloutPolicy(maxSurge: .percent(25), progressDeadline: .seconds(90)),
+                // A canary gate among the steps: stored specs keep it.
+                rollout: RolloutPolicy(
+                    strategy: .canary, maxSurge: .percent(25), progressDeadline: .seconds(90),
+                    steps: [.init(weight: 20, pause: .seconds(60)), .init(weight: 20, pause: .zero, gate: true)]),
                 drain: DrainPolicy(delay: .milliseconds(500)), maxAge: .seconds(86_400)),
             failedSpecHashes: [Self.hash("d"), Self.hash("e"), Self.hash("f")],
             triedSpecs: [

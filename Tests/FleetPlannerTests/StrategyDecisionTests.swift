@@ -1,4 +1,5 @@
 import FleetModel
+import Foundation
 import Testing
 
 @testable import FleetPlanner
@@ -75,5 +76,18 @@ struct StrategyDecisionTests {
         let steps = Canary.steps([RolloutPolicy.CanaryStep(weight: 20, pause: .seconds(5))])
         #expect(steps.map(\.weight) == [20, 100])
         #expect(Canary.steps([]).map(\.weight) == [100])
+    }
+
+    @Test("a gate is named by its step counted from 1 and the weight it holds; a step past the end reads as the last")
+    func gates() {
+        let since = Date(timeIntervalSince1970: 1_800_000_000)
+        let steps = [
+            RolloutPolicy.CanaryStep(weight: 20, pause: .seconds(60)),
+            RolloutPolicy.CanaryStep(weight: 20, pause: .zero, gate: true),
+        ]
+        #expect(Canary.gate(at: 1, of: steps, since: since) == CanaryGate(step: 2, weight: 20, since: since))
+        // The implied last step of 100 is never a gate; the steps run are the manifest's plus it.
+        #expect(Canary.steps(steps).map(\.gate) == [false, true, false])
+        #expect(Canary.gate(at: 7, of: steps, since: since) == CanaryGate(step: 3, weight: 100, since: since))
     }
 }

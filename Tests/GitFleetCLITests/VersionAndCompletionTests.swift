@@ -21,7 +21,9 @@ struct VersionAndCompletionTests {
     func completionScripts(shell: String) async throws {
         let outcome = try await BuiltProducts.gitfleet(["--generate-completion-script", shell])
         #expect(outcome.status == 0, "\(outcome)")
-        for command in ["validate", "plan", "apply", "status", "history", "retry", "serve", "adopt"] {
+        for command in [
+            "validate", "plan", "apply", "status", "history", "retry", "promote", "abort", "serve", "adopt",
+        ] {
             #expect(outcome.standardOutput.contains(command), "\(shell) script lacks \(command)")
         }
     }

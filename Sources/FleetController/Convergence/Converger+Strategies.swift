@@ -83,7 +83,7 @@ extension Converger {
         return false
     }
 
-    /// The event of a canary that reached a gate: the one place it is told, so the lead can route it elsewhere.
+    /// The event of a canary that reached a gate: the one place it is told, so it can be routed elsewhere as well.
     private func rolloutPaused(_ state: RolloutState, steps: [RolloutPolicy.CanaryStep]) async {
         let weight = steps[state.step].weight
         // Event: the canary waits at a gate for a person.
