@@ -220,24 +220,35 @@ struct DashboardTests {
         #expect(DashboardView.steps(of: nil, ready: 0, replicas: 3, settled: false).isEmpty)
     }
 
-    @Test("the day-2 fields of the contract render when a status carries them, and a malformed one hides itself")
-    func contractFields() throws {
-        let json = """
-            {"suspended": {"by": "oncall", "at": "2026-11-26T07:00:00Z", "reason": "incident"},
-             "services": [
-               {"name": "web", "suspended": {"by": "oncall"}, "gate": {"step": 2, "weight": 25},
-                "pinned": {"specHash": "0123456789abcdef", "by": "oncall", "reason": "bad 2.0"}},
-               {"name": "api", "suspended": "yes"}]}
-            """
-        let fields = try JSONDecoder().decode(DashboardContractFields.self, from: Data(json.utf8))
-        #expect(fields.suspended?.reason == "incident")
-        #expect(fields.service("api")?.suspended == nil, "a field of an unexpected shape is left out")
+    @Test("the day-2 markers: suspended (a service, or the whole fleet), paused at a gate, pinned by a rollback")
+    func markers() async throws {
+        let endpoint = RecordingEndpoint()
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        var status = await endpoint.status()
+        status.suspended = Attribution(by: "oncall", at: at, reason: "change freeze")
+        status.services[0].suspended = status.suspended
+        status.services[1].suspended = Attribution(by: "alice", at: at, reason: "<b>bad</b> 2.0")
+        status.services[1].gate = CanaryGate(step: 2, weight: 25, since: at)
+        await endpoint.setStatus(status)
+        try await RunningServer.with(endpoint: endpoint) { server in
+            let page = try await server.get("/").text
+            #expect(
+                page.contains(
+                    #"<span class="marker suspended" title="by oncall at 2026-09-21 14:13:20 UTC — change freeze">fleet suspended</span>"#
+                ))
+            let web = try #require(page.range(of: #"<tr data-service="web">"#)).upperBound
+            let row = String(page[web...].prefix(1500))
+            #expect(
+                row.contains(
+                    #"title="by alice at 2026-09-21 14:13:20 UTC — &lt;b&gt;bad&lt;/b&gt; 2.0">suspended</span>"#))
+            #expect(
+                row.contains(
+                    #"title="waiting for promote at step 2 (25% of traffic) since 2026-09-21 14:13:20 UTC">paused</span>"#
+                ))
+        }
         let markers = DashboardView.markers(
-            of: fields.service("web"), fleetSuspended: fields.suspended, frozenBy: [], service: "web")
-        #expect(markers.map(\.label) == ["suspended", "paused", "pinned"])
-        #expect(markers[1].detail == "waiting for promote at step 2 (25% of traffic)")
-        #expect(markers[2].detail.contains("0123456789ab") && markers[2].detail.contains("bad 2.0"))
-        let none = DashboardContractFields(of: StatusDocument(trackedBranch: "main", result: "converged"))
-        #expect(none.suspended == nil && none.services?.isEmpty == true)
+            suspended: nil, pinned: nil, gate: nil, fleetSuspended: nil,
+            frozenBy: [FreezeWindowSummary(name: "black-friday", services: ["api"], until: at)], service: "web")
+        #expect(markers.isEmpty, "a window that covers other services does not freeze this one")
     }
 }

@@ -151,7 +151,6 @@ struct DashboardRoutes: Sendable {
         let status = await endpoint.status()
         let readiness = await endpoint.readiness()
         let live = try? await endpoint.live()
-        let fields = DashboardContractFields(of: status)
         let windows = status.freeze?.active ?? []
         let rows = status.services.map { service in
             let running = Set(
@@ -164,8 +163,8 @@ struct DashboardRoutes: Sendable {
                 percent: DashboardView.percent(ready: service.ready, of: service.replicas),
                 rollout: rollout.flatMap { $0.phase == "idle" ? nil : $0.phase },
                 markers: DashboardView.markers(
-                    of: fields.service(service.name), fleetSuspended: fields.suspended, frozenBy: windows,
-                    service: service.name),
+                    suspended: service.suspended, pinned: service.pinned, gate: service.gate,
+                    fleetSuspended: status.suspended, frozenBy: windows, service: service.name),
                 reason: service.reason)
         }
         let discovery = status.discovery.map { summary in
@@ -188,7 +187,7 @@ struct DashboardRoutes: Sendable {
                 lastReconcile: DashboardView.time(status.lastReconcileAt), problems: readiness.reasons,
                 role: status.role, leader: status.leader, discoveryState: discovery,
                 discoveryFailing: status.discovery?.failing ?? false,
-                suspended: fields.suspended.map { DashboardView.marker(suspended: $0, fleetWide: true) },
+                suspended: status.suspended.map { DashboardView.marker(suspended: $0, fleetWide: true) },
                 freeze: windows.filter { $0.services == nil }.map(DashboardView.frozen(by:)), nextFreeze: next,
                 services: rows, events: events, actions: actions, reasonField: !actions.isEmpty))
     }
@@ -199,8 +198,6 @@ struct DashboardRoutes: Sendable {
                 .notFound, heading: "No such service", message: "The controller knows no service '\(name)'.")
         }
         let status = await endpoint.status()
-        let statusFields = DashboardContractFields(of: status)
-        let fields = DashboardContractFields(of: document)
         let live = try? await endpoint.live()
         let now = Date()
         let encodedName = DashboardSession.percentEncoded(name) ?? name
@@ -244,10 +241,6 @@ struct DashboardRoutes: Sendable {
         } catch {
             historyUnavailable = "The history cannot be read now: \(error)"
         }
-        let serviceFields = DashboardContractFields.Service(
-            name: name, suspended: fields.suspended ?? statusFields.service(name)?.suspended,
-            pinned: fields.pinned ?? statusFields.service(name)?.pinned,
-            gate: fields.gate ?? statusFields.service(name)?.gate)
         let rollout = live?.rollouts.first { $0.service == name }.map { rollout in
             let policy =
                 (live?.appliedSpecs[rollout.targetSpecHash.rawValue]
@@ -258,9 +251,9 @@ struct DashboardRoutes: Sendable {
                 lastGood: rollout.lastGoodSpecHash.map { String($0.rawValue.prefix(12)) },
                 lastGoodRevision: .init(rollout.lastGoodRevision),
                 failed: rollout.failedSpecHashes.map { String($0.rawValue.prefix(12)) }, message: rollout.message,
-                gate: serviceFields.gate.map(DashboardView.gateText),
+                gate: document.gate.map(DashboardView.gateText),
                 // Steps say where a rollout stands; after a rollback or a failure the phase and reason say it.
-                steps: !["idle", "progressing"].contains(rollout.phase)
+                steps: !["idle", "progressing", "paused"].contains(rollout.phase)
                     ? []
                     : DashboardView.steps(
                         of: policy, ready: document.ready, replicas: document.replicas,
@@ -272,8 +265,8 @@ struct DashboardRoutes: Sendable {
             view: DashboardView.Service(
                 name: name, phase: document.result, reason: document.reason,
                 markers: DashboardView.markers(
-                    of: serviceFields, fleetSuspended: statusFields.suspended, frozenBy: status.freeze?.active ?? [],
-                    service: name),
+                    suspended: document.suspended, pinned: document.pinned, gate: document.gate,
+                    fleetSuspended: status.suspended, frozenBy: status.freeze?.active ?? [], service: name),
                 desiredImage: document.image, specHash: document.specHash, revision: .init(document.revision),
                 ready: document.ready, replicas: document.replicas,
                 percent: DashboardView.percent(ready: document.ready, of: document.replicas), rollout: rollout,

@@ -248,31 +248,33 @@ extension DashboardView {
         "/services/" + (DashboardSession.percentEncoded(name) ?? name)
     }
 
-    static func marker(suspended hold: DashboardContractFields.Hold, fleetWide: Bool) -> Marker {
+    static func marker(suspended hold: Attribution, fleetWide: Bool) -> Marker {
         Marker(
             label: fleetWide ? "fleet suspended" : "suspended",
             detail: describe(by: hold.by, at: hold.at, reason: hold.reason), kind: "suspended")
     }
 
+    /// The day-2 markers of one service: suspended (by itself, or with the whole fleet), frozen by the windows
+    /// that cover it, paused at a canary gate, pinned by a rollback.
     static func markers(
-        of fields: DashboardContractFields.Service?, fleetSuspended: DashboardContractFields.Hold?,
+        suspended: Attribution?, pinned: PinSummary?, gate: CanaryGate?, fleetSuspended: Attribution?,
         frozenBy windows: [FreezeWindowSummary], service: String
     ) -> [Marker] {
         var markers: [Marker] = []
-        if let hold = fields?.suspended {
+        if let hold = suspended ?? fleetSuspended {
             markers.append(marker(suspended: hold, fleetWide: hold == fleetSuspended))
         }
         for window in windows where window.services?.contains(service) ?? true {
             markers.append(frozen(by: window))
         }
-        if let gate = fields?.gate {
+        if let gate {
             markers.append(Marker(label: "paused", detail: gateText(gate), kind: "paused"))
         }
-        if let pin = fields?.pinned {
+        if let pin = pinned {
             markers.append(
                 Marker(
                     label: "pinned",
-                    detail: "held at \(pin.specHash.map { String($0.prefix(12)) } ?? "its last good spec") "
+                    detail: "held at \(pin.specHash.rawValue.prefix(12)) (\(pin.image)) "
                         + describe(by: pin.by, at: pin.at, reason: pin.reason), kind: "pinned"))
         }
         return markers
@@ -285,20 +287,12 @@ extension DashboardView {
             kind: "frozen")
     }
 
-    static func gateText(_ gate: DashboardContractFields.Gate) -> String {
-        var text = "waiting for promote"
-        if let step = gate.step { text += " at step \(step)" }
-        if let weight = gate.weight { text += " (\(weight)% of traffic)" }
-        if let since = gate.since { text += " since \(since)" }
-        return text
+    static func gateText(_ gate: CanaryGate) -> String {
+        "waiting for promote at step \(gate.step) (\(gate.weight)% of traffic) since \(time(gate.since) ?? "")"
     }
 
-    static func describe(by: String?, at: String?, reason: String?) -> String {
-        var parts: [String] = []
-        if let by { parts.append("by \(by)") }
-        if let at { parts.append("at \(at)") }
-        if let reason, !reason.isEmpty { parts.append("— \(reason)") }
-        return parts.joined(separator: " ")
+    static func describe(by: String, at: Date, reason: String?) -> String {
+        "by \(by) at \(time(at) ?? "")" + (reason.map { $0.isEmpty ? "" : " — \($0)" } ?? "")
     }
 
     static func event(_ event: FleetEvent) -> Event {
