@@ -79,6 +79,41 @@ struct DashboardTests {
         }
     }
 
+    @Test("operator actions from the notes: on the commit page, and the service's on its page")
+    func operatorActions() async throws {
+        let endpoint = RecordingEndpoint()
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        let commit = String(repeating: "d", count: 40)
+        let actions = [
+            OperatorAction(
+                action: "suspend", service: "web", by: "oncall", at: at, reason: "incident 42", outcome: "suspended"),
+            OperatorAction(action: "suspend", service: nil, by: "oncall", at: at.addingTimeInterval(60)),
+            OperatorAction(action: "retry", service: "api", by: "alice", at: at),
+        ]
+        let annotation = StatusAnnotation(
+            result: .converged, fleet: "production", controller: "gitfleet-a", at: at, revision: commit,
+            actions: actions)
+        var document = CommitDocument(CommitOutcome(commit: commit, state: .converged), trackedBranch: "main")
+        document.actions = actions.map(HistoryJSON.Action.init)
+        await endpoint.setCommits(
+            [commit: document],
+            history: [
+                DeploymentHistoryEntry(
+                    commit: commit, author: "Dana", date: at, summary: "web 1.1.0", annotation: annotation)
+            ])
+        try await RunningServer.with(endpoint: endpoint) { server in
+            let page = try await server.get("/commits/\(commit)").text
+            #expect(page.contains("<h2>Operator actions</h2>"))
+            #expect(page.contains("incident 42") && page.contains("the fleet") && page.contains("alice"))
+            let service = try await server.get("/services/web").text
+            let start = try #require(service.range(of: "<h2>Operator actions</h2>"))
+            let section = String(service[start.lowerBound...])
+            #expect(section.contains("incident 42") && section.contains("the fleet"), "the web's and the fleet's")
+            #expect(!section.contains("alice"), "another service's action is not web's")
+            #expect(section.contains(#"href="/commits/\#(commit)""#), "each names the commit whose note holds it")
+        }
+    }
+
     @Test("every value is escaped: markup in a reason or a fleet name is shown as text")
     func escaping() async throws {
         let endpoint = RecordingEndpoint()

@@ -224,8 +224,18 @@ struct DashboardRoutes: Sendable {
             }
         }
         var history: [DashboardView.HistoryRow] = []
+        var operatorActions: [DashboardView.OperatorAction] = []
         var historyUnavailable: String?
         do {
+            // Every note (not only those that touched the service): an action may have been taken at any commit.
+            if let entries = try await endpoint.history(service: nil) {
+                operatorActions = entries.flatMap { entry in
+                    // The service's own and the whole fleet's, which held it too.
+                    (entry.annotation?.actions ?? []).filter { $0.service == nil || $0.service == name }.map {
+                        DashboardView.operatorAction(HistoryJSON.Action($0), commit: entry.commit)
+                    }
+                }.sorted { $0.when > $1.when }.prefix(20).map { $0 }
+            }
             if let entries = try await endpoint.history(service: name) {
                 history = entries.prefix(20).map { entry in
                     let noted = entry.annotation?.services[name]
@@ -270,7 +280,8 @@ struct DashboardRoutes: Sendable {
                 desiredImage: document.image, specHash: document.specHash, revision: .init(document.revision),
                 ready: document.ready, replicas: document.replicas,
                 percent: DashboardView.percent(ready: document.ready, of: document.replicas), rollout: rollout,
-                instances: instances, quarantined: kept, history: history, historyUnavailable: historyUnavailable,
+                instances: instances, quarantined: kept, history: history, operatorActions: operatorActions,
+                historyUnavailable: historyUnavailable,
                 actions: actions, reasonField: !actions.isEmpty))
     }
 
@@ -296,7 +307,8 @@ struct DashboardRoutes: Sendable {
                 signature: signature,
                 handledAs: document.handledAs == document.commit ? nil : .init(document.handledAs),
                 notedAt: DashboardView.time(document.at), reason: document.reason, errors: document.errors ?? [],
-                services: services))
+                services: services,
+                operatorActions: (document.actions ?? []).map { DashboardView.operatorAction($0, commit: nil) }))
     }
 
     private func eventsPage() async throws -> Page {

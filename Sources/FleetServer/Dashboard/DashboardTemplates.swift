@@ -12,7 +12,7 @@ enum DashboardTemplates {
         for (name, text) in [
             ("layout", layout), ("fleet", fleet), ("service", service), ("commit", commit), ("events", events),
             ("signin", signIn), ("message", message), ("markers", markers), ("actions", actions),
-            ("eventlist", eventList),
+            ("eventlist", eventList), ("operatoractions", operatorActions),
         ] {
             // The templates are constants of this file; a test renders every page, so a typo fails there.
             try! library.register(text, named: name)
@@ -70,6 +70,16 @@ enum DashboardTemplates {
         {{#events}}<li data-event-id="{{id}}"><time>{{time}}</time> <span class="type">{{type}}</span> {{#service}}<a href="{{servicePath}}">{{service}}</a>{{/service}} {{message}}{{#by}} <span class="by">by {{by}}</span>{{/by}}{{#commit}} <a class="hash" href="{{path}}">{{short}}</a>{{/commit}}</li>
         {{/events}}{{^events}}<li class="none">No events yet.</li>{{/events}}
         </ol>
+        """
+
+    static let operatorActions = """
+        {{^empty(operatorActions)}}<h2>Operator actions</h2>
+        <div class="table"><table class="operator-actions">
+        <thead><tr><th>Action</th><th>Service</th><th>By</th><th>When</th><th>Why</th><th>Outcome</th></tr></thead>
+        <tbody>
+        {{#operatorActions}}<tr><td>{{what}}{{#atCommit}} <small>at <a class="hash" href="{{path}}">{{short}}</a></small>{{/atCommit}}</td><td>{{#service}}<a href="{{servicePath}}">{{.}}</a>{{/service}}{{^service}}the fleet{{/service}}</td><td>{{by}}</td><td>{{when}}</td><td>{{#why}}{{.}}{{/why}}</td><td>{{#outcome}}{{.}}{{/outcome}}</td></tr>
+        {{/operatorActions}}
+        </tbody></table></div>{{/empty(operatorActions)}}
         """
 
     static let fleet = """
@@ -161,6 +171,7 @@ enum DashboardTemplates {
         </tr>
         {{/history}}{{^history}}<tr><td colspan="6">No deployments noted yet.</td></tr>{{/history}}
         </tbody></table></div>
+        {{> operatoractions}}
         </div>
         {{^empty(actions)}}<h2>Actions</h2>{{/empty(actions)}}
         {{> actions}}
@@ -188,6 +199,7 @@ enum DashboardTemplates {
         {{#services}}<tr><td><a href="{{path}}">{{name}}</a></td><td><span class="phase {{result}}">{{result}}</span>{{#serviceReason}}<br><small>{{.}}</small>{{/serviceReason}}</td><td class="version">{{#change}}{{.}}{{/change}}</td><td>{{created}}</td><td>{{destroyed}}</td><td>{{#took}}{{.}}{{/took}}</td></tr>
         {{/services}}{{^services}}<tr><td colspan="6">The controller has not noted this commit.</td></tr>{{/services}}
         </tbody></table></div>
+        {{> operatoractions}}
 
         """
 

@@ -103,6 +103,7 @@ enum DashboardView {
         var instances: [Instance]
         var quarantined: [KeptLogs]
         var history: [HistoryRow]
+        var operatorActions: [OperatorAction]
         var historyUnavailable: String?
         var actions: [Action]
         var reasonField: Bool
@@ -156,6 +157,20 @@ enum DashboardView {
         var noteReason: String?
     }
 
+    /// One operator action a note records: who did what, when, why, and what came of it.
+    struct OperatorAction {
+        var what: String
+        var servicePath: String?
+        var service: String?
+        var by: String
+        var when: String
+        var why: String?
+        var outcome: String?
+        /// The commit whose note holds it; named apart from the commit page's own `commit`, which Mustache would
+        /// find instead of a missing one.
+        var atCommit: CommitLink?
+    }
+
     struct Commit {
         var commit: String
         var short: String
@@ -169,6 +184,7 @@ enum DashboardView {
         var reason: String?
         var errors: [String]
         var services: [CommitService]
+        var operatorActions: [OperatorAction]
     }
 
     struct CommitService {
@@ -293,6 +309,12 @@ extension DashboardView {
 
     static func describe(by: String, at: Date, reason: String?) -> String {
         "by \(by) at \(time(at) ?? "")" + (reason.map { $0.isEmpty ? "" : " — \($0)" } ?? "")
+    }
+
+    static func operatorAction(_ action: HistoryJSON.Action, commit: String?) -> OperatorAction {
+        OperatorAction(
+            what: action.action, servicePath: action.service.map(servicePath), service: action.service, by: action.by,
+            when: time(action.at) ?? "", why: action.reason, outcome: action.outcome, atCommit: CommitLink(commit))
     }
 
     static func event(_ event: FleetEvent) -> Event {
