@@ -133,6 +133,7 @@ struct ServeControlsTests {
             #expect(
                 v1Note.contains("action: suspend, service: web, by: alice")
                     && v1Note.contains("incident 42: payments flaky"), "\(v1Note)")
+            #expect(v1Note.components(separatedBy: "action: suspend").count == 2, "recorded once: \(v1Note)")
             let v2Note = try #require(remote.gitfleetNote(on: v2))
             #expect(v2Note.contains("result: converged"), "\(v2Note)")
             #expect(v2Note.contains("action: resume, service: web, by: alice"), "\(v2Note)")
@@ -236,6 +237,9 @@ struct ServeControlsTests {
             let rolled = await remote.waitForNote(on: v2, timeout: .seconds(120)) { $0.contains("result: converged") }
             #expect(rolled?.contains("result: converged") == true, "\(rolled ?? "")\n\(serve.log)")
             #expect(rolled?.contains("action: resume, by: anonymous") == true, "\(rolled ?? "")")
+            // The suspension written to the registry directly was recorded by the controller when it saw it.
+            #expect(rolled?.contains(#"action: suspend, by: "cli:carol""#) == true, "\(rolled ?? "")")
+            #expect(rolled?.contains("release freeze") == true, "\(rolled ?? "")")
             let live = try await fleet.records().filter { $0.state == .serving }
             #expect(Set(live.map(\.service)) == ["web", "api"], "\(live)")
             let again = try await Call.call(port, "POST", "/api/v1/resume")
