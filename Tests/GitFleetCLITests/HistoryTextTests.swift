@@ -49,3 +49,22 @@ struct HistoryTextTests {
         #expect(text.contains("    web: converged, demo/web:1@sha256:aa → demo/web:2@sha256:bb, +3/-3"), "\(text)")
     }
 }
+
+extension HistoryTextTests {
+    @Test("operators' actions follow their commit, one line each; with a service only its own and the fleet's")
+    func actions() {
+        var entry = Self.entry(.converged, services: ["web": ServiceStatus(result: .converged)])
+        let at = Date(timeIntervalSince1970: 1_800_000_060)
+        entry.annotation?.actions = [
+            OperatorAction(action: "suspend", service: "web", by: "alice", at: at, reason: "incident 42\nmore"),
+            OperatorAction(action: "resume", service: nil, by: "cli:bob", at: at),
+            OperatorAction(action: "rollback", service: "api", by: "alice", at: at),
+        ]
+        let text = HistoryText.render(entry, service: nil)
+        #expect(text.contains("\n    suspend web by alice at 2027-01-15 08:01: incident 42\n"), "\(text)")
+        #expect(text.contains("\n    resume by cli:bob at 2027-01-15 08:01"), "\(text)")
+        #expect(text.contains("rollback api"), "\(text)")
+        let web = HistoryText.render(entry, service: "web")
+        #expect(web.contains("suspend web") && !web.contains("rollback api"), "\(web)")
+    }
+}

@@ -100,6 +100,12 @@ struct ServeControlsTests {
             let waiting = try await Self.web(port, token: read)
             #expect(waiting["result"] as? String == "waiting", "\(waiting)")
             #expect((waiting["reason"] as? String)?.contains("suspended by alice") == true, "\(waiting)")
+            let shown = try await BuiltProducts.gitfleet([
+                "status", "--server", server, "--server-token-file", readFile,
+            ])
+            #expect(
+                shown.standardOutput.contains("suspended: web by alice at ")
+                    && shown.standardOutput.contains("(incident 42: payments flaky); new rollouts wait"), "\(shown)")
             let before = try await Self.waitServing(fleet, 2, image: "1.0.0", timeout: .seconds(5))
             #expect(before.count == 2, "\(before)")
 
@@ -127,6 +133,7 @@ struct ServeControlsTests {
             #expect(
                 v1Note.contains("action: suspend, service: web, by: alice")
                     && v1Note.contains("incident 42: payments flaky"), "\(v1Note)")
+            #expect(v1Note.components(separatedBy: "action: suspend").count == 2, "recorded once: \(v1Note)")
             let v2Note = try #require(remote.gitfleetNote(on: v2))
             #expect(v2Note.contains("result: converged"), "\(v2Note)")
             #expect(v2Note.contains("action: resume, service: web, by: alice"), "\(v2Note)")
@@ -152,6 +159,12 @@ struct ServeControlsTests {
             try await Task.sleep(for: .seconds(4))
             let still = try await fleet.records().filter { $0.service == "web" && $0.state.isLive }
             #expect(still.count == 2 && still.allSatisfy { $0.image.contains("1.0.0") }, "\(still)")
+            let pinShown = try await BuiltProducts.gitfleet([
+                "status", "web", "--server", server, "--server-token-file", readFile,
+            ])
+            #expect(
+                pinShown.standardOutput.contains("rolled back: web to ")
+                    && pinShown.standardOutput.contains("(1.1.0 leaks) until a commit changes it"), "\(pinShown)")
             let again = try await Call.call(port, "POST", "/api/v1/services/web/rollback", token: alice)
             #expect(again.status == 409, "\(again)")
             let v2Pinned = await remote.waitForNote(on: v2, timeout: .seconds(20)) { $0.contains("action: rollback") }
@@ -213,6 +226,8 @@ struct ServeControlsTests {
             let status = try Self.object(try await Call.call(port, "GET", "/api/v1/status"))
             let mark = try #require(status["suspended"] as? [String: Any], "\(status)")
             #expect(mark["by"] as? String == "cli:carol" && mark["reason"] as? String == "release freeze")
+            let shown = try await BuiltProducts.gitfleet(["status", "--state-dir", fleet.stateDirectory])
+            #expect(shown.standardOutput.contains("suspended: the fleet by cli:carol at "), "\(shown)")
             let records = try await fleet.records().filter { $0.state.isLive }
             #expect(records.count == 1 && records.allSatisfy { $0.service == "web" && $0.image.contains("1.0.0") })
 
@@ -222,6 +237,9 @@ struct ServeControlsTests {
             let rolled = await remote.waitForNote(on: v2, timeout: .seconds(120)) { $0.contains("result: converged") }
             #expect(rolled?.contains("result: converged") == true, "\(rolled ?? "")\n\(serve.log)")
             #expect(rolled?.contains("action: resume, by: anonymous") == true, "\(rolled ?? "")")
+            // The suspension written to the registry directly was recorded by the controller when it saw it.
+            #expect(rolled?.contains(#"action: suspend, by: "cli:carol""#) == true, "\(rolled ?? "")")
+            #expect(rolled?.contains("release freeze") == true, "\(rolled ?? "")")
             let live = try await fleet.records().filter { $0.state == .serving }
             #expect(Set(live.map(\.service)) == ["web", "api"], "\(live)")
             let again = try await Call.call(port, "POST", "/api/v1/resume")

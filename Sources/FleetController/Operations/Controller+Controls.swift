@@ -31,6 +31,8 @@ extension Controller {
             return .notLeader(leader: await snapshot().leader)
         }
         let registry = reconciler.registry
+        // Before the write: a pass that reads it first must know it is recorded here.
+        await reconciler.willRecord(attribution)
         let outcome =
             if let service {
                 try await ServiceControl.apply(action, service: service, attribution: attribution, in: registry)
@@ -77,12 +79,6 @@ extension Controller {
     public func record(
         _ action: OperatorAction, event: FleetEvent.Kind, _ message: String, fields: [String: FleetEvent.Value] = [:]
     ) async {
-        var fields = fields
-        fields["by"] = .text(action.by)
-        fields["action"] = .text(action.action)
-        if let reason = action.reason { fields["reason"] = .text(reason) }
-        let commit = await reconciler.currentCommit
-        await events.emit(event, service: action.service, commit: commit?.hex, message, fields: fields)
-        if let commit { annotations.record(action, on: commit) }
+        await reconciler.record(action, event: event, message, fields: fields)
     }
 }

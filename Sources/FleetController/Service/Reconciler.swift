@@ -73,6 +73,11 @@ public actor Reconciler: Service {
     private var openWindows: [String: OpenFreezeWindow] = [:]
     /// The services whose hold was told for the deployment in flight (a `deployment-held` event each).
     private var toldHolds: Set<String> = []
+    /// The operators' controls (suspensions, pins) in the registry at the last pass, by attribution; nil until the
+    /// first pass since this controller leads, which only takes note of them.
+    private var seenControls: Set<Attribution>?
+    /// Controls this controller recorded itself (asked through its API), so a pass does not record them again.
+    private var recordedControls: Set<Attribution> = []
 
     public init(
         options: Options, registry: any Registry, converger: Converger, discovery: DiscoveryPublisher,
@@ -189,6 +194,7 @@ public actor Reconciler: Service {
                     .leadershipGained, "\(options.controllerID) leads: it now acts on the fleet", fields: controller)
             } else {
                 desired = nil
+                seenControls = nil
                 tracker.abandon()
                 // A standby leaves watching the fleet to the leader.
                 await converger.stopWatching()
@@ -357,7 +363,63 @@ public actor Reconciler: Service {
         let open = Array(openWindows.values)
         let rollouts = try await releasePins(try await registry.rolloutStates(), desired: desired)
         let fleetSuspension = try await registry.fleetControls()?.record.suspended
+        await recordRegistryControls(rollouts, fleetSuspension: fleetSuspension)
         return FreezeDecision(desired: desired, rollouts: rollouts, open: open, fleetSuspension: fleetSuspension)
+    }
+
+    /// Takes note of a control this controller records itself (before it writes it), so a pass that reads it from
+    /// the registry does not record it again.
+    func willRecord(_ attribution: Attribution) {
+        recordedControls.insert(Self.normalized(attribution))
+    }
+
+    /// Records the suspensions and pins that appeared in the registry since the last pass without coming through
+    /// this controller: written with the registry's own credentials (`gitfleet suspend --config …`). A resume
+    /// written that way leaves nothing to read (the suspension is gone) and is not recorded.
+    private func recordRegistryControls(_ rollouts: [RolloutState], fleetSuspension: Attribution?) async {
+        var current: [(action: String, service: String?, attribution: Attribution, event: FleetEvent.Kind)] = []
+        if let fleetSuspension { current.append(("suspend", nil, fleetSuspension, .serviceSuspended)) }
+        for state in rollouts {
+            if let suspended = state.suspended {
+                current.append(("suspend", state.service, suspended, .serviceSuspended))
+            }
+            if let pin = state.pin { current.append(("rollback", state.service, pin.attribution, .servicePinned)) }
+        }
+        defer { seenControls = Set(current.map { Self.normalized($0.attribution) }) }
+        guard let seen = seenControls else { return }
+        for entry in current {
+            let attribution = Self.normalized(entry.attribution)
+            guard !seen.contains(attribution), !recordedControls.contains(attribution) else { continue }
+            let subject = entry.service ?? "the fleet"
+            let what = entry.action == "suspend" ? "suspended" : "rolled back"
+            await record(
+                OperatorAction(
+                    action: entry.action, service: entry.service, by: attribution.by, at: attribution.at,
+                    reason: attribution.reason, outcome: "written to the registry directly"),
+                event: entry.event,
+                "\(subject) is \(what) by \(attribution.by) in the registry"
+                    + (attribution.reason.map { ": \($0)" } ?? ""))
+        }
+    }
+
+    /// Tells an operator's action as an event and adds it to the note of ``currentCommit``.
+    func record(
+        _ action: OperatorAction, event: FleetEvent.Kind, _ message: String, fields: [String: FleetEvent.Value] = [:]
+    ) async {
+        var fields = fields
+        fields["by"] = .text(action.by)
+        fields["action"] = .text(action.action)
+        if let reason = action.reason { fields["reason"] = .text(reason) }
+        let commit = currentCommit
+        await events.emit(event, service: action.service, commit: commit?.hex, message, fields: fields)
+        if let commit { annotations.record(action, on: commit) }
+    }
+
+    /// `attribution` as the registry gives it back (its date to the millisecond).
+    private static func normalized(_ attribution: Attribution) -> Attribution {
+        var attribution = attribution
+        attribution.at = RegistryTimestamp.normalized(attribution.at)
+        return attribution
     }
 
     /// Releases each rollback pin set against a desired spec other than the one `desired` asks for now (a commit

@@ -97,9 +97,10 @@ public enum HistoryJSON {
         }
     }
 
-    /// The note's actions (only those on `service` when one is given), or nil when none.
+    /// The note's actions (only those on `service` and on the whole fleet when a service is given), or nil when
+    /// none.
     public static func actions(_ annotation: StatusAnnotation?, service: String? = nil) -> [Action]? {
-        let actions = (annotation?.actions ?? []).filter { service == nil || $0.service == service }
+        let actions = (annotation?.actions ?? []).filter { service == nil || [nil, service].contains($0.service) }
         return actions.isEmpty ? nil : actions.map(Action.init)
     }
 

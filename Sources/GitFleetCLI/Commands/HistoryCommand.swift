@@ -120,8 +120,8 @@ enum HistoryText {
         if let reason = entry.annotation?.reason {
             lines.append("    reason: \(reason.split(separator: "\n").first ?? "")")
         }
-        // What operators did while the fleet was at this commit, oldest first.
-        for action in entry.annotation?.actions ?? [] where service == nil || action.service == service {
+        // What operators did while the fleet was at this commit, oldest first; the whole fleet's concern every service.
+        for action in entry.annotation?.actions ?? [] where service == nil || [nil, service].contains(action.service) {
             var line = "    \(action.action)"
             if let target = action.service { line += " \(target)" }
             line += " by \(action.by) at \(formatter.string(from: action.at))"

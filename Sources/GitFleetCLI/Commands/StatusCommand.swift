@@ -31,7 +31,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var document = try await live()
+        var (document, controls) = try await live()
         if let service { document = document.only(service: service) }
         if json {
             FileHandle.standardOutput.write(LiveStateFile.encode(document))
@@ -41,6 +41,17 @@ struct StatusCommand: AsyncParsableCommand {
         // Says which instances these records speak for, so two fleets on one host are told apart.
         Terminal.out("runtime scope: \(document.runtimeScope ?? "unknown (the controller does not say)")")
         if let freeze = try await freeze() { Terminal.out(StatusTable.render(freeze)) }
+        let lines = StatusTable.render(controls, service: service)
+        if !lines.isEmpty { Terminal.out(lines) }
+    }
+
+    /// Operators' controls in force: the controller's status (--server), or the registry's records.
+    private func controls(_ snapshot: RegistrySnapshot) -> StatusTable.Controls {
+        StatusTable.Controls(
+            fleet: snapshot.fleetControls?.record.suspended,
+            services: snapshot.rolloutStates.map {
+                ($0.record.service, $0.record.suspended, $0.record.pin.map(PinSummary.init))
+            })
     }
 
     /// The freeze windows: the controller's (--server), or those of the configuration file read here, on this
@@ -58,14 +69,23 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// The live-state document from the controller, or else from the registry with the runtime scope this
     /// command would act through.
-    private func live() async throws -> LiveStateDocument {
+    private func live() async throws -> (LiveStateDocument, StatusTable.Controls) {
         if let client = try serverOptions.client() {
+            let document: LiveStateDocument
             do {
-                return try await client.live()
+                document = try await client.live()
             } catch {
                 Terminal.error("error: \(error)")
                 throw CommandFailure()
             }
+            // Only the controls are missing when the status cannot be read; the live state above was.
+            let status = try? await client.status()
+            return (
+                document,
+                StatusTable.Controls(
+                    fleet: status?.suspended,
+                    services: (status?.services ?? []).map { ($0.name, $0.suspended, $0.pinned) })
+            )
         }
         let snapshot = try await ControllerBootstrap.forCommand(try location.configuration(mustExist: true)) {
             resources in
@@ -78,7 +98,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         var document = LiveStateDocument(snapshot)
         document.runtimeScope = try location.resolvedRuntimeScope()
-        return document
+        return (document, controls(snapshot))
     }
 }
 
@@ -132,6 +152,34 @@ enum StatusTable {
             }
             if let message = rollout.message { line += ": \(message.split(separator: "\n").first ?? "")" }
             lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The operators' controls in force, for ``render(_:service:)``.
+    struct Controls {
+        var fleet: Attribution?
+        var services: [(name: String, suspended: Attribution?, pinned: PinSummary?)]
+    }
+
+    /// `suspended: the fleet by alice at 2026-11-22T13:02:11Z (release freeze)`, then per service
+    /// `suspended: web by …` and `rolled back: web to 3f2a9c1e (shop/web:1.4.2@sha256:…) by … until a commit
+    /// changes it`; empty when no control is in force (only `service`'s and the fleet's with one).
+    static func render(_ controls: Controls, service: String?) -> String {
+        func mark(_ attribution: Attribution) -> String {
+            "by \(attribution.by) at \(FreezeWindow.timestamp(attribution.at))"
+                + (attribution.reason.map { " (\($0.split(separator: "\n").first ?? ""))" } ?? "")
+        }
+        var lines = controls.fleet.map { ["suspended: the fleet \(mark($0)); new rollouts wait"] } ?? []
+        for entry in controls.services.sorted(by: { $0.name < $1.name }) where service == nil || entry.name == service {
+            if let suspended = entry.suspended, suspended != controls.fleet {
+                lines.append("suspended: \(entry.name) \(mark(suspended)); new rollouts wait")
+            }
+            if let pin = entry.pinned {
+                lines.append(
+                    "rolled back: \(entry.name) to \(pin.specHash.short) (\(pin.image)) "
+                        + mark(Attribution(by: pin.by, at: pin.at, reason: pin.reason)) + " until a commit changes it")
+            }
         }
         return lines.joined(separator: "\n")
     }
