@@ -89,7 +89,7 @@ struct ServeCanaryGateTests {
             let promoted = try await BuiltProducts.gitfleet(
                 ["promote", "web", "--reason", "canary metrics look good"] + client)
             #expect(promoted.status == 0, "\(promoted)\n\(serve.log)")
-            #expect(promoted.standardOutput == "web: web moves on to canary step 3\n", "\(promoted)")
+            #expect(promoted.standardOutput == "web moves on to canary step 3\n", "\(promoted)")
             try await Self.waitUntil("all at 1.1.0", serve) {
                 let live = try await Self.serving(fleet)
                 return live.count == 2 && live.allSatisfy { $0.revision == second }
@@ -97,8 +97,13 @@ struct ServeCanaryGateTests {
             let promotedEvent = try await Self.event("rollout-promoted", serve, headers: read)
             #expect(promotedEvent["by"] as? String == "oncall", "\(promotedEvent)")
             #expect(promotedEvent["reason"] as? String == "canary metrics look good", "\(promotedEvent)")
-            let converged = await remote.waitForNote(on: second) { $0.contains("\nresult: converged") }
-            #expect(converged?.contains("\nresult: converged") == true, "\(serve.log)")
+            let converged = await remote.waitForNote(on: second) {
+                $0.contains("\nresult: converged") && $0.contains("action: promote")
+            }
+            // The note of the commit being rolled out records who promoted it, and why, past the tracker's rewrite.
+            #expect(
+                converged?.contains("action: promote, service: web, by: oncall") == true
+                    && converged?.contains("canary metrics look good") == true, "\(converged ?? "")\n\(serve.log)")
             // Nothing waits now: 409 with a reason, both through the API and through the registry.
             let again = try await BuiltProducts.gitfleet(["promote", "web"] + client)
             #expect(again.status == 1, "\(again)")
@@ -121,6 +126,8 @@ struct ServeCanaryGateTests {
                 let phase = try await fleet.rollout()?.phase
                 return live.count == 2 && live.allSatisfy { $0.specHash == good } && phase == .rolledBack
             }
+            let abortedNote = await remote.waitForNote(on: third) { $0.contains("action: abort") }
+            #expect(abortedNote?.contains("action: abort, service: web, by: oncall") == true, "\(abortedNote ?? "")")
             let abortedEvent = try await Self.event("rollout-aborted", serve, headers: read)
             #expect(abortedEvent["by"] as? String == "oncall" && abortedEvent["reason"] as? String == "errors up")
             let state = try #require(try await fleet.rollout())
@@ -139,7 +146,7 @@ struct ServeCanaryGateTests {
             _ = try await Self.waitForGate(serve, headers: read)
             let local = try await BuiltProducts.gitfleet(["promote", "web", "--state-dir", fleet.stateDirectory])
             #expect(local.status == 0, "\(local)")
-            #expect(local.standardOutput == "web: web moves on to canary step 3\n", "\(local)")
+            #expect(local.standardOutput == "web moves on to canary step 3\n", "\(local)")
             try await Self.waitUntil("all at mode b", serve) {
                 let live = try await Self.serving(fleet)
                 return live.count == 2 && live.allSatisfy { $0.revision == fourth }

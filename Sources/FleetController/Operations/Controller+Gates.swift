@@ -41,7 +41,7 @@ extension Controller {
         return outcome
     }
 
-    /// The one place a promotion is told (an event, which logs it), so it can be routed elsewhere as well.
+    /// Tells a promotion as a `rollout-promoted` event and records it in the note of the current commit.
     private func tellPromoted(_ state: RolloutState, by caller: String, reason: String?) async {
         let steps = state.triedSpecs.first { SpecHash($0) == state.targetSpecHash }.map {
             Canary.steps($0.rollout.steps)
@@ -51,23 +51,28 @@ extension Controller {
             "by": .text(caller), "specHash": .text(state.targetSpecHash.short), "step": .number(state.step + 1),
         ]
         if let weight { fields["weight"] = .number(weight) }
-        if let reason { fields["reason"] = .text(reason) }
-        await events.emit(
-            .rolloutPromoted, service: state.service, commit: state.targetRevision,
-            "\(state.service): promoted to canary step \(state.step + 1)" + (weight.map { " (weight \($0)%)" } ?? "")
-                + " by \(Self.person(caller))" + (reason.map { ": \($0)" } ?? ""),
+        let step = "canary step \(state.step + 1)" + (weight.map { " (weight \($0)%)" } ?? "")
+        await record(
+            OperatorAction(
+                action: "promote", service: state.service, by: caller, at: Date(), reason: reason,
+                outcome: "\(state.targetSpecHash.short) on to \(step)"),
+            event: .rolloutPromoted,
+            "\(state.service): promoted to \(step) by \(Self.person(caller))" + (reason.map { ": \($0)" } ?? ""),
             fields: fields)
     }
 
-    /// The one place an abort is told (an event, which logs it), so it can be routed elsewhere as well.
+    /// Tells an abort as a `rollout-aborted` event and records it in the note of the current commit.
     private func tellAborted(_ state: RolloutState, by caller: String, reason: String?) async {
         var fields: [String: FleetEvent.Value] = [
             "by": .text(caller), "specHash": .text(state.targetSpecHash.short),
             "restoring": .text(state.lastGoodSpecHash?.short ?? ""),
         ]
-        if let reason { fields["reason"] = .text(reason) }
-        await events.emit(
-            .rolloutAborted, service: state.service, commit: state.targetRevision,
+        let restoring = state.lastGoodSpecHash?.short ?? "the last good spec"
+        await record(
+            OperatorAction(
+                action: "abort", service: state.service, by: caller, at: Date(), reason: reason,
+                outcome: "\(state.targetSpecHash.short) failed, back to \(restoring)"),
+            event: .rolloutAborted,
             "\(state.service): rollout of \(state.targetSpecHash.short) aborted by \(Self.person(caller)), rolling "
                 + "back to \(state.lastGoodSpecHash?.short ?? "the last good spec")" + (reason.map { ": \($0)" } ?? ""),
             fields: fields)

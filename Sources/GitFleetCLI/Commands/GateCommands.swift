@@ -74,7 +74,7 @@ struct GateCommandOptions: ParsableArguments {
                 throw CommandFailure()
             }
             switch answer {
-            case .done(let reply): Terminal.out("\(service): \(reply.message)")
+            case .done(let reply): Terminal.out(reply.message)
             case .refused(let why): return try refuse(why)
             case .unknownService: return try refuse("the registry has no rollout of '\(service)'")
             case .notLeader(let leader):
@@ -97,7 +97,7 @@ struct GateCommandOptions: ParsableArguments {
         }
         switch outcome {
         case .done(let state):
-            Terminal.out("\(service): \(GateReply(action, state: state, by: user, reason: reason, at: Date()).message)")
+            Terminal.out(GateReply(action, state: state, by: user, reason: reason, at: Date()).message)
         case .refused(let why): try refuse(why)
         case .unknownService: try refuse("the registry has no rollout of '\(service)'")
         case .notLeader: try refuse("the controller stands by; ask the one that leads")
