@@ -65,6 +65,31 @@ struct OperatorControlsConvergenceTests {
         await fixture.tearDown()
     }
 
+    @Test("an operator's write made while a pass runs is not overwritten by the pass's own rollout-state write")
+    func operatorWriteDuringPass() async throws {
+        let fixture = try ConvergenceFixture.simulated()
+        do {
+            let v1 = fixture.webService(image: try await fixture.image("1.0.0"), replicas: 2)
+            let v2 = fixture.webService(image: try await fixture.image("2.0.0"), replicas: 2)
+            _ = try await fixture.converger().converge(Fleet(name: "test", services: [v1]), timeout: .seconds(60))
+            // The suspension lands between the pass's read of the rollout state and its write of it.
+            let registry = InterleavingRegistry(base: fixture.registry) { base in
+                _ = try await ServiceControl.apply(.suspend, service: "web", attribution: Self.alice, in: base)
+            }
+            let converger = Converger(
+                registry: registry, runtime: fixture.runtime, options: .init(tick: .milliseconds(100)),
+                clock: fixture.clock)
+            _ = try await converger.reconcile(Fleet(name: "test", services: [v2], revision: "c2"))
+            #expect(registry.interleaved)
+            let state = try #require(try await fixture.registry.rolloutState(service: "web")).record
+            #expect(state.suspended == Self.alice, "\(state)")
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
+    }
+
     @Test("a fleet-wide suspension holds every service, one Git adds included; a pin still rolls")
     func fleetSuspension() {
         func spec(_ name: String, _ tag: String) -> ServiceSpec {
@@ -142,5 +167,29 @@ struct OperatorControlsConvergenceTests {
             throw error
         }
         await fixture.tearDown()
+    }
+}
+
+/// A registry that runs `write` against its base once, just before the first rollout-state write it is asked for:
+/// an operator acting while a pass is under way.
+final class InterleavingRegistry: ForwardingRegistry, @unchecked Sendable {
+    let write: @Sendable (any Registry) async throws -> Void
+    private(set) var interleaved = false
+
+    init(base: any Registry, write: @escaping @Sendable (any Registry) async throws -> Void) {
+        self.write = write
+        super.init(base: base)
+    }
+
+    override func commit(_ changes: [RegistryChange]) async throws -> Int64 {
+        let writesRollout = changes.contains {
+            if case .putRolloutState = $0 { return true }
+            return false
+        }
+        if writesRollout && !interleaved {
+            interleaved = true
+            try await write(base)
+        }
+        return try await base.commit(changes)
     }
 }

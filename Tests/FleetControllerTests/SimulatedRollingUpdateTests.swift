@@ -143,35 +143,20 @@ actor RollingBounds {
 }
 
 /// A registry that shows every committed state, with the runtime's running count, to ``RollingBounds``.
-final class InspectedRegistry: Registry {
-    let base: any Registry
+final class InspectedRegistry: ForwardingRegistry, @unchecked Sendable {
     let runtime: any Runtime
     let bounds: RollingBounds
 
     init(base: any Registry, runtime: any Runtime, bounds: RollingBounds) {
-        self.base = base
         self.runtime = runtime
         self.bounds = bounds
+        super.init(base: base)
     }
 
-    func commit(_ changes: [RegistryChange]) async throws -> Int64 {
+    override func commit(_ changes: [RegistryChange]) async throws -> Int64 {
         let revision = try await base.commit(changes)
         let running = try await runtime.inventory().filter(\.status.isRunning).count
         await bounds.check(try await base.snapshot(), running: running)
         return revision
     }
-
-    func instances(service: String?) async throws -> [Versioned<InstanceRecord>] {
-        try await base.instances(service: service)
-    }
-    func instance(id: String) async throws -> Versioned<InstanceRecord>? { try await base.instance(id: id) }
-    func rolloutStates() async throws -> [Versioned<RolloutState>] { try await base.rolloutStates() }
-    func rolloutState(service: String) async throws -> Versioned<RolloutState>? {
-        try await base.rolloutState(service: service)
-    }
-    func fleetControls() async throws -> Versioned<FleetControls>? { try await base.fleetControls() }
-    func snapshot() async throws -> RegistrySnapshot { try await base.snapshot() }
-    func rolloutStateChanges() -> AsyncThrowingStream<[RolloutStateChange], any Error> { base.rolloutStateChanges() }
-    func ping() async throws { try await base.ping() }
-    func close() async throws { try await base.close() }
 }

@@ -33,7 +33,7 @@ extension Converger {
         var splits: [String: ServingSet.TrafficSplit] = [:]
         for service in fleet.services where service.rollout.strategy == .canary {
             let hash = SpecHash(service)
-            guard let state = world.rollouts[service.name], state.targetSpecHash == hash,
+            guard let state = world.rolloutVersions[service.name]?.record, state.targetSpecHash == hash,
                 !state.isRolledBackFrom(hash)
             else { continue }
             let steps = Canary.steps(service.rollout.steps)

@@ -11,8 +11,8 @@ extension Converger {
         return ObservedWorld(
             records: Dictionary(
                 try await records.map { ($0.record.id, $0.record) }, uniquingKeysWith: { _, last in last }),
-            rollouts: Dictionary(
-                try await rollouts.map { ($0.record.service, $0.record) }, uniquingKeysWith: { _, last in last }),
+            rolloutVersions: Dictionary(
+                try await rollouts.map { ($0.record.service, $0) }, uniquingKeysWith: { _, last in last }),
             inventory: Dictionary(
                 try await inventory.map { ($0.instanceID, $0) }, uniquingKeysWith: { _, last in last })
         )

@@ -20,7 +20,7 @@ extension Converger {
         var probed: [String: WatchedInstance] = [:]
         for service in fleet.services {
             var specs = [SpecHash(service): service]
-            if let good = world.rollouts[service.name]?.lastGoodSpec { specs[SpecHash(good)] = good }
+            if let good = world.rolloutVersions[service.name]?.record.lastGoodSpec { specs[SpecHash(good)] = good }
             for record in world.records(of: service.name) where record.state == .serving || record.state == .ready {
                 guard let spec = specs[record.specHash], let instance = world.inventory[record.id],
                     instance.status.isRunning

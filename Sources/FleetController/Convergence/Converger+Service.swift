@@ -12,7 +12,7 @@ extension Converger {
         -> ServiceConvergence
     {
         let desiredHash = SpecHash(desired)
-        let recorded = world.rollouts[desired.name]
+        let recorded = world.rolloutVersions[desired.name]?.record
         var state =
             recorded
             ?? .begin(service: desired.name, target: desiredHash, revision: world.revision, now: now)
@@ -128,9 +128,20 @@ extension Converger {
         // Kept with the rollout, so the live-state document can name the fields a plan changes against it.
         state.remember(desired)
         if state != recorded {
-            try await registry.commit([.putRolloutState(state)])
-            CrashPoint.pass("rollout state recorded")
-            world.rollouts[desired.name] = state
+            let stored = world.rolloutVersions[desired.name]
+            do {
+                let version = try await registry.commit([
+                    .putRolloutState(state, expecting: stored.map { .version($0.version) } ?? .absent)
+                ])
+                CrashPoint.pass("rollout state recorded")
+                world.rolloutVersions[desired.name] = Versioned(state, version: version)
+            } catch let error as RegistryError where error.code == .conflict {
+                // An operator wrote the rollout state during this pass (suspend, rollback, promote, abort, retry):
+                // theirs stands, and the registry's feed brings the pass that starts from it.
+                logger.info(
+                    "\(desired.name): the rollout state changed during the pass; the next pass starts from it",
+                    metadata: ["service": "\(desired.name)"])
+            }
         }
         return summary(of: desired.name, target: target, world: world, phase: phase)
     }
@@ -230,7 +241,7 @@ extension Converger {
         for record in world.records(of: service) where record.state.isLive && record.state != .draining {
             try await retire(record.id, in: &world, now: now)
         }
-        let drain = world.rollouts[service]?.lastGoodSpec?.drain ?? DrainPolicy()
+        let drain = world.rolloutVersions[service]?.record.lastGoodSpec?.drain ?? DrainPolicy()
         _ = try await finishDraining(world.records(of: service), drain: drain, in: &world, now: now)
         let left = world.records(of: service).contains { $0.state.isLive }
         return summary(of: service, target: nil, world: world, phase: left ? .removing : .removed)

@@ -170,7 +170,8 @@ public actor Converger {
             convergence.destroyed = counters[service]?.destroyed ?? 0
             report.append(convergence)
         }
-        for state in world.rollouts.values where !desired.contains(state.service) && !removed.contains(state.service) {
+        for state in world.rolloutVersions.values.map(\.record)
+        where !desired.contains(state.service) && !removed.contains(state.service) {
             try await registry.commit([state.removal])
         }
         try await pruneQuarantine(&world, now: now)
@@ -186,7 +187,9 @@ public actor Converger {
 /// What one pass sees: the registry's records and rollout states, and the runtime's inventory.
 struct ObservedWorld {
     var records: [String: InstanceRecord]
-    var rollouts: [String: RolloutState]
+    /// Each service's rollout state with the registry version it was read at: the pass writes it back only if
+    /// nobody wrote it since (an operator's suspend, rollback, promote, abort or retry is never overwritten).
+    var rolloutVersions: [String: Versioned<RolloutState>]
     var inventory: [String: RuntimeInstance]
     /// The commit the desired fleet was read from; new instances and rollouts record it.
     var revision: String? = nil
