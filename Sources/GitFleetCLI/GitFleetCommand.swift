@@ -44,7 +44,7 @@ public struct GitFleetCommand: AsyncParsableCommand {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
-                FileHandle.standardError.write(Data("error: \(message) (see 'gitfleet --help')\n".utf8))
+                Terminal.error("error: \(message) (see 'gitfleet --help')")
                 Foundation.exit(code.rawValue)
             }
             exit(withError: error)

@@ -6,6 +6,31 @@ import Testing
 
 @Suite("gitfleet plan")
 struct PlanCommandTests {
+    @Test("A reader that went away (gitfleet plan | head) ends the command by SIGPIPE, quietly, never a crash")
+    func closedStandardOutput() async throws {
+        let repository = try FleetRepository()
+        defer { repository.remove() }
+        _ = try repository.commitExamples()
+        for arguments in [["plan", "--repo", repository.path], ["plan", "--repo", repository.path, "--json"]] {
+            let output = Pipe()
+            try output.fileHandleForReading.close()
+            let errors = Pipe()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try BuiltProducts.path(of: "gitfleet"))
+            process.arguments = arguments
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            try output.fileHandleForWriting.close()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(
+                process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE,
+                "\(arguments): \(process.terminationReason.rawValue) \(process.terminationStatus)")
+            #expect(!stderr.contains("Fatal error") && !stderr.contains("crashed"), "\(arguments): \(stderr)")
+        }
+    }
+
     @Test("Against an empty live state the example fleet has changes (exit 2); against a matching one, none (exit 0)")
     func detailedExitCodes() async throws {
         let repository = try FleetRepository()

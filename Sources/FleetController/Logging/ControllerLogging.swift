@@ -24,17 +24,7 @@ public struct StandardErrorOutput: LogOutput {
     public init() {}
 
     public func write(_ line: String) {
-        var bytes = Array(line.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            if written > 0 {
-                bytes = bytes.dropFirst(written)
-            } else if written < 0, errno == EINTR {
-                continue
-            } else {
-                return
-            }
-        }
+        DescriptorWriter.write(line.utf8, to: STDERR_FILENO)
     }
 }
 

@@ -55,7 +55,7 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         let history = DeploymentHistoryEntry.newestFirst(entries, service: service)
         if json {
-            FileHandle.standardOutput.write(try HistoryJSON.encode(history, service: service))
+            Terminal.write(try HistoryJSON.encode(history, service: service))
             return
         }
         if history.isEmpty {
@@ -77,7 +77,7 @@ struct HistoryCommand: AsyncParsableCommand {
             throw CommandFailure()
         }
         if json {
-            FileHandle.standardOutput.write(try HistoryJSON.encode(entries))
+            Terminal.write(try HistoryJSON.encode(entries))
             return
         }
         if entries.isEmpty {

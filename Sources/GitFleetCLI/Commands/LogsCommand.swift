@@ -82,7 +82,7 @@ struct LogsCommand: AsyncParsableCommand {
             let id = instance ?? ""
             switch try await logs(id) {
             case .output(let text):
-                FileHandle.standardOutput.write(Data(text.utf8))
+                Terminal.write(Data(text.utf8))
             case .serviceNotFound:
                 Terminal.error("error: the registry has no service '\(service)'")
                 throw CommandFailure()
@@ -105,7 +105,7 @@ struct LogsCommand: AsyncParsableCommand {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(
                 text.hasSuffix("\n") ? 1 : 0)
             let prefixed = lines.map { "\(id) \($0)\n" }.joined()
-            FileHandle.standardOutput.write(Data(prefixed.utf8))
+            Terminal.write(Data(prefixed.utf8))
         }
     }
 }

@@ -67,7 +67,7 @@ struct PlanCommand: AsyncParsableCommand {
         if json {
             // The JSON stays the plan alone; the source goes where a person reading the job's log sees it.
             Terminal.error(source.line)
-            FileHandle.standardOutput.write(plan.jsonData())
+            Terminal.write(plan.jsonData())
         } else {
             Terminal.out(source.line)
             Terminal.out(plan.renderedText(verbose: verbose, colour: Terminal.isInteractive))

@@ -34,7 +34,7 @@ struct StatusCommand: AsyncParsableCommand {
         var (document, controls) = try await live()
         if let service { document = document.only(service: service) }
         if json {
-            FileHandle.standardOutput.write(LiveStateFile.encode(document))
+            Terminal.write(LiveStateFile.encode(document))
             return
         }
         Terminal.out(StatusTable.render(document, now: Date()))

@@ -21,7 +21,7 @@ final class ProgressDisplay: @unchecked Sendable {
             var text = drawnLines > 0 ? "\u{1B}[\(drawnLines)A" : ""
             for (_, line) in lines { text += "\u{1B}[2K\(line)\n" }
             drawnLines = lines.count
-            FileHandle.standardOutput.write(Data(text.utf8))
+            Terminal.write(Data(text.utf8))
         } else {
             for (service, line) in lines where lastLines[service] != line {
                 Terminal.out(line)
