@@ -10,7 +10,7 @@ extension ControllerClient {
     /// starts the rollout again. A `409` (the rollout changed between the controller's read and write) is
     /// asked again a few times, as the answer invites; a standby's `503 not_leader` is an outcome, not a failure.
     func retry(service: String) async throws -> RolloutRetry.Outcome {
-        let name = service.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? service
+        let name = Self.segment(service)
         let url = "\(base)/api/v1/services/\(name)/retry"
         var attempt = 1
         while true {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetController
 import FleetModel
 import FleetRegistry
+import FleetServer
 import Foundation
 
 /// `gitfleet suspend [SERVICE]`: no new spec rolls out to the service (without one, to any service, those Git adds
@@ -97,7 +98,7 @@ struct ServiceControlOptions: ParsableArguments {
         let reason = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         let subject = service ?? "the fleet"
         if let client = try serverOptions.client() {
-            let answer: ControllerClient.ControlAnswer
+            let answer: ControllerClient.ActionAnswer<ActionReply>
             do {
                 answer = try await client.control(action, service: service, reason: reason)
             } catch let failure as ControllerClient.Failure {
@@ -105,7 +106,7 @@ struct ServiceControlOptions: ParsableArguments {
                 throw CommandFailure()
             }
             switch answer {
-            case .done(let message): Terminal.out(message)
+            case .done(let reply): Terminal.out(reply.message)
             case .refused(let why): try refuse(why)
             case .unknownService: try refuse("the controller has no rollout of '\(subject)'")
             case .notLeader(let leader):

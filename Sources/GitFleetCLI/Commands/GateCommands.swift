@@ -66,7 +66,7 @@ struct GateCommandOptions: ParsableArguments {
     func run(_ action: GateAction) async throws {
         let reason = reason.flatMap { $0.isEmpty ? nil : $0 }
         if let client = try serverOptions.client() {
-            let answer: ControllerClient.GateAnswer
+            let answer: ControllerClient.ActionAnswer<GateReply>
             do {
                 answer = try await client.gate(action, service: service, reason: reason)
             } catch let failure as ControllerClient.Failure {
