@@ -17,6 +17,8 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         case io
         /// A host of the runtime (a Docker engine) does not answer; its instances cannot be seen or controlled.
         case hostUnavailable
+        /// An image registry refused a pull for want of credentials, or refused the ones presented.
+        case credentialsRefused
     }
 
     public var code: Code

@@ -78,14 +78,15 @@ public final class DockerEngineClient: Sendable {
         }
     }
 
-    /// Sends one request to `/v1.41<path>`; `query` is appended percent-encoded.
+    /// Sends one request to `/v1.41<path>`; `query` is appended percent-encoded, `headers` are added as given.
     func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
         json: (some Encodable)? = Optional<
             DockerWire.Empty
-        >.none, timeout: Duration = .seconds(30), limit: Int = 64 << 20
+        >.none, headers: [(String, String)] = [], timeout: Duration = .seconds(30), limit: Int = 64 << 20
     ) async throws -> Answer {
         var request = try request(method, path, query: query)
+        request.headers.add(contentsOf: headers)
         if let json {
             let data: Data
             do {

@@ -29,10 +29,24 @@ extension DockerRuntime {
         return try host.client.decode(DockerWire.ImageInspect.self, answer, "inspect image \(name)")
     }
 
-    /// Pulls `repository:tag`; the engine streams progress and reports a failure inside a 200 answer.
+    /// Pulls `repository:tag` with the registry's credentials from ``Options/registryConfig``, if any; the
+    /// engine streams progress and reports a failure inside a 200 answer.
     func pull(repository: String, tag: String, on host: DockerHost) async throws {
+        let registry = RegistryHost.of(repository: repository)
+        var credential: RegistryCredential? = nil
+        if let file = options.registryConfig {
+            do {
+                credential = try file.credential(forRepository: repository).credential
+            } catch {
+                throw RuntimeError(.invalidLaunch, "image \(repository):\(tag) cannot be pulled: \(error)")
+            }
+        }
+        let headers = credential.map {
+            [("X-Registry-Auth", $0.registryAuthHeader(serverAddress: RegistryHost.serverAddress(of: registry)))]
+        }
         let answer = try await host.client.send(
-            .POST, "/images/create", query: [("fromImage", repository), ("tag", tag)], timeout: .seconds(600))
+            .POST, "/images/create", query: [("fromImage", repository), ("tag", tag)], headers: headers ?? [],
+            timeout: .seconds(600))
         let text = String(decoding: answer.body, as: UTF8.self)
         var failure: String? = answer.isSuccess ? nil : answer.message
         for line in text.split(separator: "\n") {
@@ -43,11 +57,35 @@ extension DockerRuntime {
                 failure = error
             }
         }
-        if let failure {
+        guard var failure else { return }
+        failure = credential?.redacting(failure) ?? failure
+        if Self.isCredentialRefusal(failure) {
+            let presented =
+                if let credential, let file = options.registryConfig {
+                    "refused the credentials (\(credential)) that dockerConfigFile \(file.path) holds for it"
+                } else if let file = options.registryConfig {
+                    "refused a pull without credentials (dockerConfigFile \(file.path) holds none for it)"
+                } else {
+                    "refused a pull without credentials (no dockerConfigFile is set)"
+                }
             throw RuntimeError(
-                .imageNotFound,
-                "image \(repository):\(tag) is not on docker host \(host.endpoint) and cannot be pulled: \(failure)")
+                .credentialsRefused,
+                "registry \(registry) \(presented): docker host \(host.endpoint) cannot pull image "
+                    + "\(repository):\(tag) (\(failure))")
         }
+        throw RuntimeError(
+            .imageNotFound,
+            "image \(repository):\(tag) is not on docker host \(host.endpoint) and cannot be pulled: \(failure)")
+    }
+
+    /// Whether an engine's pull failure is the registry refusing access (HTTP 401/403 from the registry, in the
+    /// words Docker and Podman report it with), rather than a missing image or a registry that is down.
+    static func isCredentialRefusal(_ failure: String) -> Bool {
+        let text = failure.lowercased()
+        return [
+            "unauthorized", "authentication required", "no basic auth credentials", "access denied",
+            "denied: requested access",
+        ].contains { text.contains($0) }
     }
 
     /// Creates and starts the container of `launch` on `host`.

@@ -19,6 +19,10 @@ import Foundation
 /// refused with ``RuntimeError/Code-swift.enum/imageChanged``: a re-tagged image is a new spec, never a silent
 /// change.
 ///
+/// **Private registries.** A pull sends the credentials ``Options/registryConfig`` holds for the image's registry
+/// as `X-Registry-Auth`; a registry that refuses it (or wants credentials and got none) fails the pull with
+/// ``RuntimeError/Code-swift.enum/credentialsRefused``, naming the registry but never the secret.
+///
 /// **Baked in at creation.** Command, environment, ports, memory and CPU limits, user and read-only root
 /// filesystem are set when the container is created; nothing execs into, updates or restarts a container
 /// (the engine's restart policy is `no`). A change is a new container.
@@ -57,16 +61,19 @@ public struct DockerRuntime: Runtime {
         /// How long listing a host's containers may take before the host counts as silent. A hung engine
         /// (one that accepts connections and never answers) costs every inventory this long.
         public var listTimeout: Duration
+        /// Where pulls find registry credentials (read on every pull); nil pulls without any.
+        public var registryConfig: DockerConfigFile?
 
         public init(
             scope: String = RuntimeScope.legacy, networking: Networking = .host, lostAfter: Duration = .seconds(60),
-            evidenceDirectory: String, listTimeout: Duration = .seconds(10)
+            evidenceDirectory: String, listTimeout: Duration = .seconds(10), registryConfig: DockerConfigFile? = nil
         ) {
             self.scope = scope
             self.networking = networking
             self.lostAfter = lostAfter
             self.evidenceDirectory = evidenceDirectory
             self.listTimeout = listTimeout
+            self.registryConfig = registryConfig
         }
     }
 
@@ -80,6 +87,12 @@ public struct DockerRuntime: Runtime {
             throw RuntimeError(.invalidLaunch, "the Docker runtime needs at least one host (dockerHosts)")
         }
         if let problem = RuntimeScope.problem(options.scope) { throw RuntimeError(.invalidLaunch, problem) }
+        // Read once here so a bad file stops the start with its location, not the first rollout.
+        do {
+            _ = try options.registryConfig?.credentials()
+        } catch {
+            throw RuntimeError(.invalidLaunch, error.description)
+        }
         self.hosts = hosts
         self.options = options
         self.probeClient = ProbeClient()
