@@ -88,6 +88,43 @@ struct ControllerConfigurationTests {
         #expect(badChoice?.description.contains("'10.0.0.1:2379' is not a client URL") == true)
     }
 
+    @Test("A dockerConfigFile that cannot be used stops the start with where it was set and the bad JSON path")
+    func dockerConfigFileProblems() throws {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "gitfleet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("config.json").path
+        // The password of the bad entry must not be in the message, though the entry is quoted by its path.
+        try #"{"auths": {"registry.example.com": {"auth": "bm8tY29sb24taW4taGVyZQ=="}}}"#.write(
+            toFile: bad, atomically: true, encoding: .utf8)
+        let file = try SettingsFile.parse(
+            Array("repo: file:///srv/fleet.git\nruntime: docker\ndockerConfigFile: \(bad)\n".utf8), file: "config.yaml")
+        let error = #expect(throws: ControllerConfiguration.ProblemList.self) {
+            try ControllerConfiguration.resolve(
+                file: file, environment: ["GITFLEET_DOCKER_HOSTS": "unix:///d.sock"], flags: [:])
+        }
+        let text = error?.description ?? ""
+        #expect(
+            text == "config.yaml:3:19: dockerConfigFile: \(bad): auths[\"registry.example.com\"].auth: expected base64 "
+                + "of user:password", "\(text)")
+        #expect(!text.contains("no-colon-in-here") && !text.contains("bm8tY29sb24taW4taGVyZQ"))
+        let missing = folder.appendingPathComponent("absent.json").path
+        let absent = #expect(throws: ControllerConfiguration.ProblemList.self) {
+            try ControllerConfiguration.resolve(
+                file: nil, environment: ["GITFLEET_REPO": "/srv/fleet"], flags: ["dockerConfigFile": missing])
+        }
+        #expect(
+            absent?.description.hasPrefix("--docker-config-file: \(missing): cannot be read") == true,
+            "\(String(describing: absent))")
+
+        try #"{"auths": {"registry.example.com": {"username": "u", "password": "p"}}}"#.write(
+            toFile: bad, atomically: true, encoding: .utf8)
+        let good = try ControllerConfiguration.resolve(
+            file: nil, environment: ["GITFLEET_REPO": "/srv/fleet"], flags: ["dockerConfigFile": bad])
+        #expect(good.dockerConfigFile == bad)
+    }
+
     @Test("Signed commits cannot be required without a way to verify them, and a repository is required")
     func requiredCombinations() {
         let error = #expect(throws: ControllerConfiguration.ProblemList.self) {

@@ -12,7 +12,8 @@ public enum RuntimeChoice: String, Sendable, Hashable, CaseIterable {
     /// The runtime this choice names. A Docker runtime keeps the logs of destroyed instances under
     /// `<stateDirectory>/docker-evidence`; call its `close()` when done with it.
     public func makeRuntime(
-        stateDirectory: String, dockerHosts: [String], tls: DockerEngineClient.TLSFiles? = nil, scope: String
+        stateDirectory: String, dockerHosts: [String], tls: DockerEngineClient.TLSFiles? = nil,
+        dockerConfigFile: String? = nil, scope: String
     ) throws -> any Runtime {
         if let problem = RuntimeScope.problem(scope) { throw RuntimeError(.invalidLaunch, problem) }
         switch self {
@@ -26,7 +27,9 @@ public enum RuntimeChoice: String, Sendable, Hashable, CaseIterable {
             }
             return try DockerRuntime(
                 endpoints: endpoints, tls: tls,
-                options: .init(scope: scope, evidenceDirectory: "\(stateDirectory)/docker-evidence"))
+                options: .init(
+                    scope: scope, evidenceDirectory: "\(stateDirectory)/docker-evidence",
+                    registryConfig: dockerConfigFile.map(DockerConfigFile.init(path:))))
         }
     }
 }
@@ -43,7 +46,21 @@ extension ControllerConfiguration {
     public func makeRuntime() throws -> any Runtime {
         try runtime.makeRuntime(
             stateDirectory: resolvedRuntimeDirectory, dockerHosts: dockerHosts, tls: dockerTLS,
-            scope: resolvedRuntimeScope)
+            dockerConfigFile: dockerConfigFile, scope: resolvedRuntimeScope)
+    }
+
+    /// Runtime settings that cannot be used: a `dockerConfigFile` that cannot be read or holds a bad entry,
+    /// found at start rather than at the first pull. The file is read again on every pull, so a rotation that
+    /// breaks it later fails those pulls (and their rollouts) with the same located message.
+    /// `sources` says where each setting was given, to name that place.
+    func runtimeProblems(sources: [String: String]) -> [Problem] {
+        guard let dockerConfigFile else { return [] }
+        do {
+            _ = try DockerConfigFile(path: dockerConfigFile).credentials()
+            return []
+        } catch {
+            return [Problem(source: sources["dockerConfigFile"] ?? "dockerConfigFile", message: error.located)]
+        }
     }
 
     /// The runtime scope: configured, or derived from the registry, whose records say which instances are

@@ -85,6 +85,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var dockerCaFile: String?
     public var dockerCertFile: String?
     public var dockerKeyFile: String?
+    /// A Docker `config.json` with registry credentials for pulls (see ``DockerConfigFile``).
+    public var dockerConfigFile: String?
     /// The fleet the runtime acts for; nil derives it from the registry (see ``resolvedRuntimeScope``).
     public var runtimeScope: String?
     // Logs (docs/logging.md).
@@ -188,6 +190,7 @@ extension ControllerConfiguration {
                     message: "signed commits are required but neither allowedSignersFile nor gpgHome is set"))
         }
         problems += configuration.registryProblems()
+        problems += configuration.runtimeProblems(sources: sources)
         problems += configuration.listenerProblems(sources: sources, serving: requiringRepository)
         guard problems.isEmpty else { throw ProblemList(problems: problems) }
         return configuration
@@ -383,6 +386,14 @@ extension ControllerConfiguration {
             \.dockerCaFile),
         .file("dockerCertFile", "The client certificate for Docker hosts that require one.", \.dockerCertFile),
         .file("dockerKeyFile", "The private key of dockerCertFile.", \.dockerKeyFile),
+        .file(
+            "dockerConfigFile",
+            "A Docker config.json (or Podman auth.json) whose auths give registry credentials for the Docker "
+                + "runtime's pulls, sent as X-Registry-Auth.",
+            \.dockerConfigFile,
+            details:
+                "Per registry host, auth (base64 user:password), username and password, or identitytoken; read "
+                + "again on every pull, so a rotated file needs no restart; see runtimes.md."),
         ControllerSetting(
             "runtimeScope", "The fleet the runtime acts for.", \.runtimeScope,
             SettingType<String>.runtimeScope.optional,

@@ -41,6 +41,7 @@ struct RuntimeOptions: ParsableArguments {
         let configuration = self.configuration
         return try configuration.runtime.makeRuntime(
             stateDirectory: stateDirectory, dockerHosts: configuration.dockerHosts, tls: configuration.dockerTLS,
+            dockerConfigFile: configuration.dockerConfigFile,
             scope: configuration.runtimeScope
                 ?? RuntimeScope.derived(
                     fromRegistry: ControllerConfiguration.embeddedRegistryIdentity(stateDirectory: stateDirectory)))
@@ -50,6 +51,9 @@ struct RuntimeOptions: ParsableArguments {
 /// The runtime's settings, as `apply` and `plan` take them.
 enum RuntimeSettings: SettingSelection {
     static var keys: Set<String>? {
-        ["runtime", "dockerHosts", "dockerCaFile", "dockerCertFile", "dockerKeyFile", "runtimeScope"]
+        [
+            "runtime", "dockerHosts", "dockerCaFile", "dockerCertFile", "dockerKeyFile", "dockerConfigFile",
+            "runtimeScope",
+        ]
     }
 }
