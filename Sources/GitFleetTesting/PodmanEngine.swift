@@ -8,7 +8,8 @@ import Foundation
 ///
 /// The configuration is the one these machines need: runc as the OCI runtime, cgroupfs as the cgroup manager,
 /// no default ulimits, events in a file, the `vfs` storage driver (no mounts left behind) and no registries
-/// to search, so a missing image fails at once instead of trying the network.
+/// to search, so a missing image fails at once instead of trying the network. Registries named in
+/// `insecureRegistries` (a test's ``ImageRegistryServer`` on loopback) are reached over plain HTTP.
 ///
 /// Needs `/usr/bin/podman` and runc (Debian: podman, runc). When either is missing or the service does not
 /// answer `/_ping`, `init` throws saying why, so a test never passes by skipping the engine.
@@ -29,7 +30,8 @@ public final class PodmanEngine: @unchecked Sendable {
     }
 
     /// Writes the configuration and starts the service, waiting up to `timeout` seconds for it to answer.
-    public init(timeout: TimeInterval = 60) async throws {
+    /// `insecureRegistries` (`host:port`) are pulled from over plain HTTP.
+    public init(timeout: TimeInterval = 60, insecureRegistries: [String] = []) async throws {
         for tool in [Self.executable, "/usr/sbin/runc"] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw StartError(
                 description: "\(tool) is missing; install Debian's podman and runc (apt-get install podman runc)")
@@ -57,7 +59,8 @@ public final class PodmanEngine: @unchecked Sendable {
         do {
             try containersConf.write(toFile: directory.appending("containers.conf"), atomically: true, encoding: .utf8)
             try storageConf.write(toFile: directory.appending("storage.conf"), atomically: true, encoding: .utf8)
-            try "unqualified-search-registries = []\n".write(
+            let registries = insecureRegistries.map { "\n[[registry]]\nlocation = \"\($0)\"\ninsecure = true\n" }
+            try ("unqualified-search-registries = []\n" + registries.joined()).write(
                 toFile: directory.appending("registries.conf"), atomically: true, encoding: .utf8)
         } catch {
             throw StartError(description: "cannot write the Podman configuration in \(directory.path): \(error)")
