@@ -110,7 +110,8 @@ public final class ImageRegistryServer: Sendable {
     public func repository(_ path: String) -> String { "\(address)/\(path)" }
 
     /// Pushes `source` (an image `engine` holds) here as `repository:tag` with this registry's credentials,
-    /// then removes the pushed name from the engine so that a pull has to come from the registry.
+    /// then removes the pushed name from the engine (and checks it is gone) so that a pull has to come from the
+    /// registry.
     public func push(_ source: String, from engine: PodmanEngine, as reference: ImageReference) async throws {
         let target = "\(reference.repository):\(reference.tag ?? "latest")"
         let pushed = try await engine.podman([
@@ -119,6 +120,8 @@ public final class ImageRegistryServer: Sendable {
         guard pushed.status == 0 else { throw FixtureError("podman push of \(source) to \(target) failed: \(pushed)") }
         let removed = try await engine.podman(["rmi", "--force", source])
         guard removed.status == 0 else { throw FixtureError("podman rmi \(source) failed: \(removed)") }
+        let left = try await engine.podman(["image", "exists", target])
+        guard left.status == 1 else { throw FixtureError("\(target) is still on the engine after the push: \(left)") }
     }
 
     /// What the registry wrote to its log (requests refused, errors).
@@ -128,5 +131,59 @@ public final class ImageRegistryServer: Sendable {
     public func stop() {
         process.stop()
         directory.remove()
+    }
+}
+
+/// A private registry holding the demo image as `<registry>/demo/web:1.0`, and a ``PodmanEngine`` that
+/// reaches the registry over plain HTTP but does not hold the image: a pull must come from the registry.
+public struct PrivateDemoImage: Sendable {
+    public let registry: ImageRegistryServer
+    public let engine: PodmanEngine
+    /// `<registry>/demo/web:1.0`, unpinned.
+    public let reference: ImageReference
+    /// The image id the engine gave the image it pushed: what pulling the tag must resolve it to.
+    public let pushedID: String
+
+    public init(password: String) async throws {
+        registry = try await ImageRegistryServer(password: password)
+        do {
+            engine = try await PodmanEngine(insecureRegistries: [registry.address])
+        } catch {
+            registry.stop()
+            throw error
+        }
+        do {
+            let images = try ContainerImages(engine: engine, demoBinary: try RuntimeFixtures.demoBinary())
+            let local = try await images.installDemo(tag: "1.0")
+            let localName = "\(local.repository):1.0"
+            let inspected = try await engine.podman(["image", "inspect", "--format", "{{.Id}}", localName])
+            let id = inspected.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard inspected.status == 0, !id.isEmpty else {
+                throw FixtureError("podman image inspect failed: \(inspected)")
+            }
+            pushedID = id.hasPrefix("sha256:") ? id : "sha256:\(id)"
+            reference = ImageReference(repository: registry.repository("demo/web"), tag: "1.0")
+            try await registry.push(localName, from: engine, as: reference)
+        } catch {
+            engine.stop()
+            registry.stop()
+            throw error
+        }
+    }
+
+    /// Writes a `config.json` at `path` giving `username:password` for `host` as `docker login` does (`auth`).
+    public static func writeConfig(to path: String, host: String, username: String, password: String) throws {
+        let auth = Data("\(username):\(password)".utf8).base64EncodedString()
+        try #"{"auths": {"\#(host)": {"auth": "\#(auth)"}}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Writes a `config.json` at `path` giving this registry's user `password`.
+    public func writeConfig(to path: String, password: String) throws {
+        try Self.writeConfig(to: path, host: registry.address, username: registry.username, password: password)
+    }
+
+    public func tearDown() {
+        engine.stop()
+        registry.stop()
     }
 }
