@@ -43,7 +43,8 @@ struct RegistryCredentialTests {
             ("https://index.docker.io/v1/", "nginx"), ("docker.io", "library/nginx"), ("index.docker.io", "team/web"),
             ("registry-1.docker.io", "docker.io/team/web"),
             ("https://registry.example.com/v2/", "registry.example.com/web"),
-            ("localhost:5000", "localhost:5000/web"), ("REGISTRY.example.com", "registry.example.com/team/web"),
+            ("localhost:5000", "localhost:5000/web"), ("quay.io/team", "quay.io/team/web"),
+            ("REGISTRY.example.com", "registry.example.com/team/web"),
         ])
     func hostMatching(key: String, repository: String) throws {
         let found = try Self.credentials(#"{"auths": {"\#(key)": {"username": "u", "password": "p"}}}"#)
