@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "gitfleet", targets: ["gitfleet"]),
         .library(name: "FleetModel", targets: ["FleetModel"]),
         .library(name: "FleetGit", targets: ["FleetGit"]),
+        .library(name: "FleetSecrets", targets: ["FleetSecrets"]),
         .library(name: "FleetPlanner", targets: ["FleetPlanner"]),
         .library(name: "FleetRegistry", targets: ["FleetRegistry"]),
         .library(name: "FleetRuntime", targets: ["FleetRuntime"]),
@@ -53,6 +54,7 @@ let package = Package(
             name: "FleetGit",
             dependencies: ["CLibgit2", "FleetModel", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "FleetSecrets", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FleetPlanner", dependencies: ["FleetModel"]),
         .target(
             name: "FleetRegistry",
@@ -156,6 +158,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "GitFleetTesting"]),
+        .testTarget(name: "FleetSecretsTests", dependencies: ["FleetSecrets", "GitFleetTesting"]),
         .testTarget(name: "FleetGitTests", dependencies: ["FleetGit", "FleetRuntime", "GitFleetTesting"]),
         .testTarget(name: "FleetPlannerTests", dependencies: ["FleetPlanner", "GitFleetTesting"]),
         .testTarget(
