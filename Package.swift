@@ -86,6 +86,8 @@ let package = Package(
             name: "FleetController",
             dependencies: [
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime",
+                // Secrets sealed in the repository are age files, opened with the controller's identity.
+                "FleetSecrets",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 // NIOPosix's thread pool is the Git thread; NIOConcurrencyHelpers' locked boxes hold shared flags.
@@ -125,7 +127,7 @@ let package = Package(
             name: "GitFleetCLI",
             dependencies: [
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime", "FleetController",
-                "FleetServer",
+                "FleetServer", "FleetSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // plan --server reads the controller's API; retry --server posts to it.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
