@@ -200,6 +200,61 @@ struct ServeSecretsTests {
             #expect(outputs["/api/v1/live"]?.contains("db-password") == true)
         }
     }
+
+    @Test(
+        "A rotation that fails its health check rolls back, and an instance started again for the last good spec gets the old value, read by its sealed file's object id"
+    )
+    func rollbackKeepsTheOldValue() async throws {
+        let fleet = try EmbeddedFleet()
+        let remote = try fleet.remote()
+        let keys = try Keys(in: fleet.repository.directory)
+        let seen = fleet.repository.directory.appending("seen")
+        try FileManager.default.createDirectory(atPath: seen, withIntermediateDirectories: true)
+        let git = fleet.repository.git
+        try git.write("fleet.yaml", Self.fleetFile([keys.recipient]))
+        // A value of "broken" keeps the instance from ever answering its health check.
+        let web = Self.web(seen: seen)
+            .replacingOccurrences(
+                of: "exec bin/gitfleet-demo",
+                with: "if [ \"$DB_PASSWORD\" = broken ]; then exec sleep 600; fi; exec bin/gitfleet-demo"
+            )
+            .replacingOccurrences(of: "startTimeout: 20s", with: "startTimeout: 2s")
+            .replacingOccurrences(of: "progressDeadline: 60s", with: "progressDeadline: 10s")
+        try git.write("services/web.yaml", web)
+        try Self.sealWithGitfleet("db-password", "good-\(UUID().uuidString)", repository: git.path)
+        try Self.sealWithGitfleet("api-key", "k", repository: git.path)
+        let good = try String(
+            GitFixture.run(["age", "-d", "-i", keys.identityFile, "\(git.path)/secrets/db-password.age"]))
+        let v1 = try git.commitAll("web with a good password")
+        try fleet.push()
+
+        try await fleet.withServe(remote, extra: ["--secret-identity-file", keys.identityFile]) { serve in
+            let first = await remote.waitForNote(on: v1) { Self.settled($0) }
+            #expect(first?.contains("result: converged") == true, "\(first ?? "")\n\(serve.log)")
+            try Self.sealWithGitfleet("db-password", "broken", repository: git.path)
+            let broken = try git.commitAll("a password that breaks web")
+            try fleet.push()
+            let note = await remote.waitForNote(on: broken, timeout: .seconds(90)) { Self.settled($0) }
+            #expect(note?.contains("result: rolled-back") == true, "\(note ?? "")\n\(serve.log)")
+
+            // The head's sealed file now holds "broken"; a replacement of the last good spec must not.
+            let serving = try await fleet.records().filter { $0.state == .serving }
+            let victim = try #require(serving.first)
+            let pid = try #require(Int32(victim.runtimeHandle ?? ""))
+            #expect(kill(pid, SIGKILL) == 0)
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            var replacement: InstanceRecord? = nil
+            while ContinuousClock.now < deadline, replacement == nil {
+                replacement = try await fleet.records().first {
+                    $0.state == .serving && $0.id != victim.id && !serving.map(\.id).contains($0.id)
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let started = try #require(replacement, "the killed instance was not replaced\n\(serve.log)")
+            #expect(started.specHash == victim.specHash)
+            #expect(Self.seen(in: seen, suffix: ".env")[started.id] == good)
+        }
+    }
 }
 
 @Suite("gitfleet secret")
