@@ -138,3 +138,30 @@ struct SealedSecretsTests {
         }
     }
 }
+
+/// The converger's side: a spec that refers to secrets when the controller has no identity.
+@Suite("Secrets in convergence")
+struct SecretConvergenceTests {
+    @Test("without an identity an instance of a spec with secrets fails to start, saying why, and nothing runs")
+    func noIdentity() async throws {
+        let fixture = try ConvergenceFixture()
+        do {
+            var web = fixture.webService(
+                image: try await fixture.image("1.0.0"), replicas: 1, progressDeadline: .seconds(2),
+                startTimeout: .seconds(2))
+            web.secretEnv = ["DB_PASSWORD": SecretReference(name: "db-password", object: "ab12", digest: "cd34")]
+            let report = try await fixture.converger().converge(
+                Fleet(name: "test", services: [web]), timeout: .seconds(30))
+            #expect(report.first?.phase != .converged)
+            let reasons = try await fixture.records().compactMap(\.reason)
+            #expect(
+                reasons.contains { $0.contains("the spec refers to secrets but no secretIdentityFile is set") },
+                "\(reasons)")
+            #expect(try await fixture.runtime.inventory().isEmpty)
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
+    }
+}
