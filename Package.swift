@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "gitfleet", targets: ["gitfleet"]),
         .library(name: "FleetModel", targets: ["FleetModel"]),
         .library(name: "FleetGit", targets: ["FleetGit"]),
+        .library(name: "FleetSecrets", targets: ["FleetSecrets"]),
         .library(name: "FleetPlanner", targets: ["FleetPlanner"]),
         .library(name: "FleetRegistry", targets: ["FleetRegistry"]),
         .library(name: "FleetRuntime", targets: ["FleetRuntime"]),
@@ -53,6 +54,7 @@ let package = Package(
             name: "FleetGit",
             dependencies: ["CLibgit2", "FleetModel", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "FleetSecrets", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FleetPlanner", dependencies: ["FleetModel"]),
         .target(
             name: "FleetRegistry",
@@ -84,6 +86,8 @@ let package = Package(
             name: "FleetController",
             dependencies: [
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime",
+                // Secrets sealed in the repository are age files, opened with the controller's identity.
+                "FleetSecrets",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 // NIOPosix's thread pool is the Git thread; NIOConcurrencyHelpers' locked boxes hold shared flags.
@@ -123,7 +127,7 @@ let package = Package(
             name: "GitFleetCLI",
             dependencies: [
                 "FleetModel", "FleetGit", "FleetPlanner", "FleetRegistry", "FleetRuntime", "FleetController",
-                "FleetServer",
+                "FleetServer", "FleetSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // plan --server reads the controller's API; retry --server posts to it.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -156,6 +160,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "GitFleetTesting"]),
+        .testTarget(name: "FleetSecretsTests", dependencies: ["FleetSecrets", "GitFleetTesting"]),
         .testTarget(name: "FleetGitTests", dependencies: ["FleetGit", "FleetRuntime", "GitFleetTesting"]),
         .testTarget(name: "FleetPlannerTests", dependencies: ["FleetPlanner", "GitFleetTesting"]),
         .testTarget(

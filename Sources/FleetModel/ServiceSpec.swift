@@ -19,6 +19,12 @@ public struct ServiceSpec: Hashable, Sendable, Codable {
     /// Replace instances older than this ("phoenix" rotation). nil: never for age alone.
     public var maxAge: Duration?
     public var dependsOn: [String]
+    /// Environment variables whose values are secrets, by reference (see ``SecretReference``); a name is
+    /// never in both `env` and `secretEnv`. nil when there are none, so that a spec without secrets is
+    /// stored and encoded exactly as before secrets existed.
+    public var secretEnv: [String: SecretReference]?
+    /// Secrets written into the instance as files with mode 0600; nil when there are none.
+    public var secretFiles: [SecretFile]?
 
     public init(
         name: String,
@@ -33,7 +39,9 @@ public struct ServiceSpec: Hashable, Sendable, Codable {
         rollout: RolloutPolicy = RolloutPolicy(),
         drain: DrainPolicy = DrainPolicy(),
         maxAge: Duration? = nil,
-        dependsOn: [String] = []
+        dependsOn: [String] = [],
+        secretEnv: [String: SecretReference]? = nil,
+        secretFiles: [SecretFile]? = nil
     ) {
         self.name = name
         self.labels = labels
@@ -48,6 +56,8 @@ public struct ServiceSpec: Hashable, Sendable, Codable {
         self.drain = drain
         self.maxAge = maxAge
         self.dependsOn = dependsOn
+        self.secretEnv = secretEnv?.isEmpty == true ? nil : secretEnv
+        self.secretFiles = secretFiles?.isEmpty == true ? nil : secretFiles
     }
 }
 

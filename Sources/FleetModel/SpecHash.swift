@@ -3,7 +3,7 @@ import Crypto
 /// The identity of an instance's shape: a SHA-256 over exactly the fields that define what runs.
 ///
 /// Covered: the image (its digest when pinned, else repository and tag), command, env, ports, the
-/// health check and resources. Not covered: `replicas`, `rollout`, `drain`, `maxAge`, `labels` and
+/// health check, resources and the secrets (name, file path and the keyed digest of the value). Not covered: `replicas`, `rollout`, `drain`, `maxAge`, `labels` and
 /// `dependsOn`, which change how many instances run or how they are replaced but not what they are.
 ///
 /// The input is a canonical JSON document with sorted keys and no insignificant white space, prefixed
@@ -127,7 +127,48 @@ public struct SpecHash: Hashable, Sendable, Codable, Comparable, CustomStringCon
             }
             bytes.append(UInt8(ascii: "}"))
         }
+        // Secrets are written only when a spec has them, so every spec without one keeps its hash.
+        if let secretEnv = spec.secretEnv {
+            object.key("secretEnv", &bytes)
+            CanonicalValue.writeSorted(secretEnv, into: &bytes) { reference, bytes in
+                var fields = CanonicalObjectWriter(&bytes)
+                writeSecret(reference, &fields, &bytes)
+                bytes.append(UInt8(ascii: "}"))
+            }
+        }
+        if let secretFiles = spec.secretFiles {
+            object.key("secretFiles", &bytes)
+            bytes.append(UInt8(ascii: "["))
+            for (index, file) in secretFiles.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                var fields = CanonicalObjectWriter(&bytes)
+                writeSecret(file.secret, &fields, &bytes, path: file.path)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
         bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// A secret is its name and the keyed digest of its value, never the value. Without a digest (read
+    /// without the controller's identity, as `gitfleet validate` may) the sealed file's object id stands in.
+    private static func writeSecret(
+        _ reference: SecretReference, _ fields: inout CanonicalObjectWriter, _ bytes: inout [UInt8],
+        path: String? = nil
+    ) {
+        if let digest = reference.digest {
+            fields.key("digest", &bytes)
+            CanonicalValue.writeString(digest, into: &bytes)
+        } else if let object = reference.object {
+            fields.key("object", &bytes)
+            CanonicalValue.writeString(object, into: &bytes)
+        }
+        if let path {
+            fields.key("path", &bytes)
+            CanonicalValue.writeString(path, into: &bytes)
+        }
+        fields.key("secret", &bytes)
+        CanonicalValue.writeString(reference.name, into: &bytes)
     }
 }
 

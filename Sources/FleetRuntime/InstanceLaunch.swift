@@ -19,6 +19,12 @@ public struct InstanceLaunch: Hashable, Sendable {
     public var resources: Resources
     /// Each captured output stream is kept to about this many bytes (the newest output wins).
     public var logLimit: Int
+    /// Environment variables whose values are secrets. A runtime passes them to the instance like `env` but
+    /// never writes them where others can read them, and never logs them.
+    public var secretEnv: [String: SecretValue]
+    /// Files with mode 0600, by absolute path: inside the container, or under the process runtime's instance
+    /// root folder.
+    public var secretFiles: [String: SecretValue]
 
     public init(
         instanceID: String,
@@ -29,7 +35,9 @@ public struct InstanceLaunch: Hashable, Sendable {
         env: [String: String] = [:],
         ports: [String: Int] = [:],
         resources: Resources = Resources(),
-        logLimit: Int = 10 << 20
+        logLimit: Int = 10 << 20,
+        secretEnv: [String: SecretValue] = [:],
+        secretFiles: [String: SecretValue] = [:]
     ) {
         self.instanceID = instanceID
         self.service = service
@@ -40,6 +48,8 @@ public struct InstanceLaunch: Hashable, Sendable {
         self.ports = ports
         self.resources = resources
         self.logLimit = logLimit
+        self.secretEnv = secretEnv
+        self.secretFiles = secretFiles
     }
 
     /// Whether `id` is usable as an instance id: it names a directory or a container, so it is kept to a

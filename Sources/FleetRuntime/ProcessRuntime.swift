@@ -124,6 +124,11 @@ public struct ProcessRuntime: Runtime {
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // The record holds the environment, secrets' values included, and the root their files: only
+            // the controller's user may look inside an instance that has any.
+            if !launch.secretEnv.isEmpty || !launch.secretFiles.isEmpty {
+                try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory)
+            }
             try ProcessInstanceFile.writeAtomically(Data(scope.utf8), to: "\(directory)/scope")
             try? FileManager.default.removeItem(atPath: root)
             try FileManager.default.copyItem(atPath: source.directory, toPath: root)
@@ -139,12 +144,14 @@ public struct ProcessRuntime: Runtime {
             )
         }
         let manifest = try ImageStore.manifest(inDirectory: root)
+        try Self.writeSecretFiles(launch.secretFiles, root: root)
 
         var ports = launch.ports
         for (name, port) in ports where port == 0 {
             ports[name] = try PortAllocator.freeLoopbackPort()
         }
         var environment = manifest.env.merging(launch.env) { _, spec in spec }
+        for (name, value) in launch.secretEnv { environment[name] = value.text }
         if let primary = ports["http"] ?? ports.min(by: { $0.key < $1.key })?.value {
             environment["PORT"] = String(primary)
         }
@@ -155,6 +162,7 @@ public struct ProcessRuntime: Runtime {
         environment["GITFLEET_SERVICE"] = launch.service
         environment["GITFLEET_SPEC_HASH"] = launch.specHash.rawValue
         environment["GITFLEET_SCOPE"] = scope
+        environment["GITFLEET_ROOT"] = root
         if environment["PATH"] == nil { environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
 
         var argv = (launch.command.isEmpty ? manifest.entrypoint : launch.command).map {

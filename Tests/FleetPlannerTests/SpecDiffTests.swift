@@ -121,7 +121,7 @@ struct SpecDiffTests {
             replicas: 1, create: 1, destroy: 1, reason: "secrets changed",
             changes: [FieldChange(name: "secrets", path: "secrets", fields: [secret])])
         let plan = Plan(fleet: "f", revision: nil, actions: [action])
-        #expect(plan.renderedText().contains("          ~ DB_PASSWORD: secret changed\n"))
+        #expect(plan.renderedText().contains("          ~ secret DB_PASSWORD changed\n"))
         let json = String(decoding: plan.jsonData(), as: UTF8.self)
         #expect(json.contains(#""secret" : true"#))
         #expect(try PlanDocument.decode(plan.jsonData()).plan == plan)

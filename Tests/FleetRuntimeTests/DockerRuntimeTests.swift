@@ -57,6 +57,36 @@ struct DockerRuntimeTests {
         try await runtime.destroy(instanceID: "web-limited", keepLogs: false)
     }
 
+    @Test("Secret env is set at creation; secret files are put into the container, 0600 and owned by its user")
+    func secrets() async throws {
+        let engine = try await PodmanEngine()
+        defer { engine.stop() }
+        let images = try ContainerImages(engine: engine, demoBinary: try RuntimeFixtures.demoBinary())
+        let runtime = try DockerRuntime(
+            endpoints: [engine.endpoint],
+            options: .init(scope: "secrets", evidenceDirectory: engine.directory.appending("evidence")))
+        let pinned = try await runtime.resolve(try await images.installDemo(tag: "1.0"))
+        var secretLaunch = launch("web-secret", image: pinned, resources: Resources(user: "65534"))
+        secretLaunch.secretEnv = ["DB_PASSWORD": SecretValue(Array("s3cret".utf8))]
+        secretLaunch.secretFiles = ["/run/secrets/api-key": SecretValue(Array("key material".utf8))]
+        let started = try await runtime.start(secretLaunch)
+        _ = try await RuntimeConformance(makeFixture: DockerFixtures.dockerRuntimeFixture)
+            .waitForHTTP(started, path: "/")
+
+        let env = try await runtime.exec(
+            instanceID: "web-secret", command: ["/bin/sh", "-c", "printf '%s' \"$DB_PASSWORD\""], timeout: .seconds(20))
+        #expect(env.status == .exited(code: 0) && env.output == "s3cret", "\(env)")
+        let file = try await runtime.exec(
+            instanceID: "web-secret", command: ["/bin/cat", "/run/secrets/api-key"], timeout: .seconds(20))
+        #expect(file.status == .exited(code: 0) && file.output == "key material", "\(file)")
+        let mode = try await runtime.exec(
+            instanceID: "web-secret", command: ["/bin/busybox", "stat", "-c", "%a %u", "/run/secrets/api-key"],
+            timeout: .seconds(20))
+        #expect(mode.output.trimmingCharacters(in: .whitespacesAndNewlines) == "600 65534", "\(mode)")
+        _ = try await runtime.stop(instanceID: "web-secret", gracePeriod: .seconds(5))
+        try await runtime.destroy(instanceID: "web-secret", keepLogs: false)
+    }
+
     @Test("Instances spread over two hosts; a host that stops answering is reported, then its instances are lost")
     func hostThatStopsAnswering() async throws {
         let first = try await PodmanEngine()

@@ -54,6 +54,31 @@ struct ProcessRuntimeTests {
         }
     }
 
+    @Test func secretsReachTheProcessButNobodyElse() async throws {
+        try await withRuntime { runtime, image in
+            let launch = InstanceLaunch(
+                instanceID: "secret-1", service: "web", specHash: Self.specHash, image: image,
+                command: [
+                    "/bin/sh", "-c",
+                    "printf '%s' \"$DB_PASSWORD\" > seen.txt; cat $(GITFLEET_ROOT)/run/secrets/key > key.txt",
+                ],
+                secretEnv: ["DB_PASSWORD": SecretValue(Array("s3cret".utf8))],
+                secretFiles: ["/run/secrets/key": SecretValue(Array("key\nmaterial".utf8))])
+            // A launch that reaches a log line or an error by mistake shows no value.
+            #expect(!"\(launch)".contains("s3cret") && !String(reflecting: launch).contains("material"))
+            _ = try await runtime.start(launch)
+            #expect(try await Self.waitForExit(runtime, "secret-1") == .exited(.exited(code: 0)))
+            let directory = "\(runtime.stateDirectory)/instances/secret-1"
+            #expect(try String(contentsOfFile: "\(directory)/root/seen.txt", encoding: .utf8) == "s3cret")
+            #expect(try String(contentsOfFile: "\(directory)/root/key.txt", encoding: .utf8) == "key\nmaterial")
+            let file = try FileManager.default.attributesOfItem(atPath: "\(directory)/root/run/secrets/key")
+            #expect((file[.posixPermissions] as? Int) == 0o600)
+            // The record holds the environment: the instance's folder is the controller's user's alone.
+            let folder = try FileManager.default.attributesOfItem(atPath: directory)
+            #expect((folder[.posixPermissions] as? Int) == 0o700)
+        }
+    }
+
     @Test func instanceRunsFromAVerifiedCopyOfItsImage() async throws {
         try await withRuntime { runtime, image in
             let started = try await runtime.start(

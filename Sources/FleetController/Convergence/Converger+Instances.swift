@@ -40,10 +40,17 @@ extension Converger {
         CrashPoint.pass("instance recorded pending")
         counters[spec.name, default: (0, 0)].created += 1
 
-        let launch = InstanceLaunch(
+        var launch = InstanceLaunch(
             instanceID: id, service: spec.name, specHash: specHash, image: spec.image, command: spec.command,
             env: spec.env, ports: spec.ports, resources: spec.resources)
         do {
+            if !spec.secretReferences.isEmpty {
+                guard let secrets else {
+                    throw SecretError(
+                        .notConfigured, "the spec refers to secrets but no secretIdentityFile is set")
+                }
+                (launch.secretEnv, launch.secretFiles) = try await secrets.values(for: spec)
+            }
             let instance = try await runtime.start(launch)
             world.inventory[id] = instance
             CrashPoint.pass("instance started")

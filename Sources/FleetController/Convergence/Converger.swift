@@ -60,6 +60,8 @@ public actor Converger {
     let discovery: DiscoveryPublisher?
     /// Where instance, drift and rollout events go (see Converger+Events); nil: none are told.
     let events: EventLog?
+    /// The values of specs' secrets, read just before an instance starts; nil when no identity is configured.
+    let secrets: (any SecretSource)?
     /// Where passes read the time and wait: the system's clocks, or a simulated one in tests.
     public nonisolated let clock: any FleetClock
 
@@ -90,8 +92,10 @@ public actor Converger {
         discovery: DiscoveryPublisher? = nil,
         events: EventLog? = nil,
         clock: any FleetClock = SystemClock(),
-        logger: Logger = Logger(label: "gitfleet.converger")
+        logger: Logger = Logger(label: "gitfleet.converger"),
+        secrets: (any SecretSource)? = nil
     ) {
+        self.secrets = secrets
         self.registry = registry
         self.runtime = runtime
         self.options = options

@@ -14,13 +14,18 @@ public final class DesiredStateSource {
     private var decoder: ManifestDecoder
     /// The commit of the last load that succeeded, from which the next one may be a shortcut.
     private var lastLoadedCommit: CommitID? = nil
+    private var secrets: SealedSecrets
 
+    /// With `keyring`, every secret reference is opened and gets its keyed digest; without one (a
+    /// developer's `validate`), only the presence of each sealed file is checked.
     public init(
-        repository: GitRepository, layout: FleetLayout = FleetLayout(), limits: ManifestLimits = ManifestLimits()
+        repository: GitRepository, layout: FleetLayout = FleetLayout(), limits: ManifestLimits = ManifestLimits(),
+        keyring: SecretKeyring? = nil
     ) {
         self.repository = repository
         self.layout = layout
         self.decoder = ManifestDecoder(limits: limits)
+        self.secrets = SealedSecrets(keyring: keyring)
     }
 
     /// How much the last load read and parsed, for benchmarks and logs.
@@ -35,13 +40,15 @@ public final class DesiredStateSource {
     /// ``ManifestDecoder/fleet(fleetFile:changedServiceFiles:revision:)``). Anything else (a new,
     /// removed or renamed file, a changed fleet file, an issue anywhere) takes a full load.
     public func fleet(at commit: CommitID) throws -> Fleet {
-        if let previous = lastLoadedCommit, let fleet = try? shortcut(from: previous, to: commit) {
-            lastLoadedCommit = commit
-            return fleet
+        var fleet: Fleet
+        if let previous = lastLoadedCommit, let loaded = try? shortcut(from: previous, to: commit) {
+            fleet = loaded
+        } else {
+            lastLoadedCommit = nil
+            fleet = try fullLoad(at: commit)
         }
-        lastLoadedCommit = nil
-        let fleet = try fullLoad(at: commit)
         lastLoadedCommit = commit
+        try secrets.resolve(&fleet, at: commit, in: repository, layout: layout)
         return fleet
     }
 

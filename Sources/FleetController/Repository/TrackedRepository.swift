@@ -45,13 +45,19 @@ public actor TrackedRepository {
     private nonisolated let executor: GitExecutor
     private var repository: GitRepository?
     private var source: DesiredStateSource?
+    /// Opens the fleet's sealed secrets when its specs are loaded; nil checks only that they exist.
+    private nonisolated let secretKeyring: SecretKeyring?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    public init(location: Location, networkTimeout: Duration, executor: GitExecutor = GitExecutor()) {
+    public init(
+        location: Location, networkTimeout: Duration, executor: GitExecutor = GitExecutor(),
+        secretKeyring: SecretKeyring? = nil
+    ) {
         self.location = location
         self.networkTimeout = networkTimeout
         self.executor = executor
+        self.secretKeyring = secretKeyring
     }
 
     /// Why the repository at a local path (or a file:// URL) cannot be used, said plainly: libgit2 reports a
@@ -95,7 +101,7 @@ public actor TrackedRepository {
             opened = try GitRepository.open(at: location.repository, credentials: location.credentials)
         }
         repository = opened
-        source = DesiredStateSource(repository: opened, layout: location.layout)
+        source = DesiredStateSource(repository: opened, layout: location.layout, keyring: secretKeyring)
         return opened
     }
 
@@ -141,6 +147,11 @@ public actor TrackedRepository {
     public func fleet(at commit: CommitID) throws -> Fleet {
         _ = try opened()
         return try source!.fleet(at: commit)
+    }
+
+    /// The contents of the blob `id` (a sealed secret, read again by the object id its spec recorded).
+    public func blob(_ id: String, maxSize: Int) throws -> [UInt8] {
+        try opened().blob(id, maxSize: maxSize)
     }
 
     /// Why `commit` is not a fast-forward of `lastDeployed`, or nil when it is.

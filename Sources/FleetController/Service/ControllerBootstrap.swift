@@ -12,6 +12,8 @@ public struct ControllerResources: Sendable {
     public let registry: any Registry
     public let runtime: any Runtime
     public let leadership: LeaderElection?
+    /// The identities of `secretIdentityFile`, read once at start; nil when the setting is not set.
+    public var secretKeyring: SecretKeyring? = nil
 
     public func close() async {
         await runtime.close()
@@ -35,6 +37,14 @@ public enum ControllerBootstrap {
         _ configuration: ControllerConfiguration, logger: Logger,
         _ body: (ControllerResources) async throws -> Result
     ) async throws -> Result {
+        var secretKeyring: SecretKeyring? = nil
+        if let path = configuration.secretIdentityFile {
+            do {
+                secretKeyring = try SecretKeyring.load(identityFile: path)
+            } catch {
+                throw BootstrapError(setting: "secretIdentityFile", message: error.description)
+            }
+        }
         let (registry, leadership) = try await openRegistry(configuration, logger: logger)
         let runtime: any Runtime
         do {
@@ -43,7 +53,8 @@ public enum ControllerBootstrap {
             try? await registry.close()
             throw BootstrapError(setting: "runtime", message: "the runtime cannot be set up: \(error)")
         }
-        let resources = ControllerResources(registry: registry, runtime: runtime, leadership: leadership)
+        let resources = ControllerResources(
+            registry: registry, runtime: runtime, leadership: leadership, secretKeyring: secretKeyring)
         do {
             let result = try await body(resources)
             await resources.close()
@@ -118,12 +129,14 @@ public enum ControllerBootstrap {
             credentials: configuration.credentials,
             cacheRoot: configuration.cacheDirectory ?? "\(configuration.resolvedStateDirectory)/repositories",
             layout: configuration.layout)
-        let repository = TrackedRepository(location: location, networkTimeout: configuration.gitTimeout)
+        let repository = TrackedRepository(
+            location: location, networkTimeout: configuration.gitTimeout, secretKeyring: resources.secretKeyring)
         let discovery = DiscoveryPublisher(
             configuration: configuration.discovery, metrics: metrics, events: events, logger: logger.part("discovery"))
         let converger = Converger(
             registry: resources.registry, runtime: resources.runtime, options: .init(tick: tick), metrics: metrics,
-            discovery: discovery, events: events, logger: logger.part("converger"))
+            discovery: discovery, events: events, logger: logger.part("converger"),
+            secrets: resources.secretKeyring.map { RepositorySecrets(repository: repository, keyring: $0) })
         let observer = InstanceObserver(
             runtime: resources.runtime, converger: converger, logger: logger.part("observer"))
         let watcher = RepositoryWatcher(

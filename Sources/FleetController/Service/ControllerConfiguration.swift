@@ -66,6 +66,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var allowedSignersFile: String?
     public var gpgHome: String?
     public var refuseHistoryRewrite = false
+    /// The age identities that open the fleet's sealed secrets (docs/secrets.md); never in the repository.
+    public var secretIdentityFile: String?
     // Discovery.
     public var discoveryOutputs: [DiscoveryOutput] = []
     public var discoveryReloadCommand: [String] = []
@@ -345,6 +347,14 @@ extension ControllerConfiguration {
         .bool(
             "refuseHistoryRewrite", "Refuse a new head that does not descend from the last deployed commit.",
             \.refuseHistoryRewrite),
+        .file(
+            "secretIdentityFile",
+            "The age identity file (AGE-SECRET-KEY-1… lines, as age-keygen writes) that opens the fleet's sealed "
+                + "secrets; keep it out of the repository, mode 0600.",
+            \.secretIdentityFile, default: "— (no secret can be opened)",
+            details:
+                "Several identities are allowed (key rotation); the first also keys the digests in spec hashes, so "
+                + "every replica needs the same first identity; see secrets.md."),
         ControllerSetting(
             "discoveryOutputs",
             "Files rendered from the serving set, comma-separated: nginx:PATH, haproxy:PATH, template:TEMPLATE:PATH; "

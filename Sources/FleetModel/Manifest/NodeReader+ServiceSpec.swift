@@ -3,7 +3,7 @@
 extension NodeReader {
     static let specFields = [
         "image", "replicas", "command", "env", "ports", "health", "resources", "rollout", "drain", "maxAge",
-        "dependsOn",
+        "dependsOn", "secretFiles",
     ]
 
     /// Decodes `spec`; returns nil when any issue was found in it. `forDefaults` reads the fleet defaults,
@@ -34,7 +34,7 @@ extension NodeReader {
             spec.replicas = value
         }
         if let node = fields["command"]?.value, let value = stringList(node, at("command")) { spec.command = value }
-        if let node = fields["env"]?.value { spec.env = env(node, at("env")) }
+        if let node = fields["env"]?.value { (spec.env, spec.secretEnv) = env(node, at("env")) }
         if let node = fields["ports"]?.value { spec.ports = ports(node, at("ports")) }
         if let node = fields["health"]?.value {
             spec.health = health(
@@ -49,11 +49,16 @@ extension NodeReader {
         var dependsOn: [(name: String, node: YAMLNode)] = []
         if let node = fields["dependsOn"]?.value { dependsOn = dependencies(node, at("dependsOn")) }
         spec.dependsOn = dependsOn.map(\.name)
+        if let node = fields["secretFiles"]?.value { spec.secretFiles = secretFiles(node, at("secretFiles")) }
         return (issues.count == before && image != nil ? spec : nil, dependsOn)
     }
 
-    private mutating func env(_ node: YAMLNode, _ path: String) -> [String: String] {
+    /// Plain values, and values that are references to sealed secrets (`{secret: NAME}`).
+    private mutating func env(_ node: YAMLNode, _ path: String) -> (
+        plain: [String: String], secrets: [String: SecretReference]?
+    ) {
         var result: [String: String] = [:]
+        var secrets: [String: SecretReference] = [:]
         for entry in entries(node, path, expected: "a mapping of variable names to string values") ?? [] {
             let field = NodeReader.join(path, entry.name)
             guard NodeReader.isEnvironmentName(entry.name) else {
@@ -62,9 +67,82 @@ extension NodeReader {
                     expected: "letters, digits and '_', not starting with a digit")
                 continue
             }
-            if let value = strictString(entry.value, field, what: "the value") { result[entry.name] = value }
+            if case .mapping = entry.value {
+                if let reference = secretReference(entry.value, field) { secrets[entry.name] = reference }
+            } else if let value = strictString(entry.value, field, what: "the value") {
+                result[entry.name] = value
+            }
         }
-        return result
+        return (result, secrets.isEmpty ? nil : secrets)
+    }
+
+    /// `{secret: NAME}`, located at the name so that an error about the sealed file points at it.
+    private mutating func secretReference(
+        _ node: YAMLNode, _ path: String, fields: [String: (key: YAMLNode, value: YAMLNode)]? = nil
+    )
+        -> SecretReference?
+    {
+        guard
+            let fields = fields
+                ?? self.fields(
+                    node, path, known: ["secret"], expected: "a string, or a mapping with secret (a secret's name)")
+        else { return nil }
+        guard let nameNode = fields["secret"]?.value else {
+            report(
+                node, NodeReader.join(path, "secret"), "the required field 'secret' is missing",
+                expected: "the name of a file secrets/NAME.age")
+            return nil
+        }
+        guard let name = string(nameNode, NodeReader.join(path, "secret"), expected: "a secret's name") else {
+            return nil
+        }
+        guard SecretReference.isValidName(name) else {
+            report(
+                nameNode, NodeReader.join(path, "secret"), "'\(name)' is not a valid secret name",
+                expected: SecretReference.nameRule)
+            return nil
+        }
+        return SecretReference(name: name, location: location(nameNode))
+    }
+
+    private mutating func secretFiles(_ node: YAMLNode, _ path: String) -> [SecretFile]? {
+        guard case .sequence(let items, _) = node else {
+            report(node, path, "found \(node.kindDescription)", expected: "a list of mappings with secret and path")
+            return nil
+        }
+        var result: [SecretFile] = []
+        for (index, item) in items.enumerated() {
+            let field = "\(path)[\(index)]"
+            guard
+                let fields = fields(
+                    item, field, known: ["secret", "path"], expected: "a mapping with secret and path")
+            else { continue }
+            let reference = secretReference(item, field, fields: fields)
+            guard let pathNode = fields["path"]?.value else {
+                report(
+                    item, NodeReader.join(field, "path"), "the required field 'path' is missing",
+                    expected: "an absolute path such as /run/secrets/db-password")
+                continue
+            }
+            guard let filePath = string(pathNode, NodeReader.join(field, "path")) else { continue }
+            let components = filePath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            guard filePath.hasPrefix("/"), filePath.count > 1, !filePath.hasSuffix("/"),
+                components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
+            else {
+                report(
+                    pathNode, NodeReader.join(field, "path"), "'\(filePath)' is not an absolute file path",
+                    expected: "an absolute path without '.' or '..', such as /run/secrets/db-password")
+                continue
+            }
+            if let other = result.first(where: { $0.path == filePath }) {
+                report(
+                    pathNode, NodeReader.join(field, "path"),
+                    "'\(filePath)' is already the path of secret \(other.secret.name)", expected: "each path once")
+                continue
+            }
+            if let reference { result.append(SecretFile(secret: reference, path: filePath)) }
+        }
+        return result.isEmpty ? nil : result
     }
 
     private mutating func ports(_ node: YAMLNode, _ path: String) -> [String: Int] {

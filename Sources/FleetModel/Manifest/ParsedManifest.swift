@@ -19,6 +19,8 @@ public struct ParsedManifest: Sendable {
 
     /// The names of the services the file defines, in file order.
     public var serviceNames: [String] { services.compactMap(\.name) }
+    /// `spec.recipients` of a Fleet document: the age recipients (`age1…`) secrets are sealed for.
+    public var secretRecipients: [String] { fleet?.recipients ?? [] }
 }
 
 /// A Service document whose header checked out; its `spec` still needs the fleet defaults.
@@ -34,6 +36,8 @@ struct FleetDocument: Sendable {
     var name: String?
     /// `spec.defaults`, a mapping of Service spec fields.
     var defaults: YAMLNode?
+    /// `spec.recipients`: age recipients (`age1…`), checked for their form only.
+    var recipients: [String] = []
 }
 
 extension ParsedManifest {
@@ -166,8 +170,12 @@ extension NodeReader {
         guard let header = header(root, kind: "Fleet") else { return nil }
         var document = FleetDocument(name: header.name)
         if let node = header.fields["spec"]?.value,
-            let spec = fields(node, "spec", known: ["defaults"], expected: "a mapping with defaults")
+            let spec = fields(
+                node, "spec", known: ["defaults", "recipients"], expected: "a mapping with defaults and recipients")
         {
+            if let recipients = spec["recipients"]?.value {
+                document.recipients = self.recipients(recipients, "spec.recipients")
+            }
             if let defaults = spec["defaults"]?.value {
                 if case .mapping = defaults {
                     document.defaults = defaults
@@ -179,6 +187,24 @@ extension NodeReader {
             }
         }
         return document
+    }
+
+    /// age X25519 recipients; their encoding is checked where they are used (`gitfleet secret seal`).
+    mutating func recipients(_ node: YAMLNode, _ path: String) -> [String] {
+        let expected = "a list of age recipients such as age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+        guard let list = stringList(node, path) else { return [] }
+        var result: [String] = []
+        for (index, recipient) in list.enumerated() {
+            guard recipient.hasPrefix("age1"), recipient.utf8.count > 4, recipient == recipient.lowercased() else {
+                if case .sequence(let items, _) = node, index < items.count {
+                    report(
+                        items[index], "\(path)[\(index)]", "'\(recipient)' is not an age recipient", expected: expected)
+                }
+                continue
+            }
+            result.append(recipient)
+        }
+        return result
     }
 
     mutating func labels(_ node: YAMLNode, _ path: String) -> [String: String] {

@@ -27,6 +27,14 @@ public struct SpecDiff: Hashable, Sendable {
         diff.value("maxAge", old.maxAge?.manifestDescription, new.maxAge?.manifestDescription)
         diff.map("labels", old.labels, new.labels, Self.quoted)
         diff.value("dependsOn", Self.list(old.dependsOn), Self.list(new.dependsOn))
+        // Where secrets go (variable names, file paths) are plain fields; what they hold is only ever
+        // said to have changed.
+        diff.map(
+            "secretEnv", (old.secretEnv ?? [:]).mapValues(\.name), (new.secretEnv ?? [:]).mapValues(\.name), Self.quoted
+        )
+        diff.map(
+            "secretFiles", Self.secretFiles(old.secretFiles), Self.secretFiles(new.secretFiles), Self.quoted)
+        diff.secrets(old.secretReferences, new.secretReferences)
         changes = diff.changes
     }
 
@@ -38,6 +46,11 @@ public struct SpecDiff: Hashable, Sendable {
     /// `repository:tag`, without the digest, which is a field of its own.
     static func imageName(_ image: ImageReference) -> String {
         ImageReference(repository: image.repository, tag: image.tag).description
+    }
+
+    /// Secret names by file path.
+    static func secretFiles(_ files: [SecretFile]?) -> [String: String] {
+        Dictionary((files ?? []).map { ($0.path, $0.secret.name) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func quoted(_ text: String) -> String {
@@ -147,6 +160,29 @@ public struct SpecDiff: Hashable, Sendable {
             guard !nested.changes.isEmpty else { return }
             let kind: FieldChange.Kind = old == nil ? .added : (new == nil ? .removed : .changed)
             changes.append(FieldChange(name: name, path: childPath(name), kind: kind, fields: nested.changes))
+        }
+
+        /// Each secret, by name, that was added, removed, or whose value changed (a new digest, or without
+        /// the identity a new sealed file): `secret db-password changed`, never a value.
+        mutating func secrets(_ old: [SecretReference], _ new: [SecretReference]) {
+            let before = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let after = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            var nested = Builder(path: childPath("secrets"))
+            for name in Set(before.keys).union(after.keys).sorted() {
+                let kind: FieldChange.Kind
+                switch (before[name], after[name]) {
+                case (nil, _): kind = .added
+                case (_, nil): kind = .removed
+                case (let was?, let now?):
+                    let changed =
+                        was.digest != nil && now.digest != nil ? was.digest != now.digest : was.object != now.object
+                    guard changed else { continue }
+                    kind = .changed
+                }
+                nested.changes.append(FieldChange.secret(name: name, path: nested.childPath(name), kind: kind))
+            }
+            guard !nested.changes.isEmpty else { return }
+            changes.append(FieldChange(name: "secrets", path: childPath("secrets"), fields: nested.changes))
         }
 
         /// Orders field names as `declared` first lists them.

@@ -80,6 +80,29 @@ public struct LiveStateDocument: Hashable, Sendable, Codable {
         return pinned
     }
 
+    /// The fleet with each secret that was read without the controller's identity (a digest-less reference,
+    /// as `plan` in CI reads it) given the digest the controller recorded for the same sealed file: an
+    /// unchanged file then plans as unchanged, and only a re-sealed one shows as `secret NAME changed`.
+    public func withSecretDigests(_ fleet: Fleet) -> Fleet {
+        var digests: [String: String] = [:]
+        for spec in appliedSpecs.values {
+            for reference in spec.secretReferences {
+                if let object = reference.object, let digest = reference.digest {
+                    digests["\(reference.name) \(object)"] = digest
+                }
+            }
+        }
+        guard !digests.isEmpty else { return fleet }
+        var resolved = fleet
+        for index in resolved.services.indices {
+            resolved.services[index].updateSecretReferences { reference in
+                guard reference.digest == nil, let object = reference.object else { return }
+                reference.digest = digests["\(reference.name) \(object)"]
+            }
+        }
+        return resolved
+    }
+
     /// The held-back specs per service, as the planner's policy wants them.
     public var policy: PlanPolicy {
         var policy = PlanPolicy()

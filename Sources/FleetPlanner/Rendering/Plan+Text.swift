@@ -89,6 +89,10 @@ extension Plan {
                 lines.append(contentsOf: changeLines(change.fields, indent: indent + 2))
                 continue
             }
+            if change.secret {
+                lines.append(head + "secret \(change.name) \(change.kind.rawValue)")
+                continue
+            }
             let label = (change.name + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0)
             lines.append(head + label + value(of: change))
         }

@@ -108,6 +108,7 @@ extension DockerRuntime {
             environment[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         environment.merge(launch.env) { _, spec in spec }
+        for (name, value) in launch.secretEnv { environment[name] = value.text }
         if let primary = ports["http"] ?? ports.min(by: { $0.key < $1.key })?.value {
             environment["PORT"] = String(primary)
         }
@@ -165,6 +166,7 @@ extension DockerRuntime {
                     + answer.message)
         }
         let created = try host.client.decode(DockerWire.CreateResponse.self, answer, "create \(launch.instanceID)")
+        try await uploadSecretFiles(launch, into: created.Id, on: host)
         try await startContainer(created.Id, launch: launch, on: host)
         return try await observed(launch.instanceID, on: host)
     }

@@ -47,6 +47,7 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         let fleet = try DesiredStateLoading.load(repository)
+        let secrets = try repository.secretSource()
         var configuration = ControllerConfiguration(repository: repository.repo)
         configuration.stateDirectory = state.directory(default: repository.defaultStateDirectory)
         runtimeOptions.apply(to: &configuration)
@@ -69,7 +70,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 discovery: discovery.map {
                     .init(configuration: $0, events: events, logger: logger.part("discovery"))
                 },
-                events: events, logger: logger.part("converger"))
+                events: events, logger: logger.part("converger"), secrets: secrets)
             return try await converger.converge(pinned, timeout: timeout, progress: { display.update($0) })
         }
 

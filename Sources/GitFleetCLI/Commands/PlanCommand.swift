@@ -58,7 +58,7 @@ struct PlanCommand: AsyncParsableCommand {
 
         // Tags the local runtime could not pin take the controller's digests, so an unchanged commit keeps
         // its spec hashes; a tag pinned here that moved since shows as a replacement between both digests.
-        if let live { fleet = live.pinning(fleet) }
+        if let live { fleet = live.withSecretDigests(live.pinning(fleet)) }
 
         // The specs the live state says were applied let a replacement name each field it changes.
         let plan = Planner.plan(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetController
 import FleetModel
+import Foundation
 
 /// `gitfleet validate`: checks every manifest at a revision and lists every problem at once.
 struct ValidateCommand: ParsableCommand {
@@ -22,8 +23,10 @@ struct ValidateCommand: ParsableCommand {
 enum DesiredStateLoading {
     static func load(_ options: RepositoryOptions) throws -> Fleet {
         do {
+            let keyring = try options.secretKeyring()
             let (repository, commit) = try options.open()
-            return try DesiredStateSource(repository: repository, layout: options.layout).fleet(at: commit)
+            return try DesiredStateSource(repository: repository, layout: options.layout, keyring: keyring)
+                .fleet(at: commit)
         } catch let error as ManifestError {
             Terminal.error(error.description)
             throw CommandFailure()
@@ -31,5 +34,32 @@ enum DesiredStateLoading {
             Terminal.error("error: \(error)")
             throw CommandFailure()
         }
+    }
+}
+
+extension RepositoryOptions {
+    /// The identities of `--secret-identity-file`, or nil without the flag.
+    func secretKeyring() throws(SecretError) -> SecretKeyring? {
+        guard let secretIdentityFile else { return nil }
+        return try SecretKeyring.load(identityFile: secretIdentityFile, setting: "--secret-identity-file")
+    }
+
+    /// Where a converger run by a command (`apply`) reads secrets' values: the sealed blobs of this repository,
+    /// opened with `--secret-identity-file`; nil without the flag (instances of specs with secrets then fail).
+    func secretSource() throws -> RepositorySecrets? {
+        let keyring: SecretKeyring?
+        do {
+            keyring = try secretKeyring()
+        } catch {
+            Terminal.error("error: \(error)")
+            throw CommandFailure()
+        }
+        guard let keyring else { return nil }
+        let location = TrackedRepository.Location(
+            repository: isRemote ? repo : URL(fileURLWithPath: repo).standardizedFileURL.path, branch: rev ?? "main",
+            credentials: credentials, cacheRoot: cacheDir ?? "\(NSHomeDirectory())/.cache/gitfleet/repositories",
+            layout: layout)
+        return RepositorySecrets(
+            repository: TrackedRepository(location: location, networkTimeout: .seconds(120)), keyring: keyring)
     }
 }

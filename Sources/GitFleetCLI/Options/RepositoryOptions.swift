@@ -30,6 +30,13 @@ struct RepositoryOptions: ParsableArguments {
     @Option(name: .long, help: "A known_hosts file the remote's SSH host key must be in.")
     var knownHosts: String?
 
+    @Option(
+        name: .long,
+        help:
+            "An age identity file that opens the fleet's sealed secrets (checks they decrypt; without it, only that they exist)."
+    )
+    var secretIdentityFile: String?
+
     var isRemote: Bool { TrackedRepository.Location.isRemote(repo) }
 
     var layout: FleetLayout { FleetLayout(root: path, servicesDirectory: services) }
