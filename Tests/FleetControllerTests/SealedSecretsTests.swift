@@ -39,10 +39,10 @@ struct SealedSecretsTests {
             try git.write("secrets/\(name).age", sealed)
         }
 
-        func source(keyring: Bool = true) throws -> DesiredStateSource {
+        func source(keyring: Bool = true, required: Bool = false) throws -> DesiredStateSource {
             DesiredStateSource(
                 repository: try GitRepository.open(at: git.path),
-                keyring: keyring ? try SecretKeyring.load(identityFile: identityFile) : nil)
+                keyring: keyring ? try SecretKeyring.load(identityFile: identityFile) : nil, secretsRequired: required)
         }
 
         func commit(_ message: String) throws -> CommitID {
@@ -91,6 +91,26 @@ struct SealedSecretsTests {
             let commit = try fixture.commit("secrets")
             let web = try #require(try fixture.source(keyring: false).fleet(at: commit).service(named: "web"))
             #expect(web.secretReferences.allSatisfy { $0.object != nil && $0.digest == nil })
+        }
+    }
+
+    @Test("a controller without an identity rejects a commit with secrets at each reference: nothing could start")
+    func requiredWithoutIdentity() throws {
+        try withTemporaryDirectory { directory in
+            let fixture = try Fixture(directory)
+            try fixture.seal("db-password", "hunter2")
+            try fixture.seal("api-key", "k1")
+            let commit = try fixture.commit("secrets")
+            let error = try #require(throws: ManifestError.self) {
+                try fixture.source(keyring: false, required: true).fleet(at: commit)
+            }
+            #expect(error.issues.count == 2)
+            #expect(
+                error.issues.allSatisfy {
+                    $0.location.file == "services/web.yaml" && $0.location.line > 0
+                        && $0.message.hasSuffix("cannot be opened: no age identity is configured")
+                        && $0.expected?.contains("secretIdentityFile") == true
+                })
         }
     }
 

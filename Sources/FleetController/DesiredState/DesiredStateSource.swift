@@ -17,15 +17,16 @@ public final class DesiredStateSource {
     private var secrets: SealedSecrets
 
     /// With `keyring`, every secret reference is opened and gets its keyed digest; without one (a
-    /// developer's `validate`), only the presence of each sealed file is checked.
+    /// developer's `validate`), only the presence of each sealed file is checked, unless `secretsRequired`
+    /// (a controller): then a reference rejects the commit, since no instance of the spec could start.
     public init(
         repository: GitRepository, layout: FleetLayout = FleetLayout(), limits: ManifestLimits = ManifestLimits(),
-        keyring: SecretKeyring? = nil
+        keyring: SecretKeyring? = nil, secretsRequired: Bool = false
     ) {
         self.repository = repository
         self.layout = layout
         self.decoder = ManifestDecoder(limits: limits)
-        self.secrets = SealedSecrets(keyring: keyring)
+        self.secrets = SealedSecrets(keyring: keyring, required: secretsRequired)
     }
 
     /// How much the last load read and parsed, for benchmarks and logs.

@@ -8,16 +8,20 @@ import FleetSecrets
 /// A reference whose file is missing, or (with a keyring) does not open, is a ``ManifestIssue`` located at
 /// the reference in the manifest, so the commit is rejected like any invalid manifest and the fleet keeps
 /// running as it was. Without a keyring (`gitfleet validate` on a developer's machine) only presence is
-/// checked. Digests are remembered by object id: a sealed file is opened once, not on every load.
+/// checked, unless the secrets are `required` (a controller, `apply`): then every reference is an issue, since
+/// no instance of the spec could start. Digests are remembered by object id: a sealed file is opened once, not
+/// on every load.
 struct SealedSecrets {
     /// The largest sealed file read; a secret is a password or a key, not a payload.
     static let maxFileSize = 1 << 20
 
     let keyring: SecretKeyring?
+    let required: Bool
     private var digests: [String: Result<String, AgeError>] = [:]
 
-    init(keyring: SecretKeyring?) {
+    init(keyring: SecretKeyring?, required: Bool = false) {
         self.keyring = keyring
+        self.required = required
     }
 
     /// The folder of sealed files at a layout's root.
@@ -55,7 +59,17 @@ struct SealedSecrets {
                     return
                 }
                 reference.object = file.blobID
-                guard let keyring else { return }
+                guard let keyring else {
+                    if required {
+                        issues.append(
+                            ManifestIssue(
+                                location: location, fieldPath: "",
+                                message: "secret \(reference.name) cannot be opened: no age identity is configured",
+                                expected: "the secretIdentityFile setting (--secret-identity-file) naming the "
+                                    + "identity file of one of the fleet's recipients"))
+                    }
+                    return
+                }
                 let digest: Result<String, AgeError>
                 if let known = digests[file.blobID] {
                     digest = known

@@ -47,17 +47,21 @@ public actor TrackedRepository {
     private var source: DesiredStateSource?
     /// Opens the fleet's sealed secrets when its specs are loaded; nil checks only that they exist.
     private nonisolated let secretKeyring: SecretKeyring?
+    /// Whether a secret reference without a keyring rejects the commit (a controller) or only has its sealed file
+    /// checked (`validate`, `plan`).
+    private nonisolated let secretsRequired: Bool
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     public init(
         location: Location, networkTimeout: Duration, executor: GitExecutor = GitExecutor(),
-        secretKeyring: SecretKeyring? = nil
+        secretKeyring: SecretKeyring? = nil, secretsRequired: Bool = false
     ) {
         self.location = location
         self.networkTimeout = networkTimeout
         self.executor = executor
         self.secretKeyring = secretKeyring
+        self.secretsRequired = secretsRequired
     }
 
     /// Why the repository at a local path (or a file:// URL) cannot be used, said plainly: libgit2 reports a
@@ -101,7 +105,8 @@ public actor TrackedRepository {
             opened = try GitRepository.open(at: location.repository, credentials: location.credentials)
         }
         repository = opened
-        source = DesiredStateSource(repository: opened, layout: location.layout, keyring: secretKeyring)
+        source = DesiredStateSource(
+            repository: opened, layout: location.layout, keyring: secretKeyring, secretsRequired: secretsRequired)
         return opened
     }
 

@@ -130,7 +130,8 @@ public enum ControllerBootstrap {
             cacheRoot: configuration.cacheDirectory ?? "\(configuration.resolvedStateDirectory)/repositories",
             layout: configuration.layout)
         let repository = TrackedRepository(
-            location: location, networkTimeout: configuration.gitTimeout, secretKeyring: resources.secretKeyring)
+            location: location, networkTimeout: configuration.gitTimeout, secretKeyring: resources.secretKeyring,
+            secretsRequired: true)
         let discovery = DiscoveryPublisher(
             configuration: configuration.discovery, metrics: metrics, events: events, logger: logger.part("discovery"))
         let converger = Converger(

@@ -46,7 +46,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
-        let fleet = try DesiredStateLoading.load(repository)
+        let fleet = try DesiredStateLoading.load(repository, secretsRequired: true)
         let secrets = try repository.secretSource()
         var configuration = ControllerConfiguration(repository: repository.repo)
         configuration.stateDirectory = state.directory(default: repository.defaultStateDirectory)

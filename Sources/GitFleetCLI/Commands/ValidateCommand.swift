@@ -21,12 +21,16 @@ struct ValidateCommand: ParsableCommand {
 
 /// Loading the desired state for a command, with errors reported the way a command reports them.
 enum DesiredStateLoading {
-    static func load(_ options: RepositoryOptions) throws -> Fleet {
+    /// `secretsRequired` for a command that starts instances (`apply`): a secret it cannot open is an error
+    /// before anything starts, as in the controller.
+    static func load(_ options: RepositoryOptions, secretsRequired: Bool = false) throws -> Fleet {
         do {
             let keyring = try options.secretKeyring()
             let (repository, commit) = try options.open()
-            return try DesiredStateSource(repository: repository, layout: options.layout, keyring: keyring)
-                .fleet(at: commit)
+            return try DesiredStateSource(
+                repository: repository, layout: options.layout, keyring: keyring, secretsRequired: secretsRequired
+            )
+            .fleet(at: commit)
         } catch let error as ManifestError {
             Terminal.error(error.description)
             throw CommandFailure()
