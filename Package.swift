@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // gRPC health probes speak HTTP/2 directly; AsyncHTTPClient already builds it.
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -75,6 +77,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // gRPC probes: grpc.health.v1.Health/Check written on swift-nio-http2 (docs/architecture.md).
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 // Programs run to their end (exec probes, the controller's tools): swift-subprocess.
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -138,8 +143,18 @@ let package = Package(
             plugins: ["BuildInfoPlugin"]
         ),
         .executableTarget(name: "gitfleet", dependencies: ["GitFleetCLI"]),
-        // The demo service: a tiny HTTP server that reports its version, for the demo fleet and the tests.
-        .executableTarget(name: "gitfleet-demo"),
+        // The demo service: a tiny HTTP server that reports its version (and a gRPC health endpoint), for the demo
+        // fleet and the tests.
+        .executableTarget(
+            name: "gitfleet-demo",
+            dependencies: [
+                // Its gRPC health endpoint, for the grpc probe's tests; HTTP/1.1 stays on plain sockets.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ]
+        ),
         .target(
             name: "GitFleetTesting",
             dependencies: [
