@@ -247,7 +247,10 @@ extension ServiceSpec {
     /// The check whose failure replaces a ready or serving instance: `liveness`, else `health`. nil: only an exit.
     public var livenessCheck: HealthCheck? { liveness ?? health }
 
-    /// Whether failing readiness only takes a serving instance out of discovery: only when `readiness` is written,
-    /// so that `health` alone keeps its meaning (a serving instance that fails it is replaced).
-    public var readinessLeavesDiscovery: Bool { readiness != nil }
+    /// The liveness check when it is not the readiness check (nil when they are one: `health` alone, or the same
+    /// check written twice). Then a failure of the one check both takes the instance out of discovery and
+    /// replaces it, which is what `health` has always meant.
+    public var separateLivenessCheck: HealthCheck? {
+        livenessCheck == readinessCheck ? nil : livenessCheck
+    }
 }

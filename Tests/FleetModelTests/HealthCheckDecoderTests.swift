@@ -55,11 +55,11 @@ import Testing
         #expect(spec.readiness == HealthCheck(probe: .http(path: "/readyz", port: "http"), unhealthyThreshold: 1))
         #expect(spec.liveness == HealthCheck(probe: .grpc(port: "grpc"), interval: .seconds(5)))
         #expect(spec.readinessCheck == spec.readiness && spec.livenessCheck == spec.liveness)
-        #expect(spec.readinessLeavesDiscovery)
+        #expect(spec.separateLivenessCheck == spec.liveness)
 
         let healthOnly = try Self.web("  health: {tcp: {port: http}}")
         #expect(healthOnly.readinessCheck == healthOnly.health && healthOnly.livenessCheck == healthOnly.health)
-        #expect(!healthOnly.readinessLeavesDiscovery)
+        #expect(healthOnly.separateLivenessCheck == nil)
     }
 
     @Test func fleetDefaultsMergeIntoReadinessLikeHealth() throws {
