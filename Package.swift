@@ -144,17 +144,8 @@ let package = Package(
         ),
         .executableTarget(name: "gitfleet", dependencies: ["GitFleetCLI"]),
         // The demo service: a tiny HTTP server that reports its version (and a gRPC health endpoint), for the demo
-        // fleet and the tests.
-        .executableTarget(
-            name: "gitfleet-demo",
-            dependencies: [
-                // Its gRPC health endpoint, for the grpc probe's tests; HTTP/1.1 stays on plain sockets.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
-                .product(name: "NIOHPACK", package: "swift-nio-http2"),
-            ]
-        ),
+        // fleet and the tests; no dependencies, so the binary copied into every test image stays small.
+        .executableTarget(name: "gitfleet-demo"),
         .target(
             name: "GitFleetTesting",
             dependencies: [

@@ -1,12 +1,12 @@
-// The demo service: a small HTTP/1.1 server for the demo fleet and the tests, on plain sockets (its gRPC health
-// endpoint, GRPCHealthServer.swift, is on SwiftNIO).
+// The demo service: a small HTTP/1.1 server for the demo fleet and the tests, with no dependencies (and a gRPC
+// health endpoint, GRPCHealthServer.swift).
 //
 // Listens on 127.0.0.1:$PORT, or on IPv6 loopback [::1]:$PORT when DEMO_LISTEN_IPV6=1. `GET /` answers JSON naming its service, version, instance and spec hash;
 // `GET /healthz` answers 200 "ok", or 500 when DEMO_FAIL_HEALTH=1 or the file named by DEMO_FAIL_HEALTH_FILE
 // exists. DEMO_HEALTH_STATUS=n makes a passing /healthz answer status n; DEMO_REQUIRE_HEADER="Name: value" makes
 // /healthz answer 401 to a request without that header. `/readyz` answers 200, or 503 while the file named by
 // DEMO_FAIL_READY_FILE exists. GET, HEAD and POST are answered alike. With PORT_GRPC set it also serves the gRPC
-// health checking protocol there (see GRPCHealthServer.swift). DEMO_START_DELAY (`2s`, `500ms`, or seconds) delays listening; DEMO_LOG_LINES=n prints n numbered
+// health checking protocol there (see GRPCHealthServer.swift, also for DEMO_GRPC_UNIMPLEMENTED). DEMO_START_DELAY (`2s`, `500ms`, or seconds) delays listening; DEMO_LOG_LINES=n prints n numbered
 // lines at start (to exercise log caps); DEMO_IGNORE_SIGTERM=1 makes it ignore SIGTERM (to exercise SIGKILL
 // after a grace period). On SIGTERM it stops accepting, finishes requests in flight and exits 0.
 // A thread per connection; one request per connection (`Connection: close`).
@@ -236,8 +236,8 @@ if let delay = environment("DEMO_START_DELAY") {
     }
 }
 if let grpcText = environment("PORT_GRPC") {
-    guard let grpcPort = Int(grpcText) else { fatal("PORT_GRPC '\(grpcText)' is not a port number") }
-    startGRPCHealth(host: listenIPv6 ? "::1" : "127.0.0.1", port: grpcPort)
+    guard let grpcPort = UInt16(grpcText) else { fatal("PORT_GRPC '\(grpcText)' is not a port number") }
+    startGRPCHealth(port: grpcPort, ipv6: listenIPv6)
 }
 let listener = listenSocket(port: port, ipv6: listenIPv6)
 log("gitfleet-demo \(environment("VERSION") ?? "") listening on \(listenAddress):\(port)")

@@ -108,6 +108,14 @@ struct ProberTests {
         }
     }
 
+    @Test func grpcProbeFailsOnUnimplemented() async throws {
+        try await withDemo(env: ["DEMO_GRPC_UNIMPLEMENTED": "1"], ports: ["http": 0, "grpc": 0]) { runtime, instance in
+            let result = await Prober(runtime: runtime).probe(
+                .grpc(port: "grpc"), instance: instance, timeout: .seconds(5))
+            #expect(!result.success && result.detail.contains("UNIMPLEMENTED"), "\(result)")
+        }
+    }
+
     @Test func grpcProbeFailsAgainstAClosedPort() async throws {
         let closed = await Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent")).probe(
             .grpc(port: "grpc"), instance: Self.instance(ports: ["grpc": try PortAllocator.freeLoopbackPort()]),
