@@ -1,4 +1,5 @@
 import FleetModel
+import Foundation
 import Testing
 
 /// The probe fields added after v1 (http method, headers and status; grpc) and the readiness and liveness checks.
@@ -78,5 +79,32 @@ import Testing
         // The service's probe replaces the default probe; the default interval stays.
         #expect(readiness.probe == .tcp(port: "http"))
         #expect(readiness.interval == .seconds(2))
+    }
+}
+
+/// Specs are stored as JSON (the registry's last good spec, the live-state document): one written before the new
+/// fields existed must decode, and a spec that does not use them must encode as it did.
+@Suite struct HealthCheckCodingTests {
+    @Test func aProbeWithoutTheNewFieldsEncodesAsBefore() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(
+            decoding: try encoder.encode(HealthCheck.Probe.http(path: "/healthz", port: "http")), as: UTF8.self)
+        #expect(json == #"{"http":{"path":"\/healthz","port":"http"}}"#)
+        let spec = ServiceSpec(name: "web", image: ImageReference(repository: "shop/web"))
+        let encoded = String(decoding: try encoder.encode(spec), as: UTF8.self)
+        #expect(!encoded.contains("readiness") && !encoded.contains("liveness"))
+    }
+
+    @Test func aStoredV1ProbeDecodesAndTheNewOnesRoundTrip() throws {
+        let stored = Data(#"{"http":{"path":"/healthz","port":"http"}}"#.utf8)
+        #expect(try JSONDecoder().decode(HealthCheck.Probe.self, from: stored) == .http(path: "/healthz", port: "http"))
+        for probe in [
+            HealthCheck.Probe.http(
+                path: "/", port: "http", method: "HEAD", headers: ["X-Probe": "1"], status: [200...204, 301...301]),
+            .grpc(port: "grpc", service: "shop.Web"), .grpc(port: "grpc"),
+        ] {
+            #expect(try JSONDecoder().decode(HealthCheck.Probe.self, from: try JSONEncoder().encode(probe)) == probe)
+        }
     }
 }
