@@ -1,10 +1,11 @@
 import FleetModel
 
 /// What discovery publishes: per service, the endpoints clients may reach, derived only from
-/// ``InstanceRecord/isPublished`` records (and, for a canary, the traffic weight of its step).
+/// ``InstanceRecord/isPublished`` records (and, for a canary, the traffic weight of its step), less those the
+/// converger withholds because their readiness check fails.
 ///
-/// It is a pure function of what the registry holds, so a restarted controller renders exactly the
-/// outputs the last one did. Every output (the HTTP endpoint, nginx and HAProxy files, user
+/// It is a pure function of what the registry holds and of that withheld set, so a restarted controller renders
+/// the outputs the last one did, but for instances it has not yet found unready again. Every output (the HTTP endpoint, nginx and HAProxy files, user
 /// templates) is rendered from one value of this type, so they never disagree.
 public struct ServingSet: Hashable, Sendable, Codable {
     /// One published instance.
