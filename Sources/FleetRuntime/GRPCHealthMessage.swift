@@ -1,6 +1,7 @@
-/// The two messages of the standard gRPC health checking protocol (grpc.health.v1), written by hand: a request
-/// is one optional string field and an answer one enum field, so generating them with swift-protobuf (whose
-/// build plugin costs minutes on every clean build) would buy nothing (see docs/architecture.md).
+/// The two messages of the standard gRPC health checking protocol (grpc.health.v1), written by hand for
+/// grpc-swift-2's `MessageSerializer`/`MessageDeserializer` (ProbeClient+GRPC.swift): a request is one optional
+/// string field and an answer one enum field, so generating them with swift-protobuf (whose build plugin costs
+/// minutes on every clean build) would buy nothing (see docs/architecture.md).
 ///
 /// ```proto
 /// message HealthCheckRequest { string service = 1; }
@@ -8,9 +9,6 @@
 ///                               ServingStatus status = 1; }
 /// ```
 public enum GRPCHealthMessage {
-    /// The path of the one method a probe calls.
-    public static let checkPath = "/grpc.health.v1.Health/Check"
-
     /// A `HealthCheckResponse.ServingStatus`; values the protocol may add later keep their number.
     public enum ServingStatus: Hashable, Sendable, CustomStringConvertible {
         case unknown
@@ -69,21 +67,6 @@ public enum GRPCHealthMessage {
             if index > message.count { return nil }
         }
         return ServingStatus(status)
-    }
-
-    /// A gRPC length-prefixed message: an uncompressed flag and a 4-byte big-endian length.
-    public static func framed(_ message: [UInt8]) -> [UInt8] {
-        let length = UInt32(message.count)
-        return [0, UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
-            + message
-    }
-
-    /// The first message of a length-prefixed body; nil when it is incomplete or compressed (a probe asks for none).
-    public static func unframed(_ body: [UInt8]) -> [UInt8]? {
-        guard body.count >= 5, body[0] == 0 else { return nil }
-        let length = body[1...4].reduce(0) { $0 << 8 | Int($1) }
-        guard body.count >= 5 + length else { return nil }
-        return Array(body[5..<(5 + length)])
     }
 
     static func varint(_ value: UInt64) -> [UInt8] {

@@ -1,118 +1,77 @@
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOHPACK
-import NIOHTTP2
-import NIOPosix
+import GRPCCore
+import GRPCNIOTransportHTTP2
 
 extension ProbeClient {
     /// What a gRPC health check answered.
     public enum GRPCAnswer: Hashable, Sendable {
-        /// The call succeeded (grpc-status 0) with this serving status.
+        /// The call succeeded with this serving status.
         case status(GRPCHealthMessage.ServingStatus)
         /// The call failed with a gRPC status code (12: UNIMPLEMENTED, the server has no health service).
         case failed(code: Int, message: String)
     }
 
-    /// Calls grpc.health.v1.Health/Check for `service` on `host:port` over plaintext HTTP/2 (prior knowledge, as
-    /// every gRPC server accepts), all within `timeout`. One connection per call, closed after it: a probe is
-    /// rare next to the traffic it guards, and a fresh connection also proves the port still accepts one.
-    ///
-    /// Written on swift-nio-http2, which AsyncHTTPClient already builds, instead of grpc-swift (see
-    /// docs/architecture.md): a unary call is one HEADERS and one DATA frame out, and headers, data and trailers in.
+    /// Calls grpc.health.v1.Health/Check for `service` on `host:port` over plaintext HTTP/2, within `timeout`,
+    /// through grpc-swift-2 with the hand-written messages of ``GRPCHealthMessage``. One client and connection
+    /// per call, closed after it: a probe is rare next to the traffic it guards, and a fresh connection also
+    /// proves the port still accepts one. The call does not wait for a connection: a refused one is its answer.
     public func grpcHealthCheck(host: String, port: Int, service: String, timeout: Duration) async throws
         -> GRPCAnswer
     {
-        let deadline = NIODeadline.now() + TimeAmount(timeout)
-        let timedOut = NIOLockedValueBox(false)
-        let (channel, multiplexer) = try await connectHTTP2(host: host, port: port, timeout: timeout)
-        // Closing the connection at the deadline ends whatever the call is waiting for.
-        let timer = channel.eventLoop.scheduleTask(deadline: deadline) {
-            timedOut.withLockedValue { $0 = true }
-            channel.close(promise: nil)
-        }
-        defer {
-            timer.cancel()
-            channel.close(promise: nil)
-        }
+        let bare = Self.bare(host)
+        let target: any ResolvableTarget =
+            bare.contains(":") ? .ipv6(address: bare, port: port) : .ipv4(address: bare, port: port)
+        let transport = try HTTP2ClientTransport.Posix(
+            target: target, transportSecurity: .plaintext, eventLoopGroup: group)
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        options.waitForReady = false
+        let check = MethodDescriptor(
+            service: ServiceDescriptor(fullyQualifiedService: "grpc.health.v1.Health"), method: "Check")
         do {
-            return try await call(multiplexer, authority: "\(Self.urlHost(host)):\(port)", service: service)
-        } catch {
-            if timedOut.withLockedValue({ $0 }) { throw Failure("timed out after \(timeout.manifestDescription)") }
-            throw error
-        }
-    }
-
-    private func connectHTTP2(host: String, port: Int, timeout: Duration) async throws -> (
-        any Channel, NIOHTTP2Handler.AsyncStreamMultiplexer<Void>
-    ) {
-        do {
-            return try await ClientBootstrap(group: group)
-                .connectTimeout(TimeAmount(timeout))
-                .connect(host: Self.bare(host), port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
-                            mode: .client
-                        ) { stream in stream.eventLoop.makeSucceededVoidFuture() }
-                        return (channel, multiplexer)
+            return try await withGRPCClient(transport: transport) { client in
+                try await client.unary(
+                    request: ClientRequest(message: service), descriptor: check,
+                    serializer: GRPCHealthMessage.RequestSerializer(),
+                    deserializer: GRPCHealthMessage.ResponseDeserializer(), options: options
+                ) { response in
+                    switch response.accepted {
+                    case .success(let contents):
+                        switch contents.message {
+                        case .success(let status): return .status(status)
+                        case .failure(let error): return .failed(code: error.code.rawValue, message: error.message)
+                        }
+                    case .failure(let error):
+                        return .failed(code: error.code.rawValue, message: error.message)
                     }
                 }
-        } catch ChannelError.connectTimeout(_) {
+            }
+        } catch let error as RPCError where error.code == .deadlineExceeded {
             throw Failure("timed out after \(timeout.manifestDescription)")
+        } catch let error as RPCError {
+            // The client's own failures (no connection, a server that is not gRPC) end here, not as an answer.
+            throw Failure("\(error.code): \(error.message)")
+        }
+    }
+}
+
+extension GRPCHealthMessage {
+    /// Writes a `HealthCheckRequest` for a service name.
+    struct RequestSerializer: MessageSerializer {
+        func serialize<Bytes: GRPCContiguousBytes>(_ service: String) throws -> Bytes {
+            Bytes(GRPCHealthMessage.request(service: service))
         }
     }
 
-    private func call(
-        _ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, authority: String, service: String
-    ) async throws -> GRPCAnswer {
-        let stream = try await multiplexer.openStream { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<HTTP2Frame.FramePayload, HTTP2Frame.FramePayload>(
-                    wrappingChannelSynchronously: channel)
-            }
+    /// Reads the serving status of a `HealthCheckResponse`.
+    struct ResponseDeserializer: MessageDeserializer {
+        struct Malformed: Error, CustomStringConvertible {
+            var description: String { "the answer is not a HealthCheckResponse" }
         }
-        return try await stream.executeThenClose { inbound, outbound in
-            let headers: HPACKHeaders = [
-                ":method": "POST", ":scheme": "http", ":path": GRPCHealthMessage.checkPath, ":authority": authority,
-                "content-type": "application/grpc", "te": "trailers", "user-agent": "gitfleet",
-            ]
-            try await outbound.write(.headers(.init(headers: headers)))
-            let message = GRPCHealthMessage.framed(GRPCHealthMessage.request(service: service))
-            try await outbound.write(.data(.init(data: .byteBuffer(ByteBuffer(bytes: message)), endStream: true)))
 
-            var body: [UInt8] = []
-            var httpStatus: String? = nil
-            var grpcStatus: String? = nil
-            var grpcMessage = ""
-            reading: for try await payload in inbound {
-                switch payload {
-                case .headers(let frame):
-                    // The answer's headers carry :status; its trailers (or a trailers-only answer) grpc-status.
-                    if let status = frame.headers.first(name: ":status") { httpStatus = status }
-                    if let status = frame.headers.first(name: "grpc-status") { grpcStatus = status }
-                    if let text = frame.headers.first(name: "grpc-message") { grpcMessage = text }
-                    if frame.endStream { break reading }
-                case .data(let frame):
-                    if case .byteBuffer(let buffer) = frame.data, body.count < 1 << 16 {
-                        body += buffer.readableBytesView
-                    }
-                    if frame.endStream { break reading }
-                case .rstStream(let code):
-                    throw Failure("the server reset the call (\(code))")
-                default:
-                    continue
-                }
-            }
-            guard httpStatus == "200" else {
-                throw Failure("HTTP/2 status \(httpStatus ?? "missing"), not a gRPC answer")
-            }
-            guard let grpcStatus, let code = Int(grpcStatus) else {
-                throw Failure("the answer has no grpc-status")
-            }
-            guard code == 0 else { return .failed(code: code, message: grpcMessage) }
-            guard let message = GRPCHealthMessage.unframed(body),
-                let status = GRPCHealthMessage.servingStatus(message)
-            else { throw Failure("the answer is not a HealthCheckResponse") }
-            return .status(status)
+        func deserialize<Bytes: GRPCContiguousBytes>(_ bytes: Bytes) throws -> ServingStatus {
+            let message = bytes.withUnsafeBytes { Array($0) }
+            guard let status = GRPCHealthMessage.servingStatus(message) else { throw Malformed() }
+            return status
         }
     }
 }
