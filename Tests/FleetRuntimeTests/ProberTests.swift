@@ -146,20 +146,34 @@ struct ProberTests {
         #expect(clock.now - begun < .seconds(20), "bounded by the timeout, not hanging")
     }
 
+    @Test func grpcProbeTimesOutWhenNothingAnswers() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let begun = ContinuousClock.now
+        let result = await Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
+            .probe(
+                .grpc(port: "grpc"), instance: Self.instance(ports: ["grpc": listener.port]),
+                timeout: .milliseconds(500))
+        #expect(!result.success && result.detail.contains("timed out"), "\(result)")
+        #expect(ContinuousClock.now - begun < .seconds(20), "bounded by the timeout, not hanging")
+    }
+
     /// The demo listening on IPv6 loopback only, started directly; an IPv4 probe could not reach it.
-    @Test func httpAndTCPProbesReachAnIPv6Address() async throws {
+    @Test func httpTCPAndGRPCProbesReachAnIPv6Address() async throws {
         let port = try PortAllocator.freeLoopbackPort()
+        let grpcPort = try PortAllocator.freeLoopbackPort()
         // A spawned process, not Foundation's: the test runner blocks SIGTERM, and a `Process` child inherits
         // that mask, ignores `terminate()` and hangs `waitUntilExit()`.
         let directory = try RuntimeFixtures.temporaryDirectory("gitfleet-ipv6")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let demo = try SpawnedProcess(
             executable: try RuntimeFixtures.demoBinary(), arguments: [],
-            environment: ["PORT": "\(port)", "DEMO_LISTEN_IPV6": "1"], logPath: "\(directory)/demo.log")
+            environment: ["PORT": "\(port)", "PORT_GRPC": "\(grpcPort)", "DEMO_LISTEN_IPV6": "1"],
+            logPath: "\(directory)/demo.log")
         defer { demo.stop() }
         let prober = Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
         for address in ["::1", "[::1]"] {
-            var instance = Self.instance(ports: ["http": port])
+            var instance = Self.instance(ports: ["http": port, "grpc": grpcPort])
             instance.address = address
             var healthy = await prober.probe(
                 .http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
@@ -174,6 +188,8 @@ struct ProberTests {
             #expect(healthy.detail.contains("HTTP 200"), "\(healthy)")
             let tcp = await prober.probe(.tcp(port: "http"), instance: instance, timeout: .seconds(5))
             #expect(tcp.success, "\(address): \(tcp)")
+            let grpc = await prober.probe(.grpc(port: "grpc"), instance: instance, timeout: .seconds(5))
+            #expect(grpc.success, "\(address): \(grpc)")
         }
         var ipv4 = Self.instance(ports: ["http": port])
         ipv4.address = "127.0.0.1"
