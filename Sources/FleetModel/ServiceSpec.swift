@@ -25,6 +25,12 @@ public struct ServiceSpec: Hashable, Sendable, Codable {
     public var secretEnv: [String: SecretReference]?
     /// Secrets written into the instance as files with mode 0600; nil when there are none.
     public var secretFiles: [SecretFile]?
+    /// Whether an instance may take traffic: gates a rollout like `health`, and a serving instance that fails it
+    /// leaves discovery until it passes again, without being replaced. nil: `health` gates, and nothing is
+    /// taken out of discovery alone.
+    public var readiness: HealthCheck?
+    /// Whether an instance still works: a ready or serving instance that fails it is replaced. nil: `health`.
+    public var liveness: HealthCheck?
 
     public init(
         name: String,
@@ -41,7 +47,9 @@ public struct ServiceSpec: Hashable, Sendable, Codable {
         maxAge: Duration? = nil,
         dependsOn: [String] = [],
         secretEnv: [String: SecretReference]? = nil,
-        secretFiles: [SecretFile]? = nil
+        secretFiles: [SecretFile]? = nil,
+        readiness: HealthCheck? = nil,
+        liveness: HealthCheck? = nil
     ) {
         self.name = name
         self.labels = labels
@@ -58,19 +66,33 @@ public struct ServiceSpec: Hashable, Sendable, Codable {
         self.dependsOn = dependsOn
         self.secretEnv = secretEnv?.isEmpty == true ? nil : secretEnv
         self.secretFiles = secretFiles?.isEmpty == true ? nil : secretFiles
+        self.readiness = readiness
+        self.liveness = liveness
     }
 }
 
 /// How the controller decides that an instance is healthy.
 public struct HealthCheck: Hashable, Sendable, Codable {
     public enum Probe: Hashable, Sendable, Codable {
-        /// GET `path` on the named port; 2xx and 3xx are healthy.
-        case http(path: String, port: String)
+        /// A request for `path` on the named port, with `method` (nil: GET) and `headers`; an answer whose
+        /// status is in one of `status`' ranges is healthy (nil: 2xx and 3xx). The optional fields are
+        /// optional in the encoding too, so a spec stored before they existed still decodes.
+        case http(
+            path: String, port: String, method: String? = nil, headers: [String: String]? = nil,
+            status: [ClosedRange<Int>]? = nil)
         /// A TCP connection to the named port is accepted.
         case tcp(port: String)
         /// argv run in the instance's environment exits 0.
         case exec(command: [String])
+        /// grpc.health.v1.Health/Check on the named port (plaintext HTTP/2), for `service` (nil: the server as a
+        /// whole); only SERVING is healthy.
+        case grpc(port: String, service: String? = nil)
     }
+
+    /// The methods an http probe may send.
+    public static let httpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    /// The statuses an http probe accepts when its spec names none: 2xx and 3xx, as always.
+    public static let defaultHTTPStatus = [200...399]
 
     public var probe: Probe
     public var interval: Duration
@@ -224,5 +246,21 @@ public struct DrainPolicy: Hashable, Sendable, Codable {
     public init(delay: Duration = .seconds(5), gracePeriod: Duration = .seconds(30)) {
         self.delay = delay
         self.gracePeriod = gracePeriod
+    }
+}
+
+extension ServiceSpec {
+    /// The check a new instance must pass before it takes traffic, and that a serving one must keep passing to
+    /// stay in discovery: `readiness`, else `health`. nil: running is enough.
+    public var readinessCheck: HealthCheck? { readiness ?? health }
+
+    /// The check whose failure replaces a ready or serving instance: `liveness`, else `health`. nil: only an exit.
+    public var livenessCheck: HealthCheck? { liveness ?? health }
+
+    /// The liveness check when it is not the readiness check (nil when they are one: `health` alone, or the same
+    /// check written twice). Then a failure of the one check both takes the instance out of discovery and
+    /// replaces it, which is what `health` has always meant.
+    public var separateLivenessCheck: HealthCheck? {
+        livenessCheck == readinessCheck ? nil : livenessCheck
     }
 }

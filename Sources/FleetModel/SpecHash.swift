@@ -3,7 +3,8 @@ import Crypto
 /// The identity of an instance's shape: a SHA-256 over exactly the fields that define what runs.
 ///
 /// Covered: the image (its digest when pinned, else repository and tag), command, env, ports, the
-/// health check, resources and the secrets (name, file path and the keyed digest of the value). Not covered: `replicas`, `rollout`, `drain`, `maxAge`, `labels` and
+/// health checks (`health`, `readiness`, `liveness`), resources and the secrets (name, file path and the keyed
+/// digest of the value). Not covered: `replicas`, `rollout`, `drain`, `maxAge`, `labels` and
 /// `dependsOn`, which change how many instances run or how they are replaced but not what they are.
 ///
 /// The input is a canonical JSON document with sorted keys and no insignificant white space, prefixed
@@ -64,44 +65,21 @@ public struct SpecHash: Hashable, Sendable, Codable, Comparable, CustomStringCon
         }
         if let health = spec.health {
             object.key("health", &bytes)
-            var check = CanonicalObjectWriter(&bytes)
-            if case .exec(let command) = health.probe {
-                check.key("exec", &bytes)
-                CanonicalValue.writeArray(command, into: &bytes)
-            }
-            check.key("healthyThreshold", &bytes)
-            CanonicalValue.writeInteger(Int64(health.healthyThreshold), into: &bytes)
-            if case .http(let path, let port) = health.probe {
-                check.key("http", &bytes)
-                var http = CanonicalObjectWriter(&bytes)
-                http.key("path", &bytes)
-                CanonicalValue.writeString(path, into: &bytes)
-                http.key("port", &bytes)
-                CanonicalValue.writeString(port, into: &bytes)
-                bytes.append(UInt8(ascii: "}"))
-            }
-            check.key("intervalMs", &bytes)
-            CanonicalValue.writeInteger(health.interval.milliseconds, into: &bytes)
-            check.key("startTimeoutMs", &bytes)
-            CanonicalValue.writeInteger(health.startTimeout.milliseconds, into: &bytes)
-            if case .tcp(let port) = health.probe {
-                check.key("tcp", &bytes)
-                var tcp = CanonicalObjectWriter(&bytes)
-                tcp.key("port", &bytes)
-                CanonicalValue.writeString(port, into: &bytes)
-                bytes.append(UInt8(ascii: "}"))
-            }
-            check.key("timeoutMs", &bytes)
-            CanonicalValue.writeInteger(health.timeout.milliseconds, into: &bytes)
-            check.key("unhealthyThreshold", &bytes)
-            CanonicalValue.writeInteger(Int64(health.unhealthyThreshold), into: &bytes)
-            bytes.append(UInt8(ascii: "}"))
+            writeCheck(health, into: &bytes)
         }
         object.key("image", &bytes)
         CanonicalValue.writeString(spec.image.identity, into: &bytes)
+        if let liveness = spec.liveness {
+            object.key("liveness", &bytes)
+            writeCheck(liveness, into: &bytes)
+        }
         object.key("ports", &bytes)
         CanonicalValue.writeSorted(spec.ports, into: &bytes) { value, bytes in
             CanonicalValue.writeInteger(Int64(value), into: &bytes)
+        }
+        if let readiness = spec.readiness {
+            object.key("readiness", &bytes)
+            writeCheck(readiness, into: &bytes)
         }
         let resources = spec.resources
         if resources.cpu != nil || resources.memory != nil || resources.user != nil
@@ -169,6 +147,68 @@ public struct SpecHash: Hashable, Sendable, Codable, Comparable, CustomStringCon
         }
         fields.key("secret", &bytes)
         CanonicalValue.writeString(reference.name, into: &bytes)
+    }
+
+    /// Writes one health check as a sorted object. A field added after v1 (the http probe's method, headers and
+    /// status, the grpc probe) is written only when set, so every check that does not use it keeps its hash.
+    static func writeCheck(_ check: HealthCheck, into bytes: inout [UInt8]) {
+        var fields = CanonicalObjectWriter(&bytes)
+        if case .exec(let command) = check.probe {
+            fields.key("exec", &bytes)
+            CanonicalValue.writeArray(command, into: &bytes)
+        }
+        if case .grpc(let port, let service) = check.probe {
+            fields.key("grpc", &bytes)
+            var grpc = CanonicalObjectWriter(&bytes)
+            grpc.key("port", &bytes)
+            CanonicalValue.writeString(port, into: &bytes)
+            if let service {
+                grpc.key("service", &bytes)
+                CanonicalValue.writeString(service, into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        fields.key("healthyThreshold", &bytes)
+        CanonicalValue.writeInteger(Int64(check.healthyThreshold), into: &bytes)
+        if case .http(let path, let port, let method, let headers, let status) = check.probe {
+            fields.key("http", &bytes)
+            var http = CanonicalObjectWriter(&bytes)
+            if let headers {
+                http.key("headers", &bytes)
+                CanonicalValue.writeSorted(headers, into: &bytes) { value, bytes in
+                    CanonicalValue.writeString(value, into: &bytes)
+                }
+            }
+            if let method {
+                http.key("method", &bytes)
+                CanonicalValue.writeString(method, into: &bytes)
+            }
+            http.key("path", &bytes)
+            CanonicalValue.writeString(path, into: &bytes)
+            http.key("port", &bytes)
+            CanonicalValue.writeString(port, into: &bytes)
+            if let status {
+                http.key("status", &bytes)
+                CanonicalValue.writeArray(status.map { "\($0.lowerBound)-\($0.upperBound)" }, into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        fields.key("intervalMs", &bytes)
+        CanonicalValue.writeInteger(check.interval.milliseconds, into: &bytes)
+        fields.key("startTimeoutMs", &bytes)
+        CanonicalValue.writeInteger(check.startTimeout.milliseconds, into: &bytes)
+        if case .tcp(let port) = check.probe {
+            fields.key("tcp", &bytes)
+            var tcp = CanonicalObjectWriter(&bytes)
+            tcp.key("port", &bytes)
+            CanonicalValue.writeString(port, into: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        fields.key("timeoutMs", &bytes)
+        CanonicalValue.writeInteger(check.timeout.milliseconds, into: &bytes)
+        fields.key("unhealthyThreshold", &bytes)
+        CanonicalValue.writeInteger(Int64(check.unhealthyThreshold), into: &bytes)
+        bytes.append(UInt8(ascii: "}"))
     }
 }
 

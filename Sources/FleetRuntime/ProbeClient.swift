@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The network side of health probes: HTTP GETs through AsyncHTTPClient and TCP connects through a NIO
-/// bootstrap, on NIO's shared event loops, so a probe waiting on a slow instance holds no thread (the
+/// The network side of health probes: HTTP requests through AsyncHTTPClient, TCP connects through a NIO
+/// bootstrap and gRPC health checks through grpc-swift-2 (ProbeClient+GRPC.swift), on NIO's shared event loops, so a probe waiting on a slow instance holds no thread (the
 /// socket code it replaced parked a Dispatch thread per probe) and IPv6 addresses (`::1`, `[::1]`) work.
 ///
 /// Redirects are not followed: a 3xx answer is the instance's own and counts as healthy, as it always has.
@@ -51,10 +51,18 @@ public final class ProbeClient: Sendable {
         http.shutdown { _ in }
     }
 
-    /// GETs `path` from `host:port` (an IPv4 or IPv6 address, brackets optional), all within `timeout`.
-    public func get(host: String, port: Int, path: String, timeout: Duration) async throws -> Response {
+    /// Sends `method` for `path` to `host:port` (an IPv4 or IPv6 address, brackets optional) with `headers`, all
+    /// within `timeout`. A `User-Agent` among `headers` replaces gitfleet's own.
+    public func request(
+        host: String, port: Int, path: String, method: String = "GET", headers: [String: String] = [:],
+        timeout: Duration
+    ) async throws -> Response {
         var request = HTTPClientRequest(url: "http://\(Self.urlHost(host)):\(port)\(path)")
+        request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "User-Agent", value: "gitfleet")
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            request.headers.replaceOrAdd(name: name, value: value)
+        }
         do {
             let response = try await http.execute(request, timeout: TimeAmount(timeout))
             // The body is read (up to 1 MiB) and dropped, so the connection can be reused.

@@ -17,7 +17,9 @@ public struct ProbeResult: Hashable, Sendable, CustomStringConvertible {
 
 /// Runs a service's health probe against one instance.
 ///
-/// - http: GET `path` on the instance's address and named port; 2xx and 3xx pass.
+/// - http: `method` (GET) for `path` on the instance's address and named port, with the spec's headers; a status in
+///   the spec's `status` ranges passes (by default 2xx and 3xx).
+/// - grpc: grpc.health.v1.Health/Check on the named port; only SERVING passes.
 /// - tcp: a connection to the named port is accepted.
 /// - exec: the runtime runs argv next to the instance with its environment; exit 0 passes; killed at the timeout.
 ///
@@ -35,21 +37,39 @@ public struct Prober: Sendable {
 
     public func probe(_ probe: HealthCheck.Probe, instance: RuntimeInstance, timeout: Duration) async -> ProbeResult {
         switch probe {
-        case .http(let path, let portName):
+        case .http(let path, let portName, let method, let headers, let status):
             guard let port = instance.ports[portName] else {
                 return ProbeResult(success: false, detail: "instance has no port named '\(portName)'")
             }
+            let method = method ?? "GET"
             do {
-                let response = try await client.get(
-                    host: instance.address,
-                    port: port,
-                    path: path,
-                    timeout: timeout
-                )
-                let passed = (200..<400).contains(response.status)
-                return ProbeResult(success: passed, detail: "GET \(path) on port \(port): HTTP \(response.status)")
+                let response = try await client.request(
+                    host: instance.address, port: port, path: path, method: method, headers: headers ?? [:],
+                    timeout: timeout)
+                let passed = (status ?? HealthCheck.defaultHTTPStatus).contains { $0.contains(response.status) }
+                return ProbeResult(
+                    success: passed, detail: "\(method) \(path) on port \(port): HTTP \(response.status)")
             } catch {
-                return ProbeResult(success: false, detail: "GET \(path) on port \(port): \(error)")
+                return ProbeResult(success: false, detail: "\(method) \(path) on port \(port): \(error)")
+            }
+        case .grpc(let portName, let service):
+            guard let port = instance.ports[portName] else {
+                return ProbeResult(success: false, detail: "instance has no port named '\(portName)'")
+            }
+            let what = "gRPC health check" + (service.map { " of '\($0)'" } ?? "") + " on port \(port)"
+            do {
+                switch try await client.grpcHealthCheck(
+                    host: instance.address, port: port, service: service ?? "", timeout: timeout)
+                {
+                case .status(let status):
+                    return ProbeResult(success: status == .serving, detail: "\(what): \(status)")
+                case .failed(let code, let message):
+                    let name = code == 12 ? "UNIMPLEMENTED (no health service)" : "gRPC status \(code)"
+                    return ProbeResult(
+                        success: false, detail: "\(what): \(name)" + (message.isEmpty ? "" : ": \(message)"))
+                }
+            } catch {
+                return ProbeResult(success: false, detail: "\(what): \(error)")
             }
         case .tcp(let portName):
             guard let port = instance.ports[portName] else {

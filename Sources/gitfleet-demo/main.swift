@@ -1,8 +1,12 @@
-// The demo service: a small HTTP/1.1 server for the demo fleet and the tests, with no dependencies.
+// The demo service: a small HTTP/1.1 server for the demo fleet and the tests, with no dependencies (and a gRPC
+// health endpoint, GRPCHealthServer.swift).
 //
 // Listens on 127.0.0.1:$PORT, or on IPv6 loopback [::1]:$PORT when DEMO_LISTEN_IPV6=1. `GET /` answers JSON naming its service, version, instance and spec hash;
 // `GET /healthz` answers 200 "ok", or 500 when DEMO_FAIL_HEALTH=1 or the file named by DEMO_FAIL_HEALTH_FILE
-// exists. DEMO_START_DELAY (`2s`, `500ms`, or seconds) delays listening; DEMO_LOG_LINES=n prints n numbered
+// exists. DEMO_HEALTH_STATUS=n makes a passing /healthz answer status n; DEMO_REQUIRE_HEADER="Name: value" makes
+// /healthz answer 401 to a request without that header. `/readyz` answers 200, or 503 while the file named by
+// DEMO_FAIL_READY_FILE exists. GET, HEAD and POST are answered alike. With PORT_GRPC set it also serves the gRPC
+// health checking protocol there (see GRPCHealthServer.swift, also for DEMO_GRPC_UNIMPLEMENTED). DEMO_START_DELAY (`2s`, `500ms`, or seconds) delays listening; DEMO_LOG_LINES=n prints n numbered
 // lines at start (to exercise log caps); DEMO_IGNORE_SIGTERM=1 makes it ignore SIGTERM (to exercise SIGKILL
 // after a grace period). On SIGTERM it stops accepting, finishes requests in flight and exits 0.
 // A thread per connection; one request per connection (`Connection: close`).
@@ -60,7 +64,20 @@ func healthFails() -> Bool {
     return false
 }
 
-func respond(to path: String) -> (Int, String, String) {
+/// Whether a request's header line is `required` ("Name: value"), the name compared without case.
+func sameHeader(_ line: Substring, _ required: String) -> Bool {
+    let have = line.split(separator: ":", maxSplits: 1).map { $0.trimmingSpaces() }
+    let want = required.split(separator: ":", maxSplits: 1).map { $0.trimmingSpaces() }
+    return have.count == 2 && want.count == 2 && have[0].lowercased() == want[0].lowercased() && have[1] == want[1]
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+func respond(to path: String, headerLines: [Substring] = []) -> (Int, String, String) {
     switch path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path {
     case "/":
         let body =
@@ -70,7 +87,17 @@ func respond(to path: String) -> (Int, String, String) {
             + "\"specHash\": \(jsonString(environment("GITFLEET_SPEC_HASH") ?? ""))}\n"
         return (200, "application/json", body)
     case "/healthz":
-        return healthFails() ? (500, "text/plain", "failing\n") : (200, "text/plain", "ok\n")
+        if let required = environment("DEMO_REQUIRE_HEADER"), !headerLines.contains(where: { sameHeader($0, required) })
+        {
+            return (401, "text/plain", "missing header\n")
+        }
+        if healthFails() { return (500, "text/plain", "failing\n") }
+        return (environment("DEMO_HEALTH_STATUS").flatMap(Int.init) ?? 200, "text/plain", "ok\n")
+    case "/readyz":
+        if let path = environment("DEMO_FAIL_READY_FILE"), !path.isEmpty, access(path, F_OK) == 0 {
+            return (503, "text/plain", "not ready\n")
+        }
+        return (200, "text/plain", "ready\n")
     default:
         return (404, "text/plain", "not found\n")
     }
@@ -79,6 +106,9 @@ func respond(to path: String) -> (Int, String, String) {
 func reason(_ status: Int) -> String {
     switch status {
     case 200: return "OK"
+    case 204: return "No Content"
+    case 401: return "Unauthorized"
+    case 503: return "Service Unavailable"
     case 404: return "Not Found"
     case 500: return "Internal Server Error"
     default: return "Bad Request"
@@ -104,12 +134,15 @@ func serve(_ fd: Int32) {
     }
     let firstLine = String(decoding: request, as: UTF8.self).split(separator: "\r\n").first ?? ""
     let parts = firstLine.split(separator: " ")
-    let (status, type, body): (Int, String, String)
-    if parts.count >= 2, parts[0] == "GET" || parts[0] == "HEAD" {
-        (status, type, body) = respond(to: String(parts[1]))
+    var (status, type, body): (Int, String, String)
+    if parts.count >= 2, ["GET", "HEAD", "POST"].contains(parts[0]) {
+        let head = String(decoding: request, as: UTF8.self).split(separator: "\r\n\r\n", maxSplits: 1).first ?? ""
+        (status, type, body) = respond(
+            to: String(parts[1]), headerLines: Array(head.split(separator: "\r\n").dropFirst()))
     } else {
         (status, type, body) = (400, "text/plain", "bad request\n")
     }
+    if status == 204 { body = "" }
     let head =
         "HTTP/1.1 \(status) \(reason(status))\r\nContent-Type: \(type)\r\n"
         + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
@@ -201,6 +234,10 @@ if let delay = environment("DEMO_START_DELAY") {
         usleep(step)
         remaining -= step
     }
+}
+if let grpcText = environment("PORT_GRPC") {
+    guard let grpcPort = UInt16(grpcText) else { fatal("PORT_GRPC '\(grpcText)' is not a port number") }
+    startGRPCHealth(port: grpcPort, ipv6: listenIPv6)
 }
 let listener = listenSocket(port: port, ipv6: listenIPv6)
 log("gitfleet-demo \(environment("VERSION") ?? "") listening on \(listenAddress):\(port)")

@@ -31,6 +31,16 @@ struct DiscoveryTemplateTests {
         #expect(text.contains("upstream gitfleet_db_migrate {\n    server 127.0.0.1:9 down;"))
     }
 
+    @Test("a withheld instance (failing readiness) leaves every output, and its service keeps its block")
+    func withheld() {
+        let set = ServingSet(records: Self.records, withheld: ["web-aaaa-1", "web-bbbb-2"])
+        #expect(set.services["web"]?.map(\.instance) == ["web-bbbb-1"])
+        let text = DiscoveryTemplate.nginx.render(set, port: "http")
+        #expect(!text.contains("41001") && text.contains("server 127.0.0.1:41002 weight=1;"), "\(text)")
+        let alone = ServingSet(records: Self.records.filter { $0.id == "web-aaaa-1" }, withheld: ["web-aaaa-1"])
+        #expect(alone.services == ["web": []])
+    }
+
     @Test("a canary split becomes upstream weights that give the target its percentage")
     func weights() {
         let set = ServingSet(

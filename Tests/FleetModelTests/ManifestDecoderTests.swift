@@ -196,7 +196,7 @@ import Testing
             }
             #expect(
                 error.issues.map(\.description) == [
-                    "services/a.yaml:7:3: spec.replica: unknown field 'replica'; did you mean 'replicas'? (expected one of image, replicas, command, env, ports, health, resources, rollout, drain, maxAge, dependsOn, secretFiles)"
+                    "services/a.yaml:7:3: spec.replica: unknown field 'replica'; did you mean 'replicas'? (expected one of image, replicas, command, env, ports, health, resources, rollout, drain, maxAge, dependsOn, secretFiles, readiness, liveness)"
                 ])
         }
         #expect(decoder.lastLoad.reusedFiles == 1)

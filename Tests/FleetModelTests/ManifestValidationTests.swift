@@ -175,6 +175,43 @@ private let cases: [RejectedManifest] = [
         "two probes", image + "  ports: {p: 0}\n  health: {tcp: {port: p}, exec: {command: [x]}}",
         "services/a.yaml:8:11: spec.health: only one probe may be given, found tcp and exec"),
     .spec(
+        "unknown http method", image + "  ports: {http: 0}\n  health: {http: {path: /h, port: http, method: FETCH}}",
+        "services/a.yaml:8:49: spec.health.http.method: 'FETCH' is not an HTTP method a probe can send (expected one of GET, HEAD"
+    ),
+    .spec(
+        "header name with a space",
+        image + "  ports: {http: 0}\n  health: {http: {path: /h, port: http, headers: {X Y: z}}}",
+        "services/a.yaml:8:51: spec.health.http.headers.X Y: 'X Y' is not a valid HTTP header name"),
+    .spec(
+        "header value not a string",
+        image + "  ports: {http: 0}\n  health: {http: {path: /h, port: http, headers: {X-N: 1}}}",
+        "services/a.yaml:8:56: spec.health.http.headers.X-N: the value 1 is a number, not a string; quote it"),
+    .spec(
+        "status out of range",
+        image + "  ports: {http: 0}\n  health: {http: {path: /h, port: http, status: [200, 700]}}",
+        "services/a.yaml:8:55: spec.health.http.status[1]: '700' is not an HTTP status or range (expected a status such as 200"
+    ),
+    .spec(
+        "status range backwards",
+        image + "  ports: {http: 0}\n  health: {http: {path: /h, port: http, status: \"299-200\"}}",
+        "services/a.yaml:8:49: spec.health.http.status: '299-200' is not an HTTP status or range"),
+    .spec(
+        "empty status list", image + "  ports: {http: 0}\n  health: {http: {path: /h, port: http, status: []}}",
+        "services/a.yaml:8:49: spec.health.http.status: the list is empty"),
+    .spec(
+        "grpc port not declared", image + "  ports: {http: 0}\n  readiness: {grpc: {port: grpc}}",
+        "services/a.yaml:8:28: spec.readiness.grpc.port: port 'grpc' is not declared in spec.ports (expected one of http)"
+    ),
+    .spec(
+        "grpc service not a string", image + "  ports: {g: 0}\n  liveness: {grpc: {port: g, service: [a]}}",
+        "services/a.yaml:8:39: spec.liveness.grpc.service: found a list (expected a string)"),
+    .spec(
+        "grpc and http together", image + "  ports: {g: 0}\n  readiness: {grpc: {port: g}, http: {path: /, port: g}}",
+        "services/a.yaml:8:14: spec.readiness: only one probe may be given, found http and grpc"),
+    .spec(
+        "readiness without a probe", image + "  readiness: {interval: 1s}",
+        "services/a.yaml:7:14: spec.readiness: no probe is given (expected exactly one of http, tcp, exec or grpc)"),
+    .spec(
         "invalid env name", image + "  env: {1BAD: x}",
         "services/a.yaml:7:9: spec.env.1BAD: '1BAD' is not a valid environment variable name"),
     .spec(

@@ -32,6 +32,19 @@ import Testing
         #expect(first.rawValue == "d764703e7d16333051931641dadb3eccd76657b7041594ce8cbfcd5a7d37f660")
     }
 
+    /// The checks added after v1 leave every spec that does not use them at the hash pinned above: the new keys
+    /// are written only when set.
+    @Test func aCheckWithoutTheNewFieldsKeepsItsCanonicalForm() throws {
+        let json = SpecHash.canonicalJSON(
+            ServiceSpec(
+                name: "web", image: ImageReference(repository: "shop/web"), ports: ["http": 0],
+                health: HealthCheck(probe: .http(path: "/healthz", port: "http"))))
+        #expect(
+            json.contains(
+                #""health":{"healthyThreshold":1,"http":{"path":"/healthz","port":"http"},"intervalMs":1000,"#))
+        #expect(!json.contains("readiness") && !json.contains("liveness"))
+    }
+
     @Test func ignoresKeyOrderInYAMLAndEnvOrder() throws {
         let reordered = """
             kind: Service
@@ -72,6 +85,12 @@ import Testing
         ("path: /healthz", "path: /ready"),
         ("cpu: 500m", "cpu: 1"),
         ("memory: 256Mi", "memory: 512Mi"),
+        ("port: http}}", "port: http, method: HEAD}}"),
+        ("port: http}}", "port: http, headers: {X-Probe: \"1\"}}}"),
+        ("port: http}}", "port: http, status: [200]}}"),
+        ("health: {http: {path: /healthz, port: http}}", "health: {grpc: {port: http}}"),
+        ("health: {http: {path: /healthz, port: http}}", "readiness: {http: {path: /healthz, port: http}}"),
+        ("health: {http: {path: /healthz, port: http}}", "liveness: {http: {path: /healthz, port: http}}"),
     ])
     func isChangedBy(_ change: (String, String)) throws {
         let changed = Self.base.replacingOccurrences(of: change.0, with: change.1)

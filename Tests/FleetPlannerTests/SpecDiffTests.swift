@@ -126,6 +126,19 @@ struct SpecDiffTests {
         #expect(json.contains(#""secret" : true"#))
         #expect(try PlanDocument.decode(plan.jsonData()).plan == plan)
     }
+
+    @Test func readinessAndLivenessAreComparedAndTheNewProbesRead() throws {
+        var new = Self.base
+        new.readiness = HealthCheck(
+            probe: .http(path: "/healthz", port: "http", method: "HEAD", headers: ["X-Probe": "1"], status: [200...204])
+        )
+        new.liveness = HealthCheck(probe: .grpc(port: "http", service: "shop.Web"))
+        let leaves = Dictionary(
+            uniqueKeysWithValues: SpecDiff(old: Self.base, new: new).changes.flatMap(\.leaves).map { ($0.path, $0) })
+        #expect(
+            leaves["readiness.probe"]?.new == #"http HEAD "/healthz" on port http with X-Probe: "1" expecting 200-204"#)
+        #expect(leaves["liveness.probe"]?.new == #"grpc on port http for service "shop.Web""#)
+    }
 }
 
 @Suite("A replacement lists its changes when the outgoing spec is known")

@@ -12,7 +12,7 @@ struct ProberTests {
 
     /// Starts the demo with `env` and runs `body` once it listens; stops and destroys everything after.
     func withDemo(
-        env: [String: String] = [:],
+        env: [String: String] = [:], ports: [String: Int] = ["http": 0],
         _ body: (ProcessRuntime, RuntimeInstance) async throws -> Void
     ) async throws {
         let fixture = try RuntimeFixtures.processRuntimeFixture()
@@ -23,7 +23,7 @@ struct ProberTests {
             let instance = try await runtime.start(
                 InstanceLaunch(
                     instanceID: "probe-1", service: "web", specHash: Self.specHash, image: image, env: env,
-                    ports: ["http": 0])
+                    ports: ports)
             )
             let conformance = RuntimeConformance(makeFixture: { fixture })
             _ = try await conformance.waitForHTTP(instance, path: "/")
@@ -54,6 +54,75 @@ struct ProberTests {
         }
     }
 
+    @Test func httpProbeSendsMethodAndHeadersAndChecksTheExpectedStatus() async throws {
+        try await withDemo(env: ["DEMO_REQUIRE_HEADER": "X-Probe: gitfleet", "DEMO_HEALTH_STATUS": "204"]) {
+            runtime, instance in
+            let prober = Prober(runtime: runtime)
+            func probe(
+                method: String? = nil, headers: [String: String]? = nil, status: [ClosedRange<Int>]? = nil
+            ) async -> ProbeResult {
+                await prober.probe(
+                    .http(path: "/healthz", port: "http", method: method, headers: headers, status: status),
+                    instance: instance, timeout: .seconds(5))
+            }
+            let withoutHeader = await probe()
+            #expect(!withoutHeader.success && withoutHeader.detail.contains("GET /healthz"), "\(withoutHeader)")
+            #expect(withoutHeader.detail.contains("HTTP 401"), "\(withoutHeader)")
+            let header = ["x-probe": "gitfleet"]
+            let byDefault = await probe(headers: header)
+            #expect(byDefault.success && byDefault.detail.contains("HTTP 204"), "\(byDefault)")
+            let wrongStatus = await probe(headers: header, status: [200...200, 300...399])
+            #expect(!wrongStatus.success && wrongStatus.detail.contains("HTTP 204"), "\(wrongStatus)")
+            let listed = await probe(headers: header, status: [200...200, 204...204])
+            #expect(listed.success, "\(listed)")
+            let wrongValue = await probe(headers: ["X-Probe": "other"], status: [204...204])
+            #expect(!wrongValue.success, "\(wrongValue)")
+            for method in ["HEAD", "POST"] {
+                let result = await probe(method: method, headers: header, status: [204...204])
+                #expect(result.success && result.detail.hasPrefix("\(method) /healthz"), "\(result)")
+            }
+        }
+    }
+
+    @Test func grpcProbeAsksTheStandardHealthService() async throws {
+        let failFile = try RuntimeFixtures.temporaryDirectory("gitfleet-probe") + "/fail"
+        defer { try? FileManager.default.removeItem(atPath: (failFile as NSString).deletingLastPathComponent) }
+        try await withDemo(env: ["DEMO_FAIL_HEALTH_FILE": failFile], ports: ["http": 0, "grpc": 0]) {
+            runtime, instance in
+            let prober = Prober(runtime: runtime)
+            func probe(_ port: String = "grpc", service: String? = nil) async -> ProbeResult {
+                await prober.probe(.grpc(port: port, service: service), instance: instance, timeout: .seconds(5))
+            }
+            let server = await probe()
+            #expect(server.success && server.detail.contains("SERVING"), "\(server)")
+            let named = await probe(service: "web")
+            #expect(named.success && named.detail.contains("of 'web'"), "\(named)")
+            let unknown = await probe(service: "billing")
+            #expect(!unknown.success && unknown.detail.contains("gRPC status 5"), "\(unknown)")
+            // An HTTP/1.1 server is no gRPC server: a failure within the timeout, not a hang.
+            let http = await prober.probe(.grpc(port: "http", service: nil), instance: instance, timeout: .seconds(3))
+            #expect(!http.success, "\(http)")
+            _ = FileManager.default.createFile(atPath: failFile, contents: Data())
+            let notServing = await probe()
+            #expect(!notServing.success && notServing.detail.contains("NOT_SERVING"), "\(notServing)")
+        }
+    }
+
+    @Test func grpcProbeFailsOnUnimplemented() async throws {
+        try await withDemo(env: ["DEMO_GRPC_UNIMPLEMENTED": "1"], ports: ["http": 0, "grpc": 0]) { runtime, instance in
+            let result = await Prober(runtime: runtime).probe(
+                .grpc(port: "grpc"), instance: instance, timeout: .seconds(5))
+            #expect(!result.success && result.detail.contains("UNIMPLEMENTED"), "\(result)")
+        }
+    }
+
+    @Test func grpcProbeFailsAgainstAClosedPort() async throws {
+        let closed = await Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent")).probe(
+            .grpc(port: "grpc"), instance: Self.instance(ports: ["grpc": try PortAllocator.freeLoopbackPort()]),
+            timeout: .seconds(2))
+        #expect(!closed.success && closed.detail.contains("gRPC health check on port"), "\(closed)")
+    }
+
     @Test func httpProbeFailsAgainstAClosedPort() async throws {
         let port = try PortAllocator.freeLoopbackPort()
         let instance = Self.instance(ports: ["http": port])
@@ -77,20 +146,34 @@ struct ProberTests {
         #expect(clock.now - begun < .seconds(20), "bounded by the timeout, not hanging")
     }
 
+    @Test func grpcProbeTimesOutWhenNothingAnswers() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let begun = ContinuousClock.now
+        let result = await Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
+            .probe(
+                .grpc(port: "grpc"), instance: Self.instance(ports: ["grpc": listener.port]),
+                timeout: .milliseconds(500))
+        #expect(!result.success && result.detail.contains("timed out"), "\(result)")
+        #expect(ContinuousClock.now - begun < .seconds(20), "bounded by the timeout, not hanging")
+    }
+
     /// The demo listening on IPv6 loopback only, started directly; an IPv4 probe could not reach it.
-    @Test func httpAndTCPProbesReachAnIPv6Address() async throws {
+    @Test func httpTCPAndGRPCProbesReachAnIPv6Address() async throws {
         let port = try PortAllocator.freeLoopbackPort()
+        let grpcPort = try PortAllocator.freeLoopbackPort()
         // A spawned process, not Foundation's: the test runner blocks SIGTERM, and a `Process` child inherits
         // that mask, ignores `terminate()` and hangs `waitUntilExit()`.
         let directory = try RuntimeFixtures.temporaryDirectory("gitfleet-ipv6")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let demo = try SpawnedProcess(
             executable: try RuntimeFixtures.demoBinary(), arguments: [],
-            environment: ["PORT": "\(port)", "DEMO_LISTEN_IPV6": "1"], logPath: "\(directory)/demo.log")
+            environment: ["PORT": "\(port)", "PORT_GRPC": "\(grpcPort)", "DEMO_LISTEN_IPV6": "1"],
+            logPath: "\(directory)/demo.log")
         defer { demo.stop() }
         let prober = Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
         for address in ["::1", "[::1]"] {
-            var instance = Self.instance(ports: ["http": port])
+            var instance = Self.instance(ports: ["http": port, "grpc": grpcPort])
             instance.address = address
             var healthy = await prober.probe(
                 .http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
@@ -105,6 +188,8 @@ struct ProberTests {
             #expect(healthy.detail.contains("HTTP 200"), "\(healthy)")
             let tcp = await prober.probe(.tcp(port: "http"), instance: instance, timeout: .seconds(5))
             #expect(tcp.success, "\(address): \(tcp)")
+            let grpc = await prober.probe(.grpc(port: "grpc"), instance: instance, timeout: .seconds(5))
+            #expect(grpc.success, "\(address): \(grpc)")
         }
         var ipv4 = Self.instance(ports: ["http": port])
         ipv4.address = "127.0.0.1"

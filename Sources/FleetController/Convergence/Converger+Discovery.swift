@@ -11,7 +11,8 @@ extension Converger {
     func publishServingSet(_ world: ObservedWorld) async -> Bool {
         guard let discovery else { return true }
         let set = ServingSet(
-            records: Array(world.records.values), splits: trafficSplits, services: world.desiredServices)
+            records: Array(world.records.values), splits: trafficSplits, services: world.desiredServices,
+            withheld: unready)
         switch await discovery.publish(set) {
         case .confirmed:
             let now = clock.wallTime

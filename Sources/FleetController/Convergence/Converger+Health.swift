@@ -5,9 +5,14 @@ import Foundation
 import Logging
 
 extension Converger {
-    /// Probes the target's instances that are due, promotes those healthy for `minReady` to
-    /// `promotion` (serving, or ready for a strategy that publishes them itself), and fails those that
-    /// did not become healthy in time or stopped being healthy. Returns whether an instance was promoted.
+    /// Probes the target's instances that are due, promotes those ready for `minReady` to `promotion` (serving,
+    /// or ready for a strategy that publishes them itself), fails those that did not become ready in time or
+    /// failed their liveness check, and keeps ``unready`` up to date for the serving set. Returns whether an
+    /// instance was promoted.
+    ///
+    /// The readiness check (``ServiceSpec/readinessCheck``) gates promotion; the liveness check
+    /// (``ServiceSpec/livenessCheck``) is probed once an instance is ready. When both are the same check (a spec
+    /// with `health` alone) one streak serves both, so a failure replaces the instance, as it always has.
     func advanceHealth(
         of target: ServiceSpec, hash: SpecHash, promotion: InstanceState = .serving, world: inout ObservedWorld,
         now: Date
@@ -17,28 +22,47 @@ extension Converger {
                 && world.inventory[$0.id]?.status.isRunning == true
         }
         let probedAt = clock.now
-        let interval = target.health?.interval ?? .seconds(1)
+        let check = target.readinessCheck
+        let interval = check?.interval ?? .seconds(1)
         let due = candidates.filter { record in
             guard let last = health[record.id]?.lastProbe else { return true }
             return probedAt >= last.advanced(by: interval)
         }
-        let results = await probe(due.compactMap { world.inventory[$0.id] }, check: target.health)
+        let results = await probe(due.compactMap { world.inventory[$0.id] }, check: check)
         for (id, result) in results {
             health[id, default: HealthStreak()].record(result, at: probedAt)
         }
+        let livenessCheck = target.separateLivenessCheck
+        if let livenessCheck {
+            let live = candidates.filter { record in
+                guard [.ready, .serving].contains(record.state) else { return false }
+                guard let last = liveness[record.id]?.lastProbe else { return true }
+                return probedAt >= last.advanced(by: livenessCheck.interval)
+            }
+            for (id, result) in await probe(live.compactMap { world.inventory[$0.id] }, check: livenessCheck) {
+                liveness[id, default: HealthStreak()].record(result, at: probedAt)
+            }
+        }
 
         var promoted = false
-        let check = target.health
         for record in candidates {
             guard var streak = health[record.id] else { continue }
             if let last = streak.lastProbe { pacing.due(at: last.advanced(by: interval)) }
+            if let livenessCheck, let last = liveness[record.id]?.lastProbe {
+                pacing.due(at: last.advanced(by: livenessCheck.interval))
+            }
+            if [.ready, .serving].contains(record.state), let detail = livenessFailure(record.id, target) {
+                let reason = "unhealthy: \(detail)" + (await logTail(record.id))
+                try await fail(record, reason: reason, in: &world, now: now)
+                continue
+            }
+            if [.ready, .serving].contains(record.state), livenessCheck != nil || target.livenessCheck == nil {
+                updateReadiness(record.id, streak, check: check)
+            }
             switch record.state {
             case .ready where promotion == .ready || streak.failures > 0:
-                // Healthy once already: it can only stop being healthy, never time out starting.
-                if streak.failures >= (check?.unhealthyThreshold ?? 3) {
-                    let reason = "unhealthy: \(streak.lastDetail)" + (await logTail(record.id))
-                    try await fail(record, reason: reason, in: &world, now: now)
-                }
+                // Ready once already: it can only stop being ready (above), never time out starting.
+                break
             case .starting, .ready:
                 if streak.successes >= (check?.healthyThreshold ?? 1) {
                     let since = streak.healthySince ?? now
@@ -68,16 +92,37 @@ extension Converger {
                         try await fail(record, reason: reason, in: &world, now: now)
                     }
                 }
-            case .serving:
-                if streak.failures >= (check?.unhealthyThreshold ?? 3) {
-                    let reason = "unhealthy: \(streak.lastDetail)" + (await logTail(record.id))
-                    try await fail(record, reason: reason, in: &world, now: now)
-                }
             default:
                 break
             }
         }
         return promoted
+    }
+
+    /// Why `id` has failed its liveness check, or nil while it has not: its own streak when the spec has a
+    /// separate liveness check, else the readiness streak (the same check). No check: only an exit fails it.
+    func livenessFailure(_ id: String, _ spec: ServiceSpec) -> String? {
+        guard let check = spec.livenessCheck else { return nil }
+        let streak = spec.separateLivenessCheck == nil ? health[id] : liveness[id]
+        guard let streak, streak.failures >= check.unhealthyThreshold else { return nil }
+        return streak.lastDetail
+    }
+
+    /// Moves `id` into ``unready`` after `unhealthyThreshold` failed readiness probes in a row, and out again after
+    /// `healthyThreshold` passes; called only when readiness failing is not also liveness failing.
+    func updateReadiness(_ id: String, _ streak: HealthStreak, check: HealthCheck?) {
+        if streak.failures >= (check?.unhealthyThreshold ?? 3) {
+            unready.insert(id)
+        } else if streak.successes >= (check?.healthyThreshold ?? 1) {
+            unready.remove(id)
+        }
+    }
+
+    /// Drops what the probes said about `id`, which has left service.
+    func forgetHealth(of id: String) {
+        health[id] = nil
+        liveness[id] = nil
+        unready.remove(id)
     }
 
     /// Probes instances concurrently. Without a health check an instance is healthy while it runs.

@@ -78,7 +78,7 @@ extension Converger {
         record.updatedAt = now
         try await put(record, in: &world)
         CrashPoint.pass("instance recorded draining")
-        health[id] = nil
+        forgetHealth(of: id)
     }
 
     /// Stops and destroys draining instances whose drain delay has passed. With discovery, the delay
@@ -128,7 +128,7 @@ extension Converger {
         CrashPoint.pass("instance recorded failed")
         // The full reason, with the instance's last log lines, is for the operator: the quarantine event omits them.
         logger.warning("\(record.service): instance \(record.id) failed: \(reason)", metadata: failed.logMetadata)
-        health[record.id] = nil
+        forgetHealth(of: record.id)
         backoff[record.service, default: CreationBackoff()].recordFailure(now: now)
         try await quarantine(failed, in: &world, now: now)
     }

@@ -3,12 +3,17 @@ import FleetRegistry
 import FleetRuntime
 import Foundation
 
-/// An instance the last pass left serving (or ready), with the health check of its spec, for the
+/// An instance the last pass left serving (or ready), with the checks of its spec, for the
 /// ``InstanceObserver`` to probe between passes.
 struct WatchedInstance: Sendable {
     var instance: RuntimeInstance
-    /// nil when the service has no health check: then only its exit is watched.
+    /// The readiness check (``ServiceSpec/readinessCheck``); nil when the service has none.
     var check: HealthCheck?
+    /// The liveness check when it is another check (``ServiceSpec/separateLivenessCheck``).
+    var liveness: HealthCheck? = nil
+    /// Whether failing `check` replaces the instance (it is also the liveness check) rather than only taking it
+    /// out of discovery.
+    var checkIsLiveness = true
 }
 
 extension Converger {
@@ -25,7 +30,9 @@ extension Converger {
                 guard let spec = specs[record.specHash], let instance = world.inventory[record.id],
                     instance.status.isRunning
                 else { continue }
-                probed[record.id] = WatchedInstance(instance: instance, check: spec.health)
+                probed[record.id] = WatchedInstance(
+                    instance: instance, check: spec.readinessCheck, liveness: spec.separateLivenessCheck,
+                    checkIsLiveness: spec.separateLivenessCheck == nil && spec.livenessCheck != nil)
             }
         }
         watched = probed
@@ -45,31 +52,64 @@ extension Converger {
     }
 
     /// Probes the watched instances whose interval has passed since their last probe (by a pass or by the
-    /// observer: they share one streak per instance), and folds in the results. Returns the instances that
-    /// have now failed their check's `unhealthyThreshold` probes in a row, which the next pass takes out of
-    /// service, and when the next probe falls due.
-    func probeWatched() async -> (unhealthy: [String], nextDue: ContinuousClock.Instant?) {
+    /// observer: they share one streak per instance and check), and folds in the results. Returns the instances
+    /// that have now failed their liveness check's `unhealthyThreshold` probes in a row, which the next pass takes
+    /// out of service; those whose readiness changed, which the next pass takes out of discovery or puts back;
+    /// and when the next probe falls due.
+    func probeWatched() async -> (
+        unhealthy: [String], readinessChanged: [String], nextDue: ContinuousClock.Instant?
+    ) {
+        var unhealthy: [String] = []
+        var readinessChanged: [String] = []
+        for (id, check) in await probeDue(liveness: false) {
+            guard let streak = health[id], let watchedInstance = watched[id] else { continue }
+            let failing = streak.failures >= check.unhealthyThreshold
+            if watchedInstance.checkIsLiveness {
+                if failing { unhealthy.append(id) }
+            } else if failing != unready.contains(id) && (failing || streak.successes >= check.healthyThreshold) {
+                // The pass updates ``unready``; until then this is asked again, and the asks coalesce.
+                readinessChanged.append(id)
+            }
+        }
+        for (id, check) in await probeDue(liveness: true) {
+            if let failures = liveness[id]?.failures, failures >= check.unhealthyThreshold { unhealthy.append(id) }
+        }
+        let next = watched.flatMap { id, watchedInstance -> [ContinuousClock.Instant] in
+            let now = clock.now
+            return [
+                watchedInstance.check.map { (health[id]?.lastProbe ?? now).advanced(by: $0.interval) },
+                watchedInstance.liveness.map { (liveness[id]?.lastProbe ?? now).advanced(by: $0.interval) },
+            ].compactMap { $0 }
+        }.min()
+        return (unhealthy.sorted(), readinessChanged.sorted(), next)
+    }
+
+    /// Probes the watched instances whose readiness check (or, with `liveness`, separate liveness check) is due
+    /// since its last probe, records the results in that check's streaks, and returns the probed instances with
+    /// the check.
+    private func probeDue(liveness forLiveness: Bool) async -> [(String, HealthCheck)] {
         let now = clock.now
+        func streak(_ id: String) -> HealthStreak? { forLiveness ? liveness[id] : health[id] }
         var due: [HealthCheck: [RuntimeInstance]] = [:]
         for (id, watchedInstance) in watched {
-            guard let check = watchedInstance.check else { continue }
-            if let last = health[id]?.lastProbe, now < last.advanced(by: check.interval) { continue }
+            guard let check = forLiveness ? watchedInstance.liveness : watchedInstance.check else { continue }
+            if let last = streak(id)?.lastProbe, now < last.advanced(by: check.interval) { continue }
             due[check, default: []].append(watchedInstance.instance)
         }
-        var unhealthy: [String] = []
+        var probed: [(String, HealthCheck)] = []
         // One concurrent round per check (per service), so a slow probe delays only its own service.
         for (check, instances) in due {
             for (id, result) in await probe(instances, check: check) {
                 // A pass may have retired or failed it meanwhile; its streak is then gone and stays gone.
                 guard watched[id] != nil else { continue }
-                health[id, default: HealthStreak()].record(result, at: clock.now)
-                if let failures = health[id]?.failures, failures >= check.unhealthyThreshold { unhealthy.append(id) }
+                if forLiveness {
+                    liveness[id, default: HealthStreak()].record(result, at: clock.now)
+                } else {
+                    health[id, default: HealthStreak()].record(result, at: clock.now)
+                }
+                probed.append((id, check))
             }
         }
-        let next = watched.compactMap { id, watchedInstance -> ContinuousClock.Instant? in
-            guard let check = watchedInstance.check else { return nil }
-            return (health[id]?.lastProbe ?? now).advanced(by: check.interval)
-        }.min()
-        return (unhealthy.sorted(), next)
+        return probed
     }
 }

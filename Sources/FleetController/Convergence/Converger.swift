@@ -65,7 +65,17 @@ public actor Converger {
     /// Where passes read the time and wait: the system's clocks, or a simulated one in tests.
     public nonisolated let clock: any FleetClock
 
+    /// The readiness streak of each instance (see ``ServiceSpec/readinessCheck``): it gates promotion and, for a
+    /// serving instance, membership of ``unready``.
     var health: [String: HealthStreak] = [:]
+    /// The liveness streak of each instance whose spec's liveness check differs from its readiness check; when
+    /// the two are the same (`health` alone), ``health`` is both and this holds nothing for it.
+    var liveness: [String: HealthStreak] = [:]
+    /// Serving (or ready) instances whose readiness check has failed `unhealthyThreshold` times in a row and not
+    /// passed `healthyThreshold` times since: discovery leaves them out, and nothing replaces them for it.
+    /// Soft, like the streaks: a restarted controller publishes them until their probes fail again (see
+    /// docs/manifest.md, "Readiness and liveness").
+    var unready: Set<String> = []
     var counters: [String: (created: Int, destroyed: Int)] = [:]
     var backoff: [String: CreationBackoff] = [:]
     /// What the current pass learnt for pacing the next one: whether it changed a record, and the

@@ -1,10 +1,11 @@
 import FleetModel
 
 /// What discovery publishes: per service, the endpoints clients may reach, derived only from
-/// ``InstanceRecord/isPublished`` records (and, for a canary, the traffic weight of its step).
+/// ``InstanceRecord/isPublished`` records (and, for a canary, the traffic weight of its step), less those the
+/// converger withholds because their readiness check fails.
 ///
-/// It is a pure function of what the registry holds, so a restarted controller renders exactly the
-/// outputs the last one did. Every output (the HTTP endpoint, nginx and HAProxy files, user
+/// It is a pure function of what the registry holds and of that withheld set, so a restarted controller renders
+/// the outputs the last one did, but for instances it has not yet found unready again. Every output (the HTTP endpoint, nginx and HAProxy files, user
 /// templates) is rendered from one value of this type, so they never disagree.
 public struct ServingSet: Hashable, Sendable, Codable {
     /// One published instance.
@@ -53,10 +54,17 @@ public struct ServingSet: Hashable, Sendable, Codable {
     /// target's instances `percent` of its traffic together, whatever the instance counts; without
     /// one (or once only one side serves) every instance weighs 1. Each of `services` (the desired ones) is
     /// in the set even with no record, so an output has its block before the first instance serves.
-    public init(records: [InstanceRecord], splits: [String: TrafficSplit] = [:], services declared: Set<String> = []) {
+    ///
+    /// `withheld` are published records left out all the same: serving instances failing their readiness check
+    /// (the converger's soft state, which a standby mirroring the registry does not know).
+    public init(
+        records: [InstanceRecord], splits: [String: TrafficSplit] = [:], services declared: Set<String> = [],
+        withheld: Set<String> = []
+    ) {
+        func isPublished(_ record: InstanceRecord) -> Bool { record.isPublished && !withheld.contains(record.id) }
         var weights: [String: [SpecHash: Int]] = [:]
         for (service, split) in splits where split.percent > 0 && split.percent < 100 {
-            let published = records.filter { $0.service == service && $0.isPublished }
+            let published = records.filter { $0.service == service && isPublished($0) }
             let target = published.filter { $0.specHash == split.target }.count
             let others = published.count - target
             guard target > 0, others > 0 else { continue }
@@ -73,7 +81,7 @@ public struct ServingSet: Hashable, Sendable, Codable {
         for record in records where record.state.isLive && services[record.service] == nil {
             services[record.service] = []
         }
-        for record in records where record.isPublished {
+        for record in records where isPublished(record) {
             guard let address = record.address else { continue }
             services[record.service, default: []].append(
                 Endpoint(

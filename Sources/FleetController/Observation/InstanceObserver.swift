@@ -9,8 +9,9 @@ import ServiceLifecycle
 /// Two watches run side by side, both over what the last pass left live (``Converger/watch(_:world:)``):
 /// - **exits**: the runtime's ``Runtime/exits()`` stream (process exits, the Docker `/events` stream); an
 ///   instance the last pass left starting, ready or serving that stops asks for a pass;
-/// - **probes**: each serving instance is probed at its check's `interval`, sharing its streak with the
-///   passes; once it has failed `unhealthyThreshold` probes in a row it asks for a pass.
+/// - **probes**: each serving instance is probed at its checks' `interval`, sharing its streaks with the
+///   passes; once it has failed its liveness check `unhealthyThreshold` times in a row, or its readiness check
+///   started or stopped failing, it asks for a pass.
 ///
 /// It never changes the fleet itself: the pass it asks for fails and quarantines the instance (journaled,
 /// fenced, published to discovery) and creates its replacement, as for any other failure. An idle fleet
@@ -23,6 +24,8 @@ public final class InstanceObserver: Service, Sendable {
     public enum Change: Hashable, Sendable, CustomStringConvertible {
         case exited(InstanceExit)
         case unhealthy(instanceID: String)
+        /// Its readiness check started or stopped failing: discovery leaves it out or takes it back.
+        case readinessChanged(instanceID: String)
 
         public var description: String {
             switch self {
@@ -30,6 +33,8 @@ public final class InstanceObserver: Service, Sendable {
                 return "instance \(exit.instanceID) stopped (\(exit.status.map { "\($0)" } ?? "exited"))"
             case .unhealthy(let id):
                 return "instance \(id) failed its health check too many times in a row"
+            case .readinessChanged(let id):
+                return "instance \(id) changed readiness"
             }
         }
     }
@@ -73,8 +78,9 @@ public final class InstanceObserver: Service, Sendable {
 
     func watchHealth() async {
         while !Task.isCancelled {
-            let (unhealthy, nextDue) = await converger.probeWatched()
+            let (unhealthy, readinessChanged, nextDue) = await converger.probeWatched()
             for id in unhealthy { ask(.unhealthy(instanceID: id)) }
+            for id in readinessChanged { ask(.readinessChanged(instanceID: id)) }
             let idleUntil = converger.clock.now.advanced(by: idleWait)
             try? await converger.clock.sleep(until: min(nextDue ?? idleUntil, idleUntil))
         }
@@ -90,7 +96,7 @@ extension InstanceObserver.Change {
     var instanceID: String {
         switch self {
         case .exited(let exit): return exit.instanceID
-        case .unhealthy(let id): return id
+        case .unhealthy(let id), .readinessChanged(let id): return id
         }
     }
 }

@@ -3,7 +3,7 @@
 extension NodeReader {
     static let specFields = [
         "image", "replicas", "command", "env", "ports", "health", "resources", "rollout", "drain", "maxAge",
-        "dependsOn", "secretFiles",
+        "dependsOn", "secretFiles", "readiness", "liveness",
     ]
 
     /// Decodes `spec`; returns nil when any issue was found in it. `forDefaults` reads the fleet defaults,
@@ -39,6 +39,12 @@ extension NodeReader {
         if let node = fields["health"]?.value {
             spec.health = health(
                 node, at("health"), ports: forDefaults ? nil : spec.ports, portsNode: fields["ports"]?.value)
+        }
+        for (field, keyPath) in [("readiness", \ServiceSpec.readiness), ("liveness", \ServiceSpec.liveness)] {
+            if let node = fields[field]?.value {
+                spec[keyPath: keyPath] = health(
+                    node, at(field), ports: forDefaults ? nil : spec.ports, portsNode: fields["ports"]?.value)
+            }
         }
         if let node = fields["resources"]?.value { spec.resources = resources(node, at("resources")) }
         if let node = fields["rollout"]?.value { spec.rollout = rollout(node, at("rollout"), replicas: spec.replicas) }
@@ -163,21 +169,24 @@ extension NodeReader {
     {
         let known = [
             "http", "tcp", "exec", "interval", "timeout", "healthyThreshold", "unhealthyThreshold", "startTimeout",
+            "grpc",
         ]
-        guard let fields = fields(node, path, known: known, expected: "a mapping with one of http, tcp or exec")
+        guard let fields = fields(node, path, known: known, expected: "a mapping with one of http, tcp, exec or grpc")
         else { return nil }
         func at(_ field: String) -> String { NodeReader.join(path, field) }
-        let probes = ["http", "tcp", "exec"].filter { fields[$0] != nil }
+        let probes = ["http", "tcp", "exec", "grpc"].filter { fields[$0] != nil }
         guard probes.count == 1 else {
             let message =
                 probes.isEmpty
                 ? "no probe is given" : "only one probe may be given, found " + probes.joined(separator: " and ")
-            report(node, path, message, expected: "exactly one of http, tcp or exec")
+            report(node, path, message, expected: "exactly one of http, tcp, exec or grpc")
             return nil
         }
         var probe: HealthCheck.Probe? = nil
         if let node = fields["http"]?.value,
-            let http = self.fields(node, at("http"), known: ["path", "port"], expected: "a mapping with path and port")
+            let http = self.fields(
+                node, at("http"), known: ["path", "port", "method", "headers", "status"],
+                expected: "a mapping with path and port")
         {
             var path: String? = nil
             if let pathNode = http["path"]?.value {
@@ -192,7 +201,23 @@ extension NodeReader {
                     node, at("http.path"), "the required field 'path' is missing", expected: "a path such as /healthz")
             }
             let port = probePort(http["port"], node, at("http.port"), ports: ports)
-            if let path, path.hasPrefix("/"), let port { probe = .http(path: path, port: port) }
+            let request = httpRequest(http, at("http"))
+            if let path, path.hasPrefix("/"), let port, let request {
+                probe = .http(
+                    path: path, port: port, method: request.method, headers: request.headers, status: request.status)
+            }
+        }
+        if let node = fields["grpc"]?.value,
+            let grpc = self.fields(node, at("grpc"), known: ["port", "service"], expected: "a mapping with port")
+        {
+            let port = probePort(grpc["port"], node, at("grpc.port"), ports: ports)
+            var service: String? = nil
+            var serviceValid = true
+            if let serviceNode = grpc["service"]?.value {
+                service = strictString(serviceNode, at("grpc.service"), what: "the service name")
+                serviceValid = service != nil
+            }
+            if let port, serviceValid { probe = .grpc(port: port, service: service) }
         }
         if let node = fields["tcp"]?.value,
             let tcp = self.fields(node, at("tcp"), known: ["port"], expected: "a mapping with port")
@@ -234,6 +259,87 @@ extension NodeReader {
             check.startTimeout = value
         }
         return probe == nil ? nil : check
+    }
+
+    /// The optional parts of an http probe's request and what it accepts; nil when any of them is invalid.
+    private mutating func httpRequest(_ http: [String: (key: YAMLNode, value: YAMLNode)], _ path: String) -> (
+        method: String?, headers: [String: String]?, status: [ClosedRange<Int>]?
+    )? {
+        let before = issues.count
+        func at(_ field: String) -> String { NodeReader.join(path, field) }
+        var method: String? = nil
+        if let node = http["method"]?.value, let text = strictString(node, at("method"), what: "the method") {
+            if HealthCheck.httpMethods.contains(text) {
+                method = text
+            } else {
+                report(
+                    node, at("method"), "'\(text)' is not an HTTP method a probe can send",
+                    expected: "one of " + HealthCheck.httpMethods.joined(separator: ", "))
+            }
+        }
+        var headers: [String: String]? = nil
+        if let node = http["headers"]?.value {
+            var result: [String: String] = [:]
+            for entry in entries(node, at("headers"), expected: "a mapping of header names to string values") ?? [] {
+                let field = NodeReader.join(at("headers"), entry.name)
+                guard NodeReader.isHeaderName(entry.name) else {
+                    report(
+                        entry.key, field, "'\(entry.name)' is not a valid HTTP header name",
+                        expected: "letters, digits and !#$%&'*+-.^_`|~")
+                    continue
+                }
+                guard let value = strictString(entry.value, field, what: "the value") else { continue }
+                if value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+                    report(entry.value, field, "the value contains a line break", expected: "a single-line string")
+                } else {
+                    result[entry.name] = value
+                }
+            }
+            headers = result
+        }
+        var status: [ClosedRange<Int>]? = nil
+        if let node = http["status"]?.value {
+            let expected = "a status such as 200, a range such as \"200-299\", or a list of them, from 100 to 599"
+            let items: [(node: YAMLNode, path: String)]
+            if case .sequence(let list, _) = node {
+                items = list.enumerated().map { ($1, "\(at("status"))[\($0)]") }
+                if list.isEmpty { report(node, at("status"), "the list is empty", expected: expected) }
+            } else {
+                items = [(node, at("status"))]
+            }
+            var ranges: [ClosedRange<Int>] = []
+            for item in items {
+                if let range = NodeReader.statusRange(item.node) {
+                    ranges.append(range)
+                } else {
+                    report(
+                        item.node, item.path, "'\(item.node.scalarText)' is not an HTTP status or range",
+                        expected: expected)
+                }
+            }
+            status = ranges
+        }
+        return issues.count == before ? (method, headers, status) : nil
+    }
+
+    /// `200`, `"204"` or `"200-299"`, within 100...599.
+    static func statusRange(_ node: YAMLNode) -> ClosedRange<Int>? {
+        guard case .scalar(let scalar) = node, scalar.type == .integer || scalar.type == .string else { return nil }
+        let bounds = scalar.text.split(separator: "-", omittingEmptySubsequences: false)
+            .map { Int($0) }
+        guard bounds.count <= 2, let low = bounds.first ?? nil, let high = bounds.last ?? nil, 100 <= low, low <= high,
+            high <= 599
+        else { return nil }
+        return low...high
+    }
+
+    /// An RFC 9110 token: what a header name may be made of.
+    static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
     }
 
     /// A probe's port: the name of a port in `spec.ports` (unchecked when `ports` is nil, for the defaults).

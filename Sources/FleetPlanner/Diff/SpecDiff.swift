@@ -21,6 +21,8 @@ public struct SpecDiff: Hashable, Sendable {
         diff.map("env", old.env, new.env, Self.quoted)
         diff.map("ports", old.ports, new.ports) { "\($0)" }
         diff.object("health", old.health, new.health, Self.health)
+        diff.object("readiness", old.readiness, new.readiness, Self.health)
+        diff.object("liveness", old.liveness, new.liveness, Self.health)
         diff.object("resources", old.resources, new.resources, Self.resources)
         diff.object("rollout", old.rollout, new.rollout, Self.rollout)
         diff.object("drain", old.drain, new.drain, Self.drain)
@@ -74,7 +76,19 @@ public struct SpecDiff: Hashable, Sendable {
     static func health(_ check: HealthCheck) -> [(String, String?)] {
         let probe =
             switch check.probe {
-            case .http(let path, let port): "http \(quoted(path)) on port \(port)"
+            case .http(let path, let port, let method, let headers, let status):
+                "http \(method.map { "\($0) " } ?? "")\(quoted(path)) on port \(port)"
+                    + (headers.map { headers in
+                        " with "
+                            + headers.sorted { $0.key < $1.key }.map { "\($0.key): \(quoted($0.value))" }
+                            .joined(separator: ", ")
+                    } ?? "")
+                    + (status.map {
+                        " expecting " + $0.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")
+                    }
+                        ?? "")
+            case .grpc(let port, let service):
+                "grpc on port \(port)" + (service.map { " for service \(quoted($0))" } ?? "")
             case .tcp(let port): "tcp on port \(port)"
             case .exec(let command): "exec \(list(command))"
             }
