@@ -144,6 +144,8 @@ struct ServeSecretsTests {
             ])
             #expect(plan.standardOutput.contains("secret db-password changed"), "\(plan)")
             #expect(!plan.standardOutput.contains("secret api-key"), "\(plan)")
+            // Without the identity the plan cannot tell a new value from the same one sealed again, and says so.
+            #expect(plan.standardOutput.contains("Note: secrets were compared by their sealed files"), "\(plan)")
             try fleet.push()
             let rotatedNote = await remote.waitForNote(on: v2) { Self.settled($0) }
             #expect(rotatedNote?.contains("result: converged") == true, "\(rotatedNote ?? "")\n\(serve.log)")

@@ -64,15 +64,33 @@ struct PlanCommand: AsyncParsableCommand {
         let plan = Planner.plan(
             desired: fleet, observed: live?.instances ?? [],
             appliedSpecs: live.map { Array($0.appliedSpecs.values) } ?? [], policy: live?.policy ?? PlanPolicy())
+        let secretsNote = Self.secretsComparedByFile(fleet, plan) ? Self.secretsNote : nil
         if json {
             // The JSON stays the plan alone; the source goes where a person reading the job's log sees it.
             Terminal.error(source.line)
             Terminal.write(plan.jsonData())
+            if let secretsNote { Terminal.error(secretsNote) }
         } else {
             Terminal.out(source.line)
             Terminal.out(plan.renderedText(verbose: verbose, colour: Terminal.isInteractive))
+            if let secretsNote { Terminal.out(secretsNote) }
         }
         if detailedExitcode && plan.hasChanges { throw CommandFailure(code: 2) }
+    }
+
+    static let secretsNote =
+        "Note: secrets were compared by their sealed files (no --secret-identity-file): one sealed again with the "
+        + "same value shows as changed here, but the controller compares values and replaces nothing for it."
+
+    /// Whether the plan says a secret changed where only its sealed file could be compared: without the
+    /// controller's identity, a file sealed again (age is randomised) differs even when the value does not.
+    static func secretsComparedByFile(_ fleet: Fleet, _ plan: Plan) -> Bool {
+        let undigested = Set(
+            fleet.services.filter { $0.secretReferences.contains { $0.digest == nil } }.map(\.name))
+        return plan.actions.contains { action in
+            undigested.contains(action.service)
+                && (action.changes ?? []).flatMap(\.leaves).contains { $0.secret && $0.kind == .changed }
+        }
     }
 
     /// The live state to plan against and where it came from: the controller, the file, the state
