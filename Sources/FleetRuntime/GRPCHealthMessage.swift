@@ -1,5 +1,5 @@
-/// The two messages of the standard gRPC health checking protocol (grpc.health.v1), written by hand for
-/// grpc-swift-2's `MessageSerializer`/`MessageDeserializer` (ProbeClient+GRPC.swift): a request is one optional
+/// The two messages of the standard gRPC health checking protocol (grpc.health.v1), written by hand for the
+/// probe's call (ProbeClient+GRPC.swift): a request is one optional
 /// string field and an answer one enum field, so generating them with swift-protobuf (whose build plugin costs
 /// minutes on every clean build) would buy nothing (see docs/architecture.md).
 ///

@@ -5,7 +5,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// The network side of health probes: HTTP requests through AsyncHTTPClient, TCP connects through a NIO
-/// bootstrap and gRPC health checks through grpc-swift-2 (ProbeClient+GRPC.swift), on NIO's shared event loops, so a probe waiting on a slow instance holds no thread (the
+/// bootstrap and gRPC health checks on swift-nio-http2 (ProbeClient+GRPC.swift), on NIO's shared event loops, so a
+/// probe waiting on a slow instance holds no thread (the
 /// socket code it replaced parked a Dispatch thread per probe) and IPv6 addresses (`::1`, `[::1]`) work.
 ///
 /// Redirects are not followed: a 3xx answer is the instance's own and counts as healthy, as it always has.

@@ -146,6 +146,22 @@ struct ProberTests {
         #expect(clock.now - begun < .seconds(20), "bounded by the timeout, not hanging")
     }
 
+    /// The demo's health endpoint and the probe are both ours; etcd (Go's grpc-go, registering the standard health
+    /// service on its plaintext client port) is a real gRPC server written by others, so the call is proven against
+    /// an implementation that is not ours too.
+    @Test func grpcProbeAsksARealGRPCServer() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let url = try #require(URL(string: etcd.clientURL))
+        let prober = Prober(runtime: ProcessRuntime(stateDirectory: "/nonexistent"))
+        let instance = Self.instance(ports: ["grpc": try #require(url.port)])
+        let serving = await prober.probe(.grpc(port: "grpc"), instance: instance, timeout: .seconds(5))
+        #expect(serving.success, "\(serving)")
+        let unknown = await prober.probe(
+            .grpc(port: "grpc", service: "no.such.Service"), instance: instance, timeout: .seconds(5))
+        #expect(!unknown.success && unknown.detail.contains("gRPC status 5"), "\(unknown)")
+    }
+
     @Test func grpcProbeTimesOutWhenNothingAnswers() async throws {
         let listener = try SilentListener()
         defer { listener.close() }
