@@ -45,11 +45,7 @@ public struct SecretReference: Hashable, Sendable, Codable, CustomStringConverti
 
     /// Secret names are file names: a DNS label-like name (letters, digits, `-`, `_`, `.`), at most 253.
     public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, name.utf8.count <= 253, first != UInt8(ascii: ".") else { return false }
-        return name.utf8.allSatisfy { byte in
-            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-        }
+        PortableName.isValid(name, maxLength: 253)
     }
 
     public static let nameRule = "letters, digits, '-', '_' and '.', not starting with '.'"

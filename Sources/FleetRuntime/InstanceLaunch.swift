@@ -55,10 +55,6 @@ public struct InstanceLaunch: Hashable, Sendable {
     /// Whether `id` is usable as an instance id: it names a directory or a container, so it is kept to a
     /// portable alphabet.
     public static func isValidInstanceID(_ id: String) -> Bool {
-        guard let first = id.utf8.first, id.utf8.count <= 128, first != UInt8(ascii: ".") else { return false }
-        return id.utf8.allSatisfy { byte in
-            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-        }
+        PortableName.isValid(id, maxLength: 128)
     }
 }
