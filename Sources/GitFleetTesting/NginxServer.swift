@@ -6,9 +6,11 @@ import Foundation
 /// `gitfleet_<service>` that a discovery output writes to ``upstreamFile`` (with several services, the first at
 /// `/` and each other one at `/<service>/`).
 ///
-/// It retries a request on the next upstream on connection errors, timeouts, 502 and 503, as operators
-/// configure it; the order of discovery and draining must still be right, since a retry cannot help
-/// once every upstream it knows is gone.
+/// By default it retries a request on the next upstream on connection errors, timeouts, 502 and 503, as
+/// operators configure it; the order of discovery and draining must still be right, since a retry cannot help
+/// once every upstream it knows is gone. `retryNextUpstream: false` (`proxy_next_upstream off`) takes that
+/// cushion away, so a single request sent to an instance that has left service fails and shows: the strictest
+/// test of an order. `accessLog: true` logs each request's status, which ``serverErrors`` counts.
 public final class NginxServer: Sendable {
     public static let executable = "/usr/sbin/nginx"
 
@@ -17,6 +19,7 @@ public final class NginxServer: Sendable {
     public let upstreamFile: String
     private let directory: TemporaryDirectory
     private let configurationFile: String
+    private let accessLogFile: String?
     private let process: SpawnedProcess
 
     public struct StartError: Error, CustomStringConvertible {
@@ -29,18 +32,24 @@ public final class NginxServer: Sendable {
     }
 
     /// Starts nginx proxying to every one of `services`; `upstreams` is the first content of ``upstreamFile``.
-    public init(services: [String], upstreams: String, timeout: TimeInterval = 30) async throws {
+    public init(
+        services: [String], upstreams: String, retryNextUpstream: Bool = true, accessLog: Bool = false,
+        timeout: TimeInterval = 30
+    ) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw StartError(description: "\(Self.executable) is missing; install Debian's nginx (scripts/test does)")
         }
         directory = try TemporaryDirectory(prefix: "gitfleet-nginx")
         upstreamFile = directory.appending("upstreams.conf")
         configurationFile = directory.appending("nginx.conf")
+        accessLogFile = accessLog ? directory.appending("access.log") : nil
         port = try EtcdServer.freePort()
         try upstreams.write(toFile: upstreamFile, atomically: true, encoding: .utf8)
         let root = directory.path
-        try Self.configuration(root: root, port: port, upstreamFile: upstreamFile, services: services).write(
-            toFile: configurationFile, atomically: true, encoding: .utf8)
+        try Self.configuration(
+            root: root, port: port, upstreamFile: upstreamFile, services: services,
+            retryNextUpstream: retryNextUpstream, accessLogFile: accessLogFile
+        ).write(toFile: configurationFile, atomically: true, encoding: .utf8)
         process = try SpawnedProcess(
             executable: Self.executable,
             arguments: [
@@ -70,14 +79,25 @@ public final class NginxServer: Sendable {
     }
 
     /// The main configuration: `include`s `upstreamFile` inside `http {}` and proxies to each service's upstream.
-    static func configuration(root: String, port: Int, upstreamFile: String, services: [String]) -> String {
+    static func configuration(
+        root: String, port: Int, upstreamFile: String, services: [String], retryNextUpstream: Bool = true,
+        accessLogFile: String? = nil
+    ) -> String {
+        let nextUpstream =
+            retryNextUpstream
+            ? "proxy_next_upstream error timeout http_502 http_503;\n                    proxy_next_upstream_tries 4;"
+            : "proxy_next_upstream off;"
+        // The status first, so counting 5xx needs no parsing of the rest of the line.
+        let access =
+            accessLogFile.map {
+                "log_format gitfleet_status '$status $upstream_addr';\n    access_log \($0) gitfleet_status;"
+            } ?? "access_log off;"
         var locations = ""
         for (index, service) in services.enumerated() {
             locations += """
                         location \(index == 0 ? "/" : "/\(service)/") {
                             proxy_pass http://gitfleet_\(service.replacingOccurrences(of: "-", with: "_"));
-                            proxy_next_upstream error timeout http_502 http_503;
-                            proxy_next_upstream_tries 4;
+                            \(nextUpstream)
                             proxy_connect_timeout 1s;
                             proxy_read_timeout 5s;
                         }
@@ -89,7 +109,7 @@ public final class NginxServer: Sendable {
             worker_processes 1;
             events { worker_connections 1024; }
             http {
-                access_log off;
+                \(access)
                 client_body_temp_path \(root)/body;
                 proxy_temp_path \(root)/proxy;
                 fastcgi_temp_path \(root)/fastcgi;
@@ -143,6 +163,23 @@ public final class NginxServer: Sendable {
     /// What `nginx -t` said in the checks of ``checkedReloadCommand(recordingTo:)``.
     public var checkLog: String {
         (try? String(contentsOfFile: directory.appending("check.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// Requests logged so far and how many of them nginx answered with a 5xx (a 502 when an upstream refused or
+    /// broke the connection, a 504 on a timeout); nil without `accessLog: true`.
+    public var accessCounts: (requests: Int, serverErrors: Int)? {
+        guard let accessLogFile else { return nil }
+        let text = (try? String(contentsOfFile: accessLogFile, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n")
+        return (lines.count, lines.filter { $0.hasPrefix("5") }.count)
+    }
+
+    /// The first `limit` access log lines with a 5xx status, for a failure's message.
+    public func serverErrors(limit: Int = 10) -> [String] {
+        guard let accessLogFile, let text = try? String(contentsOfFile: accessLogFile, encoding: .utf8) else {
+            return []
+        }
+        return text.split(separator: "\n").filter { $0.hasPrefix("5") }.prefix(limit).map(String.init)
     }
 
     public var errorLog: String {
