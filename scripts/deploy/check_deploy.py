@@ -5,7 +5,9 @@
   kubernetes-validate bundles. The ServiceMonitor is a CRD those schemas do not hold: it is checked
   against servicemonitor.schema.json beside this file instead, and the output says so.
 - The controller's pods keep the security promises (non-root, read-only root, no capabilities,
-  seccomp RuntimeDefault) and probe /healthz and /readyz.
+  seccomp RuntimeDefault) and probe /healthz and /readyz; so do the example load balancer's (nginx with a
+  `gitfleet agent` sidecar), which also share the upstream file and a process namespace, and whose agents the
+  controller requires, knows by token and can reach replica by replica.
 - Every key of every controller configuration file (the ConfigMaps' config.yaml) is a setting the
   controller knows, so a typo is caught here and not by a crash-looping pod.
 - Every manifest file is listed by a kustomization, or named here as deliberately not listed.
@@ -103,11 +105,15 @@ def validate_object(checks: Checks, label: str, obj: dict) -> None:
         checks.fail(label, str(error))
 
 
-def check_controller_pod(checks: Checks, label: str, obj: dict) -> None:
-    """The promises every controller Deployment keeps, whichever file or values made it."""
-    if obj.get("kind") != "Deployment":
-        return
-    pod = obj["spec"]["template"]["spec"]
+def component(obj: dict) -> str | None:
+    """The app.kubernetes.io/component of a Deployment or StatefulSet (controller, load-balancer, etcd)."""
+    if obj.get("kind") not in ("Deployment", "StatefulSet"):
+        return None
+    return ((obj.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/component")
+
+
+def pod_security_problems(pod: dict) -> list[str]:
+    """The security promises every pod we ship keeps: non-root, read-only root, no capabilities, seccomp."""
     problems = []
     pod_security = pod.get("securityContext", {})
     if pod_security.get("runAsNonRoot") is not True:
@@ -124,6 +130,17 @@ def check_controller_pod(checks: Checks, label: str, obj: dict) -> None:
             problems.append(f"{container['name']}: privilege escalation allowed")
         if security.get("capabilities", {}).get("drop") != ["ALL"]:
             problems.append(f"{container['name']}: capabilities are not all dropped")
+    return problems
+
+
+def check_controller_pod(checks: Checks, label: str, obj: dict) -> None:
+    """The promises every controller Deployment (or StatefulSet, with agents) keeps, whichever file or values
+    made it."""
+    if component(obj) != "controller":
+        return
+    pod = obj["spec"]["template"]["spec"]
+    problems = pod_security_problems(pod)
+    for container in pod["containers"]:
         if container.get("livenessProbe", {}).get("httpGet", {}).get("path") != "/healthz":
             problems.append(f"{container['name']}: liveness probe is not /healthz")
         if container.get("readinessProbe", {}).get("httpGet", {}).get("path") != "/readyz":
@@ -136,6 +153,87 @@ def check_controller_pod(checks: Checks, label: str, obj: dict) -> None:
         checks.fail(label, "; ".join(problems))
     else:
         checks.ok(f"{label} runs non-root, read-only, no capabilities, seccomp RuntimeDefault, probes /healthz /readyz")
+
+
+def check_load_balancer_pod(checks: Checks, label: str, obj: dict) -> None:
+    """The example load balancer: nginx and a `gitfleet agent` sidecar, secured like the controller, sharing the
+    upstream file (the agent writes, nginx reads) and a process namespace (the agent's reload signals nginx)."""
+    if component(obj) != "load-balancer":
+        return
+    pod = obj["spec"]["template"]["spec"]
+    problems = pod_security_problems(pod)
+    containers = {container["name"]: container for container in pod["containers"]}
+    agent, nginx = containers.get("agent"), containers.get("nginx")
+    if agent is None or nginx is None:
+        problems.append(f"expected containers agent and nginx, found {', '.join(containers)}")
+    else:
+        if agent.get("args", [None])[0] != "agent":
+            problems.append("the agent container does not run `gitfleet agent`")
+        env = {item["name"]: item for item in agent.get("env", [])}
+        for required in ("GITFLEET_AGENT_NAME", "GITFLEET_AGENT_CONTROLLER", "GITFLEET_AGENT_OUTPUT",
+                         "GITFLEET_AGENT_RELOAD_COMMAND", "GITFLEET_AGENT_TOKEN_FILE"):
+            if required not in env:
+                problems.append(f"the agent sets no {required}")
+        output = env.get("GITFLEET_AGENT_OUTPUT", {}).get("value", "")
+        written = output.split(":", 1)[-1].rsplit("/", 1)[0]
+        agent_mounts = {m["mountPath"]: m["name"] for m in agent.get("volumeMounts", [])}
+        nginx_mounts = {m["mountPath"]: m["name"] for m in nginx.get("volumeMounts", [])}
+        if written not in agent_mounts or agent_mounts[written] not in nginx_mounts.values():
+            problems.append(f"the agent writes {output!r} into no volume nginx mounts")
+        if "readinessProbe" not in nginx:
+            problems.append("nginx has no readiness probe")
+        if pod.get("shareProcessNamespace") is not True:
+            problems.append("no shared process namespace: the agent's reload command cannot signal nginx")
+    if problems:
+        checks.fail(label, "; ".join(problems))
+    else:
+        checks.ok(f"{label}: nginx and a gitfleet agent sidecar, non-root, read-only, sharing the upstream file")
+
+
+def check_agents_wiring(checks: Checks, label: str, named: list[tuple[str, dict]]) -> None:
+    """Where a set of objects holds the example load balancer: the controller requires each of its agents and
+    knows its token (scope agent), and runs as a StatefulSet behind a headless Service, so that each agent reaches
+    every replica at the address it was given (reports live in each replica's memory)."""
+    balancers = [obj for _, obj in named if component(obj) == "load-balancer"]
+    if not balancers:
+        return
+    controllers = [obj for _, obj in named if component(obj) == "controller"]
+    configs = [yaml.safe_load(obj["data"]["config.yaml"]) for _, obj in named
+               if obj.get("kind") == "ConfigMap" and "config.yaml" in (obj.get("data") or {})]
+    problems = []
+    if len(controllers) != 1 or len(configs) != 1:
+        checks.fail(f"{label} agents", f"expected one controller and one configuration, found {len(controllers)} "
+                                       f"and {len(configs)}")
+        return
+    controller, config = controllers[0], configs[0]
+    required = set(config.get("requiredAgents") or [])
+    tokens = {entry.split()[0]: entry for entry in config.get("apiTokens") or []}
+    services = {obj["metadata"]["name"]: obj for _, obj in named if obj.get("kind") == "Service"}
+    if controller["kind"] != "StatefulSet":
+        problems.append(f"the controller is a {controller['kind']}: its replicas have no addresses of their own")
+    else:
+        headless = services.get(controller["spec"].get("serviceName"))
+        if headless is None or headless["spec"].get("clusterIP") != "None":
+            problems.append(f"no headless Service {controller['spec'].get('serviceName')} for the controller")
+    replicas = [f"{controller['metadata']['name']}-{index}.{controller['spec'].get('serviceName')}."
+                for index in range(controller["spec"].get("replicas", 1))]
+    for balancer in balancers:
+        names = {f"{balancer['metadata']['name']}-{index}" for index in range(balancer["spec"]["replicas"])}
+        if not names <= required:
+            problems.append(f"requiredAgents lacks {', '.join(sorted(names - required))}")
+        for name in sorted(names):
+            if "scope=agent" not in tokens.get(name, ""):
+                problems.append(f"no apiTokens entry of scope agent for {name}")
+        agent = next(c for c in balancer["spec"]["template"]["spec"]["containers"] if c["name"] == "agent")
+        urls = next((e.get("value", "") for e in agent.get("env", []) if e["name"] == "GITFLEET_AGENT_CONTROLLER"), "")
+        # A replica's address: <controller>-N.<headless service>.<namespace>.svc
+        reached = [".".join((urlparse(url).hostname or "").split(".")[:2]) + "." for url in urls.split(",")]
+        if sorted(reached) != sorted(replicas):
+            problems.append(f"the agents follow {urls!r}, not each of the {len(replicas)} replicas")
+    if problems:
+        checks.fail(f"{label} agents", "; ".join(problems))
+    else:
+        checks.ok(f"{label} agents: required, with agent-scope tokens, reporting to each controller replica")
 
 
 def known_settings() -> set[str]:
@@ -171,6 +269,7 @@ def check_objects(checks: Checks, named: list[tuple[str, dict]], known: set[str]
     for label, obj in named:
         validate_object(checks, label, obj)
         check_controller_pod(checks, label, obj)
+        check_load_balancer_pod(checks, label, obj)
         check_configuration(checks, label, obj, known)
 
 
@@ -323,6 +422,7 @@ def check_chart(checks: Checks, known: set[str], manifest_kinds: set[str]) -> No
             else:
                 checks.fail(f"chart[{name}]: NOTES.txt", "did not render")
             check_objects(checks, named, known)
+            check_agents_wiring(checks, f"chart[{name}]", named)
 
         missing = manifest_kinds - chart_kinds - {"Secret"}
         if missing:
@@ -339,6 +439,9 @@ def check_chart(checks: Checks, known: set[str], manifest_kinds: set[str]) -> No
             ("an API without tokens", {"api": {"tokens": []}}, "api.tokens is empty"),
             ("tokens without their Secret", {"api": {"existingSecret": ""}}, "api.existingSecret"),
             ("a token of no known scope", {"api": {"tokens": [{"name": "ci", "scope": "admin"}]}}, "scope"),
+            ("agents without their tokens' Secret", {"agents": {"required": ["edge-1"]}}, "agents.existingSecret"),
+            ("an agent name with a space", {"agents": {"existingSecret": "t", "required": ["edge 1"]}},
+             "/agents/required/0"),
         ]
         for what, values, expected in refusals:
             try:

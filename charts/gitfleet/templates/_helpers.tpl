@@ -71,6 +71,41 @@ app.kubernetes.io/component: etcd
 {{- end }}
 {{- end }}
 
+{{/* The example load balancer's name; its pods (and agents) are <lbName>-0, -1, … */}}
+{{- define "gitfleet.lbName" -}}
+{{- printf "%s-lb" (include "gitfleet.fullname" .) | trunc 58 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The discovery agents the controller waits for, comma-separated: agents.required and the example's pods. */}}
+{{- define "gitfleet.agentNames" -}}
+{{- $names := list }}
+{{- range .Values.agents.required }}
+{{- $names = append $names . }}
+{{- end }}
+{{- if .Values.agents.example.enabled }}
+{{- range $i := until (int .Values.agents.example.replicas) }}
+{{- $names = append $names (printf "%s-%d" (include "gitfleet.lbName" $) $i) }}
+{{- end }}
+{{- end }}
+{{- join "," $names }}
+{{- end }}
+
+{{/* The headless Service that gives each controller replica its own address when agents report to them. */}}
+{{- define "gitfleet.replicasName" -}}
+{{- printf "%s-replicas" (include "gitfleet.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Each controller replica's own URL, comma-separated: an agent reports to every one (reports live in each
+replica's memory, and any may lead next). */}}
+{{- define "gitfleet.replicaURLs" -}}
+{{- $urls := list }}
+{{- $scheme := ternary "https" "http" (not (empty .Values.api.tlsSecret)) }}
+{{- range $i := until (int .Values.replicaCount) }}
+{{- $urls = append $urls (printf "%s://%s-%d.%s.%s.svc:%d" $scheme (include "gitfleet.fullname" $) $i (include "gitfleet.replicasName" $) $.Release.Namespace (int $.Values.listenPort)) }}
+{{- end }}
+{{- join "," $urls }}
+{{- end }}
+
 {{/* Refuse combinations that cannot work, with a message saying what to change. */}}
 {{- define "gitfleet.validate" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (not (include "gitfleet.etcdEndpoints" .)) }}
@@ -90,6 +125,9 @@ app.kubernetes.io/component: etcd
 {{- end }}
 {{- if and .Values.api.tokens (not .Values.api.existingSecret) }}
 {{- fail "api.tokens needs api.existingSecret (a Secret with one key per token's name)" }}
+{{- end }}
+{{- if and (include "gitfleet.agentNames" .) (not .Values.agents.existingSecret) }}
+{{- fail "agents (agents.required or agents.example.enabled) need agents.existingSecret: a Secret with one token per agent, named as the agent" }}
 {{- end }}
 {{- if and .Values.policy.requireSignedCommits (not .Values.policy.allowedSigners) }}
 {{- fail "policy.requireSignedCommits needs policy.allowedSigners" }}
