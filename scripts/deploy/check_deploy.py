@@ -206,8 +206,14 @@ def check_agents_wiring(checks: Checks, label: str, named: list[tuple[str, dict]
                                        f"and {len(configs)}")
         return
     controller, config = controllers[0], configs[0]
-    required = set(config.get("requiredAgents") or [])
-    tokens = {entry.split()[0]: entry for entry in config.get("apiTokens") or []}
+    # Settings in the controller's environment win over its file (and a list there is comma-separated).
+    container = next(c for c in controller["spec"]["template"]["spec"]["containers"] if c["name"] == "controller")
+    env = {item["name"]: item.get("value", "") for item in container.get("env", [])}
+    required = config.get("requiredAgents") or []
+    required = set(env["GITFLEET_REQUIRED_AGENTS"].split(",") if "GITFLEET_REQUIRED_AGENTS" in env else required)
+    entries = config.get("apiTokens") or []
+    entries = env["GITFLEET_API_TOKENS"].split(",") if "GITFLEET_API_TOKENS" in env else entries
+    tokens = {entry.split()[0]: entry for entry in (entry.strip() for entry in entries) if entry}
     services = {obj["metadata"]["name"]: obj for _, obj in named if obj.get("kind") == "Service"}
     if controller["kind"] != "StatefulSet":
         problems.append(f"the controller is a {controller['kind']}: its replicas have no addresses of their own")
@@ -273,15 +279,52 @@ def check_objects(checks: Checks, named: list[tuple[str, dict]], known: set[str]
         check_configuration(checks, label, obj, known)
 
 
+def kustomization_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The files a kustomization's resources name, through the folders it names as bases, and its patch files."""
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    files: list[Path] = []
+    for resource in kustomization.get("resources", []):
+        path = (directory / resource).resolve()
+        files += kustomization_files(path)[0] if path.is_dir() else [path]
+    patches = [(directory / patch["path"]).resolve() for patch in kustomization.get("patches", []) if "path" in patch]
+    return files, patches
+
+
+def merge_patch(target: dict, patch: dict) -> None:
+    """Kubernetes' strategic merge as far as our patches need it: maps merge, and lists of named items (containers,
+    env) merge by name; any other value replaces."""
+    for key, value in patch.items():
+        current = target.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            merge_patch(current, value)
+        elif isinstance(value, list) and isinstance(current, list) and all(
+                isinstance(item, dict) and "name" in item for item in value + current):
+            for item in value:
+                match = next((existing for existing in current if existing["name"] == item["name"]), None)
+                if match is None:
+                    current.append(item)
+                else:
+                    merge_patch(match, item)
+        else:
+            target[key] = value
+
+
 def check_manifests(checks: Checks, known: set[str]) -> set[str]:
     listed: set[Path] = set()
+    patch_files: set[Path] = set()
     for kustomization in sorted(MANIFESTS.rglob("kustomization.yaml")):
-        resources = yaml.safe_load(kustomization.read_text()).get("resources", [])
-        for resource in resources:
+        loaded = yaml.safe_load(kustomization.read_text())
+        for resource in loaded.get("resources", []):
             path = (kustomization.parent / resource).resolve()
-            if not path.is_file():
+            if not path.is_file() and not (path / "kustomization.yaml").is_file():
                 checks.fail(str(kustomization.relative_to(ROOT)), f"lists {resource}, which does not exist")
             listed.add(path)
+        for patch in loaded.get("patches", []):
+            path = (kustomization.parent / patch.get("path", "")).resolve()
+            if not path.is_file():
+                checks.fail(str(kustomization.relative_to(ROOT)), f"patches with {patch}, which does not exist")
+            listed.add(path)
+            patch_files.add(path)
     kinds = set()
     for path in sorted(MANIFESTS.rglob("*.yaml")):
         relative = str(path.relative_to(ROOT))
@@ -289,9 +332,28 @@ def check_manifests(checks: Checks, known: set[str]) -> set[str]:
             continue
         if path.resolve() not in listed and path.name not in NOT_IN_KUSTOMIZATION:
             checks.fail(relative, "no kustomization.yaml lists it")
+        if path.resolve() in patch_files:
+            continue  # a partial object: checked merged into what it patches, below
         named = documents(path.read_text(), relative)
         kinds |= {obj["kind"] for _, obj in named}
         check_objects(checks, named, known)
+    # Each kustomization's objects as kubectl would apply them (patches merged), for what spans files.
+    for kustomization in sorted(MANIFESTS.rglob("kustomization.yaml")):
+        files, patches = kustomization_files(kustomization.parent)
+        label = str(kustomization.parent.relative_to(ROOT)) + "/"
+        named = [item for path in files for item in documents(path.read_text(), str(path.relative_to(ROOT)))]
+        for patch_path in patches:
+            for _, patch in documents(patch_path.read_text(), str(patch_path.relative_to(ROOT))):
+                target = next((obj for _, obj in named if obj["kind"] == patch["kind"]
+                               and obj["metadata"]["name"] == patch["metadata"]["name"]), None)
+                if target is None:
+                    checks.fail(label, f"{patch_path.name} patches {patch['kind']}/{patch['metadata']['name']}, "
+                                       "which the kustomization does not hold")
+                    continue
+                merge_patch(target, patch)
+                validate_object(checks, f"{label} {patch['kind']}/{patch['metadata']['name']} patched by "
+                                        f"{patch_path.name}", target)
+        check_agents_wiring(checks, label, named)
     return kinds
 
 
