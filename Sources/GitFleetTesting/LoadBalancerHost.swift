@@ -59,7 +59,7 @@ public final class LoadBalancerHost: @unchecked Sendable {
     public var agentArguments: [String] {
         ["agent", "--name", name] + controllers.flatMap { ["--controller", $0] } + [
             "--output", "nginx:\(nginx.upstreamFile)", "--reload-command", reloadCommand, "--reload-timeout", "10s",
-            "--heartbeat", "1s", "--wait", "10s",
+            "--heartbeat", "1s", "--wait", "10s", "--log-level", "info",
         ] + extra
     }
 

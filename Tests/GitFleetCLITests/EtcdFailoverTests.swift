@@ -276,9 +276,11 @@ struct EtcdFleet {
     }
 
     /// Runs `body` with one `gitfleet serve` per identity, started in order (the first one leads), each with
-    /// its own state directory; stops them, the instances and etcd's client afterwards, however `body` ends.
+    /// its own state directory and `extra` flags; stops them, the instances and etcd's client afterwards, however
+    /// `body` ends.
     func run(
-        controllers identities: [String], leaseTTL: String = "3s", _ body: ([ServeProcess]) async throws -> Void
+        controllers identities: [String], leaseTTL: String = "3s", extra: [String] = [],
+        _ body: ([ServeProcess]) async throws -> Void
     ) async throws {
         var controllers: [ServeProcess] = []
         do {
@@ -289,7 +291,7 @@ struct EtcdFleet {
                     extra: [
                         "--registry", "etcd", "--etcd-endpoints", etcd.clientURLs.joined(separator: ","),
                         "--etcd-prefix", "/fleet", "--lease-ttl", leaseTTL, "--runtime-dir", fleet.stateDirectory,
-                    ])
+                    ] + extra)
                 controllers.append(controller)
                 if controllers.count == 1 {
                     try await waitUntil("\(identity) leads", timeout: .seconds(30)) { _ in
