@@ -64,10 +64,12 @@ struct AgentEndToEndTests {
                 return ready.status == 503 && ready.body.contains("agent lb-b") ? ready.body : nil
             }
             #expect(!readiness.contains("agent lb-a"), "\(readiness)")
-            let agents = try await serve.agentEntries()
-            #expect(agents["lb-a"]?["state"] as? String == "current", "\(agents)")
+            let agents = try await Self.poll("lb-a is current and lb-b is not", log: serve.log) {
+                let agents = try await serve.agentEntries()
+                return agents["lb-a"]?["state"] as? String == "current"
+                    && ["behind", "silent"].contains(agents["lb-b"]?["state"] as? String) ? agents : nil
+            }
             #expect(agents["lb-b"]?["required"] as? Bool == true, "\(agents)")
-            #expect(["behind", "silent"].contains(agents["lb-b"]?["state"] as? String), "\(agents)")
 
             // Held: for longer than a drain delay and an agent timeout, every old instance stays live (serving,
             // or draining with its drain clock not started) and its process answers; the rollout does not end.
@@ -98,11 +100,12 @@ struct AgentEndToEndTests {
             let results = try await traffic.finish()
             #expect(note?.contains("result: converged") == true, "\(serve.log)\n\(b.agentLog)")
             Traffic.expectNoFailure(results, during: "the rollout with lb-b killed and restarted", hosts: hosts)
-            let after = try await serve.agentEntries()
-            for name in Self.agents {
-                #expect(after[name]?["state"] as? String == "current", "\(name): \(after)")
+            _ = try await Self.poll("both agents are current and the controller ready", log: serve.log) {
+                let agents = try await serve.agentEntries()
+                let ready = try await serve.request("GET", "/readyz")
+                return Self.agents.allSatisfy { agents[$0]?["state"] as? String == "current" } && ready.status == 200
+                    ? true : nil
             }
-            #expect(try await serve.request("GET", "/readyz").status == 200)
         }
         print("agents end to end: the held drain took \(ContinuousClock.now - started)")
     }
@@ -141,10 +144,11 @@ struct AgentEndToEndTests {
                 #expect(done?.contains("controller: controller-b") == true, "\(b.log)")
                 Traffic.expectNoFailure(results, during: "the rollout whose leader was killed", hosts: hosts)
                 try await fleet.expectOnly(revision: v2, replicas: 3)
-                let agents = try await b.agentEntries()
-                for name in Self.agents {
-                    #expect(agents[name]?["state"] as? String == "current", "\(name): \(agents)")
-                    #expect(agents[name]?["following"] as? String == urls[1], "\(name): \(agents)")
+                _ = try await Self.poll("both agents follow controller-b and are current", log: b.log) {
+                    let agents = try await b.agentEntries()
+                    return Self.agents.allSatisfy {
+                        agents[$0]?["state"] as? String == "current" && agents[$0]?["following"] as? String == urls[1]
+                    } ? true : nil
                 }
             }
         }
