@@ -12,7 +12,8 @@ import Logging
 /// Deny by default: every route needs a token except the ones probes, Prometheus and forges call, so a route
 /// added later is never open by mistake. A browser on the dashboard presents the token in its session cookie
 /// instead of the header (`DashboardSession`), and is sent to the sign-in page rather than answered 401. `GET` and `HEAD` need `read`; every other method
-/// is an action and needs `operate`. Without tokens every caller is `anonymous` (and `serve` binds loopback
+/// is an action and needs `operate`; a token of scope `agent` may only read the serving set and post its own
+/// report. Without tokens every caller is `anonymous` (and `serve` binds loopback
 /// only unless told otherwise).
 struct APIAuthentication: RouterMiddleware {
     typealias Context = ControllerRequestContext
@@ -70,15 +71,29 @@ struct APIAuthentication: RouterMiddleware {
         context.scope = token.scope
         context.signedInWithCookie = fromCookie
         context.logger[metadataKey: "caller"] = "\(token.name)"
-        guard token.scope >= needed else {
+        guard Self.permits(token, method: request.method, path: request.uri.path, needed: needed) else {
             context.logger.notice("refused \(request.method) \(request.uri.path): the token's scope is \(token.scope)")
             return Self.challenge(
                 .forbidden, code: "insufficient_scope",
-                "the token '\(token.name)' has scope \(token.scope.rawValue); this action needs a token of scope "
-                    + "\(needed.rawValue)",
+                token.scope == .agent
+                    ? "the token '\(token.name)' has scope agent: it may only GET /api/v1/discovery and POST "
+                        + "/api/v1/agents/\(token.name); this needs a token of scope \(needed.rawValue)"
+                    : "the token '\(token.name)' has scope \(token.scope.rawValue); this action needs a token of scope "
+                        + "\(needed.rawValue)",
                 error: "insufficient_scope", scope: needed)
         }
         return try await next(request, context)
+    }
+
+    /// Whether `token` may make this request: its scope is at least `needed`, or it is an agent's token and the
+    /// request reads the serving set or posts that agent's own report.
+    static func permits(_ token: APIToken, method: HTTPRequest.Method, path: String, needed: APIToken.Scope) -> Bool {
+        guard token.scope == .agent else { return token.scope >= needed }
+        switch method {
+        case .get, .head: return path == "/api/v1/discovery"
+        case .post: return path == "/api/v1/agents/\(token.name)"
+        default: return false
+        }
     }
 
     /// The token of `Authorization: Bearer <token>` (the scheme in any case), or nil.

@@ -39,6 +39,14 @@ public protocol ControllerEndpoint: Sendable {
     /// at once when `index` is nil. `nil` when the controller publishes no serving set (404).
     func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument?
 
+    /// Keeps a discovery agent's latest report, for `POST /api/v1/agents/{name}` (leader and standby alike); a
+    /// report that lets a held publication go asks for a pass. `false` when the controller keeps no agents (404).
+    func receiveAgentReport(_ report: AgentReport, from name: String) async -> Bool
+
+    /// Every required agent and every agent heard of, for `GET /api/v1/agents`; `nil` when the controller keeps no
+    /// agents (404).
+    func agents() async -> AgentsDocument?
+
     /// The controller's event log, for `GET /api/v1/events` (the ring as JSON, or a live Server-Sent Events
     /// stream); `nil` when the controller keeps none (404).
     var events: EventLog? { get }
@@ -96,6 +104,8 @@ extension ControllerEndpoint {
     public func live() async throws -> LiveStateDocument? { nil }
     public func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? { nil }
     public var events: EventLog? { nil }
+    public func receiveAgentReport(_ report: AgentReport, from name: String) async -> Bool { false }
+    public func agents() async -> AgentsDocument? { nil }
     public func commit(_ revision: String) async throws -> CommitDocument? { nil }
     public func history(service: String?) async throws -> [DeploymentHistoryEntry]? { nil }
     public func retry(service: String, by caller: String, reason: String?) async throws -> RolloutRetry.Outcome? {

@@ -60,6 +60,13 @@ struct ControllerRoutes: Sendable {
         router.get("/api/v1/discovery") { request, _ in
             try await discovery(request)
         }
+        router.get("/api/v1/agents") { _, _ in
+            await agents()
+        }
+        router.post("/api/v1/agents/:name") { request, context in
+            await receiveAgentReport(
+                name: try context.parameters.require("name"), request: request, logger: context.logger)
+        }
         router.get("/api/v1/events") { request, _ in
             await EventsRoute(keepAlive: eventKeepAlive).answer(request, log: endpoint.events)
         }

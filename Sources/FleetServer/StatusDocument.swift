@@ -31,6 +31,9 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var leader: String?
     /// Whether the serving set reaches the discovery outputs; while it does not, rollouts wait.
     public var discovery: DiscoverySummary?
+    /// The discovery agents: every required one and every one heard of (docs/http-api.md, "Agents"), without the
+    /// reload output of a failing one; omitted when there are none.
+    public var agents: [AgentDocument]?
     /// The freeze windows open now and the next to open; omitted when no window is configured.
     public var freeze: FreezeSummary?
     /// Who suspended the whole fleet, when and why, while it is suspended; omitted otherwise.
@@ -97,6 +100,9 @@ public struct DiscoverySummary: Codable, Hashable, Sendable {
     public var failures: Int
     /// When a publication was last confirmed.
     public var lastConfirmedAt: Date?
+    /// The required discovery agents the current publication waits on (drains and switches wait); omitted when
+    /// none.
+    public var waitingAgents: [String]?
 
     public init(failing: Bool, problem: String? = nil, failures: Int = 0, lastConfirmedAt: Date? = nil) {
         self.failing = failing

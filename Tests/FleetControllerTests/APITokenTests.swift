@@ -3,24 +3,31 @@ import Testing
 
 @Suite("API token lines and listen addresses")
 struct APITokenTests {
-    @Test("a token's line: NAME scope=read|operate file=PATH")
+    @Test("a token's line: NAME scope=read|operate|agent file=PATH")
     func parses() throws {
-        let tokens = try APIToken.list("ci scope=read file=/run/t/ci, oncall scope=operate file=/run/t/oncall").get()
+        let tokens = try APIToken.list(
+            "ci scope=read file=/run/t/ci, oncall scope=operate file=/run/t/oncall, lb-1 scope=agent file=/run/t/lb-1"
+        ).get()
         #expect(
             tokens == [
                 APIToken(name: "ci", scope: .read, file: "/run/t/ci"),
                 APIToken(name: "oncall", scope: .operate, file: "/run/t/oncall"),
+                APIToken(name: "lb-1", scope: .agent, file: "/run/t/lb-1"),
             ])
         #expect(
-            tokens.map(\.description) == ["ci scope=read file=/run/t/ci", "oncall scope=operate file=/run/t/oncall"])
+            tokens.map(\.description) == [
+                "ci scope=read file=/run/t/ci", "oncall scope=operate file=/run/t/oncall",
+                "lb-1 scope=agent file=/run/t/lb-1",
+            ])
         #expect(APIToken.Scope.operate > .read)
+        #expect(APIToken.Scope.agent < .read, "an agent's token passes no rule that asks for read")
     }
 
     @Test(
         "a bad line says what is wrong",
         arguments: [
             ("", "empty"),
-            ("ci file=/t", "needs scope=read or scope=operate"),
+            ("ci file=/t", "needs scope=read, scope=operate or scope=agent"),
             ("ci scope=admin file=/t", "'admin' in the token 'ci' is not a scope"),
             ("ci scope=read", "needs file=PATH"),
             ("ci scope=read file=/t secret=x", "has no key 'secret'"),

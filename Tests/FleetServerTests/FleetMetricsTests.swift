@@ -248,5 +248,10 @@ extension FleetMetrics {
         recordEvent(type: "instance-serving")
         increment(.notifications, labels: ["target": "github:acme/fleet", "result": "delivered"])
         increment(.notificationFailures, labels: ["target": "github:acme/fleet"])
+        for family in [MetricFamily.agentCurrent, .agentSilent, .agentFailing] {
+            set(family, to: 0, labels: ["agent": "lb-1"])
+        }
+        increment(.agentReports, labels: ["agent": "lb-1"])
+        set(.discoveryWaitingAgents, to: 0)
     }
 }

@@ -74,6 +74,13 @@ actor RecordingEndpoint: ControllerEndpoint {
         return DiscoveryDocument(await publisher.view(changedFrom: index, wait: wait))
     }
 
+    /// The discovery agents behind `/api/v1/agents`, when set (see AgentsEndpointTests).
+    var roster: AgentRoster?
+
+    func setRoster(_ roster: AgentRoster) {
+        self.roster = roster
+    }
+
     /// What `POST /api/v1/services/{name}/retry` is told, per service; a service missing here is unknown.
     /// `retryUnavailable` makes the endpoint one that cannot act on a fleet; `retryError` one whose registry
     /// refuses the write.

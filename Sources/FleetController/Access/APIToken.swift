@@ -11,12 +11,16 @@ import Foundation
 /// ```
 /// ci scope=read file=/run/secrets/gitfleet-tokens/ci
 /// oncall scope=operate file=/run/secrets/gitfleet-tokens/oncall
+/// lb-1 scope=agent file=/run/secrets/gitfleet-tokens/lb-1
 /// ```
 ///
 /// The token itself is never written into the line, so configuration can be shown and logged.
 public struct APIToken: Sendable, Hashable, CustomStringConvertible {
-    /// What a token may do. `operate` includes `read`.
+    /// What a token may do. `operate` includes `read`; `agent` is narrower than `read` (see below).
     public enum Scope: String, Sendable, Hashable, CaseIterable, Comparable {
+        /// A discovery agent's (`gitfleet agent`): `GET /api/v1/discovery`, and `POST /api/v1/agents/{name}` for
+        /// its own name only. Ordered below `read`, so no rule that asks for `read` or `operate` lets it through.
+        case agent
         /// Every `GET` of the API: status, live state, events, discovery, commits, history, services, logs,
         /// the dashboard.
         case read
@@ -50,7 +54,7 @@ public struct APIToken: Sendable, Hashable, CustomStringConvertible {
         guard !name.contains("="), name.unicodeScalars.allSatisfy(allowedName.contains) else {
             return .failure(
                 .init(
-                    "'\(name)' is not a token's name (expected NAME scope=read|operate file=PATH, the name of "
+                    "'\(name)' is not a token's name (expected NAME scope=read|operate|agent file=PATH, the name of "
                         + "letters, digits, '.', '_' and '-')"))
         }
         var values: [String: String] = [:]
@@ -65,10 +69,11 @@ public struct APIToken: Sendable, Hashable, CustomStringConvertible {
             values[key] = String(word[word.index(after: equals)...])
         }
         guard let scopeText = values["scope"] else {
-            return .failure(.init("the token '\(name)' needs scope=read or scope=operate"))
+            return .failure(.init("the token '\(name)' needs scope=read, scope=operate or scope=agent"))
         }
         guard let scope = Scope(rawValue: scopeText) else {
-            return .failure(.init("'\(scopeText)' in the token '\(name)' is not a scope (expected read or operate)"))
+            return .failure(
+                .init("'\(scopeText)' in the token '\(name)' is not a scope (expected read, operate or agent)"))
         }
         guard let file = values["file"], !file.isEmpty else {
             return .failure(.init("the token '\(name)' needs file=PATH (one token a file)"))

@@ -4,9 +4,10 @@ import FleetRegistry
 import Foundation
 
 extension Converger {
-    /// Publishes the serving set of `world` and answers whether it is confirmed. A confirmation
-    /// starts the drain clock of every draining instance (none of them is in the set); a failure
-    /// paces the next pass to the retry and is remembered for the rollout's status.
+    /// Publishes the serving set of `world` and answers whether it is confirmed: by the local outputs' reload and
+    /// by every required discovery agent. A confirmation starts the drain clock of every draining instance (none
+    /// of them is in the set); a failure paces the next pass to the retry and is remembered for the rollout's
+    /// status.
     @discardableResult
     func publishServingSet(_ world: ObservedWorld) async -> Bool {
         guard let discovery else { return true }
@@ -15,6 +16,14 @@ extension Converger {
             withheld: unready)
         switch await discovery.publish(set) {
         case .confirmed:
+            // The load balancers the agents drive must show the set too. Held exactly like a failing reload (the
+            // progress deadline counts it as waiting), and re-checked soon: a report that lets it go also asks
+            // the reconcile loop for a pass at once, this is only the backstop.
+            if let agents, case let waiting = await agents.hold(await discovery.view.etag), !waiting.isEmpty {
+                pacing.due(at: clock.now.advanced(by: .seconds(1)))
+                discoveryProblem = agents.problem(waiting: waiting)
+                return false
+            }
             let now = clock.wallTime
             for record in world.records.values where record.state == .draining && drainClock[record.id] == nil {
                 drainClock[record.id] = now

@@ -58,6 +58,9 @@ public actor Converger {
     /// Where the serving set is published. With one, no instance leaves the outputs before its
     /// replacement is in them and confirmed, and no drain delay starts before the removal is confirmed.
     let discovery: DiscoveryPublisher?
+    /// The discovery agents on the load balancers; with required ones, a publication counts as confirmed only once
+    /// each shows it (see ``AgentRoster/hold(_:)``). Nil: the local outputs alone confirm.
+    let agents: AgentRoster?
     /// Where instance, drift and rollout events go (see Converger+Events); nil: none are told.
     let events: EventLog?
     /// The values of specs' secrets, read just before an instance starts; nil when no identity is configured.
@@ -103,9 +106,11 @@ public actor Converger {
         events: EventLog? = nil,
         clock: any FleetClock = SystemClock(),
         logger: Logger = Logger(label: "gitfleet.converger"),
-        secrets: (any SecretSource)? = nil
+        secrets: (any SecretSource)? = nil,
+        agents: AgentRoster? = nil
     ) {
         self.secrets = secrets
+        self.agents = agents
         self.registry = registry
         self.runtime = runtime
         self.options = options

@@ -168,6 +168,9 @@ extension FleetEvent.Kind {
         case .commitRejected, .rolloutFailed, .discoveryFailing: return .error
         case .rolloutRolledBack, .instanceQuarantined, .driftFound, .leadershipLost, .rolloutSuperseded:
             return .warning
+        // A load balancer that does not follow holds drains (when required) and may send clients to old instances.
+        case .agentFailing: return .warning
+        case .agentRecovered: return .notice
         case .commitAdmitted, .deploymentStarted, .deploymentFinished, .rolloutStarted, .rolloutStep, .rolloutConverged,
             .leadershipGained,
             .instanceCreated, .instanceServing, .instanceDraining, .instanceDestroyed:

@@ -39,6 +39,10 @@ public struct FleetEvent: Sendable, Hashable, Codable, Identifiable {
         case driftFound = "drift-found"
         case discoveryPublished = "discovery-published"
         case discoveryFailing = "discovery-failing"
+        /// A discovery agent reported a problem or fell silent; told once per episode.
+        case agentFailing = "agent-failing"
+        /// A discovery agent that was failing or silent reports again without a problem.
+        case agentRecovered = "agent-recovered"
         case leadershipGained = "leadership-gained"
         case leadershipLost = "leadership-lost"
         /// A freeze window opened: no new rollout starts for the services it covers until it closes.

@@ -130,5 +130,6 @@ extension MetricFamily {
     ]
 
     /// Every family a controller may show on `/metrics`: its own, discovery's, events' and the process's.
-    public static let all: [MetricFamily] = gitfleet + discovery + [.events] + notificationFamilies + process
+    public static let all: [MetricFamily] =
+        gitfleet + discovery + agents + [.events] + notificationFamilies + process
 }

@@ -40,13 +40,16 @@ public final class Controller: Sendable {
     public let notifier: Notifier
     /// Where people reach this controller, for links; the HTTP server tells it where it listens.
     public let address: ControllerAddress
+    /// The discovery agents' latest reports, on every replica (leader or standby), and the gate of drains.
+    public let agents: AgentRoster
 
     init(
         configuration: ControllerConfiguration, repository: TrackedRepository, watcher: RepositoryWatcher,
         admission: CommitAdmission, reconciler: Reconciler, annotations: AnnotationWriter,
         observer: InstanceObserver, discovery: DiscoveryPublisher, metrics: FleetMetrics, leadership: LeaderElection?,
-        events: EventLog, notifier: Notifier, address: ControllerAddress
+        events: EventLog, notifier: Notifier, address: ControllerAddress, agents: AgentRoster
     ) {
+        self.agents = agents
         self.configuration = configuration
         self.repository = repository
         self.watcher = watcher
@@ -63,7 +66,13 @@ public final class Controller: Sendable {
     }
 
     /// The parts to run, in start order.
-    public var services: [any Service] { [annotations, notifier, watcher, admission, observer, reconciler] }
+    public var services: [any Service] { [annotations, notifier, agents, watcher, admission, observer, reconciler] }
+
+    /// Keeps a discovery agent's report (`POST /api/v1/agents/{name}`); one that lets a held publication go asks
+    /// for a pass at once, so a drain waits for the agent and not for the next tick.
+    public func receive(_ report: AgentReport, from agent: String) async {
+        if await agents.receive(report, from: agent) { reconciler.requestPass() }
+    }
 
     /// Asks for a look at the branch at once (a webhook saw a push), naming the revision when the sender did.
     public func requestFetch(revision: String?, delivery: String?) {
@@ -80,6 +89,7 @@ public final class Controller: Sendable {
         var problems = git
         problems += await annotations.readinessProblems()
         problems += await reconciler.readinessProblems()
+        problems += await agents.readinessProblems()
         if !(await reconciler.hasDesiredState) && git.isEmpty { problems.append("no desired state read yet") }
         return problems
     }

@@ -134,10 +134,14 @@ public enum ControllerBootstrap {
             secretsRequired: true)
         let discovery = DiscoveryPublisher(
             configuration: configuration.discovery, metrics: metrics, events: events, logger: logger.part("discovery"))
+        let agents = AgentRoster(
+            settings: configuration.agents, discovery: discovery, metrics: metrics, events: events,
+            logger: logger.part("agents"))
         let converger = Converger(
             registry: resources.registry, runtime: resources.runtime, options: .init(tick: tick), metrics: metrics,
             discovery: discovery, events: events, logger: logger.part("converger"),
-            secrets: resources.secretKeyring.map { RepositorySecrets(repository: repository, keyring: $0) })
+            secrets: resources.secretKeyring.map { RepositorySecrets(repository: repository, keyring: $0) },
+            agents: agents)
         let observer = InstanceObserver(
             runtime: resources.runtime, converger: converger, logger: logger.part("observer"))
         let watcher = RepositoryWatcher(
@@ -174,6 +178,7 @@ public enum ControllerBootstrap {
         return Controller(
             configuration: configuration, repository: repository, watcher: watcher, admission: admission,
             reconciler: reconciler, annotations: annotations, observer: observer, discovery: discovery,
-            metrics: metrics, leadership: resources.leadership, events: events, notifier: notifier, address: address)
+            metrics: metrics, leadership: resources.leadership, events: events, notifier: notifier, address: address,
+            agents: agents)
     }
 }

@@ -73,6 +73,10 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var discoveryReloadCommand: [String] = []
     public var discoveryReloadTimeout: Duration = .seconds(10)
     public var discoveryPort = "http"
+    /// Discovery agents whose confirmation drains and switches wait for (docs/http-api.md, "Agents").
+    public var requiredAgents: [String] = []
+    /// How long an agent may go without a report before it counts as silent.
+    public var agentTimeout: Duration = .seconds(15)
     // Notifications (docs/notifications.md).
     public var notifications: [NotificationTarget] = []
     // Freeze windows (docs/operations.md, "Freeze windows").
@@ -370,6 +374,20 @@ extension ControllerConfiguration {
             \.discoveryReloadTimeout),
         .text("discoveryPort", "The named instance port discovery outputs point clients at.", \.discoveryPort),
         ControllerSetting(
+            "requiredAgents",
+            "Discovery agents (gitfleet agent) by name, comma-separated or a YAML list: an instance leaves the serving "
+                + "set, and its drain delay starts, only once each of them reports the publication without it.",
+            \.requiredAgents, .agentNames,
+            details:
+                "A silent or failing one holds drains and switches (not creation, not the progress deadline); agents "
+                + "not named here are listed but hold nothing. See http-api.md, \"Agents\"."),
+        .duration(
+            "agentTimeout",
+            "How long a discovery agent may go without a report before it counts as silent (a required one then "
+                + "holds drains).",
+            \.agentTimeout,
+            details: "Agents report every few seconds (gitfleet agent --heartbeat, 5s by default)."),
+        ControllerSetting(
             "notifications",
             "Where commits' outcomes are reported, comma-separated or a YAML list: commit statuses "
                 + "(github, gitlab, gitea), slack or a signed webhook, each as PROVIDER key=value…; see notifications.md.",
@@ -427,6 +445,11 @@ extension ControllerConfiguration {
             outputs: discoveryOutputs, reloadCommand: discoveryReloadCommand, reloadTimeout: discoveryReloadTimeout,
             port: discoveryPort)
     }
+
+    /// The agent roster's part of the configuration.
+    public var agents: AgentRoster.Settings {
+        AgentRoster.Settings(required: requiredAgents, timeout: agentTimeout)
+    }
 }
 
 extension SettingType where Value == [APIToken] {
@@ -438,6 +461,27 @@ extension SettingType where Value == [APIToken] {
             format: { $0.isEmpty ? nil : $0.map(\.description).joined(separator: ",") })
         tokens.acceptsList = true
         return tokens
+    }
+}
+
+extension SettingType where Value == [String] {
+    /// Agent names (letters, digits, `.`, `_`, `-`, at most 63), comma-separated or a YAML list.
+    static var agentNames: Self {
+        var names = Self(
+            name: "names",
+            parse: { text in
+                let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }
+                if let bad = names.first(where: { !AgentReport.isValidName($0) }) {
+                    return .failure(
+                        SettingValueProblem(
+                            "'\(bad)' is not an agent's name (letters, digits, '.', '_' and '-', at most 63, not "
+                                + "starting with '.')"))
+                }
+                return .success(Array(NSOrderedSet(array: names)).compactMap { $0 as? String })
+            }, format: { $0.isEmpty ? nil : $0.joined(separator: ",") })
+        names.acceptsList = true
+        return names
     }
 }
 

@@ -198,6 +198,8 @@ public actor Reconciler: Service {
                 tracker.abandon()
                 // A standby leaves watching the fleet to the leader.
                 await converger.stopWatching()
+                // Nor does it hold a publication for the agents: the leader's gate does.
+                await converger.agents?.release()
                 lastReport = []
                 metrics.retainServices([])
                 offered.withLockedValue { $0 = nil }

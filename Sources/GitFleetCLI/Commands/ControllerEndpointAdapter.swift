@@ -53,6 +53,18 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
         document.discovery = DiscoverySummary(
             failing: discovery.problem != nil, problem: discovery.problem, failures: discovery.failures,
             lastConfirmedAt: discovery.lastConfirmedAt)
+        let waiting = await controller.agents.waitingAgents
+        document.discovery?.waitingAgents = waiting.isEmpty ? nil : waiting
+        let agents = await controller.agents.entries()
+        document.agents =
+            agents.isEmpty
+            ? nil
+            : agents.map { entry in
+                var agent = AgentDocument(entry)
+                // A few KiB per failing agent: GET /api/v1/agents has it.
+                agent.output = nil
+                return agent
+            }
         return document
     }
 
@@ -115,6 +127,21 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
     }
 
     var events: EventLog? { controller.events }
+
+    func receiveAgentReport(_ report: AgentReport, from name: String) async -> Bool {
+        await controller.receive(report, from: name)
+        return true
+    }
+
+    /// `published` only on the leader: a standby's view mirrors the registry and is no publication.
+    func agents() async -> AgentsDocument? {
+        // As the status's `role` says it.
+        let leading = await controller.leadership?.isLeader ?? true
+        let published = leading ? await controller.discovery.view.etag : nil
+        return AgentsDocument(
+            published: published, timeout: controller.agents.settings.timeout,
+            agents: await controller.agents.entries().map(AgentDocument.init))
+    }
 
     func retry(service: String, by caller: String, reason: String?) async throws -> RolloutRetry.Outcome? {
         try await controller.retry(service: service, by: caller, reason: reason)

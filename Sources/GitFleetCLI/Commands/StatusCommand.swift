@@ -43,6 +43,10 @@ struct StatusCommand: AsyncParsableCommand {
         if let freeze = try await freeze() { Terminal.out(StatusTable.render(freeze)) }
         let lines = StatusTable.render(controls, service: service)
         if !lines.isEmpty { Terminal.out(lines) }
+        // Only a running controller knows its agents (their reports live in its memory).
+        if let client = try serverOptions.client(), let agents = try? await client.status().agents {
+            Terminal.out(StatusTable.render(agents))
+        }
     }
 
     /// Operators' controls in force: the controller's status (--server), or the registry's records.
@@ -186,6 +190,15 @@ enum StatusTable {
 
     /// `freeze: weekend (no deploys) until 2026-11-30T09:00:00Z, services web, api` per open window, then the
     /// next one.
+    /// One line per discovery agent: `agent lb-1 (required): failing, index 3f2a9c1e: the reload command …`.
+    static func render(_ agents: [AgentDocument]) -> String {
+        agents.map { agent in
+            let index = agent.index.map { String($0.trimmingCharacters(in: ["\""]).prefix(8)) } ?? "none"
+            let problem = agent.problem.map { ": \($0.split(separator: "\n").first ?? "")" } ?? ""
+            return "agent \(agent.name)\(agent.required ? " (required)" : ""): \(agent.state), index \(index)\(problem)"
+        }.joined(separator: "\n")
+    }
+
     static func render(_ freeze: FreezeSummary) -> String {
         func describe(_ window: FreezeWindowSummary) -> String {
             let label = window.reason.map { "\(window.name) (\($0))" } ?? window.name
