@@ -135,7 +135,8 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
 
     /// `published` only on the leader: a standby's view mirrors the registry and is no publication.
     func agents() async -> AgentsDocument? {
-        let leading = await controller.reconciler.isLeading
+        // As the status's `role` says it.
+        let leading = await controller.leadership?.isLeader ?? true
         let published = leading ? await controller.discovery.view.etag : nil
         return AgentsDocument(
             published: published, timeout: controller.agents.settings.timeout,
