@@ -9,6 +9,10 @@ import Foundation
 /// being retried elsewhere; an access log whose 5xx a test counts) and a `gitfleet agent` process that follows
 /// the controllers' discovery, writes nginx's upstream file and reloads it.
 ///
+/// The agent reloads nginx one of two ways (``Reload``): as on a host, `nginx -t` then `nginx -s reload`; or as the
+/// chart's and manifests' sidecar does, where nginx runs in another container, by sending SIGHUP to the pid in
+/// nginx's pid file.
+///
 /// nginx starts before the agent, on an upstream file holding only a placeholder that is down (what the
 /// built-in template writes for a service with no serving instance), so until the agent's first publication
 /// nginx answers 502: a test waits for ``waitUntilServing(timeout:)`` before it sends load. The agent runs as a
@@ -24,13 +28,26 @@ public final class LoadBalancerHost: @unchecked Sendable {
     private let reloadCommand: String
     private let extra: [String]
     private let lock = NSLock()
+
+    /// How the agent makes nginx read the file it wrote.
+    public enum Reload: Sendable {
+        /// `nginx -t`, recorded in ``reloadChecks``, then `nginx -s reload`: a load-balancer host's reload.
+        case checked
+        /// SIGHUP to the pid in nginx's pid file, nothing when there is none yet: the Kubernetes sidecar's reload
+        /// (charts/gitfleet, manifests/agent), word for word but for the pid file's path.
+        case signal
+    }
     private var agent: SpawnedProcess?
     private var starts = 0
 
     /// Starts nginx for `services` and an agent named `name` following `controllers`; `extra` goes to the agent's
     /// command line after the fixture's own flags (e.g. `--heartbeat`).
+    /// `reloadDelay` makes every reload wait that long first: a slow load balancer, whose file changes well after
+    /// the controller published the set, so only the controller waiting for the agent's report keeps a drained
+    /// instance from being stopped while this nginx still sends it requests.
     public init(
-        name: String, controllers: [String], services: [String] = ["web"], extra: [String] = []
+        name: String, controllers: [String], services: [String] = ["web"], reload: Reload = .checked,
+        reloadDelay: Duration = .zero, extra: [String] = []
     ) async throws {
         self.name = name
         self.controllers = controllers
@@ -41,12 +58,16 @@ public final class LoadBalancerHost: @unchecked Sendable {
         }.joined()
         nginx = try await NginxServer(
             services: services, upstreams: placeholder, retryNextUpstream: false, accessLog: true)
-        // The checked reload (nginx -t, then -s reload) records every check, so a test can tell that nothing the
-        // agent wrote was refused. As one executable path, so it is one word however the agent splits its argv.
-        let checked = try nginx.checkedReloadCommand(recordingTo: directory.appending("reload-checks"))
-        reloadCommand = checked[1]
-        guard chmod(reloadCommand, 0o755) == 0 else {
-            throw FixtureError("cannot make \(reloadCommand) executable: \(String(cString: strerror(errno)))")
+        let pause = reloadDelay == .zero ? "" : "sleep \(reloadDelay / .milliseconds(1) / 1000); "
+        switch reload {
+        case .checked:
+            // The checked reload (nginx -t, then -s reload) records every check, so a test can tell that nothing
+            // the agent wrote was refused.
+            let script = try nginx.checkedReloadCommand(recordingTo: directory.appending("reload-checks"))[1]
+            reloadCommand = #"["/bin/sh", "-c", "\#(pause)exec /bin/sh \#(script)"]"#
+        case .signal:
+            let pid = nginx.pidFile
+            reloadCommand = #"["/bin/sh", "-c", "\#(pause)test ! -s \#(pid) || kill -HUP \"$(cat \#(pid))\""]"#
         }
         try startAgent()
     }

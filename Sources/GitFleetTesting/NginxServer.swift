@@ -132,6 +132,9 @@ public final class NginxServer: Sendable {
         ]
     }
 
+    /// Where nginx's master writes its process id.
+    public var pidFile: String { directory.appending("nginx.pid") }
+
     /// The argv that makes this nginx re-read its configuration (gracefully: old workers finish their requests).
     public var reloadCommand: [String] {
         [
