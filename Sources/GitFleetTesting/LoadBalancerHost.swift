@@ -162,24 +162,33 @@ public final class LoadBalancerHost: @unchecked Sendable {
         return text.split(separator: "\n").compactMap { Int($0) }
     }
 
-    /// Waits until nginx answers `GET /` with 200 (the agent's first publication is in place); fails with the
-    /// agent's log after `timeout`.
-    public func waitUntilServing(timeout: Duration = .seconds(60)) async throws {
+    /// Waits until nginx has answered `GET /` with 200 for `steady` on end (the agent's publication is in place,
+    /// and no worker of an older configuration, which nginx keeps accepting for a moment after a reload, still
+    /// answers from the placeholder); fails with the agent's log after `timeout`.
+    public func waitUntilServing(steady: Duration = .seconds(2), timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var last = ""
+        var servingSince: ContinuousClock.Instant? = nil
         while ContinuousClock.now < deadline {
             do {
                 let response = try await LoopbackHTTP.get(port: nginx.port, path: "/", timeout: .seconds(5))
-                if response.status == 200 { return }
                 last = "status \(response.status)"
+                if response.status != 200 {
+                    servingSince = nil
+                } else if let since = servingSince {
+                    if ContinuousClock.now - since >= steady { return }
+                } else {
+                    servingSince = .now
+                }
             } catch {
                 last = "\(error)"
+                servingSince = nil
             }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(20))
         }
         throw FixtureError(
-            "nginx of \(name) did not answer 200 within \(timeout) (last: \(last)); upstreams:\n\(upstreams)\n\(agentLog)"
-        )
+            "nginx of \(name) did not answer 200 for \(steady) within \(timeout) (last: \(last)); upstreams:\n"
+                + "\(upstreams)\n\(agentLog)")
     }
 
     /// Stops the agent and nginx and removes the host's files. Idempotent.
