@@ -51,6 +51,7 @@ public actor AgentRoster: Service {
     let clock: any FleetClock
     let metrics: FleetMetrics?
     let events: EventLog?
+    /// Says when an agent is first heard of; its episodes are told as events (which log them).
     let logger: Logger
 
     private var reports: [String: (report: AgentReport, at: Date)] = [:]
@@ -76,6 +77,12 @@ public actor AgentRoster: Service {
     /// caller then asks for a pass at once).
     public func receive(_ report: AgentReport, from name: String) async -> Bool {
         let now = clock.wallTime
+        if reports[name] == nil {
+            // Once per agent (again after it was forgotten): which load balancers follow this replica.
+            logger.info(
+                "discovery agent \(name) reports (index \(report.index ?? "none"), version \(report.version ?? "unknown"))",
+                metadata: ["agent": "\(name)"])
+        }
         reports[name] = (report, now)
         metrics?.increment(.agentReports, labels: ["agent": name])
         var wakes = false
