@@ -308,6 +308,14 @@ struct AgentProcessTests {
             }
             #expect(published, "\(DiscoveryAgentTests.contents(output))\n\(agent.logTail(lines: 40))")
             #expect(agent.logTail(lines: 40).contains("following http://127.0.0.1:"), "\(agent.logTail())")
+            // The controller took its reports: it lists the agent as showing what it published.
+            var agents = ""
+            for _ in 0..<300 where !agents.contains(#""state":"current""#) {
+                agents = (try? await serve.request("GET", "/api/v1/agents"))?.body ?? ""
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(agents.contains(#""name":"lb-1""#) && agents.contains(#""state":"current""#), "\(agents)")
+            #expect(agents.contains(#""following":"http:"#), "\(agents)")
             let before = DiscoveryAgentTests.contents(output)
             agent.stop(grace: 10)
             #expect(agent.exitCode == 0, "\(agent.logTail(lines: 40))")

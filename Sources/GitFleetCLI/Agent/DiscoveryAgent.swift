@@ -26,7 +26,7 @@ public actor DiscoveryAgent: Service {
     public struct Configuration: Sendable {
         /// The agent's name, in the report's URL and the controller's `requiredAgents`.
         public var name: String
-        /// The controllers' base URLs (`http://host:port`, no trailing slash), in the order they are tried.
+        /// The controllers' base URLs (`http://host:port`, no trailing slash), in the order they are tried; at least one.
         public var controllers: [String]
         /// The outputs, reload command and its timeout, and the port; restoring files on failure is always on.
         public var publisher: DiscoveryPublisher.Configuration
