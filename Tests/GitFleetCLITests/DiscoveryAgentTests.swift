@@ -280,14 +280,21 @@ struct AgentProcessTests {
             "\(outcome)")
     }
 
-    @Test("follows a real controller's discovery into an nginx file, and stops on SIGTERM with exit 0")
+    @Test(
+        "follows a real controller's discovery into an nginx file with a token of scope agent, is listed as current, and stops on SIGTERM with exit 0"
+    )
     func againstServe() async throws {
         let fleet = try EmbeddedFleet()
         let remote = try fleet.remote()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
         try fleet.push()
         let output = fleet.repository.directory.appending("agent-upstreams.conf")
-        try await fleet.withServe(remote) { serve in
+        let agentToken = fleet.repository.directory.appending("lb-1.token")
+        let readToken = fleet.repository.directory.appending("ops.token")
+        try "agent-secret-1\n".write(toFile: agentToken, atomically: true, encoding: .utf8)
+        try "read-secret-1\n".write(toFile: readToken, atomically: true, encoding: .utf8)
+        let tokens = "lb-1 scope=agent file=\(agentToken),ops scope=read file=\(readToken)"
+        try await fleet.withServe(remote, extra: ["--api-tokens", tokens]) { serve in
             _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let serving = try await fleet.records().filter { $0.state == .serving }
             #expect(serving.count == 2, "\(serve.log)")
@@ -296,7 +303,8 @@ struct AgentProcessTests {
                 executable: try BuiltProducts.path(of: "gitfleet"),
                 arguments: [
                     "agent", "--name", "lb-1", "--controller", "http://127.0.0.1:\(try await serve.port())",
-                    "--output", "nginx:\(output)", "--reload-command", "/bin/true", "--log-level", "info",
+                    "--output", "nginx:\(output)", "--reload-command", "/bin/true", "--log-level", "debug",
+                    "--token-file", agentToken,
                 ],
                 logPath: log)
             defer { agent.stop(grace: 0) }
@@ -311,11 +319,14 @@ struct AgentProcessTests {
             // The controller took its reports: it lists the agent as showing what it published.
             var agents = ""
             for _ in 0..<300 where !agents.contains(#""state":"current""#) {
-                agents = (try? await serve.request("GET", "/api/v1/agents"))?.body ?? ""
+                let answer = try? await serve.request(
+                    "GET", "/api/v1/agents", headers: ["Authorization": "Bearer read-secret-1"])
+                agents = answer?.body ?? ""
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(agents.contains(#""name":"lb-1""#) && agents.contains(#""state":"current""#), "\(agents)")
             #expect(agents.contains(#""following":"http:"#), "\(agents)")
+            #expect(!agent.logTail(lines: 400).contains("agent-secret-1"), "the token is never logged")
             let before = DiscoveryAgentTests.contents(output)
             agent.stop(grace: 10)
             #expect(agent.exitCode == 0, "\(agent.logTail(lines: 40))")
