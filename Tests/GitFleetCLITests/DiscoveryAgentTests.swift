@@ -74,6 +74,31 @@ struct DiscoveryAgentTests {
         (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
+    /// One controller serving `v1`, an agent writing an nginx file in a temporary folder with `reload` (made from
+    /// that folder), run for `body` once it reported `v1` and its file shows it.
+    static func withAgentShowingV1(
+        reload: (TemporaryDirectory) -> [String],
+        _ body: (DiscoveryAgent, ScriptedDiscoveryController, _ output: String, _ directory: TemporaryDirectory)
+            async throws -> Void
+    ) async throws {
+        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
+        defer { directory.remove() }
+        let output = directory.appending("upstreams.conf")
+        let controller = try await ScriptedDiscoveryController.start()
+        defer { Task { await controller.stop() } }
+        controller.serve(index: "v1", services: Self.services(port: 18081))
+        let configuration = Self.configuration(
+            controllers: [controller.url], output: output, reload: reload(directory))
+        try await Self.withAgent(configuration) { agent in
+            let reportedV1 = await Self.eventually {
+                Self.reports(controller).contains { $0.index == "\"v1\"" }
+            }
+            #expect(reportedV1)
+            #expect(Self.contents(output).contains(Self.server(port: 18081)))
+            try await body(agent, controller, output, directory)
+        }
+    }
+
     @Test(
         "renders an nginx file nginx accepts, runs the reload, and reports the etag with the token from --token-file")
     func publishesAndReports() async throws {
@@ -131,28 +156,18 @@ struct DiscoveryAgentTests {
 
     @Test("a failing reload is reported with its output, the previous file is kept, and it is retried until it works")
     func failingReload() async throws {
-        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
-        defer { directory.remove() }
-        let output = directory.appending("upstreams.conf")
-        let broken = directory.appending("broken")
-        let controller = try await ScriptedDiscoveryController.start()
-        defer { Task { await controller.stop() } }
-        controller.serve(index: "v1", services: Self.services(port: 18081))
-        let reload = [
-            "/bin/sh", "-c",
-            "test ! -e '\(broken)' || { echo 'checking the configuration'; "
-                + "echo 'nginx: [emerg] host not found in upstream' >&2; exit 1; }",
-        ]
-        try await Self.withAgent(Self.configuration(controllers: [controller.url], output: output, reload: reload)) {
-            agent in
-            let reportedV1 = await Self.eventually {
-                Self.reports(controller).contains { $0.index == "\"v1\"" }
-            }
-            #expect(reportedV1)
+        let reload = { (directory: TemporaryDirectory) in
+            [
+                "/bin/sh", "-c",
+                "test ! -e '\(directory.appending("broken"))' || { echo 'checking the configuration'; "
+                    + "echo 'nginx: [emerg] host not found in upstream' >&2; exit 1; }",
+            ]
+        }
+        try await Self.withAgentShowingV1(reload: reload) { agent, controller, output, directory in
+            let broken = directory.appending("broken")
             let good = Self.contents(output)
-            #expect(good.contains(Self.server(port: 18081)))
 
-            FileManager.default.createFile(atPath: broken, contents: nil)
+            #expect(FileManager.default.createFile(atPath: broken, contents: nil))
             controller.serve(index: "v2", services: Self.services(port: 18082, instance: "web-2"))
             let failing = await Self.eventually {
                 Self.reports(controller).contains(where: Self.isFailing)
@@ -227,20 +242,11 @@ struct DiscoveryAgentTests {
 
     @Test("a document with an injected address is refused: the file is unchanged and the report says where")
     func injectedAddress() async throws {
-        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
-        defer { directory.remove() }
-        let output = directory.appending("upstreams.conf")
-        let reloads = directory.appending("reloads")
-        let controller = try await ScriptedDiscoveryController.start()
-        defer { Task { await controller.stop() } }
-        controller.serve(index: "v1", services: Self.services(port: 18081))
-        let reload = ["/bin/sh", "-c", "echo reload >> '\(reloads)'"]
-        try await Self.withAgent(Self.configuration(controllers: [controller.url], output: output, reload: reload)) {
-            _ in
-            let reportedV1 = await Self.eventually {
-                Self.reports(controller).contains { $0.index == "\"v1\"" }
-            }
-            #expect(reportedV1)
+        let reload = { (directory: TemporaryDirectory) in
+            ["/bin/sh", "-c", "echo reload >> '\(directory.appending("reloads"))'"]
+        }
+        try await Self.withAgentShowingV1(reload: reload) { _, controller, output, directory in
+            let reloads = directory.appending("reloads")
             let good = Self.contents(output)
             let reloadsBefore = Self.contents(reloads)
 
