@@ -193,6 +193,34 @@ struct DiscoveryAgentTests {
         }
     }
 
+    @Test(
+        "a controller without the agents API (404 to reports) is still followed: the agent publishes and keeps reporting"
+    )
+    func controllerWithoutAgentsAPI() async throws {
+        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
+        defer { directory.remove() }
+        let output = directory.appending("upstreams.conf")
+        let controller = try await ScriptedDiscoveryController.start()
+        defer { Task { await controller.stop() } }
+        controller.answerReports(with: 404)
+        controller.serve(index: "v1", services: Self.services(port: 18081))
+        try await Self.withAgent(
+            Self.configuration(controllers: [controller.url], output: output, reload: ["/bin/true"])
+        ) {
+            _ in
+            let published = await Self.eventually { Self.contents(output).contains(Self.server(port: 18081)) }
+            #expect(published)
+            let before = controller.reports.count
+            let reporting = await Self.eventually { controller.reports.count >= before + 2 }
+            #expect(reporting, "reports go on after 404s")
+            controller.serve(index: "v2", services: Self.services(port: 18082, instance: "web-2"))
+            let followed = await Self.eventually {
+                Self.contents(output).contains(Self.server(port: 18082, instance: "web-2"))
+            }
+            #expect(followed)
+        }
+    }
+
     @Test("with the first controller down it follows the second; with both down it keeps the output and resumes")
     func failover() async throws {
         let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
