@@ -74,6 +74,31 @@ struct DiscoveryAgentTests {
         (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
+    /// One controller serving `v1`, an agent writing an nginx file in a temporary folder with `reload` (made from
+    /// that folder), run for `body` once it reported `v1` and its file shows it.
+    static func withAgentShowingV1(
+        reload: (TemporaryDirectory) -> [String],
+        _ body: (DiscoveryAgent, ScriptedDiscoveryController, _ output: String, _ directory: TemporaryDirectory)
+            async throws -> Void
+    ) async throws {
+        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
+        defer { directory.remove() }
+        let output = directory.appending("upstreams.conf")
+        let controller = try await ScriptedDiscoveryController.start()
+        defer { Task { await controller.stop() } }
+        controller.serve(index: "v1", services: Self.services(port: 18081))
+        let configuration = Self.configuration(
+            controllers: [controller.url], output: output, reload: reload(directory))
+        try await Self.withAgent(configuration) { agent in
+            let reportedV1 = await Self.eventually {
+                Self.reports(controller).contains { $0.index == "\"v1\"" }
+            }
+            #expect(reportedV1)
+            #expect(Self.contents(output).contains(Self.server(port: 18081)))
+            try await body(agent, controller, output, directory)
+        }
+    }
+
     @Test(
         "renders an nginx file nginx accepts, runs the reload, and reports the etag with the token from --token-file")
     func publishesAndReports() async throws {
@@ -131,28 +156,18 @@ struct DiscoveryAgentTests {
 
     @Test("a failing reload is reported with its output, the previous file is kept, and it is retried until it works")
     func failingReload() async throws {
-        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
-        defer { directory.remove() }
-        let output = directory.appending("upstreams.conf")
-        let broken = directory.appending("broken")
-        let controller = try await ScriptedDiscoveryController.start()
-        defer { Task { await controller.stop() } }
-        controller.serve(index: "v1", services: Self.services(port: 18081))
-        let reload = [
-            "/bin/sh", "-c",
-            "test ! -e '\(broken)' || { echo 'checking the configuration'; "
-                + "echo 'nginx: [emerg] host not found in upstream' >&2; exit 1; }",
-        ]
-        try await Self.withAgent(Self.configuration(controllers: [controller.url], output: output, reload: reload)) {
-            agent in
-            let reportedV1 = await Self.eventually {
-                Self.reports(controller).contains { $0.index == "\"v1\"" }
-            }
-            #expect(reportedV1)
+        let reload = { (directory: TemporaryDirectory) in
+            [
+                "/bin/sh", "-c",
+                "test ! -e '\(directory.appending("broken"))' || { echo 'checking the configuration'; "
+                    + "echo 'nginx: [emerg] host not found in upstream' >&2; exit 1; }",
+            ]
+        }
+        try await Self.withAgentShowingV1(reload: reload) { agent, controller, output, directory in
+            let broken = directory.appending("broken")
             let good = Self.contents(output)
-            #expect(good.contains(Self.server(port: 18081)))
 
-            FileManager.default.createFile(atPath: broken, contents: nil)
+            #expect(FileManager.default.createFile(atPath: broken, contents: nil))
             controller.serve(index: "v2", services: Self.services(port: 18082, instance: "web-2"))
             let failing = await Self.eventually {
                 Self.reports(controller).contains(where: Self.isFailing)
@@ -175,6 +190,34 @@ struct DiscoveryAgentTests {
             }
             #expect(recovered)
             #expect(Self.contents(output).contains(Self.server(port: 18082, instance: "web-2")))
+        }
+    }
+
+    @Test(
+        "a controller without the agents API (404 to reports) is still followed: the agent publishes and keeps reporting"
+    )
+    func controllerWithoutAgentsAPI() async throws {
+        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
+        defer { directory.remove() }
+        let output = directory.appending("upstreams.conf")
+        let controller = try await ScriptedDiscoveryController.start()
+        defer { Task { await controller.stop() } }
+        controller.answerReports(with: 404)
+        controller.serve(index: "v1", services: Self.services(port: 18081))
+        try await Self.withAgent(
+            Self.configuration(controllers: [controller.url], output: output, reload: ["/bin/true"])
+        ) {
+            _ in
+            let published = await Self.eventually { Self.contents(output).contains(Self.server(port: 18081)) }
+            #expect(published)
+            let before = controller.reports.count
+            let reporting = await Self.eventually { controller.reports.count >= before + 2 }
+            #expect(reporting, "reports go on after 404s")
+            controller.serve(index: "v2", services: Self.services(port: 18082, instance: "web-2"))
+            let followed = await Self.eventually {
+                Self.contents(output).contains(Self.server(port: 18082, instance: "web-2"))
+            }
+            #expect(followed)
         }
     }
 
@@ -227,20 +270,11 @@ struct DiscoveryAgentTests {
 
     @Test("a document with an injected address is refused: the file is unchanged and the report says where")
     func injectedAddress() async throws {
-        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
-        defer { directory.remove() }
-        let output = directory.appending("upstreams.conf")
-        let reloads = directory.appending("reloads")
-        let controller = try await ScriptedDiscoveryController.start()
-        defer { Task { await controller.stop() } }
-        controller.serve(index: "v1", services: Self.services(port: 18081))
-        let reload = ["/bin/sh", "-c", "echo reload >> '\(reloads)'"]
-        try await Self.withAgent(Self.configuration(controllers: [controller.url], output: output, reload: reload)) {
-            _ in
-            let reportedV1 = await Self.eventually {
-                Self.reports(controller).contains { $0.index == "\"v1\"" }
-            }
-            #expect(reportedV1)
+        let reload = { (directory: TemporaryDirectory) in
+            ["/bin/sh", "-c", "echo reload >> '\(directory.appending("reloads"))'"]
+        }
+        try await Self.withAgentShowingV1(reload: reload) { _, controller, output, directory in
+            let reloads = directory.appending("reloads")
             let good = Self.contents(output)
             let reloadsBefore = Self.contents(reloads)
 
@@ -280,14 +314,21 @@ struct AgentProcessTests {
             "\(outcome)")
     }
 
-    @Test("follows a real controller's discovery into an nginx file, and stops on SIGTERM with exit 0")
+    @Test(
+        "follows a real controller's discovery into an nginx file with a token of scope agent, is listed as current, and stops on SIGTERM with exit 0"
+    )
     func againstServe() async throws {
         let fleet = try EmbeddedFleet()
         let remote = try fleet.remote()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 2)
         try fleet.push()
         let output = fleet.repository.directory.appending("agent-upstreams.conf")
-        try await fleet.withServe(remote) { serve in
+        let agentToken = fleet.repository.directory.appending("lb-1.token")
+        let readToken = fleet.repository.directory.appending("ops.token")
+        try "agent-secret-1\n".write(toFile: agentToken, atomically: true, encoding: .utf8)
+        try "read-secret-1\n".write(toFile: readToken, atomically: true, encoding: .utf8)
+        let tokens = "lb-1 scope=agent file=\(agentToken),ops scope=read file=\(readToken)"
+        try await fleet.withServe(remote, extra: ["--api-tokens", tokens]) { serve in
             _ = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
             let serving = try await fleet.records().filter { $0.state == .serving }
             #expect(serving.count == 2, "\(serve.log)")
@@ -296,7 +337,8 @@ struct AgentProcessTests {
                 executable: try BuiltProducts.path(of: "gitfleet"),
                 arguments: [
                     "agent", "--name", "lb-1", "--controller", "http://127.0.0.1:\(try await serve.port())",
-                    "--output", "nginx:\(output)", "--reload-command", "/bin/true", "--log-level", "info",
+                    "--output", "nginx:\(output)", "--reload-command", "/bin/true", "--log-level", "debug",
+                    "--token-file", agentToken,
                 ],
                 logPath: log)
             defer { agent.stop(grace: 0) }
@@ -308,6 +350,17 @@ struct AgentProcessTests {
             }
             #expect(published, "\(DiscoveryAgentTests.contents(output))\n\(agent.logTail(lines: 40))")
             #expect(agent.logTail(lines: 40).contains("following http://127.0.0.1:"), "\(agent.logTail())")
+            // The controller took its reports: it lists the agent as showing what it published.
+            var agents = ""
+            for _ in 0..<300 where !agents.contains(#""state":"current""#) {
+                let answer = try? await serve.request(
+                    "GET", "/api/v1/agents", headers: ["Authorization": "Bearer read-secret-1"])
+                agents = answer?.body ?? ""
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(agents.contains(#""name":"lb-1""#) && agents.contains(#""state":"current""#), "\(agents)")
+            #expect(agents.contains(#""following":"http:"#), "\(agents)")
+            #expect(!agent.logTail(lines: 400).contains("agent-secret-1"), "the token is never logged")
             let before = DiscoveryAgentTests.contents(output)
             agent.stop(grace: 10)
             #expect(agent.exitCode == 0, "\(agent.logTail(lines: 40))")

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FleetController
 import FleetModel
 import FleetServer
@@ -26,7 +27,7 @@ public actor DiscoveryAgent: Service {
     public struct Configuration: Sendable {
         /// The agent's name, in the report's URL and the controller's `requiredAgents`.
         public var name: String
-        /// The controllers' base URLs (`http://host:port`, no trailing slash), in the order they are tried.
+        /// The controllers' base URLs (`http://host:port`, no trailing slash), in the order they are tried; at least one.
         public var controllers: [String]
         /// The outputs, reload command and its timeout, and the port; restoring files on failure is always on.
         public var publisher: DiscoveryPublisher.Configuration
@@ -80,6 +81,8 @@ public actor DiscoveryAgent: Service {
     /// Whether a controller without the agents API (404) was already told at warning.
     private var warnedMissingAPI = false
     private var reports: AsyncStream<Void>.Continuation?
+    /// The agent's own HTTP client while it runs (see ``run()``).
+    private var http: HTTPClient?
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "gitfleet.agent")) {
         self.configuration = configuration
@@ -93,6 +96,13 @@ public actor DiscoveryAgent: Service {
     public func run() async throws {
         let (requests, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         reports = continuation
+        // A controller that is down refuses connections: fail at once (the next replica is asked) rather than
+        // retry connecting until the long poll's deadline, as the shared client does.
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.timeout.connect = .seconds(3)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        self.http = http
         logger.notice(
             "following \(rotation.current) for discovery",
             metadata: ["agent": "\(configuration.name)", "controllers": "\(configuration.controllers)"])
@@ -114,6 +124,8 @@ public actor DiscoveryAgent: Service {
             }
         }
         continuation.finish()
+        self.http = nil
+        try? await http.shutdown()
         logger.notice("stopped; the outputs stay as they are", metadata: ["agent": "\(configuration.name)"])
     }
 
@@ -147,7 +159,10 @@ public actor DiscoveryAgent: Service {
             } catch {
                 if Task.isCancelled { return }
                 let delay = rotation.failed()
-                logger.warning(
+                // Each replica's failure once per outage; the rounds after that say nothing new.
+                let level: Logger.Level = rotation.failures <= configuration.controllers.count ? .warning : .debug
+                logger.log(
+                    level: level,
                     "cannot follow \(controller): \(error); trying \(rotation.current) in \(delay.manifestDescription)",
                     metadata: ["controller": "\(controller)", "next": "\(rotation.current)"])
                 await retryIfDue()
@@ -234,6 +249,8 @@ public actor DiscoveryAgent: Service {
             for await result in group { results.append(result) }
             return results
         }
+        // Reports cut short by the agent's own stop are not the controllers' failures.
+        guard !Task.isCancelled else { return }
         for (controller, failure, missingAPI) in results { noteReport(to: controller, failure: failure, missingAPI) }
     }
 
@@ -265,7 +282,7 @@ public actor DiscoveryAgent: Service {
     }
 
     private func client(_ base: String) -> ControllerClient {
-        ControllerClient(base: base, token: currentToken())
+        ControllerClient(base: base, token: currentToken(), http: http)
     }
 
     /// The token file read again before each request, so a Secret rotated in place is used at once; while it
