@@ -34,9 +34,10 @@ public final class RecordingHTTPServer: Sendable {
     /// The base URL, `http://127.0.0.1:PORT`.
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    /// Listens on 127.0.0.1 on a free port; `status` picks each answer's status from the request and the number
-    /// of requests before it, `body` its JSON body (`{}` unless told).
+    /// Listens on 127.0.0.1 on `port` (0: a free one); `status` picks each answer's status from the request and the
+    /// number of requests before it, `body` its JSON body (`{}` unless told).
     public static func start(
+        port: Int = 0,
         status: @escaping @Sendable (Request, Int) -> Int = { _, _ in 201 },
         body: @escaping @Sendable (Request) -> String = { _ in "{}" }
     ) async throws -> RecordingHTTPServer {
@@ -50,7 +51,7 @@ public final class RecordingHTTPServer: Sendable {
                         Recorder(recorded: recorded, status: status, body: body))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: "127.0.0.1", port: port).get()
         return RecordingHTTPServer(channel: channel, recorded: recorded)
     }
 

@@ -29,6 +29,20 @@ public struct DiscoveryError: Error, Sendable, CustomStringConvertible {
         }
     }
     public var underlying: (any Error)?
+    /// What a failed or overrunning reload command wrote, its last ``outputLimit`` bytes; nil otherwise.
+    public var output: String?
+
+    /// How much of a reload command's output is kept: enough for nginx's or HAProxy's complaint, little enough
+    /// to travel in every report of a discovery agent.
+    public static let outputLimit = 4096
+
+    /// The last ``outputLimit`` bytes of `text` (cut at a character), nil when it is blank.
+    static func output(_ text: String) -> String? {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        var tail = Substring(text)
+        while tail.utf8.count > outputLimit { tail = tail.dropFirst(max(1, (tail.utf8.count - outputLimit) / 4)) }
+        return String(tail)
+    }
 
     public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
         self.code = code

@@ -28,16 +28,21 @@ public actor DiscoveryPublisher {
         public var port: String
         /// The first retry delay after a failure; it doubles with each further failure, up to 30 s.
         public var retryDelay: Duration
+        /// Whether a failed publication puts back the files it replaced, so the outputs on disk stay the last
+        /// confirmed ones (a discovery agent: its reload command may be a check that refused the new file, and
+        /// a load balancer restarted meanwhile must find a configuration that worked).
+        public var restoresOnFailure: Bool
 
         public init(
             outputs: [DiscoveryOutput] = [], reloadCommand: [String] = [], reloadTimeout: Duration = .seconds(10),
-            port: String = "http", retryDelay: Duration = .milliseconds(500)
+            port: String = "http", retryDelay: Duration = .milliseconds(500), restoresOnFailure: Bool = false
         ) {
             self.outputs = outputs
             self.reloadCommand = reloadCommand
             self.reloadTimeout = reloadTimeout
             self.port = port
             self.retryDelay = retryDelay
+            self.restoresOnFailure = restoresOnFailure
         }
     }
 
@@ -57,6 +62,10 @@ public actor DiscoveryPublisher {
         public var failures: Int
         public var lastConfirmedAt: Date?
         public var confirmedReloads: Int
+        /// What the reload command wrote (standard output, then standard error; the last
+        /// ``DiscoveryError/outputLimit`` bytes) in the failed attempt, while publication fails: what a discovery
+        /// agent shows the controller so an operator need not log in to the load balancer.
+        public var output: String? = nil
     }
 
     /// The serving set as the HTTP endpoint shows it, with its entity tag.
@@ -107,13 +116,20 @@ public actor DiscoveryPublisher {
             return .waiting(reason: problem, retryAt: retryAt)
         }
         attempted = set
+        let previous =
+            configuration.restoresOnFailure
+            ? configuration.outputs.map(\.path).map { path in
+                (path, FileManager.default.contents(atPath: path))
+            } : []
         do {
             try write(set)
             view = View(set: set, etag: Self.etag(of: set))
             try await reload()
         } catch {
+            for case (let path, let data?) in previous { try? Self.writeAtomically(data, to: path) }
             status.failures += 1
             status.problem = "\(error)"
+            status.output = (error as? DiscoveryError)?.output
             let factor = Double(1 << min(status.failures - 1, 6))
             retryAt = clock.now.advanced(by: min(configuration.retryDelay * factor, .seconds(30)))
             let renderFailed = (error as? DiscoveryError)?.isRenderFailure == true
@@ -132,6 +148,7 @@ public actor DiscoveryPublisher {
         let recovered = status.problem != nil
         confirmed = set
         status.problem = nil
+        status.output = nil
         status.failures = 0
         status.lastConfirmedAt = clock.wallTime
         status.confirmedReloads += 1
@@ -221,14 +238,18 @@ public actor DiscoveryPublisher {
             throw DiscoveryError(.reloadUnavailable, "the reload command \(display) cannot run: \(unavailable.message)")
         }
         if outcome.timedOut {
-            throw DiscoveryError(
+            var error = DiscoveryError(
                 .reloadTimedOut,
                 "the reload command \(display) did not finish within \(configuration.reloadTimeout); killed")
+            error.output = DiscoveryError.output(outcome.output + outcome.errors)
+            throw error
         }
         guard outcome.status == 0 else {
-            throw DiscoveryError(
+            var error = DiscoveryError(
                 .reloadFailed,
                 "the reload command \(display) exited \(outcome.status): \(outcome.firstErrorLine)")
+            error.output = DiscoveryError.output(outcome.output + outcome.errors)
+            throw error
         }
     }
 

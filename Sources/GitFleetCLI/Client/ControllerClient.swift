@@ -18,6 +18,10 @@ struct ControllerClient: Sendable {
     /// A CA (PEM) the controller's certificate must chain to, for a controller whose TLS a private CA signed;
     /// nil trusts the system's roots.
     var caFile: String? = nil
+    /// The client requests go through when there is no `caFile`; nil: the process's shared one. The discovery
+    /// agent passes its own, which fails a refused connection at once instead of retrying it until the request's
+    /// deadline, so that it moves to the next controller replica without waiting out a long poll.
+    var http: HTTPClient? = nil
 
     /// Why the controller could not be asked, said with the URL that was asked.
     struct Failure: Error, CustomStringConvertible {
@@ -117,7 +121,8 @@ struct ControllerClient: Sendable {
             1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         guard let caFile else {
             do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(milliseconds))
+                let response = try await (http ?? HTTPClient.shared).execute(
+                    request, timeout: .milliseconds(milliseconds))
                 return (response.status, try await response.body.collect(upTo: 64 << 20))
             } catch {
                 throw Failure(url: url, message: "the controller cannot be reached (\(error))")
