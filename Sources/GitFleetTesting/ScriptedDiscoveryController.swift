@@ -67,12 +67,13 @@ public final class ScriptedDiscoveryController: Sendable {
         state.withLockedValue { $0.earlier += server.requests }
     }
 
-    /// Serves `services` (the JSON object of `DiscoveryDocument.services`) with the entity tag `index` from now on.
-    public func serve(index: String, services: String) {
+    /// Serves `services` (the JSON object of `DiscoveryDocument.services`) with the entity tag `index` from now on,
+    /// answering as `role` (`leader`, `standby`; nil: no role, as controllers before the field).
+    public func serve(index: String, services: String, role: String? = nil) {
         let tag = "\"\(index)\""
         let document =
             #"{"index":"# + String(decoding: try! JSONEncoder().encode(tag), as: UTF8.self)
-            + #","services":"# + services + "}"
+            + #","services":"# + services + (role.map { ",\"role\":\"\($0)\"" } ?? "") + "}"
         state.withLockedValue { $0.document = document }
     }
 

@@ -268,6 +268,37 @@ struct DiscoveryAgentTests {
         }
     }
 
+    @Test("an agent that finds itself on a standby moves to the replica answering as the leader")
+    func prefersLeader() async throws {
+        let directory = try TemporaryDirectory(prefix: "gitfleet-agent")
+        defer { directory.remove() }
+        let output = directory.appending("upstreams.conf")
+        let standby = try await ScriptedDiscoveryController.start()
+        let leader = try await ScriptedDiscoveryController.start()
+        defer {
+            Task {
+                await standby.stop()
+                await leader.stop()
+            }
+        }
+        // The standby's mirror lacks what the leader published (here: another instance).
+        standby.serve(index: "mirror", services: Self.services(port: 18081), role: "standby")
+        leader.serve(index: "published", services: Self.services(port: 18082, instance: "web-2"), role: "leader")
+        let configuration = Self.configuration(
+            controllers: [standby.url, leader.url], output: output, reload: ["/bin/true"])
+        try await Self.withAgent(configuration) { _ in
+            let followsLeader = await Self.eventually {
+                Self.reports(leader).contains { $0.index == "\"published\"" && $0.following == leader.url }
+            }
+            #expect(followsLeader, "\(Self.reports(leader))")
+            #expect(Self.contents(output).contains(Self.server(port: 18082, instance: "web-2")))
+            // It stays there: the standby is asked no more long polls once the leader answers.
+            let polls = standby.requests.filter { $0.method == "GET" }.count
+            try await Task.sleep(for: .seconds(1))
+            #expect(standby.requests.filter { $0.method == "GET" }.count == polls)
+        }
+    }
+
     @Test("a document with an injected address is refused: the file is unchanged and the report says where")
     func injectedAddress() async throws {
         let reload = { (directory: TemporaryDirectory) in

@@ -13,6 +13,13 @@ struct EtcdAgentsTests {
         return object
     }
 
+    static func discoveryRole(_ controller: ServeProcess) async throws -> String? {
+        let (status, body) = try await controller.request("GET", "/api/v1/discovery")
+        guard status == 200, let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        else { throw FixtureError("GET /api/v1/discovery answered \(status): \(body)") }
+        return object["role"] as? String
+    }
+
     @Test("a standby accepts and lists reports without a publication of its own; once it leads it knows the agent")
     func standbyKeepsReports() async throws {
         let etcd = try await EtcdServer()
@@ -35,6 +42,9 @@ struct EtcdAgentsTests {
             let listed = try #require(onStandby["agents"] as? [[String: Any]])
             #expect(listed.first?["name"] as? String == "lb-1" && listed.first?["index"] as? String == "\"0123\"")
             #expect(try await Self.agents(a)["published"] is String)
+            // Discovery says which replica answered, so an agent on the standby can find the leader.
+            #expect(try await Self.discoveryRole(a) == "leader")
+            #expect(try await Self.discoveryRole(b) == "standby")
 
             a.killAbruptly()
             try await fleet.waitUntil("the standby leads", timeout: .seconds(30)) { _ in
@@ -43,6 +53,7 @@ struct EtcdAgentsTests {
             try await fleet.waitUntil("the new leader says what it published", timeout: .seconds(30)) { _ in
                 (try? await Self.agents(b)["published"]) is String
             }
+            #expect(try await Self.discoveryRole(b) == "leader")
             let onLeader = try await Self.agents(b)
             #expect((onLeader["agents"] as? [[String: Any]])?.first?["name"] as? String == "lb-1", "\(onLeader)")
         }

@@ -30,6 +30,13 @@ struct ControllerRotation: Sendable, Hashable {
         return min(backOff * Double(1 << min(rounds, 10)), maximum)
     }
 
+    /// Follows `controller` from now on (the replica found leading while the current one stands by).
+    mutating func follow(_ controller: String) {
+        guard let index = controllers.firstIndex(of: controller) else { return }
+        position = index
+        failures = 0
+    }
+
     /// The current controller answered; whether that ends a run of failures (the agent then says whom it follows).
     mutating func succeeded() -> Bool {
         defer { failures = 0 }

@@ -74,6 +74,10 @@ public actor DiscoveryAgent: Service {
     private var seenIndex: String?
     /// The newest valid document's set and tag while its publication waits; nil once confirmed (or refused).
     private var pending: (index: String, set: ServingSet, retryAt: ContinuousClock.Instant)?
+    /// Whether the controller followed answered as a standby, and when the other replicas were last asked
+    /// which one leads.
+    private var followingStandby = false
+    private var leaderSearchedAt: ContinuousClock.Instant?
     /// The token last read from `tokenFile`, and whether reading it fails now.
     private var token: (value: String?, failing: Bool) = (nil, false)
     /// Controllers whose last report failed, so a failure is a warning once and a recovery is said.
@@ -137,6 +141,7 @@ public actor DiscoveryAgent: Service {
 
     private func follow() async {
         while !Task.isCancelled {
+            await findLeaderIfStandingBy()
             let controller = rotation.current
             let started = ContinuousClock.now
             let wait = pollWait()
@@ -146,6 +151,7 @@ public actor DiscoveryAgent: Service {
                     logger.notice("following \(controller) for discovery", metadata: ["controller": "\(controller)"])
                 }
                 report.following = controller
+                if let role = document?.role { followingStandby = role == .standby }
                 // A controller that does not hold the poll may send the same document again: nothing new.
                 if let document, document.index != seenIndex {
                     await received(document)
@@ -171,10 +177,38 @@ public actor DiscoveryAgent: Service {
         }
     }
 
-    /// The long poll's wait: shorter while a publication waits, so its retry is not late.
+    /// The long poll's wait: shorter while a publication waits, so its retry is not late, and at most a heartbeat
+    /// while a standby is followed, so the search for the leader is repeated.
     private func pollWait() -> Duration {
-        guard let pending else { return configuration.wait }
-        return max(.zero, min(configuration.wait, pending.retryAt - ContinuousClock.now))
+        var wait = configuration.wait
+        if followingStandby, configuration.controllers.count > 1 { wait = min(wait, configuration.heartbeat) }
+        guard let pending else { return wait }
+        return max(.zero, min(wait, pending.retryAt - ContinuousClock.now))
+    }
+
+    /// While the followed replica stands by, asks the others (once a heartbeat, without waiting) which one leads,
+    /// and follows that one: the leader's drains wait for its publication, which a standby's mirror of the
+    /// registry does not always equal (no canary weights, no instances withheld as unready).
+    private func findLeaderIfStandingBy() async {
+        guard followingStandby, configuration.controllers.count > 1 else { return }
+        let now = ContinuousClock.now
+        if let searched = leaderSearchedAt, now - searched < configuration.heartbeat { return }
+        leaderSearchedAt = now
+        for controller in configuration.controllers where controller != rotation.current {
+            guard
+                let document = try? await client(controller).discovery(
+                    changedFrom: nil, wait: .zero, slack: configuration.reportTimeout),
+                document.role == .leader
+            else { continue }
+            logger.notice(
+                "following \(controller) for discovery: it leads, \(rotation.current) stands by",
+                metadata: ["controller": "\(controller)"])
+            rotation.follow(controller)
+            report.following = controller
+            followingStandby = false
+            if document.index != seenIndex { await received(document) }
+            return
+        }
     }
 
     private func received(_ document: DiscoveryDocument) async {

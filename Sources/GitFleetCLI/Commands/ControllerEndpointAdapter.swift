@@ -123,7 +123,10 @@ struct ControllerEndpointAdapter: ControllerEndpoint {
     }
 
     func discovery(changedFrom index: String?, wait: Duration) async -> DiscoveryDocument? {
-        DiscoveryDocument(await controller.discovery.view(changedFrom: index, wait: wait))
+        let view = await controller.discovery.view(changedFrom: index, wait: wait)
+        // Asked after the wait: a standby that took over during the poll answers as the leader.
+        let leading = await controller.leadership?.isLeader ?? true
+        return DiscoveryDocument(view, role: leading ? .leader : .standby)
     }
 
     var events: EventLog? { controller.events }
