@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// A load-balancer host as an operator builds one for issue 17: a real nginx of its own (own prefix, port and
+/// A load-balancer host as an operator builds one for discovery agents: a real nginx of its own (own prefix, port and
 /// logs; `proxy_next_upstream off`, so a request sent to an instance that has left service fails instead of
 /// being retried elsewhere; an access log whose 5xx a test counts) and a `gitfleet agent` process that follows
 /// the controllers' discovery, writes nginx's upstream file and reloads it.

@@ -3,7 +3,7 @@ import Foundation
 import GitFleetTesting
 import Testing
 
-/// Issue 17's "done when", on real parts only: `gitfleet serve` (the process runtime, no local discovery output)
+/// Discovery agents end to end, on real parts only: `gitfleet serve` (the process runtime, no local discovery output)
 /// and two load-balancer hosts, each a real nginx with `proxy_next_upstream off` fed by its own `gitfleet agent`
 /// process, with wrk sending requests through both nginx while the fleet rolls out. Nothing may fail: a request
 /// nginx sends to an instance that has left service is a 502 here, not a retry, so any drain that did not wait for
