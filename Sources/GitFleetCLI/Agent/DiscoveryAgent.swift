@@ -316,7 +316,7 @@ public actor DiscoveryAgent: Service {
     }
 
     private func client(_ base: String) -> ControllerClient {
-        ControllerClient(base: base, token: currentToken(), http: http)
+        ControllerClient(base: base, token: currentToken(), http: http, tokenWording: .agent)
     }
 
     /// The token file read again before each request, so a Secret rotated in place is used at once; while it

@@ -26,7 +26,7 @@ extension ControllerClient {
             } catch {
                 throw Failure(url: url, message: "the answer is not a discovery document (\(error))")
             }
-        default: throw agentFailure(url, status, body)
+        default: throw failure(url, status, body)
         }
     }
 
@@ -38,28 +38,6 @@ extension ControllerClient {
         encoder.outputFormatting = [.sortedKeys]
         let (status, body) = try await send(.POST, url, json: try encoder.encode(report), timeout: timeout)
         guard !(200..<300).contains(Int(status.code)) else { return nil }
-        return (Int(status.code), agentFailure(url, status, body))
-    }
-
-    /// ``failure(_:_:_:)`` worded for `gitfleet agent`, whose token comes from `--token-file` and needs the
-    /// scope `agent` (or `operate`).
-    private func agentFailure(_ url: String, _ status: HTTPResponseStatus, _ body: ByteBuffer) -> Failure {
-        switch status.code {
-        case 401 where token == nil:
-            return Failure(
-                url: url,
-                message: "the controller needs an API token: give --token-file FILE, a file holding a token of "
-                    + "scope agent named as the agent")
-        case 401:
-            return Failure(
-                url: url, message: "the controller does not accept the token in --token-file (unknown, or rotated)")
-        case 403:
-            return Failure(
-                url: url,
-                message: "the token in --token-file may not do this: it needs scope agent and the agent's name "
-                    + "(or scope operate)")
-        default:
-            return failure(url, status, body)
-        }
+        return (Int(status.code), failure(url, status, body))
     }
 }

@@ -22,6 +22,28 @@ struct ControllerClient: Sendable {
     /// agent passes its own, which fails a refused connection at once instead of retrying it until the request's
     /// deadline, so that it moves to the next controller replica without waiting out a long poll.
     var http: HTTPClient? = nil
+    /// How a refused token is explained: which flag holds it and which scope the caller needs.
+    var tokenWording = TokenWording.serverOptions
+
+    /// The words of ``failure(_:_:_:)`` for a 401 or 403, per command family: the flag that gives the token and
+    /// what a token must be to be accepted.
+    struct TokenWording: Sendable {
+        /// The flag that names the token file, e.g. `--server-token-file`.
+        var flag: String
+        /// What to give when the controller wants a token and none was sent (after "a file holding a token ").
+        var needed: String
+        /// Why a known token was refused (403), after "the token in FLAG ".
+        var refused: String
+
+        /// `--server` commands: `read`, or `operate` for actions.
+        static let serverOptions = TokenWording(
+            flag: "--server-token-file", needed: "of scope read (operate for actions such as retry)",
+            refused: "may only read; this action needs a token of scope operate")
+        /// `gitfleet agent`: scope `agent` under the agent's name.
+        static let agent = TokenWording(
+            flag: "--token-file", needed: "of scope agent named as the agent",
+            refused: "may not do this: it needs scope agent and the agent's name (or scope operate)")
+    }
 
     /// Why the controller could not be asked, said with the URL that was asked.
     struct Failure: Error, CustomStringConvertible {
@@ -87,18 +109,15 @@ struct ControllerClient: Sendable {
         case 401 where token == nil:
             return Failure(
                 url: url,
-                message: "the controller needs an API token: give --server-token-file FILE, a file holding a token "
-                    + "of scope read (operate for actions such as retry)")
+                message: "the controller needs an API token: give \(tokenWording.flag) FILE, a file holding a token "
+                    + tokenWording.needed)
         case 401:
             return Failure(
                 url: url,
-                message: "the controller does not accept the token in --server-token-file (unknown, or rotated "
+                message: "the controller does not accept the token in \(tokenWording.flag) (unknown, or rotated "
                     + "since): give a file holding a current token")
         case 403:
-            return Failure(
-                url: url,
-                message: "the token in --server-token-file may only read; this action needs a token of scope "
-                    + "operate")
+            return Failure(url: url, message: "the token in \(tokenWording.flag) \(tokenWording.refused)")
         default:
             let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
             return Failure(url: url, message: "the controller answered \(status.code): \(text.prefix(300))")
