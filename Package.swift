@@ -165,6 +165,22 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Benchmarks (docs/performance.md) build from this package, so that one release build serves the product and
+        // them: `swift build -c release` then `.build/release/gitfleet-bench all`. No test depends on them, so
+        // `swift test` never runs them; building them in every build keeps them compiling as the code changes.
+        .executableTarget(
+            name: "gitfleet-bench",
+            dependencies: [
+                "FleetModel", "FleetGit", "FleetPlanner", "FleetController", "FleetRegistry", "FleetRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/gitfleet-bench"
+        ),
+        .executableTarget(
+            name: "profile-load",
+            dependencies: ["FleetModel", "FleetPlanner", "FleetGit", "FleetController"],
+            path: "Benchmarks/Sources/profile-load"
+        ),
         .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "GitFleetTesting"]),
         .testTarget(name: "FleetSecretsTests", dependencies: ["FleetSecrets", "GitFleetTesting"]),
         .testTarget(name: "FleetGitTests", dependencies: ["FleetGit", "FleetRuntime", "GitFleetTesting"]),

@@ -9,7 +9,8 @@ struct Bench: AsyncParsableCommand {
         commandName: "gitfleet-bench",
         abstract: "gitfleet benchmarks (see docs/performance.md).",
         subcommands: [
-            Fixture.self, Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self, RegistryBench.self,
+            All.self, Fixture.self, Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self,
+            RegistryBench.self,
         ])
 }
 
@@ -48,22 +49,14 @@ struct PlanBench: ParsableCommand {
 }
 
 struct DemoOptions: ParsableArguments {
-    @Option(help: "The gitfleet-demo binary; default ../.build/release or ../.build/debug.")
+    @Option(help: "The gitfleet-demo binary; default: the one built next to gitfleet-bench.")
     var demo: String?
     @Option(help: "Converger tick in milliseconds.") var tickMs = 200
     @Option(help: "Health probe interval in milliseconds.") var probeMs = 100
 
     func demoBinary() throws -> String {
         if let demo { return demo }
-        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for candidate in [
-            "../.build/release/gitfleet-demo", "../.build/debug/gitfleet-demo", ".build/release/gitfleet-demo",
-        ] {
-            let path = here.appendingPathComponent(candidate).standardized.path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw ValidationError(
-            "gitfleet-demo not found; build it (swift build -c release --product gitfleet-demo) or pass --demo")
+        return try BuiltProduct.path("gitfleet-demo")
     }
 }
 
@@ -98,11 +91,12 @@ struct SteadyState: AsyncParsableCommand {
 
 struct RegistryBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "registry", abstract: "(g) etcd registry writes per second, against etcdctl put on the same etcd.")
+        commandName: "registry",
+        abstract: "(g) etcd registry commits per second, against a gRPC client's txns on the same etcd.")
     @Option var writes = 1_000
     @Option var concurrency = 8
-    @Option(help: "The etcdctl binary (Debian: etcd-client).") var etcdctl = "/usr/bin/etcdctl"
+    @Option var runs = 3
     func run() async throws {
-        try await RegistryBenchmarks.run(writes: writes, concurrency: concurrency, etcdctl: etcdctl)
+        try await RegistryBenchmarks.run(writes: writes, concurrency: concurrency, runs: runs)
     }
 }

@@ -11,34 +11,63 @@ struct BenchmarkError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Registry writes per second through gitfleet's etcd registry, next to the same writes made by `etcdctl put`
-/// against the same etcd in the same run.
+/// Registry commits per second through gitfleet's etcd registry, next to the same txns issued by a gRPC client
+/// (python-etcd3, Benchmarks/reference/etcd_txn.py) against the same etcd in the same run.
 ///
 /// Each gitfleet write is one registry commit of one instance record: one etcd txn that puts the record's JSON
-/// and clears its discovery key. Each etcdctl write puts the same JSON under a key of its own, one `etcdctl`
-/// process per write, the way a script or an operator writes to etcd. Both run sequentially and then with
-/// `concurrency` writers at once (tasks for gitfleet, parallel processes for etcdctl).
+/// and deletes its discovery key. The reference issues the same txn, with the same value read back from the key
+/// gitfleet wrote, through one warm gRPC channel. Both run with one writer and then with `concurrency` writers at
+/// once (tasks for gitfleet, threads for the reference), `runs` times each, alternating; the row compares medians.
 enum RegistryBenchmarks {
-    static func run(writes: Int, concurrency: Int, etcdctl: String) async throws {
+    static func run(writes: Int, concurrency: Int, runs: Int) async throws {
+        print("load average \(MachineFacts.loadAverage()) at the start")
+        let python = try ReferenceTools.python()
         let etcd = try LocalEtcd()
         defer { etcd.stop() }
         try await etcd.waitUntilHealthy()
         let registry = try EtcdRegistry(configuration: EtcdConfiguration(endpoints: [etcd.clientURL], prefix: "/bench"))
+        var ratios: [(writers: Int, ours: Double, reference: Double)] = []
         do {
-            for round in [1, concurrency] {
-                let through = try await gitfleetWrites(registry, writes: writes, writers: round, round: round)
-                let reference = try await etcdctlWrites(
-                    etcdctl, etcd: etcd.clientURL, writes: writes, writers: round, round: round)
-                print(
-                    String(
-                        format: "%2d writer(s): gitfleet %.0f writes/s, etcdctl %.0f writes/s, ratio %.2f×",
-                        round, through, reference, through / reference))
+            for writers in [1, concurrency] {
+                var ours = Timings(label: "gitfleet, \(writers) writer(s), writes/s")
+                var reference = Timings(label: "gRPC client, \(writers) writer(s), writes/s")
+                for run in 0..<runs {
+                    let round = writers * 100 + run
+                    ours.seconds.append(
+                        try await gitfleetWrites(registry, writes: writes, writers: writers, round: round))
+                    reference.seconds.append(
+                        try referenceWrites(
+                            python, etcd: etcd, writes: writes, writers: writers, round: round,
+                            valueFrom: "/bench/instances/web-\(round)-0"))
+                }
+                print(rateSummary(ours))
+                print(rateSummary(reference))
+                print(String(format: "%2d writer(s): ratio of medians %.2f×", writers, ours.median / reference.median))
+                ratios.append((writers, ours.median, reference.median))
             }
         } catch {
             try? await registry.close()
             throw error
         }
         try await registry.close()
+        print("load average \(MachineFacts.loadAverage()) at the end")
+        let parts = ratios.map {
+            String(
+                format: "%d writer%@: %.0f vs %.0f txn/s = %.2f×", $0.writers, $0.writers == 1 ? "" : "s", $0.ours,
+                $0.reference, $0.ours / $0.reference)
+        }
+        BenchRow(
+            id: "etcd", benchmark: "etcd registry commits vs a gRPC client's txn rate on the same etcd",
+            measured: parts.joined(separator: "; ") + " (medians of \(runs) runs of \(writes) writes)",
+            target: "≥ 0.8×", met: ratios.allSatisfy { $0.ours / $0.reference >= 0.8 }
+        ).emit()
+    }
+
+    /// A rate's median, min and max (``Timings`` holds rates here, not seconds).
+    static func rateSummary(_ rates: Timings) -> String {
+        String(
+            format: "%@: median %.0f (min %.0f, max %.0f, %d runs)", rates.label, rates.median, rates.min, rates.max,
+            rates.seconds.count)
     }
 
     static func record(_ index: Int, round: Int) -> InstanceRecord {
@@ -67,55 +96,27 @@ enum RegistryBenchmarks {
         return Double(writes) / seconds
     }
 
-    static func etcdctlWrites(_ etcdctl: String, etcd: String, writes: Int, writers: Int, round: Int) async throws
-        -> Double
-    {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let value = String(decoding: try encoder.encode(record(0, round: round)), as: UTF8.self)
-        let (_, seconds) = try await timedAsync {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<writers {
-                    group.addTask {
-                        for index in stride(from: writer, to: writes, by: writers) {
-                            try await runEtcdctl(
-                                etcdctl, ["--endpoints", etcd, "put", "/reference/\(round)/\(index)", value])
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+    /// The reference's writes per second, as Benchmarks/reference/etcd_txn.py measures them around its own txns.
+    static func referenceWrites(
+        _ python: String, etcd: LocalEtcd, writes: Int, writers: Int, round: Int, valueFrom: String
+    ) throws -> Double {
+        let output = try ReferenceTools.run(
+            python,
+            [
+                ReferenceTools.script("etcd_txn.py"), "--port", String(etcd.clientPort), "--writes", String(writes),
+                "--writers", String(writers), "--round", String(round), "--value-from", valueFrom,
+            ])
+        guard let rate = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BenchmarkError("etcd_txn.py printed '\(output)', not a rate")
         }
-        return Double(writes) / seconds
-    }
-
-    /// Runs one etcdctl on a Dispatch thread, so waiting for it never blocks the concurrency pool.
-    static func runEtcdctl(_ etcdctl: String, _ arguments: [String]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: etcdctl)
-                process.arguments = arguments
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                do {
-                    try process.run()
-                    process.waitUntilExit()
-                    guard process.terminationStatus == 0 else {
-                        throw BenchmarkError("etcdctl \(arguments.joined(separator: " ")) failed")
-                    }
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        return rate
     }
 }
 
 /// A single-member etcd in a temporary folder on loopback ports, for the registry benchmark.
 final class LocalEtcd: @unchecked Sendable {
     let clientURL: String
+    let clientPort: Int
     let process = Process()
     let directory: URL
 
@@ -123,6 +124,7 @@ final class LocalEtcd: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gitfleet-bench-etcd-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let base = Int.random(in: 20_000..<40_000)
+        clientPort = base
         clientURL = "http://127.0.0.1:\(base)"
         let peerURL = "http://127.0.0.1:\(base + 1)"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/etcd")

@@ -25,7 +25,7 @@ struct BenchRow: Codable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self), let json = String(data: data, encoding: .utf8) else { return }
         print(Self.marker + json)
-        fflush(stdout)
+        fflush(nil)
     }
 
     /// The row on `line`, when it is one.
