@@ -44,7 +44,8 @@ extension Converger {
             }
         }
 
-        var promoted = false
+        // Promotions of one pass are one step, journaled together after the loop.
+        var promoted: [InstanceRecord] = []
         for record in candidates {
             guard var streak = health[record.id] else { continue }
             if let last = streak.lastProbe { pacing.due(at: last.advanced(by: interval)) }
@@ -76,9 +77,7 @@ extension Converger {
                         serving.state = promotion
                         serving.reason = nil
                         serving.updatedAt = now
-                        try await put(serving, in: &world)
-                        CrashPoint.pass("instance recorded serving")
-                        promoted = true
+                        promoted.append(serving)
                     }
                 } else {
                     streak.healthySince = nil
@@ -96,7 +95,9 @@ extension Converger {
                 break
             }
         }
-        return promoted
+        try await journal(promoted, in: &world)
+        if !promoted.isEmpty { CrashPoint.pass("instances recorded serving") }
+        return !promoted.isEmpty
     }
 
     /// Why `id` has failed its liveness check, or nil while it has not: its own streak when the spec has a

@@ -13,7 +13,8 @@ import Logging
 /// converger made after a crash continues where the last one stopped. Each change is journaled in
 /// the registry before the runtime is touched:
 ///
-/// - create: record `pending` → start in the runtime → record `starting`;
+/// - create: record `pending` → start in the runtime → record `starting` (a wave's instances together, and the
+///   starts of every service's waves of one pass at once, after the pass has looked at every service);
 /// - serve: record `serving` once healthy for `minReady`;
 /// - retire: record `draining` → wait the drain delay → stop → destroy → delete the record;
 /// - fail: record `failed` with the reason → stop, keep the logs → record `quarantined`.
@@ -96,6 +97,8 @@ public actor Converger {
     var watched: [String: WatchedInstance] = [:]
     /// Instances the last pass left starting, ready or serving, whose exit asks for a pass.
     var watchedLive: Set<String> = []
+    /// The waves of new instances this pass recorded `pending`, started together after the loop over services.
+    var pendingWaves: [PendingWave] = []
 
     public init(
         registry: any Registry,
@@ -157,6 +160,7 @@ public actor Converger {
     /// One pass over the whole fleet. `fleet` must carry images pinned to digests.
     public func reconcile(_ fleet: Fleet) async throws -> [ServiceConvergence] {
         pacing = PassPacing(clock: clock)
+        pendingWaves = []
         let now = clock.wallTime
         var world = try await observe()
         world.revision = fleet.revision
@@ -180,6 +184,7 @@ public actor Converger {
             convergence.destroyed = counters[service.name]?.destroyed ?? 0
             report.append(convergence)
         }
+        try await startWaves(in: &world, now: now)
 
         let desired = Set(fleet.services.map(\.name))
         let removed = Set(world.records.values.filter { $0.state.isLive }.map(\.service)).subtracting(desired)
