@@ -9,14 +9,14 @@ extension Converger {
     func put(_ record: InstanceRecord, in world: inout ObservedWorld) async throws {
         let before = world.records[record.id]?.state
         try await registry.commit([.putInstance(record)])
-        world.records[record.id] = record
+        world.set(record)
         pacing.changed = true
         await instanceChanged(from: before, to: record)
     }
 
     func delete(_ id: String, in world: inout ObservedWorld) async throws {
         try await registry.commit([.deleteInstance(id: id)])
-        world.records[id] = nil
+        world.remove(id)
         drainClock[id] = nil
         pacing.changed = true
     }

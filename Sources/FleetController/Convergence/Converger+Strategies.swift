@@ -31,7 +31,7 @@ extension Converger {
             let batch = changed[start..<min(start + RegistryChange.maximumPerCommit, changed.count)]
             try await registry.commit(batch.map { .putInstance($0) })
         }
-        for record in changed { world.records[record.id] = record }
+        for record in changed { world.set(record) }
         pacing.changed = true
         for record in changed where record.state == .serving { await instanceChanged(from: .ready, to: record) }
         // Event: blueGreen's one step.
