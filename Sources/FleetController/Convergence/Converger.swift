@@ -96,6 +96,9 @@ public actor Converger {
     var watched: [String: WatchedInstance] = [:]
     /// Instances the last pass left starting, ready or serving, whose exit asks for a pass.
     var watchedLive: Set<String> = []
+    /// Whether an ``InstanceObserver`` probes the watched instances between passes: then a pass leaves serving
+    /// instances to it rather than probing them again (each instance is probed once per interval in all).
+    var observed = false
 
     public init(
         registry: any Registry,
@@ -272,12 +275,15 @@ struct HealthStreak {
     var lastProbe: ContinuousClock.Instant?
     var healthySince: Date?
     var lastDetail = ""
+    /// Whether any probe has passed: until one has, a starting instance is probed at the startup interval.
+    var everPassed = false
 
     /// Folds in one probe's result.
     mutating func record(_ result: ProbeResult, at instant: ContinuousClock.Instant) {
         lastProbe = instant
         lastDetail = result.detail
         if result.success {
+            everPassed = true
             successes += 1
             failures = 0
         } else {
