@@ -38,9 +38,9 @@ extension Converger {
         guard !changes.isEmpty else { return }
         try await commitInParts(changes)
         let before = records.map { world.records[$0.id]?.state }
-        for record in records { world.records[record.id] = record }
+        for record in records { world.set(record) }
         for id in ids {
-            world.records[id] = nil
+            world.remove(id)
             drainClock[id] = nil
         }
         pacing.changed = true
