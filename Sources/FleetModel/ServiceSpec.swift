@@ -103,6 +103,21 @@ public struct HealthCheck: Hashable, Sendable, Codable {
     public var unhealthyThreshold: Int
     /// How long a new instance may take to become healthy before it has failed.
     public var startTimeout: Duration
+    /// How often a new instance is probed until its first success (the startup phase), as the manifest gives it;
+    /// nil: ``defaultStartupInterval``. Waiting a whole `interval` for the first look at an instance that is
+    /// usually ready within milliseconds made every rollout wave that much longer (docs/manifest.md).
+    public var startupInterval: Duration?
+
+    /// The startup phase's interval when the manifest names none: 100 ms, or `interval` when that is shorter; an
+    /// exec probe, which starts a process each time, keeps its `interval`.
+    public static let defaultStartupInterval = Duration.milliseconds(100)
+
+    /// How often a new instance is probed until its first success.
+    public var effectiveStartupInterval: Duration {
+        if let startupInterval { return startupInterval }
+        if case .exec = probe { return interval }
+        return min(interval, Self.defaultStartupInterval)
+    }
 
     public init(
         probe: Probe,
@@ -110,7 +125,8 @@ public struct HealthCheck: Hashable, Sendable, Codable {
         timeout: Duration = .seconds(1),
         healthyThreshold: Int = 1,
         unhealthyThreshold: Int = 3,
-        startTimeout: Duration = .seconds(60)
+        startTimeout: Duration = .seconds(60),
+        startupInterval: Duration? = nil
     ) {
         self.probe = probe
         self.interval = interval
@@ -118,6 +134,7 @@ public struct HealthCheck: Hashable, Sendable, Codable {
         self.healthyThreshold = healthyThreshold
         self.unhealthyThreshold = unhealthyThreshold
         self.startTimeout = startTimeout
+        self.startupInterval = startupInterval
     }
 }
 

@@ -197,6 +197,11 @@ public struct SpecHash: Hashable, Sendable, Codable, Comparable, CustomStringCon
         CanonicalValue.writeInteger(check.interval.milliseconds, into: &bytes)
         fields.key("startTimeoutMs", &bytes)
         CanonicalValue.writeInteger(check.startTimeout.milliseconds, into: &bytes)
+        // Only when the manifest names it, so adding the field changed no existing spec's hash.
+        if let startupInterval = check.startupInterval {
+            fields.key("startupIntervalMs", &bytes)
+            CanonicalValue.writeInteger(startupInterval.milliseconds, into: &bytes)
+        }
         if case .tcp(let port) = check.probe {
             fields.key("tcp", &bytes)
             var tcp = CanonicalObjectWriter(&bytes)

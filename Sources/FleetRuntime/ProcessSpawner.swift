@@ -141,7 +141,15 @@ public enum ProcessSpawner {
             for pointer in cArguments + cEnvironment { free(pointer) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
+        var result = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
+        // Instances start concurrently: a child forked for one start holds, until its own exec closes it, every
+        // descriptor of this process, among them another start's copy of its binary still open for writing, and
+        // exec of a file open for writing fails with ETXTBSY. The window is the few microseconds between fork and
+        // exec, so a short wait and another try succeed (Go's os/exec meets the same race, golang/go#22315).
+        for attempt in 1...20 where result == ETXTBSY {
+            usleep(useconds_t(2_000 * attempt))
+            result = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
+        }
         guard result == 0 else {
             throw RuntimeError(.startFailed, "cannot start \(executable): \(String(cString: strerror(result)))")
         }

@@ -5,11 +5,11 @@
 // `GET /healthz` answers 200 "ok", or 500 when DEMO_FAIL_HEALTH=1 or the file named by DEMO_FAIL_HEALTH_FILE
 // exists. DEMO_HEALTH_STATUS=n makes a passing /healthz answer status n; DEMO_REQUIRE_HEADER="Name: value" makes
 // /healthz answer 401 to a request without that header. `/readyz` answers 200, or 503 while the file named by
-// DEMO_FAIL_READY_FILE exists. GET, HEAD and POST are answered alike. With PORT_GRPC set it also serves the gRPC
+// DEMO_FAIL_READY_FILE exists. `/connections` answers how many connections it has accepted. GET, HEAD and POST are answered alike. With PORT_GRPC set it also serves the gRPC
 // health checking protocol there (see GRPCHealthServer.swift, also for DEMO_GRPC_UNIMPLEMENTED). DEMO_START_DELAY (`2s`, `500ms`, or seconds) delays listening; DEMO_LOG_LINES=n prints n numbered
 // lines at start (to exercise log caps); DEMO_IGNORE_SIGTERM=1 makes it ignore SIGTERM (to exercise SIGKILL
 // after a grace period). On SIGTERM it stops accepting, finishes requests in flight and exits 0.
-// A thread per connection; one request per connection (`Connection: close`).
+// A thread per connection, kept alive between requests (see serve(_:)).
 
 #if canImport(Glibc)
     import Glibc
@@ -20,6 +20,9 @@
 nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
 nonisolated(unsafe) var inFlight = 0
 nonisolated(unsafe) var inFlightLock = pthread_mutex_t()
+/// Connections accepted so far (under `inFlightLock`), which `GET /connections` answers: tests count them to
+/// see that a client reuses its connection.
+nonisolated(unsafe) var accepted = 0
 
 func environment(_ name: String) -> String? {
     getenv(name).map { String(cString: $0) }
@@ -93,6 +96,11 @@ func respond(to path: String, headerLines: [Substring] = []) -> (Int, String, St
         }
         if healthFails() { return (500, "text/plain", "failing\n") }
         return (environment("DEMO_HEALTH_STATUS").flatMap(Int.init) ?? 200, "text/plain", "ok\n")
+    case "/connections":
+        pthread_mutex_lock(&inFlightLock)
+        let count = accepted
+        pthread_mutex_unlock(&inFlightLock)
+        return (200, "text/plain", "\(count)\n")
     case "/readyz":
         if let path = environment("DEMO_FAIL_READY_FILE"), !path.isEmpty, access(path, F_OK) == 0 {
             return (503, "text/plain", "not ready\n")
@@ -115,6 +123,12 @@ func reason(_ status: Int) -> String {
     }
 }
 
+/// How long a kept-alive connection may sit idle before the demo closes it (nginx's default).
+let keepAliveIdleSeconds = 75
+
+/// Serves the requests of one connection, kept alive between them (HTTP/1.1's default) until the client asks
+/// for `Connection: close`, sends HTTP/1.0, stays idle `keepAliveIdleSeconds`, or the demo is terminating: a
+/// controller probing every second then reuses one connection per instance, as it would with a real service.
 func serve(_ fd: Int32) {
     defer {
         close(fd)
@@ -124,34 +138,77 @@ func serve(_ fd: Int32) {
     }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var request: [UInt8] = []
+    var pending: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
-    while request.count < 65_536 {
-        let count = read(fd, &buffer, buffer.count)
-        if count <= 0 { return }
-        request.append(contentsOf: buffer[0..<count])
-        if request.count >= 4, String(decoding: request, as: UTF8.self).contains("\r\n\r\n") { break }
+    let separator: [UInt8] = Array("\r\n\r\n".utf8)
+    func headerEnd() -> Int? {
+        guard pending.count >= 4 else { return nil }
+        for index in 0...(pending.count - 4) where pending[index..<index + 4].elementsEqual(separator) {
+            return index + 4
+        }
+        return nil
     }
-    let firstLine = String(decoding: request, as: UTF8.self).split(separator: "\r\n").first ?? ""
-    let parts = firstLine.split(separator: " ")
-    var (status, type, body): (Int, String, String)
-    if parts.count >= 2, ["GET", "HEAD", "POST"].contains(parts[0]) {
-        let head = String(decoding: request, as: UTF8.self).split(separator: "\r\n\r\n", maxSplits: 1).first ?? ""
-        (status, type, body) = respond(
-            to: String(parts[1]), headerLines: Array(head.split(separator: "\r\n").dropFirst()))
-    } else {
-        (status, type, body) = (400, "text/plain", "bad request\n")
-    }
-    if status == 204 { body = "" }
-    let head =
-        "HTTP/1.1 \(status) \(reason(status))\r\nContent-Type: \(type)\r\n"
-        + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-    let response = Array((parts.first == "HEAD" ? head : head + body).utf8)
-    var sent = 0
-    while sent < response.count {
-        let count = response[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if count <= 0 { return }
-        sent += count
+    while true {
+        // Between requests: wait for the next one, noticing a SIGTERM (an idle connection is not a request in
+        // flight) and the idle limit.
+        var idle = 0
+        while pending.isEmpty {
+            if terminationRequested != 0 || idle >= keepAliveIdleSeconds * 4 { return }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 250) > 0 { break }
+            idle += 1
+        }
+        var end = headerEnd()
+        while end == nil {
+            guard pending.count < 65_536 else { return }
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { return }
+            pending.append(contentsOf: buffer[0..<count])
+            end = headerEnd()
+        }
+        guard let end else { return }
+        let requestHead = String(decoding: pending[0..<end - 4], as: UTF8.self)
+        pending.removeFirst(end)
+        let lines = requestHead.split(separator: "\r\n")
+        let parts = (lines.first ?? "").split(separator: " ")
+        let headerLines = Array(lines.dropFirst())
+        func header(_ name: String) -> String? {
+            headerLines.first { $0.lowercased().hasPrefix(name + ":") }
+                .map { $0.split(separator: ":", maxSplits: 1).last?.trimmingSpaces() ?? "" }
+        }
+        // A body (POST) is read and dropped, so the next request starts where it ends.
+        var bodyLeft = header("content-length").flatMap(Int.init) ?? 0
+        while bodyLeft > 0 {
+            if pending.isEmpty {
+                let count = read(fd, &buffer, min(buffer.count, bodyLeft))
+                if count <= 0 { return }
+                pending.append(contentsOf: buffer[0..<count])
+            }
+            let taken = min(bodyLeft, pending.count)
+            pending.removeFirst(taken)
+            bodyLeft -= taken
+        }
+        var (status, type, body): (Int, String, String)
+        if parts.count >= 2, ["GET", "HEAD", "POST"].contains(parts[0]) {
+            (status, type, body) = respond(to: String(parts[1]), headerLines: headerLines)
+        } else {
+            (status, type, body) = (400, "text/plain", "bad request\n")
+        }
+        if status == 204 { body = "" }
+        let keepAlive =
+            status != 400 && parts.last == "HTTP/1.1" && header("connection")?.lowercased() != "close"
+            && terminationRequested == 0
+        let head =
+            "HTTP/1.1 \(status) \(reason(status))\r\nContent-Type: \(type)\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        let response = Array((parts.first == "HEAD" ? head : head + body).utf8)
+        var sent = 0
+        while sent < response.count {
+            let count = response[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { return }
+            sent += count
+        }
+        if !keepAlive { return }
     }
 }
 
@@ -250,6 +307,7 @@ while terminationRequested == 0 {
     guard connection >= 0 else { continue }
     pthread_mutex_lock(&inFlightLock)
     inFlight += 1
+    accepted += 1
     pthread_mutex_unlock(&inFlightLock)
     var thread = pthread_t()
     let context = UnsafeMutableRawPointer(bitPattern: Int(connection) + 1)

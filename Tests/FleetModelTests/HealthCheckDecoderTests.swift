@@ -36,6 +36,34 @@ import Testing
         #expect(spec.health?.probe == .http(path: "/healthz", port: "http", method: nil, headers: nil, status: nil))
     }
 
+    @Test func decodesTheStartupIntervalAndDefaultsItByProbe() throws {
+        let written = try Self.web("  health: {http: {path: /, port: http}, interval: 2s, startupInterval: 50ms}")
+        #expect(written.health?.startupInterval == .milliseconds(50))
+        #expect(written.health?.effectiveStartupInterval == .milliseconds(50))
+        let http = try Self.web("  health: {http: {path: /, port: http}, interval: 2s}")
+        #expect(http.health?.startupInterval == nil)
+        #expect(http.health?.effectiveStartupInterval == HealthCheck.defaultStartupInterval)
+        // Written, it is part of the spec hash (the pinned hashes of SpecHashTests show that unwritten it is not).
+        #expect(SpecHash(http) != SpecHash(written))
+        let exec = try Self.web("  health: {exec: {command: [/bin/true]}, interval: 2s}")
+        #expect(exec.health?.effectiveStartupInterval == .seconds(2), "an exec probe starts a process each time")
+    }
+
+    @Test func aStartupIntervalLongerThanTheIntervalIsALocatedError() {
+        let text = ManifestFixtures.service(
+            "web",
+            spec: "  image: shop/web:1.5.0\n  ports: {http: 0}\n"
+                + "  health:\n    http: {path: /, port: http}\n    interval: 1s\n    startupInterval: 2s\n")
+        let issues = ManifestFixtures.issues([("services/web.yaml", text)])
+        #expect(
+            issues.contains {
+                $0.hasPrefix("services/web.yaml:")
+                    && $0.hasSuffix(
+                        "spec.health.startupInterval: 2s is out of range (expected a duration like 30s, 10m or 1h30m"
+                            + " from 10ms to 1s)")
+            }, "\(issues)")
+    }
+
     @Test func decodesAGRPCProbe() throws {
         #expect(try Self.web("  health: {grpc: {port: grpc}}").health?.probe == .grpc(port: "grpc", service: nil))
         let named = try Self.web("  health: {grpc: {port: grpc, service: shop.Web}}")

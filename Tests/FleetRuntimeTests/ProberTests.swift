@@ -234,6 +234,26 @@ struct ProberTests {
         }
     }
 
+    @Test("http probes of one instance reuse one kept-alive connection, counted by the demo that accepts them")
+    func httpProbesReuseTheirConnection() async throws {
+        try await withDemo { runtime, instance in
+            let port = try #require(instance.ports["http"])
+            func accepted() async throws -> Int {
+                let answer = try await LoopbackHTTP.get(port: port, path: "/connections", timeout: .seconds(10))
+                return try #require(Int(answer.body.trimmingCharacters(in: .whitespacesAndNewlines)))
+            }
+            let prober = Prober(runtime: runtime)
+            let before = try await accepted()
+            for _ in 0..<5 {
+                let result = await prober.probe(
+                    .http(path: "/healthz", port: "http"), instance: instance, timeout: .seconds(5))
+                #expect(result.success, "\(result)")
+            }
+            // One connection for the five probes, one for this question.
+            #expect(try await accepted() - before == 2)
+        }
+    }
+
     @Test func tcpProbe() async throws {
         let listener = try SilentListener()
         defer { listener.close() }

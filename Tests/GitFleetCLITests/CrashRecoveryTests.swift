@@ -17,7 +17,9 @@ struct CrashRecoveryTests {
     func killAndRecover() async throws {
         let fleet = try EmbeddedFleet()
         do {
-            try await killAndRecover(fleet)
+            let killed = try await killAndRecover(
+                fleet, replicas: Self.replicas, maxSurge: Self.maxSurge, points: 1...24)
+            #expect(killed.count >= 20, "only \(killed.count) crash points were reached: \(killed)")
         } catch {
             await fleet.tearDown()
             throw error
@@ -25,39 +27,77 @@ struct CrashRecoveryTests {
         await fleet.tearDown()
     }
 
-    private func killAndRecover(_ fleet: EmbeddedFleet) async throws {
-        let v1 = try fleet.commitWeb("demo/web:1.0.0")
-        let v2 = try fleet.commitWeb("demo/web:1.1.0")
+    /// With maxSurge 3 a whole wave of 3 is one step: its `pending` records are one commit, its starts run
+    /// together and its `starting` records are one commit; so are its retires, stops and destroys. A kill between
+    /// the starts (or stops, or destroys) of one wave leaves some done and some not.
+    @Test("Killed inside a wave of 3 (between its starts, stops and destroys), a restarted apply converges")
+    func killInsideWave() async throws {
+        let fleet = try EmbeddedFleet()
+        do {
+            let killed = try await killAndRecover(fleet, replicas: 3, maxSurge: 3, points: 1...16)
+            let names = killed.map(\.name)
+            for step in ["instance started", "instance stopped", "instance destroyed"] {
+                #expect(
+                    names.filter { $0 == step }.count >= 2,
+                    "no kill between two '\(step)' points of one wave: \(killed)")
+            }
+            #expect(names.contains("instances recorded pending") && names.contains("instances recorded starting"))
+        } catch {
+            await fleet.tearDown()
+            throw error
+        }
+        await fleet.tearDown()
+    }
+
+    /// Rolls out v1 and v2 alternately, killing each round at its point and recovering; returns the points that
+    /// killed with the name the controller gave them.
+    private func killAndRecover(
+        _ fleet: EmbeddedFleet, replicas: Int, maxSurge: Int, points: ClosedRange<Int>
+    ) async throws -> [(point: Int, name: String)] {
+        let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: replicas, maxSurge: maxSurge)
+        let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: replicas, maxSurge: maxSurge)
         let converged = try await fleet.apply(["--rev", v1])
         try #require(converged.status == 0, "\(converged)")
 
-        var killed: [Int] = []
-        // Each round rolls out the other version, so every round is a full replacement of 3 instances.
-        for point in 1...24 {
+        var killed: [(point: Int, name: String)] = []
+        // Each round rolls out the other version, so every round is a full replacement.
+        for point in points {
             let target = point.isMultiple(of: 2) ? v1 : v2
             let crashed = try await fleet.apply(["--rev", target], environment: ["GITFLEET_CRASH_AT": "\(point)"])
             if crashed.signaled && crashed.status == SIGKILL {
-                killed.append(point)
+                killed.append((point, Self.crashPointName(in: crashed.standardError)))
             } else {
                 #expect(crashed.status == 0, "point \(point): neither killed nor converged: \(crashed)")
             }
-            try await checkInvariants(fleet, after: "the kill at point \(point)")
+            try await checkInvariants(
+                fleet, replicas: replicas, maxSurge: maxSurge, after: "the kill at point \(point)")
 
             let recovered = try await fleet.apply(["--rev", target])
             #expect(recovered.status == 0, "point \(point): recovery did not converge: \(recovered)")
-            try await checkInvariants(fleet, after: "recovery from point \(point)")
+            try await checkInvariants(
+                fleet, replicas: replicas, maxSurge: maxSurge, after: "recovery from point \(point)")
             let records = try await fleet.records().filter { $0.state.isLive }
-            #expect(records.count == Self.replicas, "point \(point): \(records.count) live records after recovery")
+            #expect(records.count == replicas, "point \(point): \(records.count) live records after recovery")
             #expect(
                 records.allSatisfy { $0.state == .serving && $0.revision == target },
                 "point \(point): not every instance serves the target after recovery: \(records)")
         }
-        #expect(killed.count >= 20, "only \(killed.count) crash points were reached: \(killed)")
+        return killed
+    }
+
+    /// The name in `gitfleet: crash point N (name)`, which the controller writes just before it is killed.
+    private static func crashPointName(in standardError: String) -> String {
+        guard let line = standardError.split(separator: "\n").last(where: { $0.contains("crash point") }),
+            let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")"), open < close
+        else { return "" }
+        return String(line[line.index(after: open)..<close])
     }
 
     /// Every process the runtime runs has a record (nothing leaked); no more than replicas + maxSurge
     /// run; no record claims to serve without a running process.
-    private func checkInvariants(_ fleet: EmbeddedFleet, after moment: String) async throws {
+    private func checkInvariants(_ fleet: EmbeddedFleet, replicas: Int, maxSurge: Int, after moment: String)
+        async throws
+    {
         let records = try await fleet.records()
         let byID = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0) })
         let running = try await fleet.inventory().filter { $0.status.isRunning }
@@ -65,7 +105,7 @@ struct CrashRecoveryTests {
             #expect(byID[instance.instanceID] != nil, "after \(moment): \(instance.instanceID) runs with no record")
         }
         #expect(
-            running.count <= Self.replicas + Self.maxSurge,
+            running.count <= replicas + maxSurge,
             "after \(moment): \(running.count) processes run, more than replicas + maxSurge")
         let runningIDs = Set(running.map(\.instanceID))
         for record in records where record.state == .serving {

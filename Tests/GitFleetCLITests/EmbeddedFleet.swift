@@ -29,12 +29,13 @@ struct EmbeddedFleet {
     @discardableResult
     func commitWeb(
         _ image: String, replicas: Int = 3, progressDeadline: String = "30s", startTimeout: String = "10s",
-        minReady: String = "0s"
+        minReady: String = "0s", maxSurge: Int = 1
     ) throws -> String {
         try repository.git.write(
             "services/web.yaml",
             FleetRepository.service(
-                "web", image: image, replicas: replicas, progressDeadline: progressDeadline, startTimeout: startTimeout)
+                "web", image: image, replicas: replicas, progressDeadline: progressDeadline, startTimeout: startTimeout,
+                maxSurge: maxSurge)
         )
         return try repository.git.commit("web \(image)")
     }

@@ -16,7 +16,7 @@ struct FleetRepository {
     /// A service manifest for the demo image, small enough to read in a test.
     static func service(
         _ name: String, image: String, replicas: Int = 3, progressDeadline: String = "30s",
-        startTimeout: String = "10s", minReady: String = "0s"
+        startTimeout: String = "10s", minReady: String = "0s", maxSurge: Int = 1
     ) -> String {
         """
         apiVersion: gitfleet/v1
@@ -34,7 +34,7 @@ struct FleetRepository {
             healthyThreshold: 1
             unhealthyThreshold: 2
             startTimeout: \(startTimeout)
-          rollout: {maxSurge: 1, maxUnavailable: 0, progressDeadline: \(progressDeadline), minReady: \(minReady)}
+          rollout: {maxSurge: \(maxSurge), maxUnavailable: 0, progressDeadline: \(progressDeadline), minReady: \(minReady)}
           drain: {delay: 200ms, gracePeriod: 5s}
         """
     }

@@ -67,6 +67,27 @@ struct ServeObservationTests {
         }
     }
 
+    @Test("a settled serve runs no reconcile pass between resyncs: its instances are probed, nothing is due")
+    func settledServeRunsNoPass() async throws {
+        try await Self.withSettledServe(image: "demo/web:1.0.0") { _, serve, _, _ in
+            func passes() async throws -> Double {
+                let metrics = try PrometheusExposition(try await serve.request("GET", "/metrics").body)
+                return metrics.samples.filter { $0.name == "gitfleet_reconciles_total" }.reduce(0) { $0 + $1.value }
+            }
+            // The rollout's last passes may still be running: wait until two looks 2 s apart agree.
+            var settled = try await passes()
+            for _ in 0..<15 {
+                try await Task.sleep(for: .seconds(2))
+                let now = try await passes()
+                if now == settled { break }
+                settled = now
+            }
+            // Three probe intervals: every instance is probed three times, and no pass runs.
+            try await Task.sleep(for: Self.probeInterval * 3)
+            #expect(try await passes() == settled, "passes ran with nothing due:\n\(serve.log)")
+        }
+    }
+
     // MARK: - Support
 
     /// Runs `serve` (10-minute resync, an nginx output) on a fleet of two `image` instances until it settled,
@@ -75,6 +96,19 @@ struct ServeObservationTests {
         image: String, extra: [String] = [],
         _ strike: (_ victim: InstanceRecord, _ fleet: EmbeddedFleet) async throws -> Void
     ) async throws {
+        try await withSettledServe(image: image, extra: extra) { fleet, serve, output, victim in
+            try await strike(victim, fleet)
+            try await Self.expectReplaced(victim, fleet: fleet, serve: serve, output: output)
+        }
+    }
+
+    /// Runs `serve` (10-minute resync, an nginx output at `output`) on a fleet of two `image` instances until it
+    /// settled, then `body` with one of the instances.
+    static func withSettledServe(
+        image: String, extra: [String] = [],
+        _ body: (_ fleet: EmbeddedFleet, _ serve: ServeProcess, _ output: String, _ instance: InstanceRecord)
+            async throws -> Void
+    ) async throws {
         let fleet = try EmbeddedFleet()
         let remote = try fleet.remote()
         let output = fleet.repository.directory.appending("upstreams.conf")
@@ -82,9 +116,8 @@ struct ServeObservationTests {
         let v1 = try fleet.repository.git.commit("web \(image)")
         try fleet.push()
         try await fleet.withServe(remote, extra: extra + Self.extra(output: output)) { serve in
-            let victim = try await Self.settle(fleet: fleet, serve: serve, remote: remote, commit: v1, output: output)
-            try await strike(victim, fleet)
-            try await Self.expectReplaced(victim, fleet: fleet, serve: serve, output: output)
+            let instance = try await Self.settle(fleet: fleet, serve: serve, remote: remote, commit: v1, output: output)
+            try await body(fleet, serve, output, instance)
         }
     }
 

@@ -84,6 +84,12 @@ func cpuSeconds() -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
+/// The 1-, 5- and 15-minute load averages from /proc/loadavg, which every benchmark prints at its start and end.
+func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
 func verdict(_ met: Bool) -> String { met ? "MET" : "NOT MET" }
 
 struct BenchmarkFailure: Error, CustomStringConvertible {

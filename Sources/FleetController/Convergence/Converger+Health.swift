@@ -23,10 +23,12 @@ extension Converger {
         }
         let probedAt = clock.now
         let check = target.readinessCheck
-        let interval = check?.interval ?? .seconds(1)
         let due = candidates.filter { record in
-            guard let last = health[record.id]?.lastProbe else { return true }
-            return probedAt >= last.advanced(by: interval)
+            // Serving instances the observer watches are its to probe: the pass has nothing to decide on them that
+            // the observer would not ask a pass for, so it does not wait on the network for them.
+            if record.state == .serving && observed && watched[record.id] != nil { return false }
+            guard let streak = health[record.id], let last = streak.lastProbe else { return true }
+            return probedAt >= last.advanced(by: probeInterval(record, streak, check))
         }
         let results = await probe(due.compactMap { world.inventory[$0.id] }, check: check)
         for (id, result) in results {
@@ -36,6 +38,7 @@ extension Converger {
         if let livenessCheck {
             let live = candidates.filter { record in
                 guard [.ready, .serving].contains(record.state) else { return false }
+                if record.state == .serving && observed && watched[record.id] != nil { return false }
                 guard let last = liveness[record.id]?.lastProbe else { return true }
                 return probedAt >= last.advanced(by: livenessCheck.interval)
             }
@@ -44,11 +47,14 @@ extension Converger {
             }
         }
 
-        var promoted = false
+        // Promotions of one pass are one step, journaled together after the loop.
+        var promoted: [InstanceRecord] = []
         for record in candidates {
             guard var streak = health[record.id] else { continue }
-            if let last = streak.lastProbe { pacing.due(at: last.advanced(by: interval)) }
-            if let livenessCheck, let last = liveness[record.id]?.lastProbe {
+            if let last = streak.lastProbe, record.state != .serving || !observed {
+                pacing.due(at: last.advanced(by: probeInterval(record, streak, check)))
+            }
+            if let livenessCheck, let last = liveness[record.id]?.lastProbe, record.state != .serving || !observed {
                 pacing.due(at: last.advanced(by: livenessCheck.interval))
             }
             if [.ready, .serving].contains(record.state), let detail = livenessFailure(record.id, target) {
@@ -76,9 +82,7 @@ extension Converger {
                         serving.state = promotion
                         serving.reason = nil
                         serving.updatedAt = now
-                        try await put(serving, in: &world)
-                        CrashPoint.pass("instance recorded serving")
-                        promoted = true
+                        promoted.append(serving)
                     }
                 } else {
                     streak.healthySince = nil
@@ -96,7 +100,16 @@ extension Converger {
                 break
             }
         }
-        return promoted
+        try await journal(promoted, in: &world)
+        if !promoted.isEmpty { CrashPoint.pass("instances recorded serving") }
+        return !promoted.isEmpty
+    }
+
+    /// How long after its last probe `record` is probed again: the check's startup interval while it is starting
+    /// and has never passed (the startup phase, docs/manifest.md), else its interval.
+    func probeInterval(_ record: InstanceRecord, _ streak: HealthStreak, _ check: HealthCheck?) -> Duration {
+        guard let check else { return .seconds(1) }
+        return record.state == .starting && !streak.everPassed ? check.effectiveStartupInterval : check.interval
     }
 
     /// Why `id` has failed its liveness check, or nil while it has not: its own streak when the spec has a

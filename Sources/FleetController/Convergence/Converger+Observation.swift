@@ -39,6 +39,17 @@ extension Converger {
         watchedLive = Set(world.records.values.filter { [.starting, .ready, .serving].contains($0.state) }.map(\.id))
     }
 
+    /// What the last pass learnt for pacing the next one: whether it changed a record, and when something it
+    /// waits for falls due (see ``PassPacing``).
+    var lastPassPacing: (changed: Bool, nextDue: ContinuousClock.Instant?) {
+        (pacing.changed, pacing.nextDue)
+    }
+
+    /// Notes that an ``InstanceObserver`` now probes what the passes leave watched.
+    func observerStarted() {
+        observed = true
+    }
+
     /// Forgets what to watch, until the next pass: a controller that stops leading no longer probes or
     /// follows the instances the new leader looks after.
     public func stopWatching() {
@@ -74,13 +85,18 @@ extension Converger {
         for (id, check) in await probeDue(liveness: true) {
             if let failures = liveness[id]?.failures, failures >= check.unhealthyThreshold { unhealthy.append(id) }
         }
-        let next = watched.flatMap { id, watchedInstance -> [ContinuousClock.Instant] in
-            let now = clock.now
-            return [
-                watchedInstance.check.map { (health[id]?.lastProbe ?? now).advanced(by: $0.interval) },
-                watchedInstance.liveness.map { (liveness[id]?.lastProbe ?? now).advanced(by: $0.interval) },
-            ].compactMap { $0 }
-        }.min()
+        let now = clock.now
+        var next: ContinuousClock.Instant? = nil
+        for (id, watchedInstance) in watched {
+            if let check = watchedInstance.check {
+                let due = (health[id]?.lastProbe ?? now).advanced(by: check.interval)
+                next = min(next ?? due, due)
+            }
+            if let check = watchedInstance.liveness {
+                let due = (liveness[id]?.lastProbe ?? now).advanced(by: check.interval)
+                next = min(next ?? due, due)
+            }
+        }
         return (unhealthy.sorted(), readinessChanged.sorted(), next)
     }
 
@@ -97,17 +113,24 @@ extension Converger {
             due[check, default: []].append(watchedInstance.instance)
         }
         var probed: [(String, HealthCheck)] = []
-        // One concurrent round per check (per service), so a slow probe delays only its own service.
-        for (check, instances) in due {
-            for (id, result) in await probe(instances, check: check) {
-                // A pass may have retired or failed it meanwhile; its streak is then gone and stays gone.
-                guard watched[id] != nil else { continue }
-                if forLiveness {
-                    liveness[id, default: HealthStreak()].record(result, at: clock.now)
-                } else {
-                    health[id, default: HealthStreak()].record(result, at: clock.now)
+        // One concurrent round per check (per service), so a slow probe delays only its own service. Every probe
+        // of the round counts as made when the round began: the instances fall due together again one interval
+        // later, so a settled fleet wakes the observer once per interval, not once per service and round.
+        await withTaskGroup(of: (HealthCheck, [(String, ProbeResult)]).self) { group in
+            for (check, instances) in due {
+                group.addTask { (check, await self.probe(instances, check: check)) }
+            }
+            for await (check, results) in group {
+                for (id, result) in results {
+                    // A pass may have retired or failed it meanwhile; its streak is then gone and stays gone.
+                    guard watched[id] != nil else { continue }
+                    if forLiveness {
+                        liveness[id, default: HealthStreak()].record(result, at: now)
+                    } else {
+                        health[id, default: HealthStreak()].record(result, at: now)
+                    }
+                    probed.append((id, check))
                 }
-                probed.append((id, check))
             }
         }
         return probed

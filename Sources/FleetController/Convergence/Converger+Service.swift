@@ -88,9 +88,7 @@ extension Converger {
                 if await publishServingSet(world) {
                     try await switchServingSet(
                         publish: decision.publish, unpublish: decision.unpublish, in: &world, now: now)
-                    for id in decision.retire {
-                        try await retire(id, in: &world, now: now)
-                    }
+                    try await retire(decision.retire, in: &world, now: now)
                     progressed = true
                     await publishServingSet(world)
                 } else {
@@ -101,13 +99,12 @@ extension Converger {
             if !mayCreate, decision.create > 0, let notBefore = backoff[desired.name]?.notBefore {
                 pacing.due(at: notBefore)
             }
-            for _ in 0..<(mayCreate ? decision.create : 0) {
-                try await create(target, specHash: targetHash, revision: world.revision, in: &world, now: now)
-            }
+            try await create(
+                target, specHash: targetHash, count: mayCreate ? decision.create : 0, revision: world.revision,
+                in: &world, now: now)
         } else {
-            for record in world.records(of: desired.name) where record.state.isLive {
-                try await retire(record.id, in: &world, now: now)
-            }
+            try await retire(
+                world.records(of: desired.name).filter(\.state.isLive).map(\.id), in: &world, now: now)
         }
         let drained = try await finishDraining(
             world.records(of: desired.name), drain: desired.drain, in: &world, now: now)
@@ -238,9 +235,9 @@ extension Converger {
 
     /// Drains every instance of a service that is no longer in Git.
     func remove(service: String, world: inout ObservedWorld, now: Date) async throws -> ServiceConvergence {
-        for record in world.records(of: service) where record.state.isLive && record.state != .draining {
-            try await retire(record.id, in: &world, now: now)
-        }
+        try await retire(
+            world.records(of: service).filter { $0.state.isLive && $0.state != .draining }.map(\.id), in: &world,
+            now: now)
         let drain = world.rolloutVersions[service]?.record.lastGoodSpec?.drain ?? DrainPolicy()
         _ = try await finishDraining(world.records(of: service), drain: drain, in: &world, now: now)
         let left = world.records(of: service).contains { $0.state.isLive }

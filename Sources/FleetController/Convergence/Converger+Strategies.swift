@@ -27,13 +27,7 @@ extension Converger {
             }
         }
         guard let first = changed.first else { return }
-        for start in stride(from: 0, to: changed.count, by: RegistryChange.maximumPerCommit) {
-            let batch = changed[start..<min(start + RegistryChange.maximumPerCommit, changed.count)]
-            try await registry.commit(batch.map { .putInstance($0) })
-        }
-        for record in changed { world.records[record.id] = record }
-        pacing.changed = true
-        for record in changed where record.state == .serving { await instanceChanged(from: .ready, to: record) }
+        try await journal(changed, in: &world)
         // Event: blueGreen's one step.
         await events?.emit(
             .rolloutStep, service: first.service, commit: world.revision,

@@ -13,7 +13,8 @@ import Logging
 /// converger made after a crash continues where the last one stopped. Each change is journaled in
 /// the registry before the runtime is touched:
 ///
-/// - create: record `pending` → start in the runtime → record `starting`;
+/// - create: record `pending` → start in the runtime → record `starting` (a wave's instances together, and the
+///   starts of every service's waves of one pass at once, after the pass has looked at every service);
 /// - serve: record `serving` once healthy for `minReady`;
 /// - retire: record `draining` → wait the drain delay → stop → destroy → delete the record;
 /// - fail: record `failed` with the reason → stop, keep the logs → record `quarantined`.
@@ -96,6 +97,11 @@ public actor Converger {
     var watched: [String: WatchedInstance] = [:]
     /// Instances the last pass left starting, ready or serving, whose exit asks for a pass.
     var watchedLive: Set<String> = []
+    /// The waves of new instances this pass recorded `pending`, started together after the loop over services.
+    var pendingWaves: [PendingWave] = []
+    /// Whether an ``InstanceObserver`` probes the watched instances between passes: then a pass leaves serving
+    /// instances to it rather than probing them again (each instance is probed once per interval in all).
+    var observed = false
 
     public init(
         registry: any Registry,
@@ -157,6 +163,7 @@ public actor Converger {
     /// One pass over the whole fleet. `fleet` must carry images pinned to digests.
     public func reconcile(_ fleet: Fleet) async throws -> [ServiceConvergence] {
         pacing = PassPacing(clock: clock)
+        pendingWaves = []
         let now = clock.wallTime
         var world = try await observe()
         world.revision = fleet.revision
@@ -180,6 +187,7 @@ public actor Converger {
             convergence.destroyed = counters[service.name]?.destroyed ?? 0
             report.append(convergence)
         }
+        try await startWaves(in: &world, now: now)
 
         let desired = Set(fleet.services.map(\.name))
         let removed = Set(world.records.values.filter { $0.state.isLive }.map(\.service)).subtracting(desired)
@@ -204,8 +212,16 @@ public actor Converger {
 }
 
 /// What one pass sees: the registry's records and rollout states, and the runtime's inventory.
+///
+/// Records are indexed by service once, when the world is observed, and the index is kept right by the only
+/// two ways a pass changes a record, ``set(_:)`` and ``remove(_:)``: a pass asks for a service's records
+/// several times, and filtering and sorting every record of the fleet each time made an idle pass over
+/// 1,000 instances cost ~0.4 s (docs/performance.md, (e)).
 struct ObservedWorld {
-    var records: [String: InstanceRecord]
+    /// Every record by instance id. Read-only outside: change it with ``set(_:)`` or ``remove(_:)``.
+    private(set) var records: [String: InstanceRecord]
+    /// Each service's records sorted by (createdAt, id): what ``records(of:)`` answers.
+    private var byService: [String: [InstanceRecord]]
     /// Each service's rollout state with the registry version it was read at: the pass writes it back only if
     /// nobody wrote it since (an operator's suspend, rollback, promote, abort or retry is never overwritten).
     var rolloutVersions: [String: Versioned<RolloutState>]
@@ -215,8 +231,45 @@ struct ObservedWorld {
     /// The services of the desired fleet: discovery keeps a block for each, even with no instance yet.
     var desiredServices: Set<String> = []
 
+    init(
+        records: [String: InstanceRecord], rolloutVersions: [String: Versioned<RolloutState>],
+        inventory: [String: RuntimeInstance]
+    ) {
+        self.records = records
+        self.rolloutVersions = rolloutVersions
+        self.inventory = inventory
+        self.byService = Dictionary(grouping: records.values, by: \.service).mapValues { $0.sorted(by: Self.order) }
+    }
+
+    /// A service's records, oldest first (by createdAt, then id).
     func records(of service: String) -> [InstanceRecord] {
-        records.values.filter { $0.service == service }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        byService[service] ?? []
+    }
+
+    /// Adds or replaces a record, keeping its service's records in order.
+    mutating func set(_ record: InstanceRecord) {
+        if let old = records[record.id] { unindex(old) }
+        records[record.id] = record
+        var list = byService[record.service] ?? []
+        let index = list.firstIndex { Self.order(record, $0) } ?? list.endIndex
+        list.insert(record, at: index)
+        byService[record.service] = list
+    }
+
+    /// Removes a record, if there is one.
+    mutating func remove(_ id: String) {
+        guard let old = records.removeValue(forKey: id) else { return }
+        unindex(old)
+    }
+
+    private mutating func unindex(_ record: InstanceRecord) {
+        guard var list = byService[record.service] else { return }
+        list.removeAll { $0.id == record.id }
+        byService[record.service] = list.isEmpty ? nil : list
+    }
+
+    private static func order(_ a: InstanceRecord, _ b: InstanceRecord) -> Bool {
+        (a.createdAt, a.id) < (b.createdAt, b.id)
     }
 }
 
@@ -227,12 +280,15 @@ struct HealthStreak {
     var lastProbe: ContinuousClock.Instant?
     var healthySince: Date?
     var lastDetail = ""
+    /// Whether any probe has passed: until one has, a starting instance is probed at the startup interval.
+    var everPassed = false
 
     /// Folds in one probe's result.
     mutating func record(_ result: ProbeResult, at instant: ContinuousClock.Instant) {
         lastProbe = instant
         lastDetail = result.detail
         if result.success {
+            everPassed = true
             successes += 1
             failures = 0
         } else {

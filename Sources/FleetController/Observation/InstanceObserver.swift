@@ -60,6 +60,7 @@ public final class InstanceObserver: Service, Sendable {
     }
 
     public func run() async throws {
+        await converger.observerStarted()
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.watchExits() }

@@ -214,6 +214,7 @@ public actor Reconciler: Service {
 
     private func loop() async {
         var nextResync = ContinuousClock.now
+        var immediatePasses = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             guard await mayAct() else {
                 if let records = try? await registry.instances(service: nil).map(\.record) {
@@ -235,11 +236,23 @@ public actor Reconciler: Service {
                 nextResync = ContinuousClock.now
             }
             await followFreezeWindows()
+            var pacing: (changed: Bool, nextDue: ContinuousClock.Instant?) = (false, nil)
             if desired != nil && (inFlight || ContinuousClock.now >= nextResync) {
                 await pass()
                 nextResync = ContinuousClock.now.advanced(by: options.resyncInterval)
+                pacing = await converger.lastPassPacing
             }
-            var until = inFlight ? ContinuousClock.now.advanced(by: options.tick) : nextResync
+            // While a rollout is in flight, the next pass comes when the last one says something falls due (a
+            // probe in the startup phase, a drain delay), at the latest after a tick, and at once after a pass
+            // that changed something (bounded, as in ``Converger/converge(_:timeout:progress:)``). Idle, only the
+            // resync (or a request) runs one.
+            if inFlight && pacing.changed && immediatePasses < PassPacing.maxImmediatePasses {
+                immediatePasses += 1
+                continue
+            }
+            immediatePasses = 0
+            let tick = ContinuousClock.now.advanced(by: options.tick)
+            var until = inFlight ? min(tick, pacing.nextDue ?? tick) : nextResync
             // A window that opens or closes is told when it does, not at the next resync.
             if let boundary = nextFreezeBoundary() { until = min(until, clock.instant(at: boundary)) }
             await wake.wait(timeout: max(ContinuousClock.now.duration(to: until), .milliseconds(5)))

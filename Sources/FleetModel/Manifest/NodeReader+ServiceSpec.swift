@@ -169,7 +169,7 @@ extension NodeReader {
     {
         let known = [
             "http", "tcp", "exec", "interval", "timeout", "healthyThreshold", "unhealthyThreshold", "startTimeout",
-            "grpc",
+            "grpc", "startupInterval",
         ]
         guard let fields = fields(node, path, known: known, expected: "a mapping with one of http, tcp, exec or grpc")
         else { return nil }
@@ -257,6 +257,11 @@ extension NodeReader {
             let value = duration(node, at("startTimeout"), in: .seconds(1)...(.seconds(86_400)))
         {
             check.startTimeout = value
+        }
+        if let node = fields["startupInterval"]?.value,
+            let value = duration(node, at("startupInterval"), in: .milliseconds(10)...check.interval)
+        {
+            check.startupInterval = value
         }
         return probe == nil ? nil : check
     }
