@@ -27,13 +27,18 @@ struct SteadyState: AsyncParsableCommand {
         try await benchmark.run()
     }
 
-    /// `given`, else the root package's release build (as `DemoOptions.demoBinary()` finds the demo).
+    /// `given`, else the one built next to this benchmark (the root package's build), else the root package's
+    /// release build seen from Benchmarks/ or the root.
     static func binary(_ name: String, given: String?) throws -> String {
         if let given { return given }
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for candidate in ["../.build/release/\(name)", ".build/release/\(name)"] {
-            let path = here.appendingPathComponent(candidate).standardized.path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: here).deletingLastPathComponent()
+        for path in [
+            beside.appendingPathComponent(name).standardized.path,
+            here.appendingPathComponent("../.build/release/\(name)").standardized.path,
+            here.appendingPathComponent(".build/release/\(name)").standardized.path,
+        ] where FileManager.default.isExecutableFile(atPath: path) {
+            return path
         }
         throw ValidationError(
             "\(name) not found; build it (swift build -c release --product \(name)) or pass --\(name)")
