@@ -367,7 +367,8 @@ public struct ProcessRuntime: Runtime {
         // One reaper at a time in this OS process, so a status taken by one caller's waitpid is on disk
         // before another caller, finding the child gone (ECHILD), looks for it.
         return Self.reaping.withLock {
-            if let data = FileManager.default.contents(atPath: exitPath),
+            // access() first: the file is missing for every running instance, every look.
+            if access(exitPath, F_OK) == 0, let data = FileManager.default.contents(atPath: exitPath),
                 let status = try? JSONDecoder().decode(ExitStatus.self, from: data)
             {
                 return .exited(status)

@@ -75,20 +75,6 @@ struct Rollout: AsyncParsableCommand {
     }
 }
 
-struct SteadyState: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "steady-state", abstract: "(e) controller RSS and CPU with N demo instances converged.")
-    @OptionGroup var demo: DemoOptions
-    @Option var instances = 1_000
-    @Option var perService = 50
-    @Option var seconds = 20.0
-    func run() async throws {
-        try await RuntimeBenchmarks.steadyState(
-            demoBinary: try demo.demoBinary(), instances: instances, perService: perService, seconds: seconds,
-            probeInterval: .milliseconds(demo.probeMs == 100 ? 1_000 : demo.probeMs), tick: .milliseconds(demo.tickMs))
-    }
-}
-
 struct RegistryBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry",

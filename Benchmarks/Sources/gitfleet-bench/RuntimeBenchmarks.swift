@@ -4,7 +4,7 @@ import FleetRegistry
 import FleetRuntime
 import Foundation
 
-/// (d) a rolling replacement of 50 demo instances, and (e) the controller at steady state with many.
+/// (d) a rolling replacement of 50 demo instances ((e), the controller at steady state, is SteadyStateBenchmark).
 enum RuntimeBenchmarks {
     /// A temp state directory with a SQLite registry, the process runtime and demo images 1 and 2.
     struct Setup {
@@ -154,66 +154,5 @@ enum RuntimeBenchmarks {
         guard report.allSatisfy({ $0.phase == .converged }) else {
             throw BenchmarkFailure("rollout did not converge: \(report)")
         }
-    }
-
-    static func steadyState(
-        demoBinary: String, instances: Int, perService: Int, seconds: Double, probeInterval: Duration, tick: Duration
-    ) async throws {
-        print("== steady state: \(instances) demo instances (\(perService) per service), process runtime ==")
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        var processes = rlimit()
-        getrlimit(6, &processes)  // RLIMIT_NPROC on Linux
-        print("limits: open files \(limit.rlim_cur), processes \(processes.rlim_cur)")
-        let setup = try await Setup.make(demoBinary: demoBinary)
-        do {
-            let converger = Converger(registry: setup.registry, runtime: setup.runtime, options: .init(tick: tick))
-            let serviceCount = (instances + perService - 1) / perService
-            let services = (0..<serviceCount).map { index in
-                service(
-                    "svc-\(index)", image: setup.v1, replicas: min(perService, instances - index * perService),
-                    surge: perService, drainDelay: .zero, probeInterval: probeInterval)
-            }
-            let fleet = Fleet(name: "bench", services: services)
-            let start = ContinuousClock.now
-            let report = try await converger.converge(fleet, timeout: .seconds(3_600)) { report in
-                let ready = report.reduce(0) { $0 + $1.ready }
-                FileHandle.standardError.write(Data("\rready \(ready)/\(instances)   ".utf8))
-            }
-            FileHandle.standardError.write(Data("\n".utf8))
-            let convergeSeconds = (ContinuousClock.now - start).seconds
-            let converged = report.filter { $0.phase == .converged }.count
-            print("converged \(converged)/\(serviceCount) services in \(Timings.format(convergeSeconds))")
-            guard converged == serviceCount else { throw BenchmarkFailure("not converged: \(report)") }
-            let live = try await setup.registry.instances(service: nil).filter { $0.record.state == .serving }.count
-            print("serving instances in the registry: \(live)")
-            let rssBefore = ProcessMemory.currentKiB
-
-            var passes = Timings(label: "reconcile pass")
-            let cpuStart = cpuSeconds()
-            let wallStart = ContinuousClock.now
-            var maxRSS = rssBefore
-            while (ContinuousClock.now - wallStart).seconds < seconds {
-                let (_, passSeconds) = try await timedAsync { try await converger.reconcile(fleet) }
-                passes.seconds.append(passSeconds)
-                maxRSS = max(maxRSS, ProcessMemory.currentKiB)
-                try await Task.sleep(for: tick)
-            }
-            let wall = (ContinuousClock.now - wallStart).seconds
-            let cpu = cpuSeconds() - cpuStart
-            print(passes.summary)
-            print(
-                String(
-                    format: "steady state over %.1f s (pass, then sleep one tick of %@): controller CPU %.2f s = %.1f%%"
-                        + " of one core", wall, Timings.format(tick.seconds), cpu, cpu / wall * 100))
-            print(
-                "controller RSS at steady state: \(ProcessMemory.describe(rssBefore)) → max \(ProcessMemory.describe(maxRSS))"
-            )
-        } catch {
-            print("failed: \(error)")
-        }
-        let (_, teardown) = await timedAsync { await setup.tearDown() }
-        print("teardown: \(Timings.format(teardown))")
-        ProcessMemory.report()
     }
 }

@@ -11,6 +11,11 @@ extension Converger {
     @discardableResult
     func publishServingSet(_ world: ObservedWorld) async -> Bool {
         guard let discovery else { return true }
+        // What the set is made of, unchanged since it was last confirmed: confirmed still, without building the
+        // set of every instance again (twice a pass). Only without agents, whose confirmation can change alone.
+        let inputs = PublishedInputs(
+            records: world.records, splits: trafficSplits, services: world.desiredServices, withheld: unready)
+        if agents == nil, inputs == lastConfirmedInputs { return true }
         let set = ServingSet(
             records: Array(world.records.values), splits: trafficSplits, services: world.desiredServices,
             withheld: unready)
@@ -29,10 +34,12 @@ extension Converger {
                 drainClock[record.id] = now
             }
             discoveryProblem = nil
+            lastConfirmedInputs = inputs
             return true
         case .waiting(let reason, let retryAt):
             pacing.due(at: retryAt)
             discoveryProblem = reason
+            lastConfirmedInputs = nil
             return false
         }
     }
@@ -52,4 +59,12 @@ extension Converger {
         }
         return splits
     }
+}
+
+/// What a serving set is built from (see ``Converger/publishServingSet(_:)``).
+struct PublishedInputs: Equatable {
+    var records: [String: InstanceRecord]
+    var splits: [String: ServingSet.TrafficSplit]
+    var services: Set<String>
+    var withheld: Set<String>
 }

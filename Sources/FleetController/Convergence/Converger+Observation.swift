@@ -55,6 +55,8 @@ extension Converger {
     public func stopWatching() {
         watched = [:]
         watchedLive = []
+        // A standby mirrors the registry into discovery's view: a new term publishes afresh.
+        lastConfirmedInputs = nil
     }
 
     /// Whether the last pass left `instanceID` starting, ready or serving: its exit is news.

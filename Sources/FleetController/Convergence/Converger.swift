@@ -93,6 +93,8 @@ public actor Converger {
     var trafficSplits: [String: ServingSet.TrafficSplit] = [:]
     /// Why the last publication was not confirmed, while it is not.
     var discoveryProblem: String?
+    /// What the last confirmed publication was built from; nil after one that was not confirmed.
+    var lastConfirmedInputs: PublishedInputs?
     /// What the ``InstanceObserver`` probes between passes, by instance id (see ``watch(_:world:)``).
     var watched: [String: WatchedInstance] = [:]
     /// Instances the last pass left starting, ready or serving, whose exit asks for a pass.

@@ -43,10 +43,11 @@ public struct MetricFamily: Hashable, Sendable {
         self.labelNames = labelNames
     }
 
-    /// Buckets suited to durations in seconds from 5 ms to 5 minutes: reconciles and fetches range from a no-op
-    /// against a local repository to a rollout waiting on health checks.
+    /// Buckets suited to durations in seconds from 1 ms to 5 minutes: reconciles and fetches range from a no-op
+    /// against a local repository to a rollout waiting on health checks. 20 ms is a bucket bound so that "an idle
+    /// pass takes at most 20 ms" (docs/performance.md, (e)) can be read off the histogram.
     public static let durationBuckets: [Double] = [
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+        0.001, 0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
     ]
 
     static func isValidName(_ name: String) -> Bool {
