@@ -160,12 +160,10 @@ struct PublicationOrderTests {
 
 /// The process runtime, appending `stop <id> <time>` to a timeline file before each stop, so a test can
 /// put SIGTERMs and reloads in one order.
-struct StopRecordingRuntime: Runtime {
+struct StopRecordingRuntime: ForwardingRuntime {
     let base: any Runtime
     let timeline: String
 
-    func resolve(_ image: ImageReference) async throws -> ImageReference { try await base.resolve(image) }
-    func start(_ launch: InstanceLaunch) async throws -> RuntimeInstance { try await base.start(launch) }
     func stop(instanceID: String, gracePeriod: Duration) async throws -> FleetRuntime.ExitStatus? {
         let line = "stop \(instanceID) \(String(format: "%.6f", Date().timeIntervalSince1970))\n"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: timeline))
@@ -173,15 +171,5 @@ struct StopRecordingRuntime: Runtime {
         try handle.write(contentsOf: Data(line.utf8))
         try handle.close()
         return try await base.stop(instanceID: instanceID, gracePeriod: gracePeriod)
-    }
-    func destroy(instanceID: String, keepLogs: Bool) async throws {
-        try await base.destroy(instanceID: instanceID, keepLogs: keepLogs)
-    }
-    func inventory() async throws -> [RuntimeInstance] { try await base.inventory() }
-    func logs(instanceID: String, tail lines: Int) async throws -> String {
-        try await base.logs(instanceID: instanceID, tail: lines)
-    }
-    func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult {
-        try await base.exec(instanceID: instanceID, command: command, timeout: timeout)
     }
 }
