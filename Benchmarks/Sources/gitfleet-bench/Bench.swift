@@ -10,6 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "gitfleet benchmarks (see docs/performance.md).",
         subcommands: [
             Fixture.self, Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self, RegistryBench.self,
+            Webhook.self, Polling.self, Validate.self, ServeStart.self,
         ])
 }
 

@@ -86,6 +86,13 @@ func cpuSeconds() -> Double {
 
 func verdict(_ met: Bool) -> String { met ? "MET" : "NOT MET" }
 
+/// The first three fields of /proc/loadavg (1, 5 and 15 minutes), which every subcommand prints at its start and
+/// end: on a shared machine a figure means little without the load it was taken under.
+func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
 struct BenchmarkFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
