@@ -9,7 +9,8 @@ import Foundation
 /// `gitfleet` release binary (see docs/performance.md, "commit → action" and "serve start-up").
 enum CommitBenchmarks {
     /// One service of the demo image whose spec changes with `run` (an env value), so every commit replaces its
-    /// one instance; health probed every 100 ms, no drain delay, so a run settles quickly.
+    /// one instance; no drain delay, so a run settles quickly. Health every second: often enough to settle a
+    /// run soon, rarely enough that probes do not hide the poller's own cost in serve's idle CPU.
     static func webService(run: Int) -> String {
         """
         apiVersion: gitfleet/v1
@@ -23,7 +24,7 @@ enum CommitBenchmarks {
           ports: {http: 0}
           health:
             http: {path: /healthz, port: http}
-            interval: 100ms
+            interval: 1s
             timeout: 1s
             healthyThreshold: 1
           rollout: {maxSurge: 1, maxUnavailable: 0}
@@ -35,7 +36,9 @@ enum CommitBenchmarks {
     /// `webhook` and `polling`: push a commit, announce it (or let the poller find it), and time until the
     /// first new instance's process exists. Between runs the fleet converges; the idle CPU of serve is read
     /// from `/proc/<pid>/stat` over `idleSeconds` while nothing changes.
-    static func commitToAction(gitfleet: String, demo: String, webhook: Bool, pollMs: Int, runs: Int, idleSeconds: Double)
+    static func commitToAction(
+        gitfleet: String, demo: String, webhook: Bool, pollMs: Int, runs: Int, idleSeconds: Double
+    )
         async throws
     {
         let mode = webhook ? "signed webhook" : "polling every \(pollMs) ms"
@@ -69,12 +72,11 @@ enum CommitBenchmarks {
                     let seen = try await harness.waitForNewProcess(besides: known)
                     latency.seconds.append((seen - started).seconds)
                 } else {
-                    // The clock starts when `git push` has updated the remote's branch.
-                    let (pushed, _) = try timed {
-                        try harness.commitAndPush(["services/web.yaml": webService(run: run)], message: "run \(run)")
-                    }
-                    commit = pushed
+                    // The clock starts when the remote's branch moves (its objects are there already).
+                    commit = try harness.commitAndStage(
+                        ["services/web.yaml": webService(run: run)], message: "run \(run)")
                     let started = ContinuousClock.now
+                    try harness.moveBranch(to: commit)
                     let seen = try await harness.waitForNewProcess(besides: known)
                     latency.seconds.append((seen - started).seconds)
                 }
@@ -224,7 +226,8 @@ enum CommitBenchmarks {
         }
         print("load average at end: \(loadAverage())")
         BenchRow(
-            id: "validate-plan", benchmark: "`validate` and `plan` on \(services.grouped) manifests vs the same git reference",
+            id: "validate-plan",
+            benchmark: "`validate` and `plan` on \(services.grouped) manifests vs the same git reference",
             measured: String(
                 format: "validate %@ (%.1f×), plan %@ (%.1f×), plan --state-dir %@ (%.1f×); git %@",
                 Timings.format(timings[0].median), ratios[0], Timings.format(timings[1].median), ratios[1],

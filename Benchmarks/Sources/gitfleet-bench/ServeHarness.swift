@@ -37,6 +37,29 @@ final class ServeHarness {
     /// Writes `files` (path → text) in the work tree, commits and pushes them; returns the commit.
     @discardableResult
     func commitAndPush(_ files: [String: String], message: String) throws -> String {
+        let commit = try commit(files, message: message)
+        try Shell.run(["git", "-C", work, "push", "-q", "origin", "main"])
+        return commit
+    }
+
+    /// Commits `files` and sends the commit's objects to the remote without moving its branch; ``moveBranch(to:)``
+    /// then moves it in one rename, so a clock can start at the very moment the remote's branch changes.
+    func commitAndStage(_ files: [String: String], message: String) throws -> String {
+        let commit = try commit(files, message: message)
+        try Shell.run(["git", "-C", work, "push", "-q", "-f", "origin", "main:refs/bench/next"])
+        return commit
+    }
+
+    /// Points the remote's main branch at `commit` (whose objects it holds) by renaming a loose ref into place.
+    func moveBranch(to commit: String) throws {
+        let temporary = "\(remote)/refs/heads/.main.bench"
+        try (commit + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, "\(remote)/refs/heads/main") == 0 else {
+            throw BenchmarkFailure("cannot move main in \(remote): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func commit(_ files: [String: String], message: String) throws -> String {
         for (path, text) in files {
             let full = "\(work)/\(path)"
             try FileManager.default.createDirectory(
@@ -48,7 +71,6 @@ final class ServeHarness {
             "git", "-C", work, "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m",
             message,
         ])
-        try Shell.run(["git", "-C", work, "push", "-q", "origin", "main"])
         return try Shell.output(["git", "-C", work, "rev-parse", "HEAD"]).trimmed
     }
 
@@ -219,7 +241,9 @@ enum PlainHTTP {
                 connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw BenchmarkFailure("connect to port \(port): \(String(cString: strerror(errno)))") }
+        guard connected == 0 else {
+            throw BenchmarkFailure("connect to port \(port): \(String(cString: strerror(errno)))")
+        }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         head += "Content-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
