@@ -160,11 +160,15 @@ struct PublicationOrderTests {
 
 /// The process runtime, appending `stop <id> <time>` to a timeline file before each stop, so a test can
 /// put SIGTERMs and reloads in one order.
-struct StopRecordingRuntime: ForwardingRuntime {
-    let base: any Runtime
+final class StopRecordingRuntime: ForwardingRuntime, @unchecked Sendable {
     let timeline: String
 
-    func stop(instanceID: String, gracePeriod: Duration) async throws -> FleetRuntime.ExitStatus? {
+    init(base: any Runtime, timeline: String) {
+        self.timeline = timeline
+        super.init(base: base)
+    }
+
+    override func stop(instanceID: String, gracePeriod: Duration) async throws -> FleetRuntime.ExitStatus? {
         let line = "stop \(instanceID) \(String(format: "%.6f", Date().timeIntervalSince1970))\n"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: timeline))
         try handle.seekToEnd()

@@ -1,12 +1,14 @@
 import FleetModel
 import FleetRuntime
 
-/// A runtime that passes every call to `base`: tests conform to it and implement only what they watch.
-protocol ForwardingRuntime: Runtime {
-    var base: any Runtime { get }
-}
+/// A runtime that passes every call to `base`: tests subclass it and override what they watch or change.
+class ForwardingRuntime: Runtime, @unchecked Sendable {
+    let base: any Runtime
 
-extension ForwardingRuntime {
+    init(base: any Runtime) {
+        self.base = base
+    }
+
     func resolve(_ image: ImageReference) async throws -> ImageReference { try await base.resolve(image) }
     func start(_ launch: InstanceLaunch) async throws -> RuntimeInstance { try await base.start(launch) }
     func stop(instanceID: String, gracePeriod: Duration) async throws -> FleetRuntime.ExitStatus? {
@@ -22,4 +24,7 @@ extension ForwardingRuntime {
     func exec(instanceID: String, command: [String], timeout: Duration) async throws -> CommandResult {
         try await base.exec(instanceID: instanceID, command: command, timeout: timeout)
     }
+    var probeClient: ProbeClient { base.probeClient }
+    func exits() -> AsyncStream<InstanceExit> { base.exits() }
+    func close() async { await base.close() }
 }

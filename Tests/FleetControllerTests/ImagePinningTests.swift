@@ -11,16 +11,11 @@ import Testing
 @Suite("ImagePinning")
 struct ImagePinningTests {
     /// A real ProcessRuntime that counts the resolves asked of it, by image.
-    struct CountingRuntime: ForwardingRuntime {
-        final class Counts: Sendable {
-            let byImage = Mutex<[ImageReference: Int]>([:])
-        }
+    final class CountingRuntime: ForwardingRuntime, @unchecked Sendable {
+        let counts = Mutex<[ImageReference: Int]>([:])
 
-        let base: any Runtime
-        let counts = Counts()
-
-        func resolve(_ image: ImageReference) async throws -> ImageReference {
-            counts.byImage.withLock { $0[image, default: 0] += 1 }
+        override func resolve(_ image: ImageReference) async throws -> ImageReference {
+            counts.withLock { $0[image, default: 0] += 1 }
             return try await base.resolve(image)
         }
     }
@@ -40,7 +35,7 @@ struct ImagePinningTests {
 
         let (pinned, failures) = await ImagePinning.pinWherePossible(fleet, with: runtime)
 
-        #expect(runtime.counts.byImage.withLock { $0 } == [one: 1, two: 1, missing: 1])
+        #expect(runtime.counts.withLock { $0 } == [one: 1, two: 1, missing: 1])
         let digestOne = try await base.resolve(one).digest
         let digestTwo = try await base.resolve(two).digest
         #expect(digestOne != nil && digestOne != digestTwo)
