@@ -155,6 +155,37 @@ struct PlanRenderingTests {
         #expect(parsed == PlanDocument(SamplePlan.plan))
     }
 
+    /// Plans whose JSON the hand-written writer must give exactly as `JSONEncoder` does: the sample, one made
+    /// by the planner (with field changes), an empty one, and strings with every character JSON escapes.
+    static var writerCases: [Plan] {
+        let web = Fixture.spec("web", image: "demo/web:1.1.0", replicas: 3, dependsOn: ["api"])
+        let oldWeb = Fixture.spec("web", image: "demo/web:1.0.0", replicas: 3)
+        let api = Fixture.spec("api", image: "demo/api:2.0.0", replicas: 4)
+        let planned = Planner.plan(
+            desired: Fixture.fleet([web, api]),
+            observed: Fixture.instances(2, of: oldWeb) + Fixture.instances(1, of: Fixture.spec("gone", image: "x:1")),
+            policy: PlanPolicy())
+        let awkward = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }.joined() + "\"\\/ é → 😀 \u{7F}"
+        var tricky = SamplePlan.plan
+        tricky.fleet = awkward
+        tricky.actions[2].reason = awkward
+        tricky.actions[2].changes?[0].new = awkward
+        tricky.actions[2].changes?[1].fields[0].name = awkward
+        return [
+            SamplePlan.plan, planned, Plan(fleet: "empty", revision: nil, actions: []), tricky,
+            Plan(fleet: "f", revision: nil, actions: [SamplePlan.plan.actions[5]]),
+        ]
+    }
+
+    @Test(arguments: writerCases)
+    func jsonWriterGivesJSONEncodersBytes(plan: Plan) {
+        let document = PlanDocument(plan)
+        let expected = document.encodedWithJSONEncoder()
+        let written = document.jsonData()
+        #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+        #expect(written == expected)
+    }
+
     @Test func jsonRoundTripsToTheSamePlan() throws {
         let data = SamplePlan.plan.jsonData()
         let document = try PlanDocument.decode(data)

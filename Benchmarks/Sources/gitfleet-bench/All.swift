@@ -51,7 +51,7 @@ struct All: AsyncParsableCommand {
         defer { try? logFile.close() }
 
         let machine = MachineFacts.current()
-        let loadBefore = MachineFacts.loadAverage()
+        let loadBefore = loadAverage()
         print("gitfleet-bench all — \(machine); load average \(loadBefore) at the start")
         print("each benchmark's own output: \(logPath)")
         let started = ContinuousClock.now
@@ -60,7 +60,7 @@ struct All: AsyncParsableCommand {
             let wanted = ids.filter { only.isEmpty || only.contains($0) }
             if wanted.isEmpty { continue }
             let stepStart = ContinuousClock.now
-            print("… \(subcommand) (load average \(MachineFacts.loadAverage()))", terminator: "")
+            print("… \(subcommand) (load average \(loadAverage()))", terminator: "")
             fflush(nil)
             let outcome = try await Self.runChild(subcommand, log: logFile)
             for id in wanted {
@@ -75,7 +75,7 @@ struct All: AsyncParsableCommand {
             }
             print(String(format: " %.0f s", (ContinuousClock.now - stepStart).seconds))
         }
-        let loadAfter = MachineFacts.loadAverage()
+        let loadAfter = loadAverage()
         print()
         print(Self.table(rows))
         print()
@@ -110,7 +110,7 @@ struct All: AsyncParsableCommand {
         process.standardOutput = pipe
         process.standardError = pipe
         log.write(
-            Data("\n===== gitfleet-bench \(subcommand) — \(Date()) — load average \(MachineFacts.loadAverage())\n".utf8)
+            Data("\n===== gitfleet-bench \(subcommand) — \(Date()) — load average \(loadAverage())\n".utf8)
         )
         try process.run()
         var output = Data()
@@ -140,12 +140,6 @@ struct All: AsyncParsableCommand {
 
 /// What a reader of the figures needs to know about the machine they were taken on.
 enum MachineFacts {
-    /// The 1, 5 and 15 minute load averages, e.g. "1.52 1.20 0.98".
-    static func loadAverage() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
-        return text.split(separator: " ").prefix(3).joined(separator: " ")
-    }
-
     static func current() -> String {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)

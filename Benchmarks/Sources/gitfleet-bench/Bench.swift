@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "gitfleet benchmarks (see docs/performance.md).",
         subcommands: [
             All.self, Fixture.self, Load.self, Reload.self, PlanBench.self, Rollout.self, SteadyState.self,
-            RegistryBench.self, Services.self,
+            RegistryBench.self, Services.self, Webhook.self, Polling.self, Validate.self, ServeStart.self,
         ])
 }
 

@@ -13,7 +13,10 @@ struct FixtureRepository {
     let serviceCount: Int
 
     /// Creates the repository: `services/svc-NNNNN.yaml` for each service and a `fleet.yaml` with defaults.
-    static func create(services count: Int, changes changeCount: Int = 1) throws -> FixtureRepository {
+    /// `image` names each service's image (by index); by default one of its own per service.
+    static func create(
+        services count: Int, changes changeCount: Int = 1, image: ((Int) -> String)? = nil
+    ) throws -> FixtureRepository {
         let path = NSTemporaryDirectory() + "gitfleet-bench-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try Shell.run(["git", "init", "-q", "-b", "main", path])
@@ -24,7 +27,7 @@ struct FixtureRepository {
             stream += "blob\nmark :\(mark)\ndata \(text.utf8.count)\n\(text)\n"
         }
         blob(1, fleetFile)
-        for index in 0..<count { blob(index + 2, serviceFile(index, version: "1.0.0")) }
+        for index in 0..<count { blob(index + 2, serviceFile(index, version: "1.0.0", image: image?(index))) }
         let changed = (0..<changeCount).map { (count / 2 + $0 * 7_919) % count }
         for (step, index) in changed.enumerated() {
             blob(count + 2 + step, serviceFile(index, version: "1.0.\(step + 1)"))
@@ -68,7 +71,7 @@ struct FixtureRepository {
         """
 
     /// A realistic service manifest of about 600 bytes; every tenth service depends on the one before.
-    static func serviceFile(_ index: Int, version: String) -> String {
+    static func serviceFile(_ index: Int, version: String, image: String? = nil) -> String {
         var text = """
             apiVersion: gitfleet/v1
             kind: Service
@@ -76,7 +79,7 @@ struct FixtureRepository {
               name: \(name(index))
               labels: {team: team-\(index % 50), tier: backend}
             spec:
-              image: registry.example.com/shop/\(name(index)):\(version)
+              image: \(image ?? "registry.example.com/shop/\(name(index)):\(version)")
               replicas: \(1 + index % 10)
               command: [bin/server, --port, $(PORT_HTTP)]
               env:

@@ -7,6 +7,7 @@ import Foundation
 enum LoadBenchmarks {
     static func coldLoad(services: Int, runs: Int) throws {
         print("== load: cold load and validation of \(services) service files ==")
+        print("load average at start: \(loadAverage())")
         let (fixture, setup) = try timed { try FixtureRepository.create(services: services) }
         defer { fixture.remove() }
         print("fixture: \(fixture.path) (git fast-import, \(Timings.format(setup)))")
@@ -36,6 +37,13 @@ enum LoadBenchmarks {
         print(String(format: "ratio ours/git (medians): %.2f× — target ≤ 1.5×: %@", ratio, verdict(ratio <= 1.5)))
         print(String(format: "per file: %.1f µs", ours.median / Double(services) * 1e6))
         ProcessMemory.report()
+        print("load average at end: \(loadAverage())")
+        BenchRow(
+            id: "cold-load", benchmark: "cold load, \(services.grouped) manifests, vs git ls-tree + cat-file",
+            measured: String(
+                format: "%@ vs git %@ = %.2f×", Timings.format(ours.median), Timings.format(git.median), ratio),
+            target: "≤ 1.5×", met: ratio <= 1.5
+        ).emit()
     }
 
     static func reload(services: Int, runs: Int) throws {

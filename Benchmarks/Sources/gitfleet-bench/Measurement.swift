@@ -84,13 +84,14 @@ func cpuSeconds() -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
-/// The 1-, 5- and 15-minute load averages from /proc/loadavg, which every benchmark prints at its start and end.
+func verdict(_ met: Bool) -> String { met ? "MET" : "NOT MET" }
+
+/// The first three fields of /proc/loadavg (1, 5 and 15 minutes), which every subcommand prints at its start and
+/// end: on a shared machine a figure means little without the load it was taken under.
 func loadAverage() -> String {
-    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"
     return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
-
-func verdict(_ met: Bool) -> String { met ? "MET" : "NOT MET" }
 
 struct BenchmarkFailure: Error, CustomStringConvertible {
     var description: String

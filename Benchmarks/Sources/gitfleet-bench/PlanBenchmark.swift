@@ -6,12 +6,14 @@ import Foundation
 enum PlanBenchmark {
     static func run(services: Int, instances: Int, runs: Int) throws {
         print("== plan: \(services) services × \(instances) instances ==")
+        print("load average at start: \(loadAverage())")
         let (fleet, observed) = makeState(services: services, instances: instances)
         print("observed records: \(observed.count); every 10th service has a new image (replace)")
 
         var planTimings = Timings(label: "Planner.plan          ")
         var textTimings = Timings(label: "plan.renderedText()   ")
         var jsonTimings = Timings(label: "plan.jsonData()       ")
+        var togetherTimings = Timings(label: "plan + jsonData()     ")
         var plan: Plan? = nil
         for _ in 0..<runs {
             let (result, seconds) = timed { Planner.plan(desired: fleet, observed: observed) }
@@ -21,6 +23,10 @@ enum PlanBenchmark {
             textTimings.seconds.append(textSeconds)
             let (json, jsonSeconds) = timed { result.jsonData() }
             jsonTimings.seconds.append(jsonSeconds)
+            // `plan --json` as one step: what the plan-json row's target is about.
+            let (together, togetherSeconds) = timed { Planner.plan(desired: fleet, observed: observed).jsonData() }
+            togetherTimings.seconds.append(togetherSeconds)
+            guard together == json else { throw BenchmarkFailure("two plans of the same state differ") }
             guard !text.isEmpty, !json.isEmpty else { throw BenchmarkFailure("empty rendering") }
         }
         guard let plan, plan.actions.count == services else { throw BenchmarkFailure("wrong number of actions") }
@@ -29,11 +35,18 @@ enum PlanBenchmark {
         print(planTimings.summary)
         print(textTimings.summary)
         print(jsonTimings.summary)
+        print(togetherTimings.summary)
         print("target Planner.plan ≤ 100 ms median: \(verdict(planTimings.median <= 0.100))")
-        let withRendering = planTimings.median + max(textTimings.median, jsonTimings.median)
-        print(
-            "plan + slower rendering: \(Timings.format(withRendering)) — ≤ 100 ms: \(verdict(withRendering <= 0.100))")
+        let together = togetherTimings.median
+        print("plan + JSON together: \(Timings.format(together)) — ≤ 100 ms: \(verdict(together <= 0.100))")
         ProcessMemory.report()
+        print("load average at end: \(loadAverage())")
+        BenchRow(
+            id: "plan-json", benchmark: "`plan --json` of \(services.grouped) × \(instances)",
+            measured: "plan + JSON \(Timings.format(together)) (plan \(Timings.format(planTimings.median)), JSON "
+                + "\(Timings.format(jsonTimings.median)))",
+            target: "≤ 100 ms together", met: together <= 0.100
+        ).emit()
     }
 
     /// The desired fleet, and records for it in which every tenth service still runs the previous image.

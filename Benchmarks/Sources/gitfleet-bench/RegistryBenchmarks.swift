@@ -20,7 +20,7 @@ struct BenchmarkError: Error, CustomStringConvertible {
 /// once (tasks for gitfleet, threads for the reference), `runs` times each, alternating; the row compares medians.
 enum RegistryBenchmarks {
     static func run(writes: Int, concurrency: Int, runs: Int) async throws {
-        print("load average \(MachineFacts.loadAverage()) at the start")
+        print("load average \(loadAverage()) at the start")
         let python = try ReferenceTools.python()
         let etcd = try LocalEtcd()
         defer { etcd.stop() }
@@ -50,7 +50,7 @@ enum RegistryBenchmarks {
             throw error
         }
         try await registry.close()
-        print("load average \(MachineFacts.loadAverage()) at the end")
+        print("load average \(loadAverage()) at the end")
         let parts = ratios.map {
             String(
                 format: "%d writer%@: %.0f vs %.0f txn/s = %.2f×", $0.writers, $0.writers == 1 ? "" : "s", $0.ours,

@@ -9,8 +9,8 @@ struct SteadyState: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steady-state",
         abstract: "(e) a real `gitfleet serve` watching N converged demo instances: its CPU, RSS and pass durations.")
-    @Option(help: "The gitfleet-demo binary; default ../.build/release/gitfleet-demo.") var demo: String?
-    @Option(help: "The gitfleet binary; default ../.build/release/gitfleet.") var gitfleet: String?
+    @Option(help: "The gitfleet-demo binary; default: the one built next to gitfleet-bench.") var demo: String?
+    @Option(help: "The gitfleet binary; default: the one built next to gitfleet-bench.") var gitfleet: String?
     @Option var services = 20
     @Option var perService = 50
     @Option(help: "Health probe interval in milliseconds.") var probeMs = 1_000
@@ -27,21 +27,10 @@ struct SteadyState: AsyncParsableCommand {
         try await benchmark.run()
     }
 
-    /// `given`, else the one built next to this benchmark (the root package's build), else the root package's
-    /// release build seen from Benchmarks/ or the root.
+    /// `given`, else the one built next to gitfleet-bench.
     static func binary(_ name: String, given: String?) throws -> String {
         if let given { return given }
-        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: here).deletingLastPathComponent()
-        for path in [
-            beside.appendingPathComponent(name).standardized.path,
-            here.appendingPathComponent("../.build/release/\(name)").standardized.path,
-            here.appendingPathComponent(".build/release/\(name)").standardized.path,
-        ] where FileManager.default.isExecutableFile(atPath: path) {
-            return path
-        }
-        throw ValidationError(
-            "\(name) not found; build it (swift build -c release --product \(name)) or pass --\(name)")
+        return try BuiltProduct.path(name)
     }
 }
 
@@ -62,11 +51,9 @@ struct SteadyStateBenchmark {
     static let target = "≤ 3 % of a core, pass p50 ≤ 20 ms, RSS ≤ 60 MB"
 
     func run() async throws {
-        // Line by line, so that a profiler can be pointed at the controller's pid while the benchmark runs.
-        setvbuf(stdout, nil, _IOLBF, 0)
         let instances = services * perService
         print("== steady state: gitfleet serve with \(instances) demo instances (\(services) × \(perService)) ==")
-        print("load average at start: \(Self.loadAverage)")
+        print("load average at start: \(loadAverage())")
         print(
             "probe interval \(Timings.format(probeInterval.seconds)), resyncInterval \(resyncSeconds)s,"
                 + " process runtime, SQLite registry, sampled for \(Timings.format(seconds))")
@@ -101,6 +88,8 @@ struct SteadyStateBenchmark {
             let port = try await Self.port(log: log)
             // For profiling the converged controller (`perf record -p PID`).
             print("controller pid \(serve.processIdentifier), listening on 127.0.0.1:\(port), log \(log)")
+            // At once, so that a profiler can be pointed at the controller's pid while the benchmark runs.
+            fflush(nil)
             let start = ContinuousClock.now
             try await waitConverged(port: port, instances: instances, log: log)
             print("converged: \(instances) serving in \(Timings.format((ContinuousClock.now - start).seconds))")
@@ -130,7 +119,7 @@ struct SteadyStateBenchmark {
                 "passes in the window: \(passes.count) (resyncs expected: ~\(Int(wall) / resyncSeconds)),"
                     + " mean \(passes.count > 0 ? Timings.format(passes.sum / Double(passes.count)) : "—"),"
                     + " p50 ≤ \(passes.median.map { Timings.format($0) } ?? "—") (histogram bucket)")
-            print("load average at end: \(Self.loadAverage)")
+            print("load average at end: \(loadAverage())")
             let p50 = passes.median
             let met = share <= 3 && rssMax <= 60 && (p50 ?? .infinity) <= 0.020
             print("target \(Self.target): \(verdict(met))")
@@ -284,11 +273,6 @@ struct SteadyStateBenchmark {
         throw BenchmarkFailure("no VmRSS in /proc/\(pid)/status")
     }
 
-    /// The 1, 5 and 15 minute load averages, as /proc/loadavg says.
-    static var loadAverage: String {
-        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
-        return text.split(separator: " ").prefix(3).joined(separator: " ")
-    }
 }
 
 /// `gitfleet_reconcile_duration_seconds` as one scrape shows it: cumulative bucket counts, count and sum.

@@ -21,16 +21,38 @@ public enum ImagePinning {
     }
 
     /// The fleet with the images that could be pinned pinned, and why the others could not.
+    ///
+    /// Each distinct image is resolved once: resolving hashes the image's content (the process runtime reads
+    /// every file of it), and a fleet's services mostly share a few images, so resolving per service cost
+    /// ~0.3 s on 1,000 services at every admission, `plan` and start of `serve`. All services of one image
+    /// get the same answer, as they would have within one pinning anyway.
     public static func pinWherePossible(_ fleet: Fleet, with runtime: any Runtime) async -> (Fleet, [String: String]) {
         var pinned = fleet
         var failures: [String: String] = [:]
+        var resolved: [ImageReference: Result<ImageReference, Unresolved>] = [:]
         for index in pinned.services.indices {
-            do {
-                pinned.services[index].image = try await runtime.resolve(pinned.services[index].image)
-            } catch {
-                failures[pinned.services[index].name] = "\(error)"
+            let image = pinned.services[index].image
+            let result: Result<ImageReference, Unresolved>
+            if let known = resolved[image] {
+                result = known
+            } else {
+                do {
+                    result = .success(try await runtime.resolve(image))
+                } catch {
+                    result = .failure(Unresolved(reason: "\(error)"))
+                }
+                resolved[image] = result
+            }
+            switch result {
+            case .success(let reference): pinned.services[index].image = reference
+            case .failure(let unresolved): failures[pinned.services[index].name] = unresolved.reason
             }
         }
         return (pinned, failures)
+    }
+
+    /// Why an image could not be resolved, kept for the other services of the same image.
+    private struct Unresolved: Error {
+        var reason: String
     }
 }
