@@ -106,10 +106,13 @@ enum ServicesBenchmark {
             guard status.result == "converged" else { throw BenchmarkFailure("fleet not converged: \(status.result)") }
             let figures = Figures(
                 seconds: seconds, first: first ?? seconds, cpu: serve.cpuSeconds, rssKiB: serve.residentKiB)
+            // serve first: while it runs, it replaces every instance stopped under it.
+            serve.stop()
             await stopInstances(state: state)
             return figures
         } catch {
             print("serve's log ends:\n\(serve.log.split(separator: "\n").suffix(20).joined(separator: "\n"))")
+            serve.stop()
             await stopInstances(state: state)
             throw error
         }
