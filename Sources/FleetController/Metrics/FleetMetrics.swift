@@ -16,16 +16,20 @@ import Prometheus
 /// Families are declared up front (`MetricFamily.all` by default), which gives each its HELP text and buckets.
 /// swift-prometheus prints a family once it has a series: unlabeled counters and histograms are created at zero
 /// when declared, so they are there from the first scrape; other families appear with their first sample.
+///
+/// Gauges are the exception: their series are kept here, in one dictionary per family, and written after the
+/// registry's families. swift-prometheus 2.4.1 copies a family's whole dictionary of series each time it adds one,
+/// so the per-service gauges of a large fleet (`gitfleet_service_phase` and `gitfleet_instances`, eleven series
+/// per service, all new on a controller's first pass) cost time quadratic in the fleet: 10,000 services kept a
+/// first pass busy for more than ten minutes. Here a new series is one insertion.
 /// Labels are given by name; a label the family does not declare is a programming error (caught by an assertion
 /// in debug builds and dropped in release builds), and a declared label that is not given is recorded as "".
 public final class FleetMetrics: Sendable {
     /// The registry `/metrics` is exported from.
     public let registry: PrometheusCollectorRegistry
     private let factory: FleetMetricsFactory
-    /// The label values of every gauge series made so far, by family name, so that series of a removed service or
-    /// an earlier revision can be destroyed; the lock also keeps a removal and a concurrent set of the same series
-    /// in order.
-    private let gaugeSeries = NIOLockedValueBox<[String: Set<[String]>]>([:])
+    /// Every gauge series, by family name, then by label values in the order of `labelNames`.
+    private let gauges = NIOLockedValueBox<[String: GaugeSeries]>([:])
     private let process = ProcessMetrics()
 
     public init(families: [MetricFamily] = MetricFamily.all) {
@@ -64,10 +68,9 @@ public final class FleetMetrics: Sendable {
     /// Sets a gauge series to `value`.
     public func set(_ family: MetricFamily, to value: Double, labels: [String: String] = [:]) {
         precondition(family.kind == .gauge, "\(family.name) is not a gauge")
-        let dimensions = family.dimensions(labels)
-        gaugeSeries.withLockedValue { series in
-            series[family.name, default: []].insert(dimensions.map(\.1))
-            Meter(label: family.name, dimensions: dimensions, factory: factory).set(value)
+        let values = family.dimensions(labels).map(\.1)
+        gauges.withLockedValue { gauges in
+            gauges[family.name, default: GaugeSeries(family: family)].values[values] = value
         }
     }
 
@@ -92,11 +95,10 @@ public final class FleetMetrics: Sendable {
 
     /// Removes the series of a gauge family whose label values (in the order of `labelNames`) match.
     func remove(_ family: MetricFamily, where matches: ([String]) -> Bool) {
-        gaugeSeries.withLockedValue { series in
-            for values in series[family.name, default: []] where matches(values) {
-                Meter(label: family.name, dimensions: Array(zip(family.labelNames, values)), factory: factory)
-                    .destroy()
-                series[family.name]?.remove(values)
+        gauges.withLockedValue { gauges in
+            guard let series = gauges[family.name] else { return }
+            for values in series.values.keys where matches(values) {
+                gauges[family.name]?.values.removeValue(forKey: values)
             }
         }
     }
@@ -112,7 +114,39 @@ public final class FleetMetrics: Sendable {
     /// with the process metrics read at this moment.
     public func exposition() -> String {
         process.update(self)
-        return registry.emitToString()
+        var text = registry.emitToString()
+        gauges.withLockedValue { gauges in
+            for name in gauges.keys.sorted() { gauges[name]?.write(into: &text) }
+        }
+        return text
+    }
+}
+
+/// The series of one gauge family, written in the text exposition format as swift-prometheus writes its own.
+private struct GaugeSeries {
+    let family: MetricFamily
+    var values: [[String]: Double] = [:]
+
+    /// The `# HELP` and `# TYPE` lines and one line per series, sorted by label values; nothing without a series.
+    func write(into text: inout String) {
+        guard !values.isEmpty else { return }
+        text += "# HELP \(family.name) \(family.help.replacingOccurrences(of: "\\", with: "\\\\"))\n"
+        text += "# TYPE \(family.name) gauge\n"
+        for (labels, value) in values.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            text += family.name
+            if !labels.isEmpty {
+                let pairs = zip(family.labelNames, labels).map { name, value in "\(name)=\"\(Self.escaped(value))\"" }
+                text += "{\(pairs.joined(separator: ","))}"
+            }
+            text += " \(value)\n"
+        }
+    }
+
+    /// A label value with backslash, double quote and line feed escaped.
+    private static func escaped(_ value: String) -> String {
+        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
+        return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 
