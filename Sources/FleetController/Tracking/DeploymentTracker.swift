@@ -144,14 +144,13 @@ public struct DeploymentTracker: Sendable {
         fresh: Bool = true, now: Date
     ) -> NoteRequest {
         var services: [String: ServiceStatus] = [:]
+        let reported = Dictionary(grouping: report, by: \.service)
         for service in deployment.admitted.fleet.services {
             // A report from before this deployment's first pass speaks of another spec. A failed rollout's
             // report names the spec restored, not the commit's, and still is this commit's outcome.
             // A held service's report names the spec it stays at, and is this commit's news all the same.
-            let current = report.first {
-                $0.service == service.name
-                    && ($0.targetSpecHash == SpecHash(service) || (fresh && $0.phase.failureReason != nil)
-                        || $0.phase.isHeld)
+            let current = reported[service.name]?.first {
+                $0.targetSpecHash == SpecHash(service) || (fresh && $0.phase.failureReason != nil) || $0.phase.isHeld
             }
             let base = deployment.baseCounters[service.name] ?? (0, 0)
             services[service.name] = ServiceStatus(
@@ -167,7 +166,7 @@ public struct DeploymentTracker: Sendable {
         // Services the commit removed from Git: listed too, so `history SERVICE` shows the removal.
         let kept = Set(deployment.admitted.fleet.services.map(\.name))
         for (name, image) in deployment.from where !kept.contains(name) {
-            let current = report.first { $0.service == name && $0.targetSpecHash == nil }
+            let current = reported[name]?.first { $0.targetSpecHash == nil }
             let base = deployment.baseCounters[name] ?? (0, 0)
             let last = deployment.lastCounters[name] ?? base
             // Once gone, it is no longer reported; that it settled (as `removed`) is remembered.
