@@ -36,6 +36,32 @@ import Testing
         try await second.close()
     }
 
+    /// Rollout states are decoded once per row version and kept: every read still answers what the file holds
+    /// now, whoever wrote it (this registry or another process on the same file).
+    @Test func rolloutStatesFollowEveryWriterThroughTheCache() async throws {
+        let directory = try TemporaryRegistryDirectory()
+        defer { directory.remove() }
+        let reader = try SQLiteRegistry(path: directory.file())
+        let writer = try SQLiteRegistry(path: directory.file())
+        try await writer.commit([.putRolloutState(RegistryConformance.rollout("web"))])
+        #expect(try await reader.rolloutStates().map(\.record.service) == ["web"])
+        #expect(try await reader.rolloutStates() == reader.snapshot().rolloutStates)
+
+        var web = RegistryConformance.rollout("web")
+        web.phase = .paused
+        try await writer.commit([.putRolloutState(web), .putRolloutState(RegistryConformance.rollout("api"))])
+        let states = try await reader.rolloutStates()
+        #expect(states.map(\.record.service) == ["api", "web"])
+        #expect(states.last?.record.phase == .paused)
+        #expect(try await reader.snapshot().rolloutStates == states)
+
+        try await reader.commit([.deleteRolloutState(service: "api")])
+        #expect(try await reader.rolloutStates().map(\.record.service) == ["web"])
+        #expect(try await writer.rolloutStates() == reader.rolloutStates())
+        try await reader.close()
+        try await writer.close()
+    }
+
     @Test func stateDirectoryIsCreated() async throws {
         let directory = try TemporaryRegistryDirectory()
         defer { directory.remove() }

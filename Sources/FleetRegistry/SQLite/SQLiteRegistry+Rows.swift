@@ -82,8 +82,27 @@ extension SQLiteRegistry {
         return try rows.map(instance(from:))
     }
 
-    static func fetchRolloutStates(_ db: Database) throws -> [Versioned<RolloutState>] {
-        try Row.fetchAll(db, sql: "SELECT * FROM rollout_state ORDER BY service").map(rolloutState(from:))
+    /// Every rollout state at the current revision. A state whose row still has the version `cache` holds
+    /// is taken from it instead of decoded again (a row's version is the revision that last wrote it, and
+    /// revisions only grow); at `cache`'s own revision nothing is read but the revision.
+    static func fetchRolloutStates(_ db: Database, reusing cache: RolloutStateCache) throws -> RolloutStateCache {
+        let revision = try currentRevision(db)
+        if revision == cache.revision { return cache }
+        var fresh = RolloutStateCache(revision: revision)
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM rollout_state ORDER BY service")
+        while let row = try rows.next() {
+            let service = try row.decode(String.self, forColumn: "service")
+            let version = try row.decode(Int64.self, forColumn: "version")
+            let state: Versioned<RolloutState>
+            if let cached = cache.byService[service], cached.version == version {
+                state = cached
+            } else {
+                state = try rolloutState(from: row)
+            }
+            fresh.all.append(state)
+            fresh.byService[service] = state
+        }
+        return fresh
     }
 
     static func fetchFleetControls(_ db: Database) throws -> Versioned<FleetControls>? {
@@ -193,4 +212,11 @@ extension SQLiteRegistry {
         }
         return try decoder.decode(type, from: Data(text.utf8))
     }
+}
+
+/// The rollout states read at one registry revision, by service too (`-1`: nothing read yet).
+struct RolloutStateCache: Sendable {
+    var revision: Int64 = -1
+    var all: [Versioned<RolloutState>] = []
+    var byService: [String: Versioned<RolloutState>] = [:]
 }
