@@ -129,6 +129,19 @@ public actor SQLiteRegistry: Registry {
         return (states.revision, states.all)
     }
 
+    /// The registry revision and each rollout state's version by service, read at one revision, for the change
+    /// feed: no spec is decoded.
+    func revisionAndRolloutStateVersions() async throws -> (revision: Int64, versions: [String: Int64]) {
+        try await read("list rollout state versions") { db in
+            let revision = try Self.currentRevision(db)
+            let rows = try Row.fetchAll(db, sql: "SELECT service, version FROM rollout_state")
+            let versions = try rows.map {
+                (try $0.decode(String.self, forColumn: "service"), try $0.decode(Int64.self, forColumn: "version"))
+            }
+            return (revision, Dictionary(versions) { _, last in last })
+        }
+    }
+
     /// Keeps `states` for the next read, unless a concurrent read already kept a later revision.
     private func keep(_ states: RolloutStateCache) {
         if states.revision > decodedRolloutStates.revision { decodedRolloutStates = states }
