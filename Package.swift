@@ -195,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "FleetServerTests",
             dependencies: [
-                "FleetServer", "GitFleetTesting",
+                "FleetServer", "FleetModel", "GitFleetTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -26,6 +26,9 @@ public struct ControllerHTTPServer: Service {
     private let listener: HTTPListener
     /// The webhook listener, when `configuration.webhookAddress` is set: run it in the same `ServiceGroup`.
     public let webhookServer: WebhookHTTPServer?
+    /// Every route registered, on the main listener and on the webhook listener, as `METHOD /path` with
+    /// captures as `{name}`: the table docs/openapi.yaml must describe (`OpenAPIContractTests` compares them).
+    public let routeTable: [String]
 
     /// Reads the webhook secrets, the API tokens and the TLS files and prepares the routes; nothing listens
     /// until `run()`.
@@ -68,6 +71,7 @@ public struct ControllerHTTPServer: Service {
             let webhooks = Router(context: ControllerRequestContext.self)
             routes.installHealth(on: webhooks)
             routes.installWebhooks(on: webhooks)
+            self.routeTable = Self.table(router) + Self.table(webhooks)
             var webhookLogger = logger
             webhookLogger[metadataKey: "listener"] = "webhooks"
             webhookServer = WebhookHTTPServer(
@@ -76,6 +80,7 @@ public struct ControllerHTTPServer: Service {
                     logger: webhookLogger))
         } else {
             routes.installWebhooks(on: router)
+            self.routeTable = Self.table(router)
             webhookServer = nil
         }
         // The dashboard's actions go through the same routes (and middleware) as the API's.
@@ -83,6 +88,10 @@ public struct ControllerHTTPServer: Service {
         self.configuration = configuration
         self.listener = try HTTPListener(
             router: router, host: configuration.host, port: configuration.port, tls: configuration.tls, logger: logger)
+    }
+
+    private static func table(_ router: Router<ControllerRequestContext>) -> [String] {
+        router.routes.map { "\($0.method) \($0.path)" }
     }
 
     /// Serves until the task is cancelled or graceful shutdown is triggered.

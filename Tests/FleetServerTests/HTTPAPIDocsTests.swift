@@ -19,6 +19,21 @@ import Testing
         return String(rest[..<end])
     }
 
+    /// Every error code Sources/FleetServer answers with: `code: "…"` in `Response.error`, `error = "…"` in a
+    /// document that carries more than the error body.
+    static func errorCodesUsed() throws -> Set<String> {
+        var used: Set<String> = []
+        let files = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }
+        let pattern = try Regex(#"(?:code: |error = )"([a-z_]+)""#)
+        for file in files {
+            let source = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in source.matches(of: pattern) {
+                used.insert(String(try #require(match.output[1].substring)))
+            }
+        }
+        return used
+    }
+
     @Test("every error code in Sources/FleetServer is listed with the error body, and every listed code is used")
     func errorCodes() throws {
         let text = try PhaseVocabularyDocsTests.docs("http-api.md")
@@ -28,18 +43,7 @@ import Testing
             paragraph.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }
                 .map { String($0.element) }
                 .filter { $0.allSatisfy { $0.isLowercase || $0 == "_" } })
-        var used: Set<String> = []
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.sources.path).filter {
-            $0.hasSuffix(".swift")
-        }
-        // `code: "…"` in `Response.error`, `error = "…"` in a document that carries more than the error body.
-        let pattern = try Regex(#"(?:code: |error = )"([a-z_]+)""#)
-        for file in files {
-            let source = try String(contentsOf: Self.sources.appendingPathComponent(file), encoding: .utf8)
-            for match in source.matches(of: pattern) {
-                used.insert(String(try #require(match.output[1].substring)))
-            }
-        }
+        let used = try Self.errorCodesUsed()
         #expect(used.contains("bad_revision") && used.contains("service_not_found"), "the scan found \(used)")
         #expect(used.subtracting(documented).isEmpty, "undocumented: \(used.subtracting(documented).sorted())")
         #expect(
