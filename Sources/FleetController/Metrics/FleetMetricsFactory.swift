@@ -7,7 +7,8 @@ import Prometheus
 /// swift-prometheus's own `PrometheusMetricsFactory` registers every family with an empty help text, so `/metrics`
 /// would lose its `# HELP` lines, and the registry stops the process when one family is registered with two
 /// different help texts. This factory passes each declared family's help and buckets instead, so swift-metrics'
-/// `Counter`, `Meter` and `Timer` made with `factory:` produce exactly the documented families. It is given
+/// `Counter` and `Timer` made with `factory:` produce exactly the documented families (gauges are kept by
+/// `FleetMetrics` itself; its meters are here for swift-metrics' contract). It is given
 /// explicitly to every metric (never bootstrapped into the process-global `MetricsSystem`), because one test
 /// process runs many controllers, each with its own registry.
 struct FleetMetricsFactory: MetricsFactory {
