@@ -61,6 +61,7 @@ public struct ControllerHTTPServer: Service {
             eventKeepAlive: configuration.eventKeepAlive
         )
         let router = Router(context: ControllerRequestContext.self)
+        router.add(middleware: NotFoundAnswer())
         router.add(middleware: APIAuthentication(store: tokens))
         routes.installAPI(on: router)
         let dashboardResponder = NIOLockedValueBox<RouterResponder<ControllerRequestContext>?>(nil)
@@ -69,6 +70,7 @@ public struct ControllerHTTPServer: Service {
         ).install(on: router)
         if let address = configuration.webhookAddress {
             let webhooks = Router(context: ControllerRequestContext.self)
+            webhooks.add(middleware: NotFoundAnswer())
             routes.installHealth(on: webhooks)
             routes.installWebhooks(on: webhooks)
             self.routeTable = Self.table(router) + Self.table(webhooks)

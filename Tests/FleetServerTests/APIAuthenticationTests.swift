@@ -71,6 +71,19 @@ struct APIAuthenticationTests {
         }
     }
 
+    @Test(
+        "with tokens an unknown path answers 401 without a token (telling nothing of which paths exist), 404 with one")
+    func unknownPathNeedsAToken() async throws {
+        try await RunningServer.with(apiTokens: Self.tokens) { server in
+            let answer = try await server.get("/api/v1/nope")
+            #expect(answer.status == .unauthorized)
+            #expect(try answer.decode(ErrorDocument.self).error == "unauthorized")
+            let signed = try await server.request(.get, "/api/v1/nope", headers: Self.bearer("read-secret-1"))
+            #expect(signed.status == .notFound)
+            #expect(try signed.decode(ErrorDocument.self).error == "not_found")
+        }
+    }
+
     @Test("without tokens every route is open and the caller is anonymous")
     func anonymous() async throws {
         let endpoint = RecordingEndpoint()

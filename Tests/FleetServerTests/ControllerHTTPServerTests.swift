@@ -129,6 +129,25 @@ struct ControllerHTTPServerTests {
         }
     }
 
+    @Test("a path or method no route answers gets a 404 with the JSON error body, not an empty one")
+    func unknownRoute() async throws {
+        try await RunningServer.with { server in
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/api/v1/nope"), (.post, "/ui/explode"), (.delete, "/api/v1/status"),
+                (.post, "/ui/services/web/explode"),
+            ] {
+                // The dashboard's forms need an Origin of this server first (CSRF), as a real form sends.
+                let answer = try await server.request(
+                    method, path, headers: [.origin: "http://127.0.0.1:\(server.port)"])
+                #expect(answer.status == .notFound, "\(method) \(path)")
+                #expect(answer.headers[.contentType]?.hasPrefix("application/json") == true, "\(method) \(path)")
+                let error = try answer.decode(ErrorDocument.self)
+                #expect(error.error == "not_found", "\(method) \(path)")
+                #expect(error.message == "no route answers \(method) \(path)")
+            }
+        }
+    }
+
     @Test("POST …/promote and …/abort: the reason from the body, the action contract's fields, 400, 404, 409")
     func gateActions() async throws {
         // As a promote leaves it: moving on to step 3 (counted from 1).
