@@ -35,7 +35,7 @@ struct EmbeddedFleet: Sendable {
             "services/web.yaml",
             FleetRepository.service(
                 "web", image: image, replicas: replicas, progressDeadline: progressDeadline, startTimeout: startTimeout,
-                maxSurge: maxSurge)
+                minReady: minReady, maxSurge: maxSurge)
         )
         return try repository.git.commit("web \(image)")
     }
