@@ -156,6 +156,7 @@ struct EtcdPartitionTests {
             await sampler.start()
             try proxy.goSilent()
             let partitionedAt = ContinuousClock.now
+            let partitionedOn = Date()
             let outage = try await OutageWindow.begin(observed)
             var roles: [String] = []
             // Three lease TTLs (3 s each): the lease surely expires on etcd's side while the leader hears nothing.
@@ -166,6 +167,13 @@ struct EtcdPartitionTests {
             try await outage.expectNothingDestroyed(observed, during: "the partition")
             #expect(
                 roles.last != "leader", "still leading after 3 leases without etcd (roles seen: \(roles)):\n\(a.log)")
+            // Fencing: the leader steps down once its lease would have run out (3 s after its last renewal, at most
+            // a third of the lease before the partition), not when a renewal hung on the partition times out (10 s).
+            let lost = try await a.events().first { $0.type == .leadershipLost && $0.time >= partitionedOn }
+            let steppedDownAfter = try #require(lost, "no leadership-lost event:\n\(a.log)").time.timeIntervalSince(
+                partitionedOn)
+            #expect(
+                steppedDownAfter < 6, "the leader stepped down \(steppedDownAfter) s into the partition (lease 3 s)")
 
             try proxy.forward()
             let healedAt = ContinuousClock.now
@@ -176,7 +184,7 @@ struct EtcdPartitionTests {
             #expect(done?.contains("controller: controller-a") == true, "no convergence after healing:\n\(a.log)")
             #expect(report.violations.isEmpty, "\(report)")
             print(
-                "etcd partition for 9 s: roles \(roles); converged \(ContinuousClock.now - healedAt) after healing;"
+                "etcd partition for 9 s: stepped down after \(steppedDownAfter) s; converged \(ContinuousClock.now - healedAt) after healing;"
                     + " \(report)")
             try await fleet.expectOnly(revision: v2, replicas: 3)
         }
