@@ -33,13 +33,27 @@ extension FleetClock {
     }
 }
 
-/// The real clocks: `ContinuousClock` and the system's wall time.
+/// The real clocks: `ContinuousClock`, and wall time carried forward on it.
+///
+/// Wall time is the system's as this process first read it, moved on by the monotonic clock since, so the two
+/// readings advance together as ``FleetClock`` requires even when the system clock is stepped while the process
+/// runs (an NTP step, `date -s`). Reading `Date()` each time broke that: an hour's step forwards made every
+/// deadline counted from a recorded date run out at once (healthy starting instances failed, a progressing
+/// rollout rolled back), and a step backwards held drain delays and deadlines for the hour it took away. A
+/// step is followed at the next start; NTP's gradual corrections slew the monotonic clock too, so without
+/// steps this is the system's time.
 public struct SystemClock: FleetClock {
+    /// Read once per process, so every part's clock agrees.
+    private static let origin = (wallTime: Date(), instant: ContinuousClock.now)
+
     public init() {}
 
     public var now: ContinuousClock.Instant { ContinuousClock.now }
 
-    public var wallTime: Date { Date() }
+    public var wallTime: Date {
+        let (seconds, attoseconds) = (ContinuousClock.now - Self.origin.instant).components
+        return Self.origin.wallTime.addingTimeInterval(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)
+    }
 
     public func sleep(until deadline: ContinuousClock.Instant) async throws {
         try await Task.sleep(until: deadline, clock: .continuous)

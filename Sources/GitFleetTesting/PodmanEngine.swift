@@ -122,13 +122,14 @@ public final class PodmanEngine: @unchecked Sendable {
     }
 
     /// Stops the API service only: containers keep running and the storage stays, as when a host's engine
-    /// stops answering.
-    public func stopService() {
+    /// stops answering. `grace` is how long it may finish its requests before SIGKILL; 0 makes it vanish at once,
+    /// requests in flight and all, as a host that goes away does.
+    public func stopService(grace: TimeInterval = 5) {
         let process = lock.withLock {
             defer { service = nil }
             return service
         }
-        process?.stop()
+        process?.stop(grace: grace)
     }
 
     /// Removes every container, stops the service and deletes the storage. Idempotent.

@@ -1,4 +1,4 @@
 import GitFleetCLI
 
 // All behaviour lives in GitFleetCLI, where tests can reach it.
-await GitFleetCommand.main(arguments: Array(CommandLine.arguments.dropFirst()))
+await GitFleetCommand.main(arguments: GitFleetCommand.processArguments)

@@ -130,6 +130,67 @@ struct EtcdFailoverTests {
     }
 }
 
+/// Its own suite, so it runs beside the failover tests rather than after them.
+@Suite("gitfleet serve on etcd: partitioned from etcd for longer than the lease", .serialized)
+struct EtcdPartitionTests {
+    /// Unlike etcd stopping (connections refused at once), a partition answers nothing: requests hang until
+    /// the controller's own timeouts give up, and connections opened before it (the watch, the lease's
+    /// keep-alive) never hear back. A `StallingProxy` between serve and etcd accepts and relays nothing.
+    @Test("etcd is partitioned from the leader for 3 leases: it stops acting, destroys nothing, and finishes after")
+    func partitionLongerThanTheLease() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let fleet = try EtcdFleet(etcd: etcd)
+        let etcdPort = try #require(URL(string: etcd.clientURL)?.port)
+        let proxy = try StallingProxy(targetPort: etcdPort, directory: fleet.fleet.repository.directory.path)
+        defer { proxy.stop() }
+        let v1 = try fleet.fleet.commitWeb("demo/web:1.0.0", replicas: 3)
+        try fleet.fleet.push()
+        try await fleet.run(controllers: ["controller-a"], endpoints: ["http://127.0.0.1:\(proxy.port)"]) {
+            controllers in
+            let a = controllers[0]
+            _ = await fleet.remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+            let v2 = try await fleet.startSlowRollout(whileServing: v1)
+            let observed = EtcdStateFleet(observer: fleet.observer, scope: fleet.fleet.scope)
+            let sampler = InvariantSampler(ChaosRollout.invariants, watching: observed, converged: true)
+            await sampler.start()
+            try proxy.goSilent()
+            let partitionedAt = ContinuousClock.now
+            let partitionedOn = Date()
+            let outage = try await OutageWindow.begin(observed)
+            var roles: [String] = []
+            // Three lease TTLs (3 s each): the lease surely expires on etcd's side while the leader hears nothing.
+            while ContinuousClock.now - partitionedAt < .seconds(9) {
+                if let role = try? await a.status()["role"] as? String, roles.last != role { roles.append(role) }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            try await outage.expectNothingDestroyed(observed, during: "the partition")
+            #expect(
+                roles.last != "leader", "still leading after 3 leases without etcd (roles seen: \(roles)):\n\(a.log)")
+            // Fencing: the leader steps down once a renewal has failed for a whole lease (serve's etcd requests time
+            // out after a third of it), not whenever the partition ends.
+            let lost = try await a.events().first { $0.type == .leadershipLost && $0.time >= partitionedOn }
+            let steppedDownAfter = try #require(lost, "no leadership-lost event:\n\(a.log)").time.timeIntervalSince(
+                partitionedOn)
+            #expect(
+                steppedDownAfter < 6, "the leader stepped down \(steppedDownAfter) s into the partition (lease 3 s)")
+
+            try proxy.forward()
+            let healedAt = ContinuousClock.now
+            let done = await fleet.remote.waitForNote(on: v2, timeout: .seconds(90)) {
+                $0.contains("\nresult: converged")
+            }
+            let report = await sampler.stop()
+            #expect(done?.contains("controller: controller-a") == true, "no convergence after healing:\n\(a.log)")
+            #expect(report.violations.isEmpty, "\(report)")
+            print(
+                "etcd partition for 9 s: stepped down after \(steppedDownAfter) s; converged \(ContinuousClock.now - healedAt) after healing;"
+                    + " \(report)")
+            try await fleet.expectOnly(revision: v2, replicas: 3)
+        }
+    }
+}
+
 @Suite("gitfleet serve on etcd: a leader stopped gracefully hands over at once", .serialized)
 struct EtcdHandoverTests {
     @Test("SIGTERM makes the leader resign: the standby leads long before the 30 s lease would expire")
@@ -276,10 +337,11 @@ struct EtcdFleet {
     }
 
     /// Runs `body` with one `gitfleet serve` per identity, started in order (the first one leads), each with
-    /// its own state directory and `extra` flags; stops them, the instances and etcd's client afterwards, however
-    /// `body` ends.
+    /// its own state directory and `extra` flags, reaching etcd at `endpoints` (default: the members' own URLs,
+    /// a proxy's to put something between them); stops them, the instances and etcd's client afterwards,
+    /// however `body` ends.
     func run(
-        controllers identities: [String], leaseTTL: String = "3s", extra: [String] = [],
+        controllers identities: [String], leaseTTL: String = "3s", extra: [String] = [], endpoints: [String]? = nil,
         _ body: ([ServeProcess]) async throws -> Void
     ) async throws {
         var controllers: [ServeProcess] = []
@@ -289,7 +351,7 @@ struct EtcdFleet {
                     fleet: fleet, remote: remote, stateDirectory: fleet.repository.directory.appending(identity),
                     controllerID: identity,
                     extra: [
-                        "--registry", "etcd", "--etcd-endpoints", etcd.clientURLs.joined(separator: ","),
+                        "--registry", "etcd", "--etcd-endpoints", (endpoints ?? etcd.clientURLs).joined(separator: ","),
                         "--etcd-prefix", "/fleet", "--lease-ttl", leaseTTL, "--runtime-dir", fleet.stateDirectory,
                     ] + extra)
                 controllers.append(controller)

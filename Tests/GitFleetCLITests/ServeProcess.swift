@@ -129,12 +129,15 @@ extension EmbeddedFleet {
 extension EmbeddedFleet {
     /// Runs `body` with a `gitfleet serve` process watching `remote`; stops it and tears the fleet down
     /// afterwards, whether `body` succeeded or threw.
+    /// `stateDirectory` and `environment` go to ``ServeProcess``.
     func withServe(
-        _ remote: GitFixture, extra: [String] = [], _ body: (ServeProcess) async throws -> Void
+        _ remote: GitFixture, stateDirectory: String? = nil, extra: [String] = [], environment: [String: String] = [:],
+        _ body: (ServeProcess) async throws -> Void
     ) async throws {
         let serve: ServeProcess
         do {
-            serve = try ServeProcess(fleet: self, remote: remote, extra: extra)
+            serve = try ServeProcess(
+                fleet: self, remote: remote, stateDirectory: stateDirectory, extra: extra, environment: environment)
         } catch {
             await tearDown()
             throw error

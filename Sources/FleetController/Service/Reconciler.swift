@@ -66,7 +66,8 @@ public actor Reconciler: Service {
     private var lastReport: [ServiceConvergence] = []
     private var lastDeployed: CommitID?
     private var lastPassAt: Date?
-    private var registryProblem: String?
+    /// Why the last pass failed, named by the part that failed (`registry: …`, `runtime: …`); nil once one passes.
+    private var passProblem: String?
     /// The last commit admission turned away, while no later commit was admitted.
     private var lastRejected: RejectedCommit?
     /// The freeze windows open as of the last look, by name, to tell when one opens or closes.
@@ -116,7 +117,7 @@ public actor Reconciler: Service {
     /// Why the loop cannot do its job, if it cannot.
     public func readinessProblems() async -> [String] {
         var problems: [String] = []
-        if let registryProblem { problems.append("registry: \(registryProblem)") }
+        if let passProblem { problems.append(passProblem) }
         let discoveryStatus = await discovery.status
         if let problem = discoveryStatus.problem {
             problems.append("discovery: \(problem) (\(discoveryStatus.failures) failed attempts; rollouts wait)")
@@ -314,10 +315,11 @@ public actor Reconciler: Service {
             lastReport = try await converger.reconcile(decision.fleet)
             lastReport = decision.report(lastReport)
             await tellHolds(decision.holds)
-            registryProblem = nil
+            passProblem = nil
             lastPassAt = Date()
         } catch {
-            registryProblem = "\(error)"
+            // A Docker host that does not answer fails the pass too: say so, not "registry".
+            passProblem = (error is RuntimeError ? "runtime: " : "registry: ") + "\(error)"
             logger.error(
                 "reconcile failed: \(error)", metadata: desired.revision.map { ["commit": "\($0)"] } ?? [:])
             if let error = error as? RegistryError, error.code == .fenced { await leadership?.fenceRefused() }
