@@ -6,8 +6,8 @@ import Testing
 
 /// Kills a real controller with SIGKILL at every numbered crash point of a rollout (the gaps between
 /// journaled steps: after a record is written and before the runtime acts, after the runtime acted
-/// and before the record says so, …) and restarts it, checking after each kill and each recovery
-/// that nothing leaked, nothing was duplicated and the surge bound held.
+/// and before the record says so, …) and restarts it, checking ``FleetInvariants`` after each kill, after
+/// each recovery and all along while the applies run.
 @Suite("Crash safety of apply", .serialized)
 struct CrashRecoveryTests {
     static let replicas = 3
@@ -58,30 +58,39 @@ struct CrashRecoveryTests {
         let v2 = try fleet.commitWeb("demo/web:1.1.0", replicas: replicas, maxSurge: maxSurge)
         let converged = try await fleet.apply(["--rev", v1])
         try #require(converged.status == 0, "\(converged)")
+        let invariants = FleetInvariants(replicas: replicas, maxSurge: maxSurge)
+        // Also checked while each apply runs, not only between them.
+        let sampler = InvariantSampler(invariants, watching: fleet, converged: true)
+        await sampler.start()
 
         var killed: [(point: Int, name: String)] = []
-        // Each round rolls out the other version, so every round is a full replacement.
-        for point in points {
-            let target = point.isMultiple(of: 2) ? v1 : v2
-            let crashed = try await fleet.apply(["--rev", target], environment: ["GITFLEET_CRASH_AT": "\(point)"])
-            if crashed.signaled && crashed.status == SIGKILL {
-                killed.append((point, Self.crashPointName(in: crashed.standardError)))
-            } else {
-                #expect(crashed.status == 0, "point \(point): neither killed nor converged: \(crashed)")
-            }
-            try await checkInvariants(
-                fleet, replicas: replicas, maxSurge: maxSurge, after: "the kill at point \(point)")
+        do {
+            // Each round rolls out the other version, so every round is a full replacement.
+            for point in points {
+                let target = point.isMultiple(of: 2) ? v1 : v2
+                let crashed = try await fleet.apply(["--rev", target], environment: ["GITFLEET_CRASH_AT": "\(point)"])
+                if crashed.signaled && crashed.status == SIGKILL {
+                    killed.append((point, Self.crashPointName(in: crashed.standardError)))
+                } else {
+                    #expect(crashed.status == 0, "point \(point): neither killed nor converged: \(crashed)")
+                }
+                try await invariants.check(fleet, after: "the kill at point \(point)")
 
-            let recovered = try await fleet.apply(["--rev", target])
-            #expect(recovered.status == 0, "point \(point): recovery did not converge: \(recovered)")
-            try await checkInvariants(
-                fleet, replicas: replicas, maxSurge: maxSurge, after: "recovery from point \(point)")
-            let records = try await fleet.records().filter { $0.state.isLive }
-            #expect(records.count == replicas, "point \(point): \(records.count) live records after recovery")
-            #expect(
-                records.allSatisfy { $0.state == .serving && $0.revision == target },
-                "point \(point): not every instance serves the target after recovery: \(records)")
+                let recovered = try await fleet.apply(["--rev", target])
+                #expect(recovered.status == 0, "point \(point): recovery did not converge: \(recovered)")
+                try await invariants.check(fleet, after: "recovery from point \(point)")
+                let records = try await fleet.records().filter { $0.state.isLive }
+                #expect(records.count == replicas, "point \(point): \(records.count) live records after recovery")
+                #expect(
+                    records.allSatisfy { $0.state == .serving && $0.revision == target },
+                    "point \(point): not every instance serves the target after recovery: \(records)")
+            }
+        } catch {
+            _ = await sampler.stop()
+            throw error
         }
+        let report = await sampler.stop()
+        #expect(report.violations.isEmpty && report.samples > 0, "while the applies ran: \(report)")
         return killed
     }
 
@@ -91,25 +100,5 @@ struct CrashRecoveryTests {
             let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")"), open < close
         else { return "" }
         return String(line[line.index(after: open)..<close])
-    }
-
-    /// Every process the runtime runs has a record (nothing leaked); no more than replicas + maxSurge
-    /// run; no record claims to serve without a running process.
-    private func checkInvariants(_ fleet: EmbeddedFleet, replicas: Int, maxSurge: Int, after moment: String)
-        async throws
-    {
-        let records = try await fleet.records()
-        let byID = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0) })
-        let running = try await fleet.inventory().filter { $0.status.isRunning }
-        for instance in running {
-            #expect(byID[instance.instanceID] != nil, "after \(moment): \(instance.instanceID) runs with no record")
-        }
-        #expect(
-            running.count <= replicas + maxSurge,
-            "after \(moment): \(running.count) processes run, more than replicas + maxSurge")
-        let runningIDs = Set(running.map(\.instanceID))
-        for record in records where record.state == .serving {
-            #expect(runningIDs.contains(record.id), "after \(moment): \(record.id) is recorded serving but not running")
-        }
     }
 }

@@ -7,7 +7,7 @@ import GitFleetTesting
 
 /// A fleet repository plus a state directory with the demo images installed, driven through the
 /// `gitfleet` binary. `tearDown()` stops every process the runtime holds.
-struct EmbeddedFleet {
+struct EmbeddedFleet: Sendable {
     let repository: FleetRepository
     let stateDirectory: String
     /// The runtime scope of the controllers and commands driving this fleet: by default what they derive from
