@@ -166,9 +166,12 @@ actor InvariantSampler {
         /// Observations that could not be made (a registry read refused while the controller wrote).
         var unreadable: Int
         var violations: [String]
+        /// The instances the test announced it killed.
+        var killed: [String] = []
 
         var description: String {
             "\(samples) samples (\(unreadable) unreadable), \(violations.count) violations"
+                + (killed.isEmpty ? "" : ", killed by the test: \(killed)")
                 + (violations.isEmpty ? "" : ":\n" + violations.prefix(20).joined(separator: "\n"))
         }
     }
@@ -211,9 +214,12 @@ actor InvariantSampler {
         return report
     }
 
-    /// Announces instances the test is about to kill; call it before sending the signal.
+    /// Announces instances the test is about to kill, chosen among those recorded serving; call it before sending
+    /// the signal. (They count as having served even if no observation caught them serving.)
     func killing(_ ids: some Sequence<String>) {
         killed.formUnion(ids)
+        everServing.formUnion(ids)
+        report.killed += ids
     }
 
     /// The violations seen so far.
