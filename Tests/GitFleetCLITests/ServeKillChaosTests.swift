@@ -17,9 +17,12 @@ struct ServeKillChaosTests {
             var target = ""
             var midRollout = 0
             for strike in 1...chaos.strikes {
-                if strike == 1 || chaos.chance(0.6) { target = try stage.push(versions[strike % versions.count]) }
+                if strike == 1 || chaos.chance(0.6) {
+                    target = try stage.push(versions[(strike - 1) % versions.count])
+                }
                 if strike > 1 { stage.serve = try ServeProcess(fleet: stage.fleet, remote: stage.remote) }
-                try await Task.sleep(for: chaos.delay(300...5000))
+                // The first kill surely falls before the slow version's 3 instances serve (4.5 s at least).
+                try await Task.sleep(for: chaos.delay(strike == 1 ? 300...2000 : 300...5000))
                 stage.serve.killAbruptly()
                 let live = try await stage.fleet.records().filter { $0.state.isLive }
                 if !live.allSatisfy({ $0.revision == target && $0.state == .serving }) { midRollout += 1 }
