@@ -1,5 +1,6 @@
 import FleetModel
 import Foundation
+import GitFleetTesting
 import Testing
 
 @testable import FleetPlanner

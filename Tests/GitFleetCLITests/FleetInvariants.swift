@@ -59,9 +59,12 @@ struct FleetInvariants: Sendable {
 
     /// The invariants `observation` breaks. `killed` are instances the test killed itself (their records may claim a
     /// process that is gone until the controller notices); `lostCapacity` lowers the serving bound by the serving
-    /// instances the test killed that the controller has not replaced yet.
+    /// instances the test killed that the controller has not replaced yet, as of the second read;
+    /// `lostCapacityInFirstRead` (by default the same) as of the first, before a replacement the second read
+    /// found serving.
     func violations(
-        in observation: FleetObservation, checkingLowerBound: Bool, killed: Set<String> = [], lostCapacity: Int = 0
+        in observation: FleetObservation, checkingLowerBound: Bool, killed: Set<String> = [], lostCapacity: Int = 0,
+        lostCapacityInFirstRead: Int? = nil
     ) -> [String] {
         var found: [String] = []
         for id in observation.seenRunning.sorted() {
@@ -85,8 +88,12 @@ struct FleetInvariants: Sendable {
                     + "\(maximumRunning): \(together.sorted())")
         }
         if checkingLowerBound {
-            let bound = minimumServing - lostCapacity
-            for (read, records) in [("first", observation.before), ("second", observation.after)] {
+            let reads = [
+                ("first", observation.before, lostCapacityInFirstRead ?? lostCapacity),
+                ("second", observation.after, lostCapacity),
+            ]
+            for (read, records, lostCapacity) in reads {
+                let bound = minimumServing - lostCapacity
                 let serving = records.values.filter { $0.service == service && $0.state == .serving }
                 if serving.count < bound {
                     let allowance = lostCapacity == 0 ? "" : " less \(lostCapacity) killed by the test"
@@ -166,9 +173,12 @@ actor InvariantSampler {
         /// Observations that could not be made (a registry read refused while the controller wrote).
         var unreadable: Int
         var violations: [String]
+        /// The instances the test announced it killed.
+        var killed: [String] = []
 
         var description: String {
             "\(samples) samples (\(unreadable) unreadable), \(violations.count) violations"
+                + (killed.isEmpty ? "" : ", killed by the test: \(killed)")
                 + (violations.isEmpty ? "" : ":\n" + violations.prefix(20).joined(separator: "\n"))
         }
     }
@@ -184,6 +194,8 @@ actor InvariantSampler {
     private var counted: Set<String> = []
     private var everServing: Set<String> = []
     private var lostCapacity = 0
+    /// How ``lostCapacity`` moved, for the messages of the violations of the serving bound.
+    private var ledger: [String] = []
 
     /// `converged`: whether the fleet has converged already; otherwise the lower bound applies from the first
     /// observation that finds `replicas` instances serving.
@@ -211,9 +223,12 @@ actor InvariantSampler {
         return report
     }
 
-    /// Announces instances the test is about to kill; call it before sending the signal.
+    /// Announces instances the test is about to kill, chosen among those recorded serving; call it before sending
+    /// the signal. (They count as having served even if no observation caught them serving.)
     func killing(_ ids: some Sequence<String>) {
         killed.formUnion(ids)
+        everServing.formUnion(ids)
+        report.killed += ids
     }
 
     /// The violations seen so far.
@@ -239,20 +254,28 @@ actor InvariantSampler {
         let service = invariants.service
         // New instances in service first, then the killed ones the controller has taken out: when both happen
         // between two observations, the new one is not counted as the replacement (the lenient reading).
+        let at = (ContinuousClock.now - started).formatted(
+            .units(allowed: [.seconds], fractionalPart: .show(length: 1)))
         let serving = observation.serving(service)
         let newlyServing = serving.subtracting(everServing)
-        lostCapacity = max(0, lostCapacity - newlyServing.count)
+        // The first read came before the second found the new instances serving: they do not count for it.
+        var lostInFirstRead = lostCapacity
+        if lostCapacity > 0 && !newlyServing.isEmpty {
+            lostCapacity = max(0, lostCapacity - newlyServing.count)
+            ledger.append("\(at): \(newlyServing.sorted()) serving, \(lostCapacity) lost")
+        }
         everServing.formUnion(serving)
         for id in killed.subtracting(counted) where everServing.contains(id) && !serving.contains(id) {
             counted.insert(id)
             lostCapacity += 1
+            lostInFirstRead += 1
+            ledger.append("\(at): killed \(id) out of service, \(lostCapacity) lost")
         }
         let found = invariants.violations(
-            in: observation, checkingLowerBound: converged, killed: killed, lostCapacity: lostCapacity)
-        let at = ContinuousClock.now - started
-        report.violations += found.map {
-            "at \(at.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))): \($0)"
-        }
+            in: observation, checkingLowerBound: converged, killed: killed, lostCapacity: lostCapacity,
+            lostCapacityInFirstRead: lostInFirstRead)
+        let losses = ledger.isEmpty ? "" : " (losses: \(ledger.suffix(6).joined(separator: "; ")))"
+        report.violations += found.map { "at \(at): \($0)\(losses)" }
         if !converged && serving.count >= invariants.replicas { converged = true }
     }
 }

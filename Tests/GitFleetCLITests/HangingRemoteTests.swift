@@ -29,54 +29,76 @@ struct HangingRemoteTests {
         }
     }
 
-    @Test("A rollout begun before the remote went silent finishes; webhooks, readiness and SIGTERM all answer")
+    /// Also a chaos scenario of issue 19 (docs/testing.md, "Chaos"): the invariants are sampled throughout, nothing
+    /// that ran once the rollout finished is destroyed while the remote stays silent, and once it answers again the
+    /// next commit deploys.
+    @Test(
+        "A rollout begun before the remote went silent finishes; webhooks, readiness and SIGTERM all answer; it recovers"
+    )
     func rolloutFinishesWhileTheRemoteHangs() async throws {
         let fleet = try EmbeddedFleet()
         let remote = try fleet.remote()
         try fleet.installSlowImage()
         let v1 = try fleet.commitWeb("demo/web:1.0.0", replicas: 3)
         try fleet.push()
+        let sampler = InvariantSampler(FleetInvariants(replicas: 3, maxSurge: 1), watching: fleet)
+        await sampler.start()
         try await fleet.withProxiedServe(remote, extra: ["--git-timeout", "4s"]) { serve, proxy in
-            let first = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
-            #expect(first != nil, "\(serve.log)")
-            let v2 = try fleet.commitWeb("demo/web:slow", replicas: 3)
-            try fleet.push()
-            try await fleet.waitUntil("the first v2 instance serves", log: serve) { records in
-                records.contains { $0.revision == v2 && $0.state == .serving }
+            do { try await rollOutWhileSilent(fleet, remote, from: v1, serve, proxy) } catch {
+                _ = await sampler.stop()
+                throw error
             }
-            try proxy.goSilent()
-
-            try await fleet.waitUntil("v2 serves on all three instances", timeout: .seconds(90), log: serve) {
-                records in
-                let live = records.filter { $0.state.isLive }
-                return live.count == 3 && live.allSatisfy { $0.revision == v2 && $0.state == .serving }
-            }
-
-            let sent = ContinuousClock.now
-            let webhook = try await serve.announcePush(of: v2)
-            let answeredIn = ContinuousClock.now - sent
-            #expect(webhook.status == 202, "\(webhook)")
-            #expect(answeredIn < .seconds(1), "the webhook took \(answeredIn)")
-
-            var readiness = ""
-            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-            while ContinuousClock.now < deadline {
-                let ready = try await serve.request("GET", "/readyz")
-                readiness = ready.body
-                if ready.status == 503 && readiness.contains("did not answer within 4s") { break }
-                try await Task.sleep(for: .milliseconds(500))
-            }
-            #expect(readiness.contains("did not answer within 4s"), "\(readiness)")
-            #expect(
-                ["head lookup", "fetch", "notes push"].contains { readiness.contains("git: \($0)") },
-                "readiness does not name the stuck operation: \(readiness)")
-
-            let stopping = ContinuousClock.now
-            #expect(await serve.stop(), "serve did not stop within 10 s of SIGTERM:\n\(serve.log)")
-            let stoppedIn = ContinuousClock.now - stopping
-            #expect(stoppedIn < .seconds(10))
-            print("silent remote: webhook answered in \(answeredIn), SIGTERM stopped serve in \(stoppedIn)")
+            // Before the fleet is torn down.
+            let report = await sampler.stop()
+            #expect(report.violations.isEmpty && report.samples > 0, "\(report)")
         }
+    }
+
+    private func rollOutWhileSilent(
+        _ fleet: EmbeddedFleet, _ remote: GitFixture, from v1: String, _ serve: ServeProcess, _ proxy: StallingProxy
+    ) async throws {
+        let first = await remote.waitForNote(on: v1) { $0.contains("\nresult: converged") }
+        #expect(first != nil, "\(serve.log)")
+        let v2 = try fleet.commitWeb("demo/web:slow", replicas: 3)
+        try fleet.push()
+        try await fleet.waitUntil("the first v2 instance serves", log: serve) { records in
+            records.contains { $0.revision == v2 && $0.state == .serving }
+        }
+        try proxy.goSilent()
+
+        try await fleet.waitUntil("v2 serves on all three instances", timeout: .seconds(90), log: serve) {
+            records in
+            let live = records.filter { $0.state.isLive }
+            return live.count == 3 && live.allSatisfy { $0.revision == v2 && $0.state == .serving }
+        }
+        let outage = try await OutageWindow.begin(fleet)
+
+        let sent = ContinuousClock.now
+        let webhook = try await serve.announcePush(of: v2)
+        let answeredIn = ContinuousClock.now - sent
+        #expect(webhook.status == 202, "\(webhook)")
+        #expect(answeredIn < .seconds(1), "the webhook took \(answeredIn)")
+
+        let readiness = try await serve.waitForStuckGit()
+        #expect(readiness.contains("did not answer within 4s"), "\(readiness)")
+        #expect(
+            ["head lookup", "fetch", "notes push"].contains { readiness.contains("git: \($0)") },
+            "readiness does not name the stuck operation: \(readiness)")
+        try await outage.expectNothingDestroyed(fleet, during: "the remote's silence")
+
+        // Healthy again: the next commit deploys and the notes reach the remote.
+        try proxy.forward()
+        let v3 = try fleet.commitWeb("demo/web:1.1.0", replicas: 3)
+        try fleet.push()
+        try await fleet.waitUntilConverged(on: v3, replicas: 3, remote: remote, log: serve)
+
+        try proxy.goSilent()
+        _ = try await serve.waitForStuckGit()
+        let stopping = ContinuousClock.now
+        #expect(await serve.stop(), "serve did not stop within 10 s of SIGTERM:\n\(serve.log)")
+        let stoppedIn = ContinuousClock.now - stopping
+        #expect(stoppedIn < .seconds(10))
+        print("silent remote: webhook answered in \(answeredIn), SIGTERM stopped serve in \(stoppedIn)")
     }
 
     @Test("A webhook that names its revision skips the head lookup, and costs nothing when the cache has it")
@@ -146,6 +168,19 @@ struct HangingRemoteTests {
 }
 
 extension ServeProcess {
+    /// Polls readiness until it reports a Git operation that did not answer (within 60 s); returns its last body.
+    func waitForStuckGit() async throws -> String {
+        var readiness = ""
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while ContinuousClock.now < deadline {
+            let ready = try await request("GET", "/readyz")
+            readiness = ready.body
+            if ready.status == 503 && readiness.contains("did not answer within") { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return readiness
+    }
+
     /// A GitHub push webhook for `revision` on main, signed with the secret `withProxiedServe` configures.
     func announcePush(of revision: String) async throws -> (status: Int, body: String) {
         let body = Data(#"{"ref": "refs/heads/main", "after": "\#(revision)"}"#.utf8)
