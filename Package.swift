@@ -119,6 +119,8 @@ let package = Package(
                 // Optional TLS on the listeners, with swift-nio-ssl (already in the graph through AsyncHTTPClient).
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                // ControlRoutes reads request bodies as Data; declared, since only GitFleetCLI built it otherwise.
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

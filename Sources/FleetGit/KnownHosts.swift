@@ -6,8 +6,10 @@ import Foundation
 /// Supports plain host names and addresses, `[host]:port` for non-standard ports, comma-separated lists,
 /// `*`/`?` wildcards, `!` negations, hashed `|1|salt|hash` entries and `@revoked` markers.
 /// `@cert-authority` lines are ignored: host certificates are not supported, so such hosts are not trusted.
-struct KnownHosts {
-    enum Verdict: Equatable {
+///
+/// `@_spi(Fuzzing)`: the parser and the matching are open to the libFuzzer targets in `Fuzz/`, nothing else.
+@_spi(Fuzzing) public struct KnownHosts {
+    public enum Verdict: Equatable {
         case trusted
         /// Listed, but with other keys: possibly a man in the middle.
         case mismatch
@@ -24,7 +26,7 @@ struct KnownHosts {
 
     private var entries: [Entry] = []
 
-    init(contents: String) {
+    public init(contents: String) {
         for rawLine in contents.split(whereSeparator: \.isNewline) {
             var fields = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard let first = fields.first, !first.hasPrefix("#") else { continue }
@@ -54,7 +56,7 @@ struct KnownHosts {
     }
 
     /// Whether `key` (the SSH wire-format public key blob) is trusted for `host` on `port`.
-    func verdict(host: String, port: Int, key: [UInt8]) -> Verdict {
+    public func verdict(host: String, port: Int, key: [UInt8]) -> Verdict {
         let name = port == 22 ? host.lowercased() : "[\(host.lowercased())]:\(port)"
         var listed = false
         var trusted = false

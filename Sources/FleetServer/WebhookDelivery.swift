@@ -5,12 +5,19 @@ import Hummingbird
 /// One webhook request, judged: is it authentic, is it a push, and to which ref.
 ///
 /// Pure (no I/O), so every provider's rules are in one place and the HTTP handler only maps verdicts to responses.
-struct WebhookDelivery {
+/// `@_spi(Fuzzing)`: open to the libFuzzer targets in `Fuzz/`, which feed it what the HTTP handler would.
+@_spi(Fuzzing) public struct WebhookDelivery {
     let provider: WebhookProvider
     let headers: HTTPFields
     let body: [UInt8]
 
-    enum Verdict: Equatable {
+    public init(provider: WebhookProvider, headers: HTTPFields, body: [UInt8]) {
+        self.provider = provider
+        self.headers = headers
+        self.body = body
+    }
+
+    public enum Verdict: Equatable {
         /// The credential is missing or wrong: 401, nothing triggered.
         case unauthorized(String)
         /// Authentic, but the payload cannot be read: 400.
@@ -21,7 +28,7 @@ struct WebhookDelivery {
         case push(WebhookPush)
     }
 
-    func verdict(secret: WebhookSecret, trackedBranch: String) -> Verdict {
+    public func verdict(secret: WebhookSecret, trackedBranch: String) -> Verdict {
         if let refusal = authenticate(secret: secret) {
             return .unauthorized(refusal)
         }

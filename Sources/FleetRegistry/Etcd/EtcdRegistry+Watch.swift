@@ -82,7 +82,7 @@ extension EtcdRegistry {
             .unavailable, "No etcd endpoint accepted a watch of \(key): \(failures.joined(separator: "; ")).")
     }
 
-    private static func decode(_ line: Data) throws -> [EtcdWatchEvent]? {
+    static func decode(_ line: Data) throws -> [EtcdWatchEvent]? {
         guard !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) else { return nil }
         let message: EtcdWire.WatchResponse
         do {
