@@ -7,7 +7,8 @@ import Foundation
 /// `*`/`?` wildcards, `!` negations, hashed `|1|salt|hash` entries and `@revoked` markers.
 /// `@cert-authority` lines are ignored: host certificates are not supported, so such hosts are not trusted.
 ///
-/// `@_spi(Fuzzing)`: the parser and the matching are open to the libFuzzer targets in `Fuzz/`, nothing else.
+/// `@_spi(Fuzzing)`: the parser and the matching are open to the libFuzzer targets in `Fuzz/` (and to this module's
+/// tests), nothing else.
 @_spi(Fuzzing) public struct KnownHosts {
     public enum Verdict: Equatable {
         case trusted

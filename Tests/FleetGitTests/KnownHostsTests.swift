@@ -2,7 +2,7 @@ import Foundation
 import GitFleetTesting
 import Testing
 
-@testable import FleetGit
+@_spi(Fuzzing) @testable import FleetGit
 
 @Suite struct KnownHostsTests {
     private static let keyA = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
