@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for gitfleet's parsers: one executable per parser, each exporting
 // `LLVMFuzzerTestOneInput`. A package of its own so that sanitizer flags and instrumentation never touch
-// the main package's `.build`; `scripts/fuzz` builds it with `--sanitize=fuzzer --sanitize=address` and
-// `-parse-as-library` (libFuzzer supplies `main`). See docs/testing.md, "Fuzzing".
+// the main package's `.build`; `scripts/fuzz` builds it with `--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address`
+// (libFuzzer supplies `main`). See docs/testing.md, "Fuzzing".
 import Foundation
 import PackageDescription
 
