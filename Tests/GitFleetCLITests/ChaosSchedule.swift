@@ -36,15 +36,29 @@ struct ChaosSchedule {
 }
 
 extension EmbeddedFleet {
+    /// Whether `record` runs what `target` asks for: its image when `image` is given, else `target` itself.
+    static func record(_ record: InstanceRecord, runs target: String, image: String?) -> Bool {
+        image.map { record.image == $0 || record.image.hasPrefix($0 + "@") } ?? (record.revision == target)
+    }
+
     /// Waits until `target` is what the fleet runs and nothing else: `replicas` live records, all serving
     /// `target`, exactly the instances that run, and the note on `target` saying converged.
+    ///
+    /// With `image`, an instance serves `target` when it runs that image: a commit that brings back the spec an
+    /// earlier commit deployed keeps that commit's instances where they still serve (nothing is replaced for
+    /// nothing), and their records keep naming the commit that started them. Without it, the records must name
+    /// `target` itself.
     func waitUntilConverged(
-        on target: String, replicas: Int, remote: GitFixture, log serve: ServeProcess, timeout: Duration = .seconds(120)
+        on target: String, image: String? = nil, replicas: Int, remote: GitFixture, log serve: ServeProcess,
+        timeout: Duration = .seconds(120)
     ) async throws {
-        try await waitUntil("\(replicas) instances serve \(target.prefix(8))", timeout: timeout, log: serve) {
+        try await waitUntil(
+            "\(replicas) instances serve \(image ?? String(target.prefix(8)))", timeout: timeout, log: serve
+        ) {
             records in
             let live = records.filter { $0.state.isLive }
-            return live.count == replicas && live.allSatisfy { $0.revision == target && $0.state == .serving }
+            return live.count == replicas
+                && live.allSatisfy { $0.state == .serving && Self.record($0, runs: target, image: image) }
         }
         let note = await remote.waitForNote(on: target, timeout: timeout) { $0.contains("\nresult: converged") }
         #expect(
@@ -75,15 +89,27 @@ final class ChaosStage: @unchecked Sendable {
         serve = try ServeProcess(fleet: fleet, remote: remote)
     }
 
+    /// The image each pushed commit names, by commit.
+    private var images: [String: String] = [:]
+
     /// Commits and pushes `services/web.yaml` for `image`; returns the commit.
     func push(_ image: String) throws -> String {
         let commit = try fleet.commitWeb(image, replicas: invariants.replicas, maxSurge: invariants.maxSurge)
         try fleet.push()
+        images[commit] = image
         return commit
     }
 
+    /// Whether `record` serves what `target` asks for (``EmbeddedFleet/record(_:runs:image:)``).
+    func serves(_ record: InstanceRecord, _ target: String) -> Bool {
+        record.state == .serving && EmbeddedFleet.record(record, runs: target, image: images[target])
+    }
+
+    /// A scenario may push an image an earlier commit deployed, so the fleet has converged on `target` once every
+    /// live instance runs its image, whichever commit started it.
     func waitUntilConverged(on target: String) async throws {
-        try await fleet.waitUntilConverged(on: target, replicas: invariants.replicas, remote: remote, log: serve)
+        try await fleet.waitUntilConverged(
+            on: target, image: images[target], replicas: invariants.replicas, remote: remote, log: serve)
     }
 
     /// `label` and `chaos` (when the scenario draws from one) name the run in what it prints and in failures.
@@ -103,6 +129,7 @@ final class ChaosStage: @unchecked Sendable {
             first = try fleet.commitWeb("demo/web:1.0.0", replicas: replicas, maxSurge: maxSurge)
             try fleet.push()
             stage = try ChaosStage(fleet: fleet, remote: remote, invariants: invariants)
+            stage.images[first] = "demo/web:1.0.0"
         } catch {
             await fleet.tearDown()
             throw error

@@ -25,7 +25,7 @@ struct ServeKillChaosTests {
                 try await Task.sleep(for: chaos.delay(strike == 1 ? 300...2000 : 300...5000))
                 stage.serve.killAbruptly()
                 let live = try await stage.fleet.records().filter { $0.state.isLive }
-                if !live.allSatisfy({ $0.revision == target && $0.state == .serving }) { midRollout += 1 }
+                if !live.allSatisfy({ stage.serves($0, target) }) { midRollout += 1 }
                 try await stage.invariants.check(stage.fleet, after: "kill \(strike) (\(chaos.replay))")
             }
             stage.serve = try ServeProcess(fleet: stage.fleet, remote: stage.remote)
