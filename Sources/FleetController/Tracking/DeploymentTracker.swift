@@ -183,7 +183,7 @@ public struct DeploymentTracker: Sendable {
             result: result, fleet: deployment.admitted.fleet.name, controller: controllerID, at: now,
             revision: deployment.commit.hex, reason: reason,
             signature: deployment.admitted.verdict?.annotationSignature, rewrite: deployment.admitted.rewrite,
-            services: services)
+            services: services, started: deployment.startedAt, finished: result == .inProgress ? nil : now)
         return NoteRequest(commit: deployment.commit, annotation: annotation)
     }
 }

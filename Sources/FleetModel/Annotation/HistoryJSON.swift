@@ -24,6 +24,17 @@ public enum HistoryJSON {
         public var services: [String: Service]
         /// What operators did while the fleet was at the commit; left out when nothing.
         public var actions: [Action]?
+        /// When the deployment began and when it settled (docs/auditing.md); left out when the note has none.
+        public var started: Date?
+        public var finished: Date?
+        /// The previous note of the fleet's record, by commit and digest; left out on the first note.
+        public var previous: Link?
+    }
+
+    /// A note's `previous`: the hash chain's link (docs/auditing.md).
+    public struct Link: Codable, Hashable, Sendable {
+        public var commit: String
+        public var digest: String
     }
 
     /// One operator's action in a note's `actions` (docs/annotations.md).
@@ -93,7 +104,9 @@ public enum HistoryJSON {
                 rewrite: annotation?.rewrite.map { Rewrite(from: $0.from, note: $0.note) },
                 services: (annotation?.services ?? [:]).filter { service == nil || $0.key == service }
                     .mapValues(Service.init),
-                actions: Self.actions(annotation, service: service))
+                actions: Self.actions(annotation, service: service), started: annotation?.started,
+                finished: annotation?.finished,
+                previous: annotation?.previous.map { Link(commit: $0.commit, digest: $0.digest) })
         }
     }
 
@@ -141,7 +154,8 @@ extension DeploymentHistoryEntry {
                             destroyed: service.destroyed, took: service.tookSeconds.map { .seconds($0) },
                             reason: service.reason)
                     }
-                }, actions: (entry.actions ?? []).map(\.operatorAction))
+                }, actions: (entry.actions ?? []).map(\.operatorAction), started: entry.started,
+                finished: entry.finished, previous: entry.previous.map { .init(commit: $0.commit, digest: $0.digest) })
         }
         self.init(
             commit: entry.commit, author: entry.author, date: entry.date, summary: entry.message,

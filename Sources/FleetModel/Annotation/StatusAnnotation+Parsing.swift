@@ -6,7 +6,10 @@ extension StatusAnnotation {
     /// Throws ``StatusAnnotationError`` with `.notAnnotation` for text that is not a gitfleet annotation (some
     /// other tool's note), `.unsupportedVersion` for a `gitfleet:` version other than v1, and `.malformed`,
     /// naming the line, for a required field that is missing or of the wrong kind.
-    public init(yaml text: String) throws {
+    ///
+    /// A note the controller signed ends in an SSH signature block (``SignedNote``); it is read past.
+    public init(yaml note: String) throws {
+        let text = SignedNote(text: note).body
         let composer = YAMLComposer(limits: ManifestLimits(maxDocumentsPerFile: 1), isDefaultsFile: false)
         let (documents, failure) = composer.compose(Array(text.utf8))
         let claimsToBeAnnotation = text.hasPrefix("gitfleet:")
@@ -75,6 +78,12 @@ extension StatusAnnotation {
             }
         }
         actions = try fields.actions("actions")
+        started = try fields.timestamp("started")
+        finished = try fields.timestamp("finished")
+        if let previous = try fields.mapping("previous") {
+            self.previous = ChainLink(
+                commit: try previous.requiredString("commit"), digest: try previous.requiredString("digest"))
+        }
     }
 }
 
@@ -125,6 +134,15 @@ private struct AnnotationFields {
     func requiredString(_ key: String) throws -> String {
         guard let text = try string(key) else { throw malformed(key, "is missing") }
         return text
+    }
+
+    /// A UTC timestamp field; nil when absent.
+    func timestamp(_ key: String) throws -> Date? {
+        guard let text = try string(key) else { return nil }
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            throw malformed(key, "'\(text)' is not a UTC timestamp such as 2026-11-22T13:02:11Z")
+        }
+        return date
     }
 
     func integer(_ key: String) throws -> Int? {

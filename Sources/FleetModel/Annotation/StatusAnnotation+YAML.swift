@@ -13,6 +13,8 @@ extension StatusAnnotation {
             "at: \(Self.timestamp(at))",
             "revision: \(YAMLScalarWriter.inline(revision))",
         ]
+        if let started { lines.append("started: \(Self.timestamp(started))") }
+        if let finished { lines.append("finished: \(Self.timestamp(finished))") }
         if let reason {
             lines.append("reason:" + YAMLScalarWriter.block(reason, indent: "  "))
         }
@@ -40,6 +42,13 @@ extension StatusAnnotation {
         if !actions.isEmpty {
             lines.append("actions:")
             lines += actions.map { "  - \(Self.flowMapping($0.fields))" }
+        }
+        if let previous {
+            let fields = [
+                ("commit", YAMLScalarWriter.inline(previous.commit)),
+                ("digest", YAMLScalarWriter.inline(previous.digest)),
+            ]
+            lines.append("previous: \(Self.flowMapping(fields))")
         }
         return lines.joined(separator: "\n") + "\n"
     }
