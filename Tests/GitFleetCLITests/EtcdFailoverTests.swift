@@ -122,7 +122,7 @@ struct EtcdFailoverTests {
                 ["status"],
                 environment: [
                     "GITFLEET_REGISTRY": "etcd", "GITFLEET_ETCD_ENDPOINTS": etcd.clientURLs.joined(separator: ","),
-                    "GITFLEET_ETCD_PREFIX": "/fleet",
+                    "GITFLEET_ETCD_PREFIX": fleet.prefix,
                 ])
             #expect(status.status == 0, "\(status)")
             #expect(status.standardOutput.components(separatedBy: " serving ").count == 4, "\(status)")
@@ -247,7 +247,7 @@ struct EtcdRetryTests {
                 ["retry", "web"],
                 environment: [
                     "GITFLEET_REGISTRY": "etcd", "GITFLEET_ETCD_ENDPOINTS": etcd.clientURL,
-                    "GITFLEET_ETCD_PREFIX": "/fleet",
+                    "GITFLEET_ETCD_PREFIX": fleet.prefix,
                 ])
             #expect(retry.status == 0, "\(retry)")
             // The resync interval is the default 5 minutes: only the watch can make the leader try again now.
@@ -312,15 +312,19 @@ struct EtcdFleet {
     let remote: GitFixture
     let etcd: EtcdCluster
     let observer: EtcdRegistry
+    /// The controllers' etcd prefix: a new one per fleet, because the runtime scope follows it, and two suites
+    /// running at once with one scope would see each other's instances as their own (the invariant sampler
+    /// finds instances by scope).
+    let prefix = "/fleet-\(UUID().uuidString.prefix(8).lowercased())"
 
     init(etcd: EtcdCluster) throws {
         var fleet = try EmbeddedFleet()
-        // The controllers' registry is etcd under /fleet: their runtime scope follows it.
-        fleet.scope = RuntimeScope.derived(fromRegistry: "etcd:/fleet")
+        // The controllers' registry is etcd under the prefix: their runtime scope follows it.
+        fleet.scope = RuntimeScope.derived(fromRegistry: "etcd:\(prefix)")
         self.fleet = fleet
         remote = try fleet.remote()
         self.etcd = etcd
-        observer = try EtcdRegistry(configuration: EtcdConfiguration(endpoints: etcd.clientURLs, prefix: "/fleet"))
+        observer = try EtcdRegistry(configuration: EtcdConfiguration(endpoints: etcd.clientURLs, prefix: prefix))
         try fleet.installSlowImage()
     }
 
@@ -352,7 +356,7 @@ struct EtcdFleet {
                     controllerID: identity,
                     extra: [
                         "--registry", "etcd", "--etcd-endpoints", (endpoints ?? etcd.clientURLs).joined(separator: ","),
-                        "--etcd-prefix", "/fleet", "--lease-ttl", leaseTTL, "--runtime-dir", fleet.stateDirectory,
+                        "--etcd-prefix", prefix, "--lease-ttl", leaseTTL, "--runtime-dir", fleet.stateDirectory,
                     ] + extra)
                 controllers.append(controller)
                 if controllers.count == 1 {
@@ -396,8 +400,8 @@ struct EtcdFleet {
         #expect(live.allSatisfy { $0.revision == revision && $0.state == .serving }, "\(live)")
         let running = try await fleet.inventory().filter { $0.status.isRunning }
         #expect(Set(running.map(\.instanceID)) == Set(live.map(\.id)), "a leaked or lost instance: \(running)")
-        let endpoints = try await etcd.values(under: "/fleet/endpoints/web/")
-        #expect(Set(endpoints.keys) == Set(live.map { "/fleet/endpoints/web/\($0.id)" }), "\(endpoints.keys)")
+        let endpoints = try await etcd.values(under: "\(prefix)/endpoints/web/")
+        #expect(Set(endpoints.keys) == Set(live.map { "\(prefix)/endpoints/web/\($0.id)" }), "\(endpoints.keys)")
     }
 }
 

@@ -154,7 +154,7 @@ struct EtcdLogsTests {
                 ["logs", "web", failed.id],
                 environment: [
                     "GITFLEET_REGISTRY": "etcd", "GITFLEET_ETCD_ENDPOINTS": etcd.clientURL,
-                    "GITFLEET_ETCD_PREFIX": "/fleet", "GITFLEET_RUNTIME_DIR": fleet.fleet.stateDirectory,
+                    "GITFLEET_ETCD_PREFIX": fleet.prefix, "GITFLEET_RUNTIME_DIR": fleet.fleet.stateDirectory,
                 ])
             #expect(locally.status == 0, "\(locally)")
             #expect(locally.standardOutput == route.body, "\(locally)")
