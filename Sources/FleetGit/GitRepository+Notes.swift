@@ -54,6 +54,13 @@ extension GitRepository {
             .map { (commit: $0.key, text: try noteText(blob: $0.value, operation: operation)) }
     }
 
+    /// The notes commit `ref` points at, or nil when the ref does not exist yet: it changes with every note
+    /// written or merged, so a reader can tell whether the notes changed since it last looked.
+    public func notesTip(ref: String = "refs/notes/gitfleet") throws -> CommitID? {
+        let operation = "read the notes ref \(ref)"
+        return try notesTip(try NotesRef(ref, operation: operation).name, operation: operation)
+    }
+
     // MARK: Notes commits
 
     /// The notes commit a ref points at, or nil when the ref does not exist yet.

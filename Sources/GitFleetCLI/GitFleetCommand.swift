@@ -11,7 +11,7 @@ public struct GitFleetCommand: AsyncParsableCommand {
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, HistoryCommand.self,
             RetryCommand.self, SuspendCommand.self, ResumeCommand.self, RollbackCommand.self, PromoteCommand.self,
             AbortCommand.self, LogsCommand.self, ServeCommand.self, AdoptCommand.self, DemoImagesCommand.self,
-            WaitCommand.self, SecretCommand.self, AgentCommand.self,
+            WaitCommand.self, SecretCommand.self, AgentCommand.self, AuditCommand.self,
         ]
     )
 

@@ -35,7 +35,9 @@ struct HistoryServerTests {
             }
             let limited = try await serve.request("GET", "/api/v1/history?limit=1")
             #expect(limited.status == 200, "\(limited)")
-            #expect(limited.body.contains(second) && !limited.body.contains(first), "\(limited)")
+            // Only the newest entry; its `previous` link names the first commit, so look at the entries' commits.
+            let entries = try JSONSerialization.jsonObject(with: Data(limited.body.utf8)) as? [[String: Any]]
+            #expect(entries?.map { $0["commit"] as? String } == [second], "\(limited)")
             let badLimit = try await serve.request("GET", "/api/v1/history?limit=0")
             #expect(badLimit.status == 400 && badLimit.body.contains("bad_limit"), "\(badLimit)")
         }

@@ -178,6 +178,28 @@ public actor TrackedRepository {
         try opened().note(on: commit, ref: ref)
     }
 
+    /// Every note under `ref` in the local repository, ordered by commit id.
+    public func notes(ref: String) throws -> [(commit: CommitID, text: String)] {
+        try opened().notes(ref: ref)
+    }
+
+    /// The notes commit `ref` points at locally; nil before the first note.
+    public func notesTip(ref: String) throws -> CommitID? {
+        try opened().notesTip(ref: ref)
+    }
+
+    /// Fetches the remote's notes under `ref` and merges them into the local ref (as a push does first); a no-op
+    /// for a local repository.
+    public func fetchNotes(ref: String) throws {
+        guard location.isRemote else { return }
+        let repository = try opened()
+        try checkLocalPath("fetch notes from \(location.repository)")
+        let location = location
+        try GitNetwork.withDeadline(networkTimeout) {
+            _ = try repository.fetchNotes(ref: ref, credentials: location.credentials)
+        }
+    }
+
     /// Pushes the notes ref (and only it) to the remote, merging what other writers pushed; a no-op for a
     /// local repository. Returns whether anything was sent.
     @discardableResult

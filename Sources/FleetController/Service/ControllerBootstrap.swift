@@ -14,6 +14,8 @@ public struct ControllerResources: Sendable {
     public let leadership: LeaderElection?
     /// The identities of `secretIdentityFile`, read once at start; nil when the setting is not set.
     public var secretKeyring: SecretKeyring? = nil
+    /// Signs the notes the controller writes (`noteSigningKey`), checked once at start; nil writes them unsigned.
+    public var noteSigner: NoteSigner? = nil
 
     public func close() async {
         await runtime.close()
@@ -45,6 +47,7 @@ public enum ControllerBootstrap {
                 throw BootstrapError(setting: "secretIdentityFile", message: error.description)
             }
         }
+        let noteSigner = try await noteSigner(configuration)
         let (registry, leadership) = try await openRegistry(configuration, logger: logger)
         let runtime: any Runtime
         do {
@@ -54,7 +57,8 @@ public enum ControllerBootstrap {
             throw BootstrapError(setting: "runtime", message: "the runtime cannot be set up: \(error)")
         }
         let resources = ControllerResources(
-            registry: registry, runtime: runtime, leadership: leadership, secretKeyring: secretKeyring)
+            registry: registry, runtime: runtime, leadership: leadership, secretKeyring: secretKeyring,
+            noteSigner: noteSigner)
         do {
             let result = try await body(resources)
             await resources.close()
@@ -62,6 +66,21 @@ public enum ControllerBootstrap {
         } catch {
             await resources.close()
             throw error
+        }
+    }
+
+    /// The signer of `noteSigningKey`, after signing a probe with it: a key that is missing, encrypted or readable
+    /// by others stops the start with the setting named, rather than leaving every note unsigned.
+    static func noteSigner(_ configuration: ControllerConfiguration) async throws -> NoteSigner? {
+        guard let keyFile = configuration.noteSigningKey else { return nil }
+        do {
+            let signer = try NoteSigner(keyFile: keyFile)
+            _ = try await signer.signature(of: "gitfleet checks that it can sign its notes\n")
+            return signer
+        } catch let unavailable as BoundedTool.Unavailable {
+            throw BootstrapError(setting: "noteSigningKey", message: unavailable.message)
+        } catch {
+            throw BootstrapError(setting: "noteSigningKey", message: "\(error)")
         }
     }
 
@@ -162,7 +181,7 @@ public enum ControllerBootstrap {
         let annotations = AnnotationWriter(
             repository: repository, notesRef: configuration.notesRef,
             pushes: location.isRemote && configuration.pushNotes, author: configuration.controllerID,
-            metrics: metrics, logger: logger.part("notes"))
+            signer: resources.noteSigner, metrics: metrics, logger: logger.part("notes"))
         let reconciler = Reconciler(
             options: .init(
                 resyncInterval: configuration.resyncInterval, tick: tick, stateDirectory: stateDirectory,

@@ -66,6 +66,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var allowedSignersFile: String?
     public var gpgHome: String?
     public var refuseHistoryRewrite = false
+    /// The SSH private key that signs every note the controller writes (docs/auditing.md); never in the repository.
+    public var noteSigningKey: String?
     /// The age identities that open the fleet's sealed secrets (docs/secrets.md); never in the repository.
     public var secretIdentityFile: String?
     // Discovery.
@@ -303,6 +305,15 @@ extension ControllerConfiguration {
             \.leaseTTL),
         .text("notesRef", "The notes ref status annotations are written under.", \.notesRef),
         .bool("pushNotes", "Push status annotations to the remote.", \.pushNotes),
+        .file(
+            "noteSigningKey",
+            "The SSH private key (no passphrase, mode 0600, outside the repository) that signs every note the "
+                + "controller writes, in namespace gitfleet-note.",
+            \.noteSigningKey, default: "— (notes are unsigned)",
+            details:
+                "Checked at start by signing a probe; a key that cannot sign stops the start. Auditors check the "
+                + "signatures with `gitfleet audit verify --allowed-controllers FILE` or `ssh-keygen -Y verify` "
+                + "(docs/auditing.md)."),
         .text("listenHost", "The address the HTTP server binds.", \.listenHost),
         .integer("listenPort", "The HTTP port (0 picks a free one).", \.listenPort, range: 0...65535),
         ControllerSetting(

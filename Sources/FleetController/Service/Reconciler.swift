@@ -191,6 +191,8 @@ public actor Reconciler: Service {
             metrics.setLeader(isLeader)
             let controller: [String: FleetEvent.Value] = ["controller": .text(options.controllerID)]
             if isLeader {
+                // The last leader may have written notes since this replica last did: link to what the remote holds.
+                await annotations.forgetChain()
                 await events.emit(
                     .leadershipGained, "\(options.controllerID) leads: it now acts on the fleet", fields: controller)
             } else {

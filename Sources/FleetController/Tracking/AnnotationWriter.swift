@@ -13,14 +13,24 @@ import ServiceLifecycle
 /// back-off (1 s doubling up to a minute) until the remote has every note; the first thing a new writer does
 /// is push, so a note written locally before a restart or a crash still reaches the remote. While pushes
 /// fail, readiness says so and `gitfleet_notes_unpushed` counts the commits the remote lacks.
+///
+/// Every note is linked into the record's hash chain (``RecordChain``) and, with a ``NoteSigner``, signed; see
+/// AnnotationWriter+Chain.swift.
 public actor AnnotationWriter: Service {
     let repository: TrackedRepository
     let notesRef: String
     /// Whether notes go to the remote (the repository is remote and `pushNotes` is on).
     let pushes: Bool
     let author: String
+    /// Signs each note; nil writes them unsigned (no `noteSigningKey`).
+    let signer: NoteSigner?
     let metrics: FleetMetrics
     let logger: Logger
+    /// The record's chain, first note to last, as of ``chainTip``; nil until read (AnnotationWriter+Chain.swift).
+    var chain: [CommitID]?
+    /// The notes commit the local ref pointed at after this writer's last write: another tip means notes came
+    /// from elsewhere (merged from the remote), and the chain is read again.
+    var chainTip: CommitID?
 
     private nonisolated let queue = NIOLockedValueBox(Queue())
     private nonisolated let wake = WakeSignal()
@@ -33,13 +43,14 @@ public actor AnnotationWriter: Service {
     private var nextPush = ContinuousClock.now
 
     public init(
-        repository: TrackedRepository, notesRef: String, pushes: Bool, author: String, metrics: FleetMetrics,
-        logger: Logger
+        repository: TrackedRepository, notesRef: String, pushes: Bool, author: String, signer: NoteSigner? = nil,
+        metrics: FleetMetrics, logger: Logger
     ) {
         self.repository = repository
         self.notesRef = notesRef
         self.pushes = pushes
         self.author = author
+        self.signer = signer
         self.metrics = metrics
         self.logger = logger
         pushNeeded = pushes
@@ -92,19 +103,21 @@ public actor AnnotationWriter: Service {
     private func finish() async {
         let repository = repository
         let notes = queue.withLockedValue { $0.take() }
-        let (notesRef, author) = (notesRef, signature())
+        let notesRef = notesRef
         // A push to a remote that is failing anyway would only hold shutdown up; the next start pushes.
         let push = pushes && (pushNeeded || !notes.isEmpty) && failing == nil
         await abandoning(after: .seconds(3)) {
             for note in notes {
-                guard let text = try? await Self.text(of: note, in: repository, ref: notesRef) else { continue }
-                try? await repository.setNote(text, on: note.commit, ref: notesRef, author: author)
+                guard let annotation = try? await Self.annotation(of: note, in: repository, ref: notesRef) else {
+                    continue
+                }
+                try? await self.writeLinked(annotation, on: note.commit)
             }
             if push { _ = try? await repository.pushNotes(ref: notesRef) }
         }
     }
 
-    private func signature() -> CommitInfo.Signature {
+    func signature() -> CommitInfo.Signature {
         CommitInfo.Signature(name: author, email: "\(author)@gitfleet.invalid", date: Date(), utcOffsetMinutes: 0)
     }
 
@@ -112,13 +125,13 @@ public actor AnnotationWriter: Service {
         let notes = queue.withLockedValue { $0.take() }
         for note in notes {
             do {
-                guard let text = try await Self.text(of: note, in: repository, ref: notesRef) else {
+                guard let annotation = try await Self.annotation(of: note, in: repository, ref: notesRef) else {
                     logger.warning(
                         "\(note.actions.count) operator actions on \(note.commit.short) are not recorded: the commit has no status note to add them to",
                         metadata: ["commit": "\(note.commit.hex)"])
                     continue
                 }
-                try await repository.setNote(text, on: note.commit, ref: notesRef, author: signature())
+                try await writeLinked(annotation, on: note.commit)
                 if pushes {
                     unpushed.insert(note.commit)
                     pushNeeded = true
@@ -162,17 +175,17 @@ public actor AnnotationWriter: Service {
         metrics.setNotesUnpushed(unpushed.count)
     }
 
-    /// The text to write for `note`: its annotation (or, for actions alone, the note the commit has) with the
+    /// The annotation to write for `note`: its own (or, for actions alone, the note the commit has) with the
     /// actions the note has already, then the queued ones; `nil` when there is neither an annotation nor a note.
     /// A note that no longer parses is replaced by the new annotation, as it was before actions existed.
-    private static func text(of note: Pending, in repository: TrackedRepository, ref: String) async throws
-        -> String?
+    private static func annotation(of note: Pending, in repository: TrackedRepository, ref: String) async throws
+        -> StatusAnnotation?
     {
         let existing = try await repository.note(on: note.commit, ref: ref).flatMap {
             try? StatusAnnotation(yaml: $0)
         }
         guard let base = note.annotation ?? existing else { return nil }
-        return base.keepingActions(of: existing, adding: note.actions).yaml()
+        return base.keepingActions(of: existing, adding: note.actions)
     }
 
     /// A commit's latest annotation and the actions to add to its note.
