@@ -19,12 +19,15 @@ public enum AuditTime {
         public var description: String { "'\(text)' is not a time (\(problem)); expected \(forms)" }
     }
 
-    /// `text` as an instant; `now` is `now`.
+    /// `text` as an instant; `now` is `now` to the whole second.
+    ///
+    /// The record's times are whole seconds, so a moment within a second answers as the second's start does; `now`
+    /// drops its fraction so that it prints as the record does.
     ///
     /// Accepted: `now`; `YYYY-MM-DD` (00:00:00 UTC that day); `YYYY-MM-DDTHH:MM[:SS[.fraction]]` followed by `Z`
     /// or an offset `±HH:MM`, `±HHMM` or `±HH` (`T` may be `t` or a space, `Z` may be `z`, as RFC 3339 allows).
     public static func parse(_ text: String, now: Date) throws(ParseError) -> Date {
-        if text == "now" { return now }
+        if text == "now" { return Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)) }
         var scanner = Scanner(Array(text.utf8))
         func fail(_ problem: String) -> ParseError { ParseError(text: text, problem: problem) }
         guard let year = scanner.digits(4), scanner.take("-"), let month = scanner.digits(2), scanner.take("-"),
