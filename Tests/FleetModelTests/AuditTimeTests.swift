@@ -37,7 +37,7 @@ struct AuditTimeTests {
             ("yesterday", "does not start with a date"),
             ("2026-11-27T10:00:00", "has no offset"),
             ("2026-13-01", "month 13"),
-            ("2026-02-29", "has no day 29"),
+            ("2026-02-29", "2026-02 has no day 29"),
             ("2026-11-27T24:00:00Z", "not a time of day"),
             ("2026-11-27T10:00:60Z", "seconds"),
             ("2026-11-27T10:00:00.Z", "fraction"),

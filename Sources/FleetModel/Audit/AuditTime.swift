@@ -35,7 +35,7 @@ public enum AuditTime {
         else { throw fail("it does not start with a date YYYY-MM-DD") }
         guard (1...12).contains(month) else { throw fail("month \(month) is not 1 to 12") }
         guard (1...daysIn(month: month, year: year)).contains(day) else {
-            throw fail("\(String(format: "%04d-%02d", year, month)) has no day \(day)")
+            throw fail("\(padded(year, 4))-\(padded(month, 2)) has no day \(day)")
         }
         var seconds = 0.0
         var offset = 0
@@ -88,7 +88,13 @@ public enum AuditTime {
         let milliseconds = ((total % 1000) + 1000) % 1000
         let base = Date(timeIntervalSince1970: Double(total - milliseconds) / 1000).formatted(.iso8601)
         guard milliseconds > 0 else { return base }
-        return String(base.dropLast()) + String(format: ".%03dZ", milliseconds)
+        return String(base.dropLast()) + ".\(padded(Int(milliseconds), 3))Z"
+    }
+
+    /// `value` in decimal with leading zeros to `width` digits.
+    static func padded(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
