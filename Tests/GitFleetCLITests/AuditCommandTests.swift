@@ -178,10 +178,13 @@ struct AuditCommandTests {
             try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
         #expect(objects.map { $0["event"] as? String } == events.map(\.0))
         #expect(objects.map { $0["commit"] as? String } == events.map(\.1))
+        // Since v2's start, until v3 finished (exclusive): v2, the operator's action and v3's rollback; the rejection
+        // came after v3 finished.
         let ranged = try await audit([
-            "export", "--since", AuditTime.format(v2Started), "--until", AuditTime.format(v3Started),
+            "export", "--since", AuditTime.format(v2Started), "--until", AuditTime.format(v3Finished),
         ])
-        #expect(Self.csv(ranged.standardOutput)?.count == 3, "\(ranged)")
+        let rangedRows = Self.csv(ranged.standardOutput)?.dropFirst().map { $0[column[.commit]!] }
+        #expect(rangedRows == [v2, v2, v3], "\(ranged)")
 
         // A hand-written note is a warning naming its commit, and the rest of the record still reads.
         let stray = try fleet.repository.git.commit("an unrelated commit")
