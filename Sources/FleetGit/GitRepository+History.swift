@@ -20,7 +20,8 @@ extension GitRepository {
             }
             return DeploymentHistoryEntry(
                 commit: note.commit.hex, author: "\(info.author.name) <\(info.author.email)>",
-                date: info.committer.date, summary: info.summary, annotation: annotation)
+                committer: "\(info.committer.name) <\(info.committer.email)>", date: info.committer.date,
+                summary: info.summary, annotation: annotation)
         }
         return (entries, unreadable)
     }

@@ -9,9 +9,10 @@ public struct GitFleetCommand: AsyncParsableCommand {
         version: GitFleetCommand.version,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, HistoryCommand.self,
-            RetryCommand.self, SuspendCommand.self, ResumeCommand.self, RollbackCommand.self, PromoteCommand.self,
+            AuditCommand.self, RetryCommand.self, SuspendCommand.self, ResumeCommand.self, RollbackCommand.self,
+            PromoteCommand.self,
             AbortCommand.self, LogsCommand.self, ServeCommand.self, AdoptCommand.self, DemoImagesCommand.self,
-            WaitCommand.self, SecretCommand.self, AgentCommand.self, AuditCommand.self,
+            WaitCommand.self, SecretCommand.self, AgentCommand.self,
         ]
     )
 

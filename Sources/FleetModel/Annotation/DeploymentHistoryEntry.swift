@@ -6,15 +6,22 @@ public struct DeploymentHistoryEntry: Hashable, Sendable {
     /// The full commit id.
     public var commit: String
     public var author: String
+    /// Who committed it (`Name <email>`), which may differ from the author (a merge, a rebase, a cherry-pick); nil
+    /// where the source does not say (an answer of the controller's history API).
+    public var committer: String?
     /// The commit's date.
     public var date: Date
     /// The first line of the commit message.
     public var summary: String
     public var annotation: StatusAnnotation?
 
-    public init(commit: String, author: String, date: Date, summary: String, annotation: StatusAnnotation?) {
+    public init(
+        commit: String, author: String, committer: String? = nil, date: Date, summary: String,
+        annotation: StatusAnnotation?
+    ) {
         self.commit = commit
         self.author = author
+        self.committer = committer
         self.date = date
         self.summary = summary
         self.annotation = annotation
