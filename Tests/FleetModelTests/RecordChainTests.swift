@@ -81,3 +81,38 @@ struct RecordChainTests {
         #expect(RecordChain.order(notes) == [Self.commit(0), Self.commit(1)])
     }
 }
+
+/// Every break the chain can report reads in docs/auditing.md's table of breaks as it does in the code.
+@Suite("The record's breaks are in docs/auditing.md")
+struct RecordChainDocsTests {
+    @Test("each kind of chain break is explained where auditors read")
+    func breaksDocumented() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/auditing.md")
+        let docs = try String(contentsOf: url, encoding: .utf8)
+        var deleted = RecordChainTests.chain(3)
+        deleted.remove(at: 1)
+        var edited = RecordChainTests.chain(2)
+        edited[0].text += "# edited\n"
+        var forked = RecordChainTests.chain(2)
+        var second = forked[1]
+        second.commit = RecordChainTests.commit(5)
+        second.annotation?.revision = second.commit
+        forked.append(second)
+        var moved = RecordChainTests.chain(1)
+        moved[0].commit = RecordChainTests.commit(6)
+        var unlinked = RecordChainTests.chain(1)
+        var outside = StatusAnnotationTests.sample(.converged)
+        outside.revision = RecordChainTests.commit(8)
+        outside.started = StatusAnnotationTests.at.addingTimeInterval(3600)
+        unlinked.append(.init(commit: outside.revision, text: outside.yaml(), annotation: outside))
+        let problems = [deleted, edited, forked, moved, unlinked].flatMap { RecordChain.breaks($0) }.map(\.problem)
+        #expect(problems.count == 5, "\(problems)")
+        for problem in problems {
+            // The wording up to the first commit id or digest is what the table shows.
+            let words = problem.split(separator: " ").prefix { !$0.contains(where: \.isNumber) && !$0.hasPrefix("(") }
+                .prefix(4).joined(separator: " ")
+            #expect(docs.contains(words), "docs/auditing.md does not explain '\(problem)'")
+        }
+    }
+}
